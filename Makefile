@@ -1,0 +1,61 @@
+# Trợ lý ảo thủ tục hành chính. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GATEWAY_PY ?= python3
+VENV := .venv
+GATEWAY_VENV := .venv-gateway
+PIP_FLAGS := --disable-pip-version-check --progress-bar off
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 3
+
+.PHONY: help setup train run test test-unit test-gateway test-e2e lint content-check eval clean
+
+help: ## show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements/rasa.txt pyproject.toml scripts/find-python310.sh
+	@echo "==> [1/2] Môi trường Rasa (Python 3.10) tại $(VENV)"
+	@PY310="$$(scripts/find-python310.sh)" || exit 1; \
+	  test -x $(VENV)/bin/python || "$$PY310" -m venv $(VENV)
+	$(VENV)/bin/python -m pip install $(PIP_FLAGS) -r requirements/rasa.txt
+	$(VENV)/bin/python -m pip install $(PIP_FLAGS) --no-deps --no-build-isolation -e .
+	@touch $@
+
+$(GATEWAY_VENV)/.installed: requirements/gateway.txt pyproject.toml
+	@echo "==> [2/2] Môi trường gateway ($(GATEWAY_PY)) tại $(GATEWAY_VENV)"
+	@test -x $(GATEWAY_VENV)/bin/python || $(GATEWAY_PY) -m venv $(GATEWAY_VENV)
+	$(GATEWAY_VENV)/bin/python -m pip install $(PIP_FLAGS) -r requirements/gateway.txt
+	@touch $@
+
+setup: $(VENV)/.installed $(GATEWAY_VENV)/.installed ## create both environments (pinned versions)
+
+train: setup ## train the Rasa model if training data or config changed
+	$(VENV)/bin/trolyao train
+
+run: train ## start the assistant: Rasa 5005, actions 5055, gateway 8000 (Ctrl-C stops)
+	$(VENV)/bin/trolyao run
+
+test: train test-unit test-gateway test-e2e ## every test: unit, gateway, end to end
+
+test-unit: setup ## unit tests of nlu/, actions/, trolyao/ (Rasa environment)
+	$(VENV)/bin/python -m pytest -q tests/unit
+
+test-gateway: setup ## gateway tests against fake Rasa/Telegram/Zalo servers
+	$(GATEWAY_VENV)/bin/python -m pytest -q tests/gateway
+
+test-e2e: train ## the real stack on 127.0.0.1, started once for the session
+	$(VENV)/bin/python -m pytest -q tests/e2e
+
+lint: setup ## ruff
+	$(GATEWAY_VENV)/bin/ruff check nlu actions connectors trolyao tests
+
+content-check: setup ## validate content/ (officers: run after every edit)
+	$(VENV)/bin/trolyao content check
+
+eval: train ## score the development sets in ../shared/eval
+	$(VENV)/bin/trolyao eval nlu ../shared/eval/dev-nlu.yml
+	$(VENV)/bin/trolyao eval conversations ../shared/eval/dev-conversations.yml
+
+clean: ## remove environments, models and runtime data
+	rm -rf $(VENV) $(GATEWAY_VENV) models var .pytest_cache

@@ -1,0 +1,77 @@
+"""Facts of a procedure or locality turned into the short texts the responses take."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from trolyao.content import Locality, Procedure
+
+
+def vn_date(day: dt.date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def bullet_list(items: list[str]) -> str:
+    return "\n".join(f"• {item}" for item in items)
+
+
+def numbered_list(items: list[str]) -> str:
+    return "\n".join(f"{i}. {item}" for i, item in enumerate(items, start=1))
+
+
+def documents(proc: Procedure) -> str:
+    lines = []
+    for doc in proc.documents:
+        line = f"{doc['name']} ({doc['quantity']})"
+        if doc.get("note"):
+            line += f". {doc['note']}"
+        lines.append(line)
+    return bullet_list(lines)
+
+
+def fee_rates(proc: Procedure, today: dt.date) -> str:
+    lines = []
+    for rate in proc.rates_in_force(today):
+        line = f"{rate.label}: {rate.text}"
+        if rate.valid_to:
+            line += f" (áp dụng đến hết ngày {vn_date(rate.valid_to)})"
+        if not rate.verified:
+            line += " (đang chờ đối chiếu)"
+        lines.append(line)
+    text = bullet_list(lines)
+    if proc.fee_exemptions:
+        text += "\nMiễn lệ phí cho:\n" + bullet_list(proc.fee_exemptions)
+    return text
+
+
+def online(proc: Procedure) -> str:
+    info = proc.online
+    if not info.get("available"):
+        text = "chưa thực hiện trực tuyến được; bạn nộp trực tiếp hoặc qua bưu chính."
+    else:
+        channels = ", ".join(info.get("channels") or []) or "Cổng Dịch vụ công"
+        text = f"có thể nộp trực tuyến qua {channels}."
+        if info.get("url"):
+            text += f" Địa chỉ: {info['url']}"
+    if info.get("note"):
+        text += f"\n{info['note']}"
+    return text
+
+
+def hotlines(loc: Locality) -> str:
+    lines = []
+    for h in loc.hotlines:
+        line = f"{h['name']}: {h['number']}"
+        if h.get("note"):
+            line += f" ({h['note']})"
+        lines.append(line)
+    return bullet_list(lines)
+
+
+def tel(number: str) -> str:
+    return "tel:" + re.sub(r"[^\d+]", "", number)
+
+
+def portals(loc: Locality) -> str:
+    return bullet_list([f"{p['name']}: {p['url']}" for p in loc.portals]) or "• https://dichvucong.gov.vn"

@@ -1,0 +1,46 @@
+"""State the actions share, created on first use: the live content and its search index."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from nlu.retrieval import ProcedureIndex
+from trolyao.content import ContentBase, LiveContent, Locality
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@lru_cache(maxsize=1)
+def live_content() -> LiveContent:
+    directory = os.environ.get("TROLYAO_CONTENT_DIR") or str(REPO / "content")
+    return LiveContent(directory, poll_seconds=float(os.environ.get("TROLYAO_CONTENT_POLL_S", "1")))
+
+
+def content() -> ContentBase:
+    return live_content().get()
+
+
+def index(base: ContentBase) -> ProcedureIndex:
+    """The search index of this content version (rebuilt when the content changes)."""
+    built = base._cache.get("index")
+    if built is None:
+        built = base._cache["index"] = ProcedureIndex.from_content(base.procedures.values())
+    return built
+
+
+def today() -> dt.date:
+    """Today's date; TROLYAO_TODAY=YYYY-MM-DD pins it (tests of dated fees)."""
+    pinned = os.environ.get("TROLYAO_TODAY")
+    return dt.date.fromisoformat(pinned) if pinned else dt.date.today()
+
+
+def locality(base: ContentBase, named: str | None = None) -> Locality:
+    return base.locality(named or os.environ.get("TROLYAO_LOCALITY"))
+
+
+def hotline_text(loc: Locality) -> str:
+    first = loc.hotlines[0]
+    return f"{first['name']}: {first['number']}"

@@ -1,0 +1,94 @@
+"""POST /api/chat: clean the text, ask Rasa, fall back to the hotline, render per channel."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from connectors import messages
+from connectors.locality import Hotline
+from connectors.privacy import mask_pii
+from connectors.rasa_client import RasaClient, RasaError
+from connectors.replies import Button, Channel, Reply, from_rasa, render
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT_CHARS = 2000
+# C0/C1 control characters other than tab and newline, and zero-width/bidi format marks.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060\ufeff]")
+
+
+class ChatRequest(BaseModel):
+    sender_id: str = Field(min_length=1, max_length=128)
+    text: str
+    channel: Channel = "web"
+
+
+def prepare_text(text: str) -> str:
+    """NFC, without invisible characters, stripped, at most MAX_TEXT_CHARS characters."""
+    text = text.encode("utf-8", "ignore").decode("utf-8")  # drops lone surrogates
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text)).strip()
+    if len(text) <= MAX_TEXT_CHARS:
+        return text
+    cut = text[:MAX_TEXT_CHARS]
+    space = cut.rfind(" ", MAX_TEXT_CHARS - 100)
+    return (cut[:space] if space > 0 else cut).rstrip()
+
+
+def scoped_sender(channel: str, sender_id: str) -> str:
+    return f"{channel}:{sender_id}"
+
+
+def fallback_replies(hotline: Hotline) -> list[Reply]:
+    """The apology with the locality's hotline and a tap-to-call button."""
+    text = messages.BOT_UNAVAILABLE.format(name=hotline.name, number=hotline.number)
+    button = Button(messages.CALL_BUTTON.format(number=hotline.number), phone=hotline.dial)
+    return [Reply(text=text, buttons=[button])]
+
+
+def chat_body(replies: list[Reply], intent: str | None, procedure: str | None) -> dict[str, Any]:
+    return {
+        "replies": [reply.to_dict() for reply in replies],
+        "intent": intent,
+        "procedure": procedure,
+    }
+
+
+async def answer(
+    request: ChatRequest, rasa: RasaClient, hotline: Hotline, locality: str
+) -> dict[str, Any]:
+    """The /api/chat JSON body for one message; never raises for a Rasa failure."""
+    text = prepare_text(request.text)
+    sender = scoped_sender(request.channel, request.sender_id)
+    tag = hashlib.sha256(sender.encode("utf-8")).hexdigest()[:10]
+    if not text:
+        logger.info("chat sender=%s empty text, prompted", tag)
+        return chat_body(render([Reply(text=messages.EMPTY_TEXT)], request.channel), None, None)
+
+    logger.debug("chat sender=%s text=%r", tag, mask_pii(text))
+    metadata = {"channel": request.channel, "locality": locality}
+    try:
+        turn = await rasa.send(sender, text, metadata)
+    except RasaError as exc:
+        logger.warning("chat sender=%s Rasa failed: %s", tag, exc)
+        return chat_body(render(fallback_replies(hotline), request.channel), None, None)
+
+    replies = from_rasa(turn.messages)
+    if not replies:
+        logger.warning("chat sender=%s Rasa answered no message (action server down?)", tag)
+        replies = fallback_replies(hotline)
+    logger.info(
+        "chat sender=%s channel=%s chars=%d intent=%s procedure=%s replies=%d",
+        tag,
+        request.channel,
+        len(text),
+        turn.intent,
+        turn.procedure,
+        len(replies),
+    )
+    return chat_body(render(replies, request.channel), turn.intent, turn.procedure)

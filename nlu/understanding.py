@@ -1,0 +1,49 @@
+"""What the assistant does with an intent and the ranked procedures: answer, ask, or neither.
+
+One pure function shared by the action server and `trolyao eval nlu`, so what is measured is
+what citizens get. Thresholds are calibrated with `trolyao eval nlu` (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from nlu.retrieval import Candidate
+
+PROCEDURE_INTENTS = frozenset(
+    {"ask_procedure", "ask_documents", "ask_fee", "ask_processing_time", "ask_where", "ask_online"}
+)
+# Intents that never concern a procedure, whatever words the message holds.
+NO_PROCEDURE_INTENTS = frozenset(
+    {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "out_of_scope", "nlu_fallback"}
+)
+
+ANSWER_SCORE = 6.0  # the top candidate is answered about at or above this score ...
+ANSWER_MARGIN = 1.35  # ... when it is this many times the runner-up
+CLARIFY_SCORE = 2.5  # below ANSWER but above this: ask, offering the candidates
+
+
+@dataclass(frozen=True)
+class Decision:
+    procedure: str | None = None  # the procedure to answer about
+    clarify: tuple[str, ...] = field(default_factory=tuple)  # candidates to offer instead
+    from_context: bool = False  # the procedure was carried over from the conversation
+
+
+def is_confident(candidates: Sequence[Candidate]) -> bool:
+    if not candidates or candidates[0].score < ANSWER_SCORE:
+        return False
+    return len(candidates) == 1 or candidates[0].score >= ANSWER_MARGIN * candidates[1].score
+
+
+def decide(intent: str | None, candidates: Sequence[Candidate], context: str | None = None) -> Decision:
+    if intent in NO_PROCEDURE_INTENTS:
+        return Decision()
+    if is_confident(candidates):
+        return Decision(procedure=candidates[0].slug)
+    if context:
+        return Decision(procedure=context, from_context=True)
+    if intent in PROCEDURE_INTENTS and candidates and candidates[0].score >= CLARIFY_SCORE:
+        return Decision(clarify=tuple(c.slug for c in candidates[:3]))
+    return Decision()

@@ -1,0 +1,147 @@
+"""Recording fakes of the Rasa server and the action server, served for real on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.types import ASGIApp
+
+KEEP = object()  # a scripted turn that leaves the procedure slot as it was
+
+
+class ServerThread:
+    """Serve an ASGI app with uvicorn in a background thread, on a free port."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self.port: int = self._sock.getsockname()[1]
+        config = uvicorn.Config(app, log_level="warning", lifespan="on", log_config=None)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> ServerThread:
+        self._thread.start()
+        deadline = time.monotonic() + 15
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("test server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._server.should_exit = True
+            self._thread.join(timeout=15)
+        self._sock.close()
+
+
+@dataclass
+class ScriptedTurn:
+    replies: list[dict[str, Any]]
+    intent: str | None
+    procedure: Any = KEEP
+
+
+@dataclass
+class FakeRasa:
+    """Answers the REST channel from a script and keeps a tracker per sender.
+
+    ``received`` holds every REST body, ``tracker_requests`` every (sender, query) read.
+    """
+
+    script: dict[str, ScriptedTurn] = field(default_factory=dict)
+    received: list[dict[str, Any]] = field(default_factory=list)
+    tracker_requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    rest_status: int = 200
+    tracker_status: int = 200
+    delay_s: float = 0.0
+    slots: dict[str, dict[str, Any]] = field(default_factory=dict)
+    latest_intent: dict[str, str | None] = field(default_factory=dict)
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.get("/")
+        async def hello() -> PlainTextResponse:
+            return PlainTextResponse("Hello from Rasa: 3.6.21")
+
+        @app.post("/webhooks/rest/webhook")
+        async def rest(request: Request) -> Response:
+            body = await request.json()
+            self.received.append(body)
+            if self.delay_s:
+                await asyncio.sleep(self.delay_s)
+            if self.rest_status != 200:
+                return PlainTextResponse("error", status_code=self.rest_status)
+            sender, text = body["sender"], body["message"]
+            turn = self.script.get(
+                text, ScriptedTurn([{"text": f"Bạn hỏi: {text}"}], "out_of_scope")
+            )
+            slots = self.slots.setdefault(sender, {"procedure": None})
+            if turn.procedure is not KEEP:
+                slots["procedure"] = turn.procedure
+            self.latest_intent[sender] = turn.intent
+            return JSONResponse([{"recipient_id": sender, **reply} for reply in turn.replies])
+
+        @app.get("/conversations/{sender:path}/tracker")
+        async def tracker(sender: str, request: Request) -> Response:
+            self.tracker_requests.append((sender, dict(request.query_params)))
+            if self.tracker_status != 200:
+                return PlainTextResponse("error", status_code=self.tracker_status)
+            intent = self.latest_intent.get(sender)
+            return JSONResponse(
+                {
+                    "sender_id": sender,
+                    "slots": self.slots.get(sender, {"procedure": None}),
+                    "latest_message": {
+                        "intent": {"name": intent, "confidence": 0.97} if intent else {},
+                        "entities": [],
+                        "text": "",
+                    },
+                    "latest_event_time": 1700000000.0,
+                    "followup_action": None,
+                    "paused": False,
+                    "events": None,
+                    "latest_input_channel": "rest",
+                    "active_loop": {},
+                    "latest_action_name": "action_listen",
+                }
+            )
+
+        return app
+
+
+@dataclass
+class FakeActions:
+    """The action server's health endpoint."""
+
+    healthy: bool = True
+    health_requests: int = 0
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.get("/health")
+        async def health() -> Response:
+            self.health_requests += 1
+            if not self.healthy:
+                return PlainTextResponse("error", status_code=500)
+            return JSONResponse({"status": "ok"})
+
+        return app

@@ -1,0 +1,105 @@
+"""Settings from the environment and the locality's hotline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import TEST_HOTLINE_NAME, TEST_LOCALITY
+
+from connectors.locality import Hotline, LocalityError, dial_string, load_hotline
+from connectors.settings import REPO_ROOT, Settings, SettingsError
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings.rasa_url == "http://127.0.0.1:5005"
+    assert settings.actions_url == "http://127.0.0.1:5055"
+    assert settings.content_dir == REPO_ROOT / "content"
+    assert settings.locality == "da-nang"
+    assert settings.rasa_timeout_s == 10.0
+    assert (settings.host, settings.port) == ("127.0.0.1", 8000)
+    assert not (
+        settings.telegram_configured or settings.zalo_oa_configured or settings.zalo_bot_configured
+    )
+    assert settings.locality_file == REPO_ROOT / "content" / "localities" / "da-nang.yml"
+
+
+def test_overrides_and_secrets_hidden_from_repr(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "RASA_URL": "http://rasa:5005/",
+            "ACTIONS_URL": "https://actions.local",
+            "TROLYAO_CONTENT_DIR": str(tmp_path),
+            "TROLYAO_LOCALITY": "ha-noi",
+            "RASA_TIMEOUT_S": "2.5",
+            "GATEWAY_HOST": "0.0.0.0",
+            "GATEWAY_PORT": "9000",
+            "TELEGRAM_BOT_TOKEN": "123:real-token",
+            "TELEGRAM_WEBHOOK_SECRET": "abc_DEF-123",
+            "ZALO_OA_SECRET_KEY": "k3y",
+            "ZALO_APP_ID": "42",
+            "ZALO_BOT_SECRET_TOKEN": "b0t",
+        }
+    )
+    assert settings.rasa_url == "http://rasa:5005"
+    assert settings.actions_url == "https://actions.local"
+    assert settings.content_dir == tmp_path and settings.locality == "ha-noi"
+    assert settings.rasa_timeout_s == 2.5 and settings.port == 9000
+    assert settings.telegram_configured and settings.zalo_oa_configured
+    assert settings.zalo_bot_configured
+    assert "real-token" not in repr(settings) and "k3y" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"RASA_URL": "localhost:5005"},
+        {"RASA_TIMEOUT_S": "0"},
+        {"RASA_TIMEOUT_S": "mười"},
+        {"RASA_TIMEOUT_S": "nan"},
+        {"GATEWAY_PORT": "70000"},
+        {"TELEGRAM_WEBHOOK_SECRET": "changeme"},
+        {"TELEGRAM_WEBHOOK_SECRET": "có dấu"},
+        {"ZALO_OA_SECRET_KEY": "<your-secret>"},
+    ],
+)
+def test_bad_values_are_refused(env: dict[str, str]) -> None:
+    with pytest.raises(SettingsError):
+        Settings.from_env(env)
+
+
+def test_hotline_is_the_first_entry(content_dir: Path) -> None:
+    hotline = load_hotline(content_dir / "localities" / f"{TEST_LOCALITY}.yml")
+    assert hotline == Hotline(name=TEST_HOTLINE_NAME, number="0236.1022")
+    assert hotline.dial == "02361022"
+
+
+def test_default_locality_file_has_a_usable_hotline() -> None:
+    """The real content/localities/da-nang.yml (its values are officers' to change)."""
+    path = Settings().locality_file
+    first = yaml.safe_load(path.read_text(encoding="utf-8"))["hotlines"][0]
+    hotline = load_hotline(path)
+    assert hotline == Hotline(name=first["name"].strip(), number=str(first["number"]).strip())
+    assert hotline.dial.lstrip("+").isdigit()
+
+
+def test_dial_string() -> None:
+    assert dial_string("0236.383.1022") == "02363831022"
+    assert dial_string(" +84 236 1022") == "+842361022"
+    assert dial_string("1022") == "1022"
+    assert dial_string("không có") == ""
+
+
+def test_bad_locality_files(tmp_path: Path) -> None:
+    with pytest.raises(LocalityError):
+        load_hotline(tmp_path / "missing.yml")
+    empty = tmp_path / "empty.yml"
+    empty.write_text("id: x\nhotlines: []\n", encoding="utf-8")
+    with pytest.raises(LocalityError):
+        load_hotline(empty)
+    broken = tmp_path / "broken.yml"
+    broken.write_text("hotlines: [\n", encoding="utf-8")
+    with pytest.raises(LocalityError):
+        load_hotline(broken)

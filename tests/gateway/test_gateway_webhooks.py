@@ -1,0 +1,124 @@
+"""The three webhook routes refuse unauthenticated calls (channels themselves come later)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from conftest import Gateway, MakeGateway, Served
+
+from connectors import messages
+from connectors.webhook_auth import Verdict, verify_secret_token, verify_zalo_oa
+
+TELEGRAM_SECRET = "tg-Secret_123"
+ZALO_KEY = "zalo-oa-secret-key"
+ZALO_APP = "1234567890"
+ZALO_BOT_SECRET = "zalo-bot-secret"
+UPDATE = {"update_id": 1, "message": {"message_id": 1, "text": "xin chào"}}
+
+
+@pytest.fixture
+def configured(make_gateway: MakeGateway, rasa: Served) -> Gateway:
+    return make_gateway(
+        rasa.url,
+        telegram_bot_token="123:abc",
+        telegram_webhook_secret=TELEGRAM_SECRET,
+        zalo_oa_secret_key=ZALO_KEY,
+        zalo_app_id=ZALO_APP,
+        zalo_bot_secret_token=ZALO_BOT_SECRET,
+    )
+
+
+def zalo_event() -> bytes:
+    event = {
+        "app_id": ZALO_APP,
+        "event_name": "user_send_text",
+        "timestamp": "1718000000000",
+        "sender": {"id": "u1"},
+        "message": {"text": "xin chào", "msg_id": "m1"},
+    }
+    return json.dumps(event, ensure_ascii=False).encode("utf-8")
+
+
+def zalo_mac(body: bytes) -> str:
+    data = ZALO_APP.encode() + body + b"1718000000000" + ZALO_KEY.encode()
+    return "mac=" + hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("path", "header", "good"),
+    [
+        ("/webhooks/telegram", "X-Telegram-Bot-Api-Secret-Token", TELEGRAM_SECRET),
+        ("/webhooks/zalo-bot", "X-Bot-Api-Secret-Token", ZALO_BOT_SECRET),
+    ],
+)
+def test_secret_token_webhooks(configured: Gateway, path: str, header: str, good: str) -> None:
+    missing = configured.client.post(path, json=UPDATE)
+    assert (missing.status_code, missing.json()) == (401, {"error": messages.SECRET_MISSING})
+    wrong = configured.client.post(path, json=UPDATE, headers={header: good + "x"})
+    assert (wrong.status_code, wrong.json()) == (403, {"error": messages.SECRET_WRONG})
+    empty = configured.client.post(path, json=UPDATE, headers={header: ""})
+    assert empty.status_code == 401
+    ok = configured.client.post(path, json=UPDATE, headers={header: good})
+    assert (ok.status_code, ok.json()) == (200, {"ok": True})
+
+
+def test_zalo_oa_signature(configured: Gateway) -> None:
+    body = zalo_event()
+    headers = {"Content-Type": "application/json"}
+    missing = configured.client.post("/webhooks/zalo", content=body, headers=headers)
+    assert missing.status_code == 401
+    wrong = configured.client.post(
+        "/webhooks/zalo", content=body, headers={**headers, "X-ZEvent-Signature": "mac=" + "0" * 64}
+    )
+    assert (wrong.status_code, wrong.json()) == (403, {"error": messages.SECRET_WRONG})
+    tampered = configured.client.post(
+        "/webhooks/zalo",
+        content=body.replace(b"u1", b"u2"),
+        headers={**headers, "X-ZEvent-Signature": zalo_mac(body)},
+    )
+    assert tampered.status_code == 403
+    ok = configured.client.post(
+        "/webhooks/zalo", content=body, headers={**headers, "X-ZEvent-Signature": zalo_mac(body)}
+    )
+    assert (ok.status_code, ok.json()) == (200, {"ok": True})
+
+
+@pytest.mark.parametrize("path", ["/webhooks/telegram", "/webhooks/zalo", "/webhooks/zalo-bot"])
+def test_unconfigured_channels_answer_503(gateway: Gateway, path: str) -> None:
+    response = gateway.client.post(
+        path,
+        json=UPDATE,
+        headers={
+            "X-Telegram-Bot-Api-Secret-Token": "x",
+            "X-ZEvent-Signature": "mac=00",
+            "X-Bot-Api-Secret-Token": "x",
+        },
+    )
+    assert response.status_code == 503
+    assert response.json() == {"error": "Kênh chưa được cấu hình."}
+
+
+def test_telegram_needs_both_token_and_secret(make_gateway: MakeGateway, rasa: Served) -> None:
+    gateway = make_gateway(rasa.url, telegram_webhook_secret=TELEGRAM_SECRET)
+    response = gateway.client.post(
+        "/webhooks/telegram",
+        json=UPDATE,
+        headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
+    )
+    assert response.status_code == 503
+
+
+def test_verdicts() -> None:
+    assert verify_secret_token("", "anything") is Verdict.NOT_CONFIGURED
+    assert verify_secret_token("s3cret", None) is Verdict.MISSING
+    assert verify_secret_token("s3cret", "s3cre") is Verdict.WRONG
+    assert verify_secret_token("s3cret", "ş3cret") is Verdict.WRONG  # non-ASCII, no TypeError
+    assert verify_secret_token("s3cret", "s3cret") is Verdict.OK
+    body = zalo_event()
+    assert verify_zalo_oa(ZALO_APP, ZALO_KEY, body, zalo_mac(body)) is Verdict.OK
+    assert verify_zalo_oa(ZALO_APP, ZALO_KEY, body, zalo_mac(body)[4:].upper()) is Verdict.OK
+    assert verify_zalo_oa(ZALO_APP, ZALO_KEY, b"not json", zalo_mac(body)) is Verdict.WRONG
+    assert verify_zalo_oa(ZALO_APP, "other-key", body, zalo_mac(body)) is Verdict.WRONG
+    assert verify_zalo_oa("", ZALO_KEY, body, zalo_mac(body)) is Verdict.NOT_CONFIGURED

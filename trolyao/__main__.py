@@ -1,0 +1,5 @@
+import sys
+
+from trolyao.cli import main
+
+sys.exit(main())

@@ -1,0 +1,131 @@
+"""`trolyao`: run, train, check content and evaluate (CONTRACT.md sections 3-5)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from trolyao import paths
+
+
+def _content_check(args: argparse.Namespace) -> int:
+    from trolyao.content import check_content
+
+    report = check_content(Path(args.dir))
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        for problem in report.errors:
+            print(problem)
+        status = "hợp lệ" if report.ok else f"có {len(report.errors)} lỗi"
+        print(f"Nội dung {status}: {len(report.procedures)} thủ tục, {len(report.localities)} địa phương.")
+    return 0 if report.ok else 1
+
+
+def _train(args: argparse.Namespace) -> int:
+    from trolyao.training import train
+
+    train(force=args.force)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from trolyao.stack import Stack, run_forever
+    from trolyao.training import train
+
+    run_forever(Stack(model=train()))
+    return 0
+
+
+def _eval_nlu(args: argparse.Namespace) -> int:
+    from nlu.retrieval import ProcedureIndex
+    from trolyao.content import load_content
+    from trolyao.evaluation.nlu_eval import RasaParser, confusion_summary, predict_all, read_items, score
+    from trolyao.training import model_path, train
+
+    items = read_items(Path(args.file), strip=args.strip_accents)
+    model = model_path()
+    if not model.exists():
+        print("Chưa có mô hình cho dữ liệu hiện tại; đang huấn luyện...", file=sys.stderr)
+        model = train()
+    index = ProcedureIndex.from_content(load_content(paths.CONTENT).procedures.values())
+    parser = RasaParser(model)
+    parser("xin chào")  # warm-up: first calls load lazily-imported models
+    index.search("xin chào")
+    predictions = predict_all(items, parser, index.search)
+    result = score(items, predictions)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        for key, value in result.items():
+            print(f"{key:<20}{value}")
+        print()
+        print(confusion_summary(items, predictions))
+    return 0
+
+
+def _eval_conversations(args: argparse.Namespace) -> int:
+    from trolyao.evaluation.conversations import replay
+
+    stack = None
+    url = args.url
+    if not url:
+        from trolyao.stack import Stack
+        from trolyao.training import train
+
+        stack = Stack(model=train())
+        print("Đang khởi động hệ thống để chạy hội thoại kiểm thử...", file=sys.stderr, flush=True)
+        stack.start()
+        stack.wait_ready()
+        url = stack.gateway_url
+    try:
+        summary, _ = replay(Path(args.file), url)
+    finally:
+        if stack is not None:
+            stack.stop()
+    print(json.dumps(summary, ensure_ascii=False, indent=None if args.json else 2))
+    return 0 if summary["turns_passed"] == summary["turns"] else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="trolyao", description="Trợ lý ảo thủ tục hành chính")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("run", help="start Rasa (5005), the action server (5055) and the gateway (8000)").set_defaults(func=_run)
+
+    train = sub.add_parser("train", help="train the Rasa model if its inputs changed")
+    train.add_argument("--force", action="store_true", help="train even if a model for these inputs exists")
+    train.set_defaults(func=_train)
+
+    content = sub.add_parser("content", help="officers' content tools").add_subparsers(dest="content_command", required=True)
+    check = content.add_parser("check", help="validate content files")
+    check.add_argument("dir", nargs="?", default=str(paths.CONTENT))
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(func=_content_check)
+
+    evaluate = sub.add_parser("eval", help="score test sets").add_subparsers(dest="eval_command", required=True)
+    nlu = evaluate.add_parser("nlu", help="intent and procedure accuracy on an NLU test file")
+    nlu.add_argument("file")
+    nlu.add_argument("--json", action="store_true")
+    nlu.add_argument("--strip-accents", action="store_true", help="score an accent-stripped copy")
+    nlu.set_defaults(func=_eval_nlu)
+    conv = evaluate.add_parser("conversations", help="replay conversation tests through the gateway")
+    conv.add_argument("file")
+    conv.add_argument("--url", help="a running gateway; the stack is started when absent")
+    conv.add_argument("--json", action="store_true")
+    conv.set_defaults(func=_eval_conversations)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

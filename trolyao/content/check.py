@@ -1,0 +1,279 @@
+"""Check content files and report every problem with file, line and column, in Vietnamese.
+
+Walks the YAML node tree (which keeps positions) against trolyao.content.schema, then checks
+what spans files: unique slugs, every contract slug present, links between files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from trolyao.content.schema import (
+    DISTRICT_LEVEL,
+    DISTRICT_OK,
+    LOCALITY,
+    PATTERNS,
+    PROCEDURE,
+    SCHEDULE_DAYS,
+    Spec,
+)
+
+CONTRACT_SLUGS = Path(__file__).resolve().parents[1] / "contract" / "procedures.tsv"
+
+_KIND_NAMES = {
+    "str": "một đoạn chữ",
+    "bool": "true hoặc false",
+    "int": "một số nguyên (đồng)",
+    "date": "một ngày dạng YYYY-MM-DD",
+    "url": "một địa chỉ web bắt đầu bằng https://",
+    "phone": "một số điện thoại (ví dụ 0236.1022 hoặc 1022)",
+    "slug": "một mã viết thường, nối bằng dấu gạch ngang (ví dụ khai-sinh)",
+    "code": "một mã thủ tục dạng 1.001193",
+    "time_range": "một khung giờ dạng 07:30-11:30",
+    "list": "một danh sách (các dòng bắt đầu bằng '- ')",
+    "map": "một nhóm khóa: giá trị",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+@dataclass
+class CheckReport:
+    procedures: list[str] = field(default_factory=list)
+    localities: list[str] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_json(self) -> dict:
+        return {
+            "procedures": self.procedures,
+            "localities": self.localities,
+            "errors": [asdict(e) for e in self.errors],
+        }
+
+
+class _FileChecker:
+    def __init__(self, path: Path, display: str) -> None:
+        self.path = path
+        self.display = display
+        self.problems: list[Problem] = []
+
+    def add(self, node: Node | None, message: str) -> None:
+        line, column = (node.start_mark.line + 1, node.start_mark.column + 1) if node else (1, 1)
+        self.problems.append(Problem(self.display, line, column, message))
+
+    def parse(self) -> Node | None:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            self.problems.append(Problem(self.display, 1, 1, f"Tệp không phải UTF-8 ({exc.reason})."))
+            return None
+        if unicodedata.normalize("NFC", text) != text:
+            self.problems.append(
+                Problem(self.display, 1, 1, "Tệp chưa ở dạng Unicode NFC (dấu tiếng Việt gõ tổ hợp); hãy lưu lại bằng bộ gõ dựng sẵn.")
+            )
+        try:
+            return yaml.compose(text)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            self.problems.append(Problem(self.display, line, column, f"Lỗi cú pháp YAML: {exc.problem or exc.context}."))
+            return None
+
+    def walk(self, node: Node | None, spec: Spec, where: str) -> None:
+        if node is None or (isinstance(node, ScalarNode) and node.tag.endswith(":null")):
+            if spec.required:
+                self.add(node, f"'{where}' đang trống; cần {_KIND_NAMES[spec.kind]}.")
+            return
+        if spec.kind == "map":
+            self._walk_map(node, spec, where)
+        elif spec.kind == "list":
+            self._walk_list(node, spec, where)
+        else:
+            self._walk_scalar(node, spec, where)
+
+    def _walk_map(self, node: Node, spec: Spec, where: str) -> None:
+        if not isinstance(node, MappingNode):
+            self.add(node, f"'{where}' phải là {_KIND_NAMES['map']}.")
+            return
+        seen: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                self.add(key_node, f"Khóa '{key}' bị lặp lại trong '{where}'.")
+                continue
+            seen[key] = value_node
+            path = f"{where}.{key}" if where else key
+            if spec.open_keys:
+                if key not in SCHEDULE_DAYS:
+                    self.add(key_node, f"'{key}' không phải tên ngày hợp lệ ({', '.join(sorted(SCHEDULE_DAYS))}).")
+                elif spec.item is not None:
+                    self.walk(value_node, spec.item, path)
+            elif key not in spec.fields:
+                known = ", ".join(spec.fields)
+                self.add(key_node, f"Khóa '{key}' không có trong mẫu của '{where or 'tệp'}' (các khóa hợp lệ: {known}).")
+            else:
+                self.walk(value_node, spec.fields[key], path)
+        for key, sub in spec.fields.items():
+            if sub.required and key not in seen:
+                path = f"{where}.{key}" if where else key
+                self.add(node, f"Thiếu khóa bắt buộc '{path}'.")
+
+    def _walk_list(self, node: Node, spec: Spec, where: str) -> None:
+        if not isinstance(node, SequenceNode):
+            self.add(node, f"'{where}' phải là {_KIND_NAMES['list']}.")
+            return
+        if len(node.value) < spec.min_items:
+            self.add(node, f"'{where}' cần ít nhất {spec.min_items} mục (hiện có {len(node.value)}).")
+        assert spec.item is not None
+        for index, item in enumerate(node.value, start=1):
+            self.walk(item, spec.item, f"{where}[{index}]")
+
+    def _walk_scalar(self, node: Node, spec: Spec, where: str) -> None:
+        if not isinstance(node, ScalarNode):
+            self.add(node, f"'{where}' phải là {_KIND_NAMES[spec.kind]}.")
+            return
+        value, tag = str(node.value), node.tag
+        if spec.kind == "bool" and not tag.endswith(":bool"):
+            self.add(node, f"'{where}' phải là true hoặc false, không phải '{value}'.")
+        elif spec.kind == "int" and not tag.endswith(":int"):
+            self.add(node, f"'{where}' phải là một số nguyên (đồng, không dấu chấm), không phải '{value}'.")
+        elif spec.kind == "date":
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                self.add(node, f"'{where}' phải là một ngày dạng YYYY-MM-DD, không phải '{value}'.")
+        elif spec.kind in PATTERNS and not PATTERNS[spec.kind].match(value.strip()):
+            self.add(node, f"'{where}' phải là {_KIND_NAMES[spec.kind]}, không phải '{value}'.")
+        elif spec.kind == "str":
+            if not value.strip():
+                self.add(node, f"'{where}' đang trống.")
+            elif DISTRICT_LEVEL.search(value) and not DISTRICT_OK.search(value):
+                self.add(
+                    node,
+                    f"'{where}' nhắc đến cấp huyện; từ 1/7/2025 chính quyền địa phương chỉ còn cấp tỉnh và cấp xã.",
+                )
+
+
+def _contract_slugs() -> list[str]:
+    lines = CONTRACT_SLUGS.read_text(encoding="utf-8").splitlines()[1:]
+    return [line.split("\t", 1)[0] for line in lines if line.strip()]
+
+
+def _value(node: Node | None, key: str) -> Node | None:
+    if isinstance(node, MappingNode):
+        for key_node, value_node in node.value:
+            if key_node.value == key:
+                return value_node
+    return None
+
+
+def _scalar(node: Node | None, key: str) -> str | None:
+    found = _value(node, key)
+    return str(found.value) if isinstance(found, ScalarNode) else None
+
+
+def _check_dates(checker: _FileChecker, root: Node, list_key: str) -> None:
+    """valid_from must not be after valid_to, and `replaces` must name a rate of the same list."""
+    container = _value(root, "fee") if list_key == "rates" else root
+    rates = _value(container, list_key)
+    if not isinstance(rates, SequenceNode):
+        return
+    ids = {_scalar(r, "id") for r in rates.value}
+    for rate in rates.value:
+        start, end = _scalar(rate, "valid_from"), _scalar(rate, "valid_to")
+        try:
+            if start and end and dt.date.fromisoformat(start) > dt.date.fromisoformat(end):
+                checker.add(_value(rate, "valid_to"), "Ngày hết hiệu lực (valid_to) đứng trước ngày bắt đầu (valid_from).")
+        except ValueError:
+            pass  # already reported as a bad date
+        replaces = _scalar(rate, "replaces")
+        if replaces and replaces not in ids:
+            checker.add(_value(rate, "replaces"), f"'replaces: {replaces}' không trỏ tới mức phí nào có id này.")
+
+
+def check_content(directory: Path | str) -> CheckReport:
+    """Check every file; never stops at the first problem."""
+    base = Path(directory)
+    report = CheckReport()
+    proc_files = sorted((base / "procedures").glob("*.yml")) + sorted((base / "procedures").glob("*.yaml"))
+    loc_files = sorted((base / "localities").glob("*.yml")) + sorted((base / "localities").glob("*.yaml"))
+    if not proc_files:
+        report.errors.append(Problem(str(base / "procedures"), 1, 1, "Không tìm thấy tệp thủ tục nào (*.yml)."))
+
+    slugs: dict[str, str] = {}
+    links: list[tuple[_FileChecker, Node, str]] = []
+    checkers: list[_FileChecker] = []
+
+    for path, spec, key, bucket in [(p, PROCEDURE, "slug", "procedures") for p in proc_files] + [
+        (p, LOCALITY, "id", "localities") for p in loc_files
+    ]:
+        checker = _FileChecker(path, _display(path, base))
+        checkers.append(checker)
+        root = checker.parse()
+        if root is None:
+            continue
+        checker.walk(root, spec, "")
+        ident = _scalar(root, key)
+        if ident and ident != path.stem:
+            checker.add(_value(root, key), f"'{key}: {ident}' phải trùng tên tệp ('{path.stem}').")
+        if bucket == "procedures":
+            _check_dates(checker, root, "rates")
+            if ident:
+                if ident in slugs:
+                    checker.add(_value(root, key), f"Mã thủ tục '{ident}' đã có trong {slugs[ident]}.")
+                slugs.setdefault(ident, checker.display)
+                report.procedures.append(ident)
+            codes = _value(root, "codes")
+            if isinstance(codes, SequenceNode) and not codes.value and _scalar(root, "verified") != "false":
+                checker.add(codes, "Thủ tục chưa có mã và trang chính thức thì phải ghi 'verified: false' và 'notes'.")
+            if _scalar(root, "verified") == "false" and not _scalar(root, "notes"):
+                checker.add(_value(root, "verified"), "Khi 'verified: false' cần ghi 'notes' nói rõ điều gì chưa có nguồn.")
+            related = _value(root, "related")
+            if isinstance(related, SequenceNode):
+                links.extend((checker, item, str(item.value)) for item in related.value)
+        else:
+            _check_dates(checker, root, "local_fees")
+            if ident:
+                report.localities.append(ident)
+            fees = _value(root, "local_fees")
+            if isinstance(fees, SequenceNode):
+                links.extend((checker, _value(f, "procedure"), _scalar(f, "procedure") or "") for f in fees.value)
+
+    for checker, node, slug in links:
+        if slug and slug not in slugs:
+            checker.add(node, f"Liên kết tới thủ tục '{slug}' nhưng không có tệp procedures/{slug}.yml.")
+    for slug in _contract_slugs():
+        if slug not in slugs:
+            report.errors.append(
+                Problem(_display(base / "procedures" / f"{slug}.yml", base), 1, 1, f"Thiếu tệp cho thủ tục bắt buộc '{slug}'.")
+            )
+    for checker in checkers:
+        report.errors.extend(checker.problems)
+    report.errors.sort(key=lambda p: (p.file, p.line, p.column))
+    return report
+
+
+def _display(path: Path, base: Path) -> str:
+    try:
+        return str(path.relative_to(base.parent))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,187 @@
+"""The content base as Python objects, loaded only from files that pass the checker."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+NATIONAL_PORTAL = "https://dichvucong.gov.vn"
+
+
+class ContentError(Exception):
+    """Content files that do not pass the checker; `report` holds every problem."""
+
+    def __init__(self, report: Any) -> None:
+        self.report = report
+        first = "; ".join(str(e) for e in report.errors[:3])
+        super().__init__(f"{len(report.errors)} lỗi nội dung: {first}")
+
+
+@dataclass(frozen=True)
+class FeeRate:
+    label: str
+    text: str
+    amount: int | None = None
+    id: str | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    replaces: str | None = None
+    verified: bool = True
+    note: str | None = None
+
+    def in_force(self, today: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= today) and (
+            self.valid_to is None or today <= self.valid_to
+        )
+
+
+@dataclass(frozen=True)
+class Procedure:
+    slug: str
+    name: str
+    field: str
+    codes: list[dict[str, Any]]
+    aliases: list[str]
+    summary: str
+    authority: str
+    where: str
+    documents: list[dict[str, Any]]
+    steps: list[str]
+    processing_time: str
+    fee_summary: str
+    fee_rates: list[FeeRate]
+    fee_exemptions: list[str]
+    online: dict[str, Any]
+    result: str
+    legal_basis: list[str]
+    faqs: list[dict[str, Any]]
+    related: list[str]
+    sources: list[str]
+    verified: bool
+    notes: str | None
+    last_reviewed: dt.date
+
+    @property
+    def official_url(self) -> str:
+        return str(self.codes[0]["url"]) if self.codes else NATIONAL_PORTAL
+
+    @property
+    def official_codes(self) -> str:
+        return ", ".join(str(c["code"]) for c in self.codes) or "chưa có"
+
+    def rates_in_force(self, today: dt.date) -> list[FeeRate]:
+        """Rates to show today: dated rates only within their dates, hiding what they replace."""
+        current = [r for r in self.fee_rates if r.in_force(today)]
+        replaced = {r.replaces for r in current if r.replaces}
+        return [r for r in current if r.id is None or r.id not in replaced]
+
+
+@dataclass(frozen=True)
+class Locality:
+    id: str
+    name: str
+    aliases: list[str]
+    hotlines: list[dict[str, Any]]
+    survey_url: str | None
+    portals: list[dict[str, Any]]
+    service_centres: list[dict[str, Any]]
+    office_hours: dict[str, Any]
+    local_fees: list[dict[str, Any]]
+    verified: bool
+    notes: str | None
+    last_reviewed: dt.date
+
+
+@dataclass(frozen=True)
+class ContentBase:
+    procedures: dict[str, Procedure]
+    localities: dict[str, Locality]
+    signature: str = ""
+    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def locality(self, wanted: str | None) -> Locality:
+        """The named locality, or Đà Nẵng (the default deployment), or the first one."""
+        for key in (wanted, "da-nang"):
+            if key and key in self.localities:
+                return self.localities[key]
+        return next(iter(self.localities.values()))
+
+
+def _procedure(data: dict[str, Any]) -> Procedure:
+    fee = data["fee"]
+    return Procedure(
+        slug=data["slug"],
+        name=data["name"],
+        field=data["field"],
+        codes=list(data["codes"]),
+        aliases=[str(a) for a in data["aliases"]],
+        summary=data["summary"].strip(),
+        authority=data["authority"].strip(),
+        where=data["where"].strip(),
+        documents=list(data["documents"]),
+        steps=[str(x) for x in data["steps"]],
+        processing_time=data["processing_time"].strip(),
+        fee_summary=fee["summary"].strip(),
+        fee_rates=[FeeRate(**r) for r in fee.get("rates") or []],
+        fee_exemptions=list(fee.get("exemptions") or []),
+        online=dict(data["online"]),
+        result=data["result"].strip(),
+        legal_basis=list(data["legal_basis"]),
+        faqs=list(data["faqs"]),
+        related=list(data.get("related") or []),
+        sources=list(data["sources"]),
+        verified=bool(data["verified"]),
+        notes=data.get("notes"),
+        last_reviewed=data["last_reviewed"],
+    )
+
+
+def _locality(data: dict[str, Any]) -> Locality:
+    return Locality(
+        id=data["id"],
+        name=data["name"],
+        aliases=list(data.get("aliases") or []),
+        hotlines=list(data["hotlines"]),
+        survey_url=(data.get("survey") or {}).get("url"),
+        portals=list(data.get("portals") or []),
+        service_centres=list(data.get("service_centres") or []),
+        office_hours=dict(data.get("office_hours") or {}),
+        local_fees=list(data.get("local_fees") or []),
+        verified=bool(data["verified"]),
+        notes=data.get("notes"),
+        last_reviewed=data["last_reviewed"],
+    )
+
+
+def signature(directory: Path) -> str:
+    """Cheap change detector: names, sizes and modification times of every content file."""
+    parts = []
+    for path in sorted(directory.glob("*/*.y*ml")):
+        stat = path.stat()
+        parts.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "|".join(parts)
+
+
+def load_content(directory: Path | str) -> ContentBase:
+    """Load every file, or raise ContentError with the full report if any file is wrong."""
+    from trolyao.content.check import check_content
+
+    base = Path(directory)
+    sig = signature(base)
+    report = check_content(base)
+    if not report.ok:
+        raise ContentError(report)
+    procedures = {}
+    for path in sorted((base / "procedures").glob("*.y*ml")):
+        proc = _procedure(yaml.safe_load(path.read_text(encoding="utf-8")))
+        procedures[proc.slug] = proc
+    localities = {}
+    for path in sorted((base / "localities").glob("*.y*ml")):
+        loc = _locality(yaml.safe_load(path.read_text(encoding="utf-8")))
+        localities[loc.id] = loc
+    return ContentBase(procedures, localities, sig)

@@ -1,0 +1,96 @@
+"""`trolyao eval conversations`: replay contract conversation files through the running gateway."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+URL_RE = re.compile(r"https?://\S+")
+
+
+@dataclass
+class TurnResult:
+    conversation: str
+    turn: int
+    user: str
+    passed: bool
+    problems: list[str] = field(default_factory=list)
+    response: dict[str, Any] = field(default_factory=dict)
+
+
+def post_chat(base_url: str, sender_id: str, text: str, channel: str, timeout: float = 30) -> dict[str, Any]:
+    body = json.dumps({"sender_id": sender_id, "text": text, "channel": channel}).encode()
+    request = urllib.request.Request(
+        f"{base_url.rstrip('/')}/api/chat", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+def check_turn(expect: dict[str, Any], response: dict[str, Any]) -> list[str]:
+    replies = response.get("replies") or []
+    text = "\n".join(r.get("text") or "" for r in replies)
+    lowered = text.lower()
+    buttons = [b for r in replies for b in r.get("buttons") or []]
+    links = URL_RE.findall(text) + [b.get("url") or b.get("payload") or "" for b in buttons]
+    problems = []
+    if "intent" in expect and response.get("intent") != expect["intent"]:
+        problems.append(f"intent: mong {expect['intent']}, nhận {response.get('intent')}")
+    if "procedure" in expect and response.get("procedure") != expect["procedure"]:
+        problems.append(f"procedure: mong {expect['procedure']}, nhận {response.get('procedure')}")
+    for needle in expect.get("contains") or []:
+        if needle.lower() not in lowered:
+            problems.append(f"contains: thiếu '{needle}'")
+    anyof = expect.get("contains_any") or []
+    if anyof and not any(n.lower() in lowered for n in anyof):
+        problems.append(f"contains_any: không có {anyof}")
+    for needle in expect.get("not_contains") or []:
+        if needle.lower() in lowered:
+            problems.append(f"not_contains: có '{needle}'")
+    titles = [str(b.get("title", "")).lower() for b in buttons]
+    for wanted in expect.get("buttons_include") or []:
+        if not any(wanted.lower() in t for t in titles):
+            problems.append(f"buttons_include: thiếu nút '{wanted}'")
+    if "image" in expect and bool(any(r.get("image") for r in replies)) != bool(expect["image"]):
+        problems.append(f"image: mong {expect['image']}")
+    if "link_contains" in expect and not any(expect["link_contains"] in link for link in links):
+        problems.append(f"link_contains: không có liên kết chứa '{expect['link_contains']}'")
+    return problems
+
+
+def replay(path: Path, base_url: str) -> tuple[dict[str, Any], list[TurnResult]]:
+    conversations = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    results: list[TurnResult] = []
+    passed_conversations = 0
+    for conv in conversations:
+        sender = f"eval-{uuid.uuid4().hex[:12]}"
+        channel = conv.get("channel", "web")
+        ok = True
+        for number, turn in enumerate(conv.get("turns") or [], start=1):
+            try:
+                response = post_chat(base_url, sender, str(turn["user"]), channel)
+                problems = check_turn(turn.get("expect") or {}, response)
+            except Exception as exc:  # a failed request is a failed turn, not a crash of the run
+                response, problems = {}, [f"lỗi gọi /api/chat: {exc}"]
+            results.append(TurnResult(conv.get("name", "?"), number, turn["user"], not problems, problems, response))
+            ok = ok and not problems
+        passed_conversations += ok
+    summary = {
+        "conversations": len(conversations),
+        "passed": passed_conversations,
+        "turns": len(results),
+        "turns_passed": sum(r.passed for r in results),
+        "failures": [
+            {"conversation": r.conversation, "turn": r.turn, "user": r.user, "problems": r.problems}
+            for r in results
+            if not r.passed
+        ],
+    }
+    return summary, results
