@@ -40,8 +40,17 @@ def prepare_text(text: str) -> str:
     return (cut[:space] if space > 0 else cut).rstrip()
 
 
+_SAFE_ID = re.compile(r"[A-Za-z0-9_.-]{1,128}")
+
+
 def scoped_sender(channel: str, sender_id: str) -> str:
-    return f"{channel}:{sender_id}"
+    """Conversation id at Rasa for /api/chat. `channel` here only picks the rendering, so every
+    /api/chat sender lives under "api:" and can never reach a real Telegram or Zalo user's
+    conversation (those are scoped by the webhooks). Ids outside a safe alphabet are hashed,
+    because Rasa does not URL-decode the conversation id in its HTTP API."""
+    if not _SAFE_ID.fullmatch(sender_id):
+        sender_id = "h" + hashlib.sha256(sender_id.encode("utf-8")).hexdigest()[:24]
+    return f"api:{sender_id}"
 
 
 def fallback_replies(hotline: Hotline) -> list[Reply]:

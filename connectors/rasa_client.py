@@ -65,7 +65,7 @@ class RasaClient:
 
         The bot's replies are already in hand, so a failing tracker read is logged, not raised.
         """
-        path = f"/conversations/{quote(sender_id, safe='')}/tracker"
+        path = f"/conversations/{quote(sender_id, safe=':')}/tracker"
         try:
             response = await self._request("GET", path, params={"include_events": "NONE"})
             response.raise_for_status()

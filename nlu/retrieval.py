@@ -13,16 +13,29 @@ from typing import Iterable
 
 from rapidfuzz import fuzz
 
-from nlu.tokenize import syllable_keys
+from nlu.normalize import strip_accents
+from nlu.tokenize import syllable_keys, syllables
 
-# Words that say what is asked, not which procedure: they must not pull a procedure up.
+# Words and phrases that say what is asked (fee? where? survey?), not which procedure: they must
+# not pull a procedure up. Matched on accent-stripped, teencode-expanded syllables.
 _QUESTION_WORDS = frozenset(
-    """a ad ah anh ba bao bac ban bay can chi cho chu co con cua da dang dau day di de den do duoc
-    em gi giup gio hay hoi hom khi khong la lai lam len luc minh mot nao nay neu nguoi nha nhe
+    """a ad ah anh ba bac ban bay cac can chi cho chu co con cua da dang dau day di de den do duoc
+    em gi giup gio hay hoi hom khi khong la lai lam len luc minh moi mot nao nay neu nguoi nha nhe
     nhieu nhu nhung noi nop o oi phai qua ra rang roi sao se tai the thi thoi thu toi trong tu
-    ve vi voi vay vao xin""".split()
+    ve vi voi vay vao xin ah oi nhi ha huhu""".split()
+)
+_QUESTION_PHRASES = tuple(
+    tuple(p.split())
+    for p in """giay to|ho so|le phi|bao nhieu|bao lau|may ngay|mat tien|mat phi|het bao nhieu|o dau
+    |truc tuyen|online|qua mang|tren mang|dich vu cong|thu tuc|the nao|nhu the nao|ra sao|lam sao
+    |khao sat|hai long|danh gia|muc do|cham diem|dat lich|lich hen|hen gio|so thu tu|lay so
+    |tong dai|duong day nong|hotline|so dien thoai|dien thoai|can bo|nguoi that|tu van|tu van vien
+    |chuyen vien|nhan vien|phan anh|kien nghi|khieu nai|gop y|gio lam viec|mo cua|lam viec
+    |tra cuu|tinh trang|den dau|bo phan mot cua|mot cua|uy ban nhan dan|cap xa|xa|phuong
+    |truc tiep|ket noi|ho tro|giup do|cam on""".replace("\n", "").split("|")
 )
 _FIELD_WEIGHTS = {"names": 1.6, "questions": 1.0}
+_FUZZY_WEIGHT = 10.0  # a near-exact alias ("bao tu", "khia sinh") outweighs shared words
 _K1, _B = 1.2, 0.5
 
 
@@ -40,11 +53,37 @@ class ProcedureText:
     faqs: tuple[tuple[str, str], ...] = ()  # (question, answer) pairs
 
 
-def _terms(text: str) -> list[str]:
-    sylls = syllable_keys(text)
-    content = [s for s in sylls if s not in _QUESTION_WORDS]
-    bigrams = [f"{a}_{b}" for a, b in zip(sylls, sylls[1:]) if not (a in _QUESTION_WORDS and b in _QUESTION_WORDS)]
-    return content + bigrams
+def _masked(sylls: list[str]) -> list[bool]:
+    """True where a syllable belongs to a question phrase ("lệ phí", "khảo sát", "ở đâu")."""
+    masked = [s in _QUESTION_WORDS for s in sylls]
+    for phrase in _QUESTION_PHRASES:
+        n = len(phrase)
+        for i in range(len(sylls) - n + 1):
+            if tuple(sylls[i : i + n]) == phrase:
+                masked[i : i + n] = [True] * n
+    return masked
+
+
+def _terms(text: str, query: bool = False) -> list[str]:
+    """Unigram and bigram terms. Documents get both accented ("a:") and accent-free ("s:") terms;
+    a query uses the accented term where the citizen typed accents (chiều is not chiếu) and the
+    accent-free one where they did not."""
+    accented = syllables(text)
+    keys = [strip_accents(s) for s in accented]
+    masked = _masked(keys)
+    units = [(a, k) for a, k, m in zip(accented, keys, masked) if not m]
+    pairs = [
+        ((a1 + "_" + a2), (k1 + "_" + k2))
+        for (a1, k1), (a2, k2), m1, m2 in zip(zip(accented, keys), zip(accented[1:], keys[1:]), masked, masked[1:])
+        if not (m1 and m2)
+    ]
+    terms = []
+    for acc, key in units + pairs:
+        if not query:
+            terms += [f"a:{acc}", f"s:{key}"]
+        else:
+            terms.append(f"a:{acc}" if acc != key else f"s:{key}")
+    return terms
 
 
 class _BM25:
@@ -115,7 +154,7 @@ class ProcedureIndex:
         return out
 
     def search(self, text: str, k: int = 5) -> list[Candidate]:
-        query = _terms(text)
+        query = _terms(text, query=True)
         if not query:
             return []
         fused: Counter[str] = Counter()
@@ -123,7 +162,7 @@ class ProcedureIndex:
             for slug, score in index.scores(query).items():
                 fused[slug] += _FIELD_WEIGHTS[field] * score
         for slug, score in self._fuzzy(" ".join(syllable_keys(text))).items():
-            fused[slug] += 4.0 * score
+            fused[slug] += _FUZZY_WEIGHT * score
         ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         return [Candidate(slug, round(score, 4)) for slug, score in ranked]
 

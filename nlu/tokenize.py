@@ -88,9 +88,14 @@ def keys(text: str) -> list[str]:
     return [t.key for t in tokenize(text)]
 
 
-def syllable_keys(text: str) -> list[str]:
-    """Accent-insensitive syllables, teencode expanded, no segmentation (fast, model-free)."""
+def syllables(text: str) -> list[str]:
+    """Normalized syllables, accents kept, teencode expanded, no segmentation (fast, model-free)."""
     out: list[str] = []
     for match in _SYLLABLE.finditer(text):
-        out.extend(strip_accents(expand(normalize_word(match.group()))).split())
+        out.extend(expand(normalize_word(match.group())).split())
     return out[: MAX_TOKENS * 3]
+
+
+def syllable_keys(text: str) -> list[str]:
+    """Accent-insensitive syllables, teencode expanded: 'Làm GKS' -> ['lam', 'giay', 'khai', 'sinh']."""
+    return [strip_accents(s) for s in syllables(text)]

@@ -19,9 +19,10 @@ NO_PROCEDURE_INTENTS = frozenset(
     {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "out_of_scope", "nlu_fallback"}
 )
 
-ANSWER_SCORE = 6.0  # the top candidate is answered about at or above this score ...
-ANSWER_MARGIN = 1.35  # ... when it is this many times the runner-up
-CLARIFY_SCORE = 2.5  # below ANSWER but above this: ask, offering the candidates
+ANSWER_SCORE = 16.0  # the top candidate is answered about at or above this score ...
+ANSWER_MARGIN = 1.15  # ... when it is this many times the runner-up
+STRONG_FACTOR = 2.0  # is_strong: twice the answer score and twice the runner-up
+CLARIFY_SCORE = 6.0  # below ANSWER but above this: ask, offering the candidates
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,13 @@ def is_confident(candidates: Sequence[Candidate]) -> bool:
     if not candidates or candidates[0].score < ANSWER_SCORE:
         return False
     return len(candidates) == 1 or candidates[0].score >= ANSWER_MARGIN * candidates[1].score
+
+
+def is_strong(candidates: Sequence[Candidate]) -> bool:
+    """So clear a match that it outweighs an out-of-scope guess of the intent classifier."""
+    if not candidates or candidates[0].score < STRONG_FACTOR * ANSWER_SCORE:
+        return False
+    return len(candidates) == 1 or candidates[0].score >= STRONG_FACTOR * candidates[1].score
 
 
 def decide(intent: str | None, candidates: Sequence[Candidate], context: str | None = None) -> Decision:

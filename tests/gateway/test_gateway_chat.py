@@ -60,12 +60,12 @@ def test_reply_with_buttons_and_image(gateway: Gateway, rasa: Served) -> None:
     }
     assert rasa.fake.received == [
         {
-            "sender": "web:abc",
+            "sender": "api:abc",
             "message": "lam khai sinh can gi",
             "metadata": {"channel": "web", "locality": TEST_LOCALITY},
         }
     ]
-    assert rasa.fake.tracker_requests == [("web:abc", {"include_events": "NONE"})]
+    assert rasa.fake.tracker_requests == [("api:abc", {"include_events": "NONE"})]
 
 
 def test_follow_up_reports_the_procedure_carried_over(gateway: Gateway, rasa: Served) -> None:
@@ -83,11 +83,15 @@ def test_follow_up_reports_the_procedure_carried_over(gateway: Gateway, rasa: Se
     assert (other["intent"], other["procedure"]) == ("ask_fee", None)
 
 
-def test_sender_ids_are_scoped_per_channel(gateway: Gateway, rasa: Served) -> None:
+def test_api_senders_cannot_reach_channel_conversations(gateway: Gateway, rasa: Served) -> None:
+    # `channel` only picks the rendering: /api/chat ids never collide with Telegram/Zalo users.
     gateway.chat("xin chào", sender_id="42", channel="telegram")
     gateway.chat("xin chào", sender_id="42", channel="zalo")
-    assert [body["sender"] for body in rasa.fake.received] == ["telegram:42", "zalo:42"]
-    assert [body["metadata"]["channel"] for body in rasa.fake.received] == ["telegram", "zalo"]
+    gateway.chat("xin chào", sender_id="a/b c%", channel="web")
+    senders = [body["sender"] for body in rasa.fake.received]
+    assert senders[:2] == ["api:42", "api:42"]
+    assert senders[2].startswith("api:h") and "/" not in senders[2] and "%" not in senders[2]
+    assert [body["metadata"]["channel"] for body in rasa.fake.received] == ["telegram", "zalo", "web"]
 
 
 def test_empty_text_prompts_without_calling_rasa(gateway: Gateway, rasa: Served) -> None:

@@ -98,6 +98,9 @@ class RasaParser:
 
         logging.disable(logging.WARNING)
         from rasa.core.agent import Agent
+        from rasa.utils.log_utils import configure_structlog
+
+        configure_structlog(logging.WARNING)  # otherwise every parse is logged
 
         self.loop = asyncio.new_event_loop()
         self.agent = Agent.load(str(model))

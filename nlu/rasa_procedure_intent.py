@@ -1,0 +1,70 @@
+"""Rasa 3 graph component: a message that clearly names a procedure is about that procedure.
+
+The intent classifier learns question types, not the 33 procedures' vocabulary, so "thế còn tiền
+mai táng thì làm sao" can look like small talk to it. When the live content base finds a
+procedure with a strong, unambiguous match, an out_of_scope guess is replaced by the best
+procedure intent of the ranking. Runs after the classifier, before the FallbackClassifier.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.training_data.message import Message
+
+from nlu.understanding import PROCEDURE_INTENTS, is_strong
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class ProcedureIntentResolver(GraphComponent):
+    def __init__(self, content_dir: str) -> None:
+        self._content_dir = content_dir
+        self._live: Any = None
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "ProcedureIntentResolver":
+        from trolyao.paths import CONTENT
+
+        return cls(os.environ.get("TROLYAO_CONTENT_DIR") or str(CONTENT))
+
+    def _search(self, text: str) -> list:
+        from trolyao.content import LiveContent  # lazily: content loads on the first message
+
+        if self._live is None:
+            self._live = LiveContent(self._content_dir)
+        base = self._live.get()
+        index = base._cache.get("index")
+        if index is None:
+            from nlu.retrieval import ProcedureIndex
+
+            index = base._cache["index"] = ProcedureIndex.from_content(base.procedures.values())
+        return index.search(text)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            intent = message.get("intent") or {}
+            text = message.get("text") or ""
+            if intent.get("name") != "out_of_scope" or not text or text.startswith("/"):
+                continue
+            try:
+                strong = is_strong(self._search(text))
+            except Exception:  # content unavailable: keep the classifier's answer
+                continue
+            if not strong:
+                continue
+            ranking = message.get("intent_ranking") or []
+            best = next((r for r in ranking if r.get("name") in PROCEDURE_INTENTS), None)
+            name = best["name"] if best else "ask_procedure"
+            message.set("intent", {"name": name, "confidence": intent.get("confidence", 1.0)}, add_to_output=True)
+        return messages
