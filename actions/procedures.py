@@ -19,6 +19,7 @@ ASPECT_BUTTONS = [
     ("Nơi nộp", "ask_where"),
     ("Nộp trực tuyến", "ask_online"),
 ]
+ASPECT_INTENTS = {"ask_documents", "ask_fee", "ask_processing_time", "ask_where", "ask_online"}
 FAQ_MATCH = 0.86  # an FAQ question this close to the message is answered by its own answer
 
 
@@ -44,8 +45,12 @@ def answer(dispatcher: CollectingDispatcher, base: ContentBase, proc: Procedure,
     """Send the answer for one aspect of a procedure, ending with the official page and review date."""
     faq = runtime.index(base).best_faq(proc.slug, text) if text and not text.startswith("/") else None
     if faq and faq[2] >= FAQ_MATCH:
+        # A matching FAQ answers the citizen's exact question; the structured aspect answer still
+        # follows, so dated facts (fees) always come from the date-aware code below.
         dispatcher.utter_message(response="utter_procedure_faq", question=faq[0], answer=faq[1].strip())
-    elif intent == "ask_documents":
+        if intent not in ASPECT_INTENTS:
+            intent = None
+    if intent == "ask_documents":
         dispatcher.utter_message(response="utter_procedure_documents", name=proc.name, documents=formatting.documents(proc))
     elif intent == "ask_fee":
         rates = formatting.fee_rates(proc, runtime.today())
@@ -56,7 +61,7 @@ def answer(dispatcher: CollectingDispatcher, base: ContentBase, proc: Procedure,
         dispatcher.utter_message(response="utter_procedure_where", name=proc.name, authority=proc.authority, where=proc.where)
     elif intent == "ask_online":
         dispatcher.utter_message(response="utter_procedure_online", name=proc.name, online=formatting.online(proc))
-    else:
+    elif not (faq and faq[2] >= FAQ_MATCH):
         dispatcher.utter_message(response="utter_procedure_overview", name=proc.name, summary=proc.summary)
         dispatcher.utter_message(response="utter_procedure_steps", name=proc.name, steps=formatting.numbered_list(proc.steps))
     if not proc.verified:

@@ -44,8 +44,15 @@ def canonical_tone(word: str) -> str:
 
 
 def collapse_repeats(word: str) -> str:
-    """'nhiuuuu' -> 'nhiu', 'alooo' -> 'alo'. Vietnamese never triples a letter."""
-    return _REPEATS.sub(r"\1", word)
+    """'nhiuuuu' -> 'nhiu', 'alooo' -> 'alo', 'đẹeeep' -> 'đẹep'. Vietnamese never triples a
+    letter; abbreviations can ('cccd'), so consonants are collapsed only at the end of a word."""
+
+    def collapse(match: re.Match[str]) -> str:
+        letter = match.group(1)
+        at_end = match.end() == len(word)
+        return letter if at_end or strip_accents(letter) in "aeiouy" else match.group(0)
+
+    return _REPEATS.sub(collapse, word)
 
 
 @lru_cache(maxsize=65536)

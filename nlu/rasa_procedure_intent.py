@@ -9,7 +9,7 @@ procedure intent of the ranking. Runs after the classifier, before the FallbackC
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -29,11 +29,11 @@ class ProcedureIntentResolver(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "ProcedureIntentResolver":
+    ) -> ProcedureIntentResolver:
         from trolyao.paths import CONTENT
 
         return cls(os.environ.get("TROLYAO_CONTENT_DIR") or str(CONTENT))
@@ -51,7 +51,7 @@ class ProcedureIntentResolver(GraphComponent):
             index = base._cache["index"] = ProcedureIndex.from_content(base.procedures.values())
         return index.search(text)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = message.get("intent") or {}
             text = message.get("text") or ""

@@ -7,7 +7,7 @@ the CountVectorsFeaturizer uses (use_lemma), so "làm căn cước" and "lam ccc
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -22,7 +22,7 @@ from nlu.tokenize import tokenize
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class VietnameseTokenizer(Tokenizer):
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
             "intent_tokenization_flag": False,
             "intent_split_symbol": "_",
@@ -33,19 +33,19 @@ class VietnameseTokenizer(Tokenizer):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "VietnameseTokenizer":
+    ) -> VietnameseTokenizer:
         return cls(config)
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
         return ["underthesea"]
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
-        text: Optional[Text] = message.get(attribute)
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
+        text: str | None = message.get(attribute)
         if not text:
             return []
         tokens = [Token(t.text, t.start, end=t.end, lemma=t.key) for t in tokenize(text)]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from rapidfuzz import fuzz
 
@@ -19,10 +19,7 @@ from nlu.tokenize import syllable_keys, syllables
 # Words and phrases that say what is asked (fee? where? survey?), not which procedure: they must
 # not pull a procedure up. Matched on accent-stripped, teencode-expanded syllables.
 _QUESTION_WORDS = frozenset(
-    """a ad ah anh ba bac ban bay cac can chi cho chu co con cua da dang dau day di de den do duoc
-    em gi giup gio hay hoi hom khi khong la lai lam len luc minh moi mot nao nay neu nguoi nha nhe
-    nhieu nhu nhung noi nop o oi phai qua ra rang roi sao se tai the thi thoi thu toi trong tu
-    ve vi voi vay vao xin ah oi nhi ha huhu""".split()
+    ["a", "ad", "ah", "anh", "ba", "bac", "ban", "bay", "cac", "can", "chi", "cho", "chu", "co", "con", "cua", "da", "dang", "dau", "day", "di", "de", "den", "do", "duoc", "em", "gi", "giup", "gio", "hay", "hoi", "hom", "khi", "khong", "la", "lai", "lam", "len", "luc", "minh", "moi", "mot", "nao", "nay", "neu", "nguoi", "nha", "nhe", "nhieu", "nhu", "nhung", "noi", "nop", "o", "oi", "phai", "qua", "ra", "rang", "roi", "sao", "se", "tai", "the", "thi", "thoi", "thu", "toi", "trong", "tu", "ve", "vi", "voi", "vay", "vao", "xin", "ah", "oi", "nhi", "ha", "huhu"]
 )
 _QUESTION_PHRASES = tuple(
     tuple(p.split())
@@ -126,7 +123,7 @@ class ProcedureIndex:
         }
 
     @classmethod
-    def from_content(cls, procedures: Iterable[object]) -> "ProcedureIndex":
+    def from_content(cls, procedures: Iterable[object]) -> ProcedureIndex:
         texts = []
         for p in procedures:
             names = (p.name, *(c.get("name", "") for c in p.codes), *p.aliases)  # type: ignore[attr-defined]

@@ -6,8 +6,8 @@ what citizens get. Thresholds are calibrated with `trolyao eval nlu` (docs/bench
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from nlu.retrieval import Candidate
 

@@ -27,7 +27,7 @@ class Ports:
     gateway: int = 8000
 
     @classmethod
-    def from_env(cls) -> "Ports":
+    def from_env(cls) -> Ports:
         return cls(
             int(os.environ.get("RASA_PORT", 5005)),
             int(os.environ.get("ACTIONS_PORT", 5055)),
@@ -40,6 +40,7 @@ class Stack:
     model: Path
     ports: Ports = field(default_factory=Ports.from_env)
     var: Path = paths.VAR
+    extra_env: dict[str, str] = field(default_factory=dict)  # e.g. TROLYAO_CONTENT_DIR for tests
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @property
@@ -57,6 +58,8 @@ class Stack:
                 "ACTIONS_URL": f"http://127.0.0.1:{self.ports.actions}",
                 "GATEWAY_HOST": "127.0.0.1",
                 "GATEWAY_PORT": str(self.ports.gateway),
+                "TROLYAO_VAR_DIR": str(self.var),
+                **self.extra_env,
             }
         )
 
@@ -120,6 +123,13 @@ class Stack:
                 self.stop()
                 raise StackError(f"Quá {timeout:.0f} giây mà {', '.join(pending)} chưa sẵn sàng; xem var/logs/.")
             time.sleep(0.5)
+
+    def kill(self, name: str) -> None:
+        """Stop one process (tests of outages)."""
+        proc = self.processes.get(name)
+        if proc is not None and proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=15)
 
     def stop(self) -> None:
         for proc in self.processes.values():

@@ -24,6 +24,7 @@ from trolyao.content.schema import (
     Spec,
 )
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ten times faster
 CONTRACT_SLUGS = Path(__file__).resolve().parents[1] / "contract" / "procedures.tsv"
 
 _KIND_NAMES = {
@@ -91,7 +92,7 @@ class _FileChecker:
                 Problem(self.display, 1, 1, "Tệp chưa ở dạng Unicode NFC (dấu tiếng Việt gõ tổ hợp); hãy lưu lại bằng bộ gõ dựng sẵn.")
             )
         try:
-            return yaml.compose(text)
+            return yaml.compose(text, Loader=_LOADER)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -230,6 +231,8 @@ def check_content(directory: Path | str) -> CheckReport:
         checkers.append(checker)
         root = checker.parse()
         if root is None:
+            if bucket == "procedures":  # the file exists; its syntax error is already reported
+                slugs.setdefault(path.stem, checker.display)
             continue
         checker.walk(root, spec, "")
         ident = _scalar(root, key)

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 NATIONAL_PORTAL = "https://dichvucong.gov.vn"
 
 
@@ -178,10 +178,10 @@ def load_content(directory: Path | str) -> ContentBase:
         raise ContentError(report)
     procedures = {}
     for path in sorted((base / "procedures").glob("*.y*ml")):
-        proc = _procedure(yaml.safe_load(path.read_text(encoding="utf-8")))
+        proc = _procedure(yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER))
         procedures[proc.slug] = proc
     localities = {}
     for path in sorted((base / "localities").glob("*.y*ml")):
-        loc = _locality(yaml.safe_load(path.read_text(encoding="utf-8")))
+        loc = _locality(yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER))
         localities[loc.id] = loc
     return ContentBase(procedures, localities, sig)

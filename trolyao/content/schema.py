@@ -13,8 +13,8 @@ Kind = Literal["str", "bool", "int", "date", "url", "phone", "slug", "code", "ti
 class Spec:
     kind: Kind
     required: bool = True
-    item: "Spec | None" = None  # for lists
-    fields: dict[str, "Spec"] = field(default_factory=dict)  # for maps
+    item: Spec | None = None  # for lists
+    fields: dict[str, Spec] = field(default_factory=dict)  # for maps
     min_items: int = 0
     open_keys: bool = False  # a map whose keys are free (e.g. schedule days)
 

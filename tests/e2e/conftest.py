@@ -1,0 +1,91 @@
+"""The real stack (Rasa, action server, gateway) on 127.0.0.1, started once per test session.
+
+It runs on free ports with a private copy of content/ and its own var/ directory, so it never
+touches a stack a developer has running, and tests may edit content.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from trolyao import paths
+from trolyao.stack import Ports, Stack
+from trolyao.training import model_path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Client:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    def chat(self, text: str, sender_id: str = "e2e", channel: str = "web") -> dict[str, Any]:
+        status, body = self.post("/api/chat", {"sender_id": sender_id, "text": text, "channel": channel})
+        assert status == 200, body
+        return body
+
+    def post(self, path: str, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        request = urllib.request.Request(
+            self.base_url + path, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"{}")
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(self.base_url + path, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+
+def reply_text(body: dict[str, Any]) -> str:
+    return "\n".join(r.get("text") or "" for r in body["replies"])
+
+
+@pytest.fixture(scope="session")
+def content_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("stack") / "content"
+    shutil.copytree(paths.CONTENT, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def stack(content_dir: Path) -> Iterator[Stack]:
+    model = model_path()
+    if not model.exists():
+        pytest.fail("No trained model for the current data: run `make train` (make test does).")
+    var = content_dir.parent / "var"
+    stack = Stack(
+        model=model,
+        ports=Ports(_free_port(), _free_port(), _free_port()),
+        var=var,
+        extra_env={"TROLYAO_CONTENT_DIR": str(content_dir), "TROLYAO_CONTENT_POLL_S": "0.5"},
+    )
+    stack.start(log_dir=var / "logs")
+    try:
+        stack.wait_ready(timeout=240)
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="session")
+def client(stack: Stack) -> Client:
+    return Client(stack.gateway_url)

@@ -1,0 +1,90 @@
+"""The three real processes answer real questions through the gateway's /api/chat (issue 2)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import Client, reply_text
+
+EVAL = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev-conversations.yml"
+
+
+def sender() -> str:
+    return f"e2e-{uuid.uuid4().hex[:10]}"
+
+
+def test_health_reports_every_part(client: Client) -> None:
+    status, body = client.get("/health")
+    assert status == 200 and '"ok"' in body
+
+
+def test_web_chat_page_is_served(client: Client) -> None:
+    status, page = client.get("/")
+    assert status == 200 and "Trợ lý ảo" in page and "<script" in page
+
+
+def test_birth_registration_documents_then_fee(client: Client) -> None:
+    who = sender()
+    first = client.chat("làm giấy khai sinh cần những gì", who)
+    assert (first["intent"], first["procedure"]) == ("ask_documents", "khai-sinh")
+    assert "tờ khai" in reply_text(first).lower()
+    assert "dichvucong.gov.vn" in reply_text(first)  # every answer ends with the official page
+    second = client.chat("thế lệ phí bao nhiêu", who)
+    assert (second["intent"], second["procedure"]) == ("ask_fee", "khai-sinh")
+    assert "miễn" in reply_text(second).lower()
+
+
+def test_unaccented_teencode_question(client: Client) -> None:
+    body = client.chat("lam cccd can gi ad", sender())
+    assert body["procedure"] == "can-cuoc"
+    assert body["intent"] in {"ask_documents", "ask_procedure"}
+
+
+def test_survey_link_and_qr_image(client: Client) -> None:
+    body = client.chat("cho xin link khảo sát", sender(), channel="zalo")
+    assert body["intent"] == "ask_survey"
+    assert any(r.get("image", "").startswith("data:image/png;base64,") for r in body["replies"])
+    assert "khaosathailong.danang.gov.vn" in reply_text(body)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀😀😀", "làm căn cước " * 800, "<script>alert(1)</script>", "12345"])
+def test_bad_input_gets_a_sensible_reply(client: Client, text: str) -> None:
+    body = client.chat(text, sender())
+    assert body["replies"] and all(r.get("text") or r.get("image") for r in body["replies"])
+
+
+def test_officer_edit_is_live_within_five_seconds(client: Client, content_dir: Path) -> None:
+    path = content_dir / "procedures" / "khai-sinh.yml"
+    original = path.read_text(encoding="utf-8")
+    marker = f"Mã kiểm thử {uuid.uuid4().hex[:6]}"
+    question = "Ông bà đi làm khai sinh cho cháu được không?"
+    edited = original.replace("Được. Nếu cha mẹ không đi được", f"{marker}. Nếu cha mẹ không đi được")
+    assert edited != original
+    try:
+        path.write_text(edited, encoding="utf-8")
+        deadline = time.monotonic() + 5
+        seen = False
+        while time.monotonic() < deadline and not seen:
+            seen = marker in reply_text(client.chat(question, sender()))
+            time.sleep(0.3)
+        assert seen, "the edited FAQ answer did not reach /api/chat within 5 seconds"
+
+        # A broken edit is refused and the last good content keeps answering.
+        path.write_text(edited.replace("slug: khai-sinh", "slug: [broken"), encoding="utf-8")
+        time.sleep(1.5)
+        assert marker in reply_text(client.chat(question, sender()))
+    finally:
+        path.write_text(original, encoding="utf-8")
+
+
+@pytest.mark.skipif(not EVAL.exists(), reason="the shared development set is not beside this checkout")
+def test_development_conversations_pass(client: Client) -> None:
+    from trolyao.evaluation.conversations import replay
+
+    summary, _ = replay(EVAL, client.base_url)
+    assert summary["failures"] == []
+    assert summary["turns_passed"] == summary["turns"] > 0

@@ -1,0 +1,134 @@
+"""Actions with a collecting dispatcher and small trackers (financial-demo style)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import ActionAnswerProcedure, ActionDeny, ActionHotline, ActionSurvey
+from actions.procedures import ActionFallback
+
+
+def tracker(text: str, intent: str, slots: dict[str, Any] | None = None, entities: list | None = None) -> Tracker:
+    return Tracker(
+        sender_id="test",
+        slots={"procedure": None, "candidates": None, "locality": None, **(slots or {})},
+        latest_message={
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.9},
+            "intent_ranking": [{"name": intent, "confidence": 0.9}],
+            "entities": entities or [],
+        },
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+def run(action: Any, t: Tracker) -> tuple[list[dict], list[dict]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, t, {}))
+    return dispatcher.messages, events
+
+
+def slot(events: list[dict], name: str) -> Any:
+    values = [e["value"] for e in events if e.get("event") == "slot" and e.get("name") == name]
+    return values[-1] if values else "unset"
+
+
+def test_documents_answer_ends_with_official_page_and_review_date() -> None:
+    messages, events = run(ActionAnswerProcedure(), tracker("làm giấy khai sinh cần những gì", "ask_documents"))
+    assert messages[0]["response"] == "utter_procedure_documents"
+    assert "Tờ khai" in messages[0]["documents"]
+    assert messages[-1]["response"] == "utter_procedure_footer"
+    assert messages[-1]["url"].startswith("https://dichvucong.gov.vn/")
+    assert messages[-1]["reviewed"] == "23/11/2026"
+    assert slot(events, "procedure") == "khai-sinh"
+
+
+def test_follow_up_uses_the_conversation_procedure() -> None:
+    messages, events = run(ActionAnswerProcedure(), tracker("thế lệ phí bao nhiêu", "ask_fee", {"procedure": "khai-sinh"}))
+    assert messages[0]["response"] == "utter_procedure_fee"
+    assert "Miễn" in messages[0]["rates"] + messages[0]["fee_summary"]
+    assert slot(events, "procedure") == "khai-sinh"
+
+
+def test_fee_shows_a_dated_rate_with_its_end_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TROLYAO_TODAY", "2026-11-23")
+    question = tracker("lệ phí căn cước", "ask_fee")
+    during = [m for m in run(ActionAnswerProcedure(), question)[0] if m["response"] == "utter_procedure_fee"]
+    assert "31/12/2026" in during[0]["rates"] and "25.000" in during[0]["rates"]
+    monkeypatch.setenv("TROLYAO_TODAY", "2027-01-05")
+    after = [m for m in run(ActionAnswerProcedure(), question)[0] if m["response"] == "utter_procedure_fee"]
+    assert "31/12/2026" not in after[0]["rates"] and "25.000" not in after[0]["rates"]
+    assert "50.000" in after[0]["rates"]
+
+
+def test_a_matching_faq_is_answered_and_the_fee_stays_date_aware() -> None:
+    messages, _ = run(ActionAnswerProcedure(), tracker("đổi căn cước mất bao nhiêu tiền", "ask_fee"))
+    assert [m["response"] for m in messages][:2] == ["utter_procedure_faq", "utter_procedure_fee"]
+
+
+def test_button_payload_names_the_procedure() -> None:
+    t = tracker('/ask_where{"procedure":"can-cuoc"}', "ask_where", entities=[{"entity": "procedure", "value": "can-cuoc"}])
+    messages, events = run(ActionAnswerProcedure(), t)
+    assert messages[0]["response"] == "utter_procedure_where"
+    assert "Công an" in messages[0]["authority"] + messages[0]["where"]
+    assert slot(events, "procedure") == "can-cuoc"
+
+
+def test_unknown_procedure_asks_instead_of_guessing() -> None:
+    messages, events = run(ActionAnswerProcedure(), tracker("cần những giấy tờ gì", "ask_documents"))
+    assert messages[0]["response"] in {"utter_ask_which_procedure", "utter_clarify_procedure"}
+    assert slot(events, "procedure") == "unset"
+
+
+def test_deny_offers_the_next_candidates() -> None:
+    t = tracker("không phải", "deny", {"procedure": "khai-sinh", "candidates": ["khai-sinh", "trich-luc-ho-tich", "lien-thong-khai-sinh"]})
+    messages, events = run(ActionDeny(), t)
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert messages[0]["response"] == "utter_clarify_procedure"
+    assert any("trich-luc-ho-tich" in p for p in payloads) and not any('"khai-sinh"' in p for p in payloads)
+    assert slot(events, "procedure") is None
+
+
+def test_hotline_has_tap_to_call_buttons_and_other_localities() -> None:
+    messages, _ = run(ActionHotline(), tracker("số tổng đài", "ask_hotline"))
+    assert messages[0]["response"] == "utter_hotline"
+    assert all(b["payload"].startswith("tel:") for b in messages[0]["buttons"])
+    assert "Đà Nẵng" in messages[0]["locality"]
+    other, events = run(ActionHotline(), tracker("số tổng đài đắk lắk", "ask_hotline"))
+    assert "Đắk Lắk" in other[0]["locality"] and slot(events, "locality") == "dak-lak"
+
+
+def test_survey_sends_a_qr_code_that_decodes_to_the_survey_url() -> None:
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from PIL import Image
+
+    messages, _ = run(ActionSurvey(), tracker("cho xin link khảo sát", "ask_survey"))
+    message = messages[0]
+    assert "khaosathailong.danang.gov.vn" in message["url"]
+    header, data = message["image"].split(",", 1)
+    assert header == "data:image/png;base64"
+    decoded = [b.text for b in zxingcpp.read_barcodes(Image.open(io.BytesIO(base64.b64decode(data))))]
+    assert decoded == [message["url"]]
+
+
+def test_fallback_with_context_offers_the_aspects() -> None:
+    messages, _ = run(ActionFallback(), tracker("ừm vậy à", "nlu_fallback", {"procedure": "ket-hon"}))
+    assert messages[0]["response"] == "utter_procedure_overview"
+    assert any("ket-hon" in b["payload"] for b in messages[0]["buttons"])
+
+
+def test_fallback_without_anything_gives_the_hotline() -> None:
+    messages, _ = run(ActionFallback(), tracker("asdkjh qwe", "nlu_fallback"))
+    assert messages[0]["response"] == "utter_fallback"
+    assert "1022" in messages[0]["hotline"]
