@@ -1,29 +1,39 @@
-"""The rasa_sdk action server: `rasa run actions --actions actions` imports this package.
+"""The rasa_sdk action server: `python -m rasa_sdk --actions actions` imports this package.
 
 Each module holds a few actions over pure helpers; nothing is opened at import time.
 """
 
-from actions.procedures import ActionAnswerProcedure, ActionDeny, ActionFallback, ActionOutOfScope
-from actions.services import (
-    ActionBookAppointment,
-    ActionDossierStatus,
-    ActionFeedback,
-    ActionHandoff,
-    ActionHotline,
-    ActionSurvey,
-    ActionWorkingHours,
+from actions.booking import (
+    ActionAskBookingCentre,
+    ActionAskBookingDate,
+    ActionAskBookingSlot,
+    ActionBookingStart,
+    ActionSubmitBooking,
+    ValidateBookingForm,
 )
+from actions.dossiers import ActionDossierStatus
+from actions.feedback import ActionFeedbackStart, ActionSubmitFeedback, ValidateFeedbackForm
+from actions.procedures import ActionAnswerProcedure, ActionDeny, ActionFallback, ActionOutOfScope
+from actions.services import ActionAnswerService, ActionHandoff, ActionHotline, ActionSurvey, ActionWorkingHours
 
 __all__ = [
     "ActionAnswerProcedure",
-    "ActionBookAppointment",
+    "ActionAnswerService",
+    "ActionAskBookingCentre",
+    "ActionAskBookingDate",
+    "ActionAskBookingSlot",
+    "ActionBookingStart",
     "ActionDeny",
     "ActionDossierStatus",
     "ActionFallback",
-    "ActionFeedback",
+    "ActionFeedbackStart",
     "ActionHandoff",
     "ActionHotline",
     "ActionOutOfScope",
+    "ActionSubmitBooking",
+    "ActionSubmitFeedback",
     "ActionSurvey",
     "ActionWorkingHours",
+    "ValidateBookingForm",
+    "ValidateFeedbackForm",
 ]

@@ -74,6 +74,7 @@ def answer(dispatcher: CollectingDispatcher, base: ContentBase, proc: Procedure,
         reviewed=formatting.vn_date(proc.last_reviewed),
         buttons=aspect_buttons(proc.slug, skip=intent),
     )
+    dispatcher.utter_message(response="utter_rate_answer")
 
 
 def clarify(dispatcher: CollectingDispatcher, base: ContentBase, intent: str | None, slugs: list[str]) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from nlu.retrieval import ProcedureIndex
 from trolyao.content import ContentBase, LiveContent, Locality
@@ -31,10 +32,20 @@ def index(base: ContentBase) -> ProcedureIndex:
     return built
 
 
+def _zone() -> ZoneInfo:
+    return ZoneInfo(os.environ.get("TROLYAO_TZ", "Asia/Ho_Chi_Minh"))  # servers often run on UTC
+
+
 def today() -> dt.date:
-    """Today's date; TROLYAO_TODAY=YYYY-MM-DD pins it (tests of dated fees)."""
+    """Today's date in Vietnam; TROLYAO_TODAY=YYYY-MM-DD pins it (tests of dated fees)."""
     pinned = os.environ.get("TROLYAO_TODAY")
-    return dt.date.fromisoformat(pinned) if pinned else dt.date.today()
+    return dt.date.fromisoformat(pinned) if pinned else now().date()
+
+
+def now() -> dt.datetime:
+    """Wall-clock time in Vietnam, naive; TROLYAO_NOW=YYYY-MM-DDTHH:MM pins it (tests of hours)."""
+    pinned = os.environ.get("TROLYAO_NOW")
+    return dt.datetime.fromisoformat(pinned) if pinned else dt.datetime.now(_zone()).replace(tzinfo=None)
 
 
 def locality(base: ContentBase, named: str | None = None) -> Locality:

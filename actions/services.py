@@ -1,25 +1,26 @@
 """Hotlines, hours, survey, feedback, dossier status, appointments and handoff.
 
-This is the first slice of these flows: each one answers with the locality's real channels.
-Forms, stored tickets and bookings come with the dialogue issue.
+Feedback, dossiers and appointments have their own modules.
 """
 
 from __future__ import annotations
 
-import re
+import os
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import formatting, runtime
+from actions import formatting, hours, runtime
 from actions.qr import qr_data_uri
+from actions.runtime_store import channel_of, store
 from nlu.normalize import accent_key
 from nlu.understanding import is_confident
 from trolyao.content import ContentBase, Locality
 
-DOSSIER_CODE = re.compile(r"\b[0-9A-Z]{2,4}(?:\.[0-9A-Z]{1,4}){2,4}-\d{6}-\d{3,5}\b|\b\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4}\b", re.I)
+# When officers answer chats (a deployment setting, TROLYAO_HANDOFF_HOURS), not office hours.
+DEFAULT_HANDOFF_HOURS = "mon-fri 07:30-11:30,13:30-17:00"
 
 
 def named_locality(base: ContentBase, tracker: Tracker) -> tuple[Locality, list[dict]]:
@@ -56,8 +57,15 @@ class ActionWorkingHours(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         base = runtime.content()
         loc, events = named_locality(base, tracker)
-        hours = (loc.office_hours.get("note") or "").strip() or "giờ hành chính các ngày làm việc."
-        dispatcher.utter_message(response="utter_working_hours", locality=loc.name, hours=hours, buttons=phone_buttons(loc))
+        note = (loc.office_hours.get("note") or "").strip() or "giờ hành chính các ngày làm việc."
+        dispatcher.utter_message(response="utter_working_hours", locality=loc.name, hours=note, buttons=phone_buttons(loc))
+        schedule = loc.office_hours.get("schedule")
+        if schedule:  # only a sourced schedule says whether the office is open right now
+            now = runtime.now()
+            if not hours.is_open(schedule, now):
+                opening = hours.next_opening(schedule, now)
+                if opening:
+                    dispatcher.utter_message(response="utter_office_closed_now", opens=hours.describe(opening, now))
         return events
 
 
@@ -81,69 +89,51 @@ class ActionSurvey(Action):
         return events
 
 
-class ActionFeedback(Action):
-    def name(self) -> str:
-        return "action_feedback"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        base = runtime.content()
-        loc, events = named_locality(base, tracker)
-        buttons = [{"title": p["name"], "payload": p["url"]} for p in loc.portals[:3]]
-        dispatcher.utter_message(
-            response="utter_feedback",
-            locality=loc.name,
-            portals=formatting.portals(loc),
-            hotline=runtime.hotline_text(loc),
-            buttons=buttons,
-        )
-        return events
-
-
-def _procedure_events(base: ContentBase, tracker: Tracker) -> list[dict]:
+def procedure_events(base: ContentBase, tracker: Tracker) -> list[dict]:
     """Remember a procedure the message names clearly (the dossier or booking is about it)."""
     text = (tracker.latest_message or {}).get("text") or ""
     candidates = runtime.index(base).search(text)
     return [SlotSet("procedure", candidates[0].slug)] if is_confident(candidates) else []
 
 
-class ActionDossierStatus(Action):
-    def name(self) -> str:
-        return "action_dossier_status"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        base = runtime.content()
-        loc = runtime.locality(base, tracker.get_slot("locality"))
-        text = (tracker.latest_message or {}).get("text") or ""
-        code = DOSSIER_CODE.search(text)
-        if code:
-            dispatcher.utter_message(response="utter_dossier_code_seen", code=code.group(), hotline=runtime.hotline_text(loc))
-        else:
-            dispatcher.utter_message(response="utter_dossier_status", hotline=runtime.hotline_text(loc))
-        return _procedure_events(base, tracker)
-
-
-class ActionBookAppointment(Action):
-    def name(self) -> str:
-        return "action_book_appointment"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        base = runtime.content()
-        loc = runtime.locality(base, tracker.get_slot("locality"))
-        events = _procedure_events(base, tracker)
-        slug = events[0]["value"] if events else tracker.get_slot("procedure")
-        part = f" ({base.procedures[slug].name})" if slug in base.procedures else ""
-        dispatcher.utter_message(
-            response="utter_book_appointment", procedure_part=part, hotline=runtime.hotline_text(loc), buttons=phone_buttons(loc)
-        )
-        return events
-
-
 class ActionHandoff(Action):
+    """Hand the conversation to an officer during staffed hours; the hotline and hours otherwise.
+
+    The open handoff is stored; the gateway then pauses the bot for this conversation, notifies
+    the officers and relays their replies until an officer closes it or it times out."""
+
     def name(self) -> str:
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         base = runtime.content()
         loc = runtime.locality(base, tracker.get_slot("locality"))
-        dispatcher.utter_message(response="utter_handoff", hotline=runtime.hotline_text(loc), buttons=phone_buttons(loc))
+        schedule = hours.parse_schedule(os.environ.get("TROLYAO_HANDOFF_HOURS", DEFAULT_HANDOFF_HOURS))
+        now = runtime.now()
+        if hours.is_open(schedule, now):
+            store().open_handoff(tracker.sender_id, channel_of(tracker.sender_id))
+            dispatcher.utter_message(response="utter_handoff", hotline=runtime.hotline_text(loc), buttons=phone_buttons(loc))
+        else:
+            opening = hours.next_opening(schedule, now)
+            dispatcher.utter_message(
+                response="utter_handoff_closed",
+                opens=hours.describe(opening, now) if opening else "giờ hành chính ngày làm việc tiếp theo",
+                hotline=runtime.hotline_text(loc),
+                buttons=phone_buttons(loc),
+            )
         return []
+
+
+class ActionAnswerService(Action):
+    """Hotline, hours, survey or "who are you" asked in the middle of a form."""
+
+    def name(self) -> str:
+        return "action_answer_service"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if intent == "bot_challenge":
+            dispatcher.utter_message(response="utter_iamabot")
+            return []
+        action = {"ask_hotline": ActionHotline, "ask_working_hours": ActionWorkingHours, "ask_survey": ActionSurvey}.get(intent or "")
+        return await action().run(dispatcher, tracker, domain) if action else []

@@ -42,27 +42,43 @@ def _run(args: argparse.Namespace) -> int:
 def _eval_nlu(args: argparse.Namespace) -> int:
     from nlu.retrieval import ProcedureIndex
     from trolyao.content import load_content
-    from trolyao.evaluation.nlu_eval import RasaParser, confusion_summary, predict_all, read_items, score
+    from trolyao.evaluation import nlu_eval
     from trolyao.training import model_path, train
 
-    items = read_items(Path(args.file), strip=args.strip_accents)
+    items = nlu_eval.read_items(Path(args.file), strip=args.strip_accents)
     model = model_path()
     if not model.exists():
         print("Chưa có mô hình cho dữ liệu hiện tại; đang huấn luyện...", file=sys.stderr)
-        model = train()
-    index = ProcedureIndex.from_content(load_content(paths.CONTENT).procedures.values())
-    parser = RasaParser(model)
+        model = train(log=sys.stderr)
+    procedures = load_content(paths.CONTENT).procedures.values()
+    index = ProcedureIndex.from_content(procedures)
+    parser = nlu_eval.RasaParser(model)
     parser("xin chào")  # warm-up: first calls load lazily-imported models
     index.search("xin chào")
-    predictions = predict_all(items, parser, index.search)
-    result = score(items, predictions)
+    predictions = nlu_eval.predict_all(items, parser, index.search)
+    result = nlu_eval.score(items, predictions)
+    rows = {"ours": result}
+
+    baselines = sorted(set(args.baseline or []))
+    if baselines:
+        from trolyao.evaluation.baselines import FuzzyRetriever, stock_model
+
+        fuzzy = FuzzyRetriever(procedures)
+        fuzzy_answer = lambda intent, c: c[0].slug if fuzzy.confident(c) else None  # noqa: E731
+        if "stock" in baselines:
+            stock = nlu_eval.RasaParser(stock_model())
+            stock("xin chào")
+            rows["stock"] = nlu_eval.score(items, nlu_eval.predict_all(items, stock, fuzzy.search, fuzzy_answer))
+        if "fuzzy" in baselines:
+            rows["fuzzy"] = nlu_eval.score(items, nlu_eval.predict_all(items, parser, fuzzy.search, fuzzy_answer))
+        result = {**result, "baselines": {k: v for k, v in rows.items() if k != "ours"}}
+
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
-        for key, value in result.items():
-            print(f"{key:<20}{value}")
+        print(nlu_eval.table(rows))
         print()
-        print(confusion_summary(items, predictions))
+        print(nlu_eval.confusion_summary(items, predictions))
     return 0
 
 
@@ -75,7 +91,7 @@ def _eval_conversations(args: argparse.Namespace) -> int:
         from trolyao.stack import Stack
         from trolyao.training import train
 
-        stack = Stack(model=train())
+        stack = Stack(model=train(log=sys.stderr))
         print("Đang khởi động hệ thống để chạy hội thoại kiểm thử...", file=sys.stderr, flush=True)
         stack.start()
         stack.wait_ready()
@@ -110,6 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
     nlu.add_argument("file")
     nlu.add_argument("--json", action="store_true")
     nlu.add_argument("--strip-accents", action="store_true", help="score an accent-stripped copy")
+    nlu.add_argument(
+        "--baseline",
+        action="append",
+        choices=["stock", "fuzzy"],
+        help="also score the stock Rasa pipeline (+ plain rapidfuzz) or plain rapidfuzz retrieval; repeatable",
+    )
     nlu.set_defaults(func=_eval_nlu)
     conv = evaluate.add_parser("conversations", help="replay conversation tests through the gateway")
     conv.add_argument("file")

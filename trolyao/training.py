@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
 import yaml
 
@@ -56,14 +57,16 @@ def write_unaccented_copies() -> Path:
     return GENERATED
 
 
-def train(force: bool = False) -> Path:
+def train(force: bool = False, log: TextIO = sys.stdout) -> Path:
+    """Train unless a model for these inputs exists. `log` takes the progress (stderr when the
+    caller's stdout is machine-readable, as in `eval nlu --json`)."""
     digest = training_hash()
     target = model_path(digest)
     if target.exists() and not force:
-        print(f"Mô hình đã có, không cần huấn luyện lại: {target.relative_to(paths.REPO)}")
+        print(f"Mô hình đã có, không cần huấn luyện lại: {target.relative_to(paths.REPO)}", file=log)
         return target
     data = [str(paths.BOT / "data"), str(write_unaccented_copies())]
-    print(f"Đang huấn luyện mô hình Rasa ({digest}); việc này mất khoảng 1 phút...", flush=True)
+    print(f"Đang huấn luyện mô hình Rasa ({digest}); việc này mất khoảng 1 phút...", file=log, flush=True)
     started = time.monotonic()
     command = [
         sys.executable, "-m", "rasa", "train",
@@ -73,11 +76,11 @@ def train(force: bool = False) -> Path:
         "--out", str(paths.MODELS),
         "--fixed-model-name", target.name.removesuffix(".tar.gz"),
     ]  # fmt: skip
-    result = subprocess.run(command, cwd=paths.REPO, env=process_env())
+    result = subprocess.run(command, cwd=paths.REPO, env=process_env(), stdout=log)
     if result.returncode != 0 or not target.exists():
         raise SystemExit("Huấn luyện thất bại; xem thông báo của Rasa ở trên.")
     for old in paths.MODELS.glob("trolyao-*.tar.gz"):
         if old != target:
             old.unlink()
-    print(f"Đã huấn luyện xong trong {time.monotonic() - started:.0f} giây: {target.relative_to(paths.REPO)}")
+    print(f"Đã huấn luyện xong trong {time.monotonic() - started:.0f} giây: {target.relative_to(paths.REPO)}", file=log)
     return target

@@ -36,6 +36,7 @@ _KIND_NAMES = {
     "phone": "một số điện thoại (ví dụ 0236.1022 hoặc 1022)",
     "slug": "một mã viết thường, nối bằng dấu gạch ngang (ví dụ khai-sinh)",
     "code": "một mã thủ tục dạng 1.001193",
+    "time": "một giờ dạng 08:00",
     "time_range": "một khung giờ dạng 07:30-11:30",
     "list": "một danh sách (các dòng bắt đầu bằng '- ')",
     "map": "một nhóm khóa: giá trị",

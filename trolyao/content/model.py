@@ -10,6 +10,9 @@ from typing import Any
 import yaml
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Appointment desk when a locality sets none: weekday slots, a few citizens per slot.
+DEFAULT_BOOKING = {"capacity": 5, "slots": ["08:00", "09:00", "10:00", "14:00", "15:00", "16:00"],
+                   "days": ["mon", "tue", "wed", "thu", "fri"], "horizon_days": 30}  # fmt: skip
 NATIONAL_PORTAL = "https://dichvucong.gov.vn"
 
 
@@ -92,6 +95,7 @@ class Locality:
     service_centres: list[dict[str, Any]]
     office_hours: dict[str, Any]
     local_fees: list[dict[str, Any]]
+    booking: dict[str, Any]
     verified: bool
     notes: str | None
     last_reviewed: dt.date
@@ -152,6 +156,7 @@ def _locality(data: dict[str, Any]) -> Locality:
         service_centres=list(data.get("service_centres") or []),
         office_hours=dict(data.get("office_hours") or {}),
         local_fees=list(data.get("local_fees") or []),
+        booking=dict(data.get("booking") or DEFAULT_BOOKING),
         verified=bool(data["verified"]),
         notes=data.get("notes"),
         last_reviewed=data["last_reviewed"],

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-Kind = Literal["str", "bool", "int", "date", "url", "phone", "slug", "code", "time_range", "list", "map"]
+Kind = Literal["str", "bool", "int", "date", "url", "phone", "slug", "code", "time", "time_range", "list", "map"]
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,14 @@ LOCALITY = mp(
         note=s("str", OPTIONAL),
         schedule=Spec("map", OPTIONAL, item=lst(s("time_range")), open_keys=True),
     ),
+    # Appointment desk set-up (a deployment setting officers choose, not a published fact).
+    booking=mp(
+        OPTIONAL,
+        capacity=s("int"),
+        slots=lst(s("time"), min_items=1),
+        days=lst(s("str"), min_items=1),
+        horizon_days=s("int", OPTIONAL),
+    ),
     local_fees=lst(
         mp(
             procedure=s("slug"),
@@ -136,6 +144,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "phone": re.compile(r"^(\d{3,5}|(\+84|0)\d{1,4}([. ]?\d{2,4}){1,4})$"),
     "slug": re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$"),
     "code": re.compile(r"^\d\.\d{6}(\.[0-9A-Z.]+)?$"),
+    "time": re.compile(r"^([01]\d|2[0-3]):[0-5]\d$"),
     "time_range": re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"),
 }
 

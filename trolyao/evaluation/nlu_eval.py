@@ -62,6 +62,15 @@ def score(items: list[Item], predictions: list[Prediction]) -> dict[str, Any]:
     }
 
 
+def table(rows: dict[str, dict[str, Any]]) -> str:
+    """Metrics side by side: ours and each baseline."""
+    keys = ["intent_accuracy", "procedure_top1", "procedure_top3", "oos_recall", "wrong_answer_rate", "p50_ms", "p95_ms"]
+    lines = [f"{'':<10}" + "".join(f"{k:>18}" for k in keys)]
+    for name, metrics in rows.items():
+        lines.append(f"{name:<10}" + "".join(f"{metrics[k]:>18}" for k in keys))
+    return "\n".join(lines)
+
+
 def confusion_summary(items: list[Item], predictions: list[Prediction]) -> str:
     per_intent: dict[str, Counter[str]] = defaultdict(Counter)
     for item, pred in zip(items, predictions):
@@ -75,15 +84,25 @@ def confusion_summary(items: list[Item], predictions: list[Prediction]) -> str:
     return "\n".join(lines)
 
 
-def predict_all(items: list[Item], parse: Callable[[str], str], search: Callable[[str], list[Any]]) -> list[Prediction]:
+def _our_answer(intent: str, candidates: list[Any]) -> str | None:
+    return decide(intent, candidates).procedure
+
+
+def predict_all(
+    items: list[Item],
+    parse: Callable[[str], str],
+    search: Callable[[str], list[Any]],
+    answer: Callable[[str, list[Any]], str | None] = _our_answer,
+) -> list[Prediction]:
+    """Run every item through intent classification and retrieval, timing both together."""
     out = []
     for item in items:
         started = time.perf_counter()
         intent = parse(item.text)
         candidates = search(item.text)
-        decision = decide(intent, candidates)
+        chosen = answer(intent, candidates)
         ms = (time.perf_counter() - started) * 1000
-        answered = decision.procedure if intent not in NO_PROCEDURE_INTENTS else None
+        answered = chosen if intent not in NO_PROCEDURE_INTENTS else None
         out.append(Prediction(intent, [c.slug for c in candidates], answered, ms))
     return out
 

@@ -1,9 +1,12 @@
-"""Rasa 3 graph component: a message that clearly names a procedure is about that procedure.
+"""Rasa 3 graph component: what a message plainly says outweighs the classifier's guess.
 
-The intent classifier learns question types, not the 33 procedures' vocabulary, so "thế còn tiền
-mai táng thì làm sao" can look like small talk to it. When the live content base finds a
-procedure with a strong, unambiguous match, an out_of_scope guess is replaced by the best
-procedure intent of the ranking. Runs after the classifier, before the FallbackClassifier.
+- A pasted code decides the intent: LHxxxxxx is about an appointment, PAxxxxxx a feedback
+  ticket, 000.00.31.H56-250602-0147 a dossier.
+- A message that clearly names a procedure is about that procedure. The classifier learns
+  question types, not the 33 procedures' vocabulary, so "thế còn tiền mai táng thì làm sao" can
+  look like small talk to it; when the live content base finds a strong, unambiguous match, an
+  out_of_scope guess becomes the best procedure intent of the ranking.
+Runs after the classifier, before the FallbackClassifier.
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 
+from nlu.codes import intent_for_code
 from nlu.understanding import PROCEDURE_INTENTS, is_strong
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class ProcedureIntentResolver(GraphComponent):
+class IntentResolver(GraphComponent):
     def __init__(self, content_dir: str) -> None:
         self._content_dir = content_dir
         self._live: Any = None
@@ -55,7 +59,13 @@ class ProcedureIntentResolver(GraphComponent):
         for message in messages:
             intent = message.get("intent") or {}
             text = message.get("text") or ""
-            if intent.get("name") != "out_of_scope" or not text or text.startswith("/"):
+            if not text or text.startswith("/"):
+                continue
+            by_code = intent_for_code(text)
+            if by_code:
+                message.set("intent", {"name": by_code, "confidence": 1.0}, add_to_output=True)
+                continue
+            if intent.get("name") != "out_of_scope":
                 continue
             try:
                 strong = is_strong(self._search(text))

@@ -1,0 +1,99 @@
+"""Phản ánh, kiến nghị: a form, a ticket code, and the status by code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import runtime, validators
+from actions.forms_common import cancel, wants_to_cancel
+from actions.runtime_store import channel_of, store
+
+FEEDBACK_SLOTS = ("feedback_content", "feedback_subject", "feedback_phone")
+MIN_CONTENT_WORDS = 6  # a first message this long already says what went wrong
+
+
+def latest_text(tracker: Tracker) -> str:
+    return ((tracker.latest_message or {}).get("text") or "").strip()
+
+
+def ticket_status(dispatcher: CollectingDispatcher, code: str) -> None:
+    ticket = store().ticket(code)
+    if ticket is None:
+        dispatcher.utter_message(response="utter_ticket_unknown", code=code.upper())
+    elif ticket.status == "answered":
+        dispatcher.utter_message(response="utter_ticket_answered", code=ticket.code, answer=ticket.answer or "")
+    else:
+        dispatcher.utter_message(response="utter_ticket_open", code=ticket.code, created=ticket.created_at.strftime("%d/%m/%Y"))
+
+
+class ActionFeedbackStart(Action):
+    """A ticket code asks for its status; anything else opens the feedback form."""
+
+    def name(self) -> str:
+        return "action_feedback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        code = validators.TICKET_CODE.search(latest_text(tracker))
+        if code:
+            ticket_status(dispatcher, code.group())
+            return []
+        dispatcher.utter_message(response="utter_feedback_intro")
+        events: list[dict] = [SlotSet(slot, None) for slot in FEEDBACK_SLOTS]
+        if len(latest_text(tracker).split()) >= MIN_CONTENT_WORDS:
+            events.append(SlotSet("feedback_content", latest_text(tracker)))
+        return [*events, FollowupAction("feedback_form")]
+
+
+class ValidateFeedbackForm(FormValidationAction):
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        if wants_to_cancel(tracker):
+            return cancel(dispatcher, FEEDBACK_SLOTS)
+        return await super().run(dispatcher, tracker, domain)
+
+    def name(self) -> str:
+        return "validate_feedback_form"
+
+    async def validate_feedback_content(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict:
+        if isinstance(value, str) and len(value.split()) >= 3:
+            return {"feedback_content": value.strip()[:4000]}
+        dispatcher.utter_message(response="utter_feedback_content_too_short")
+        return {"feedback_content": None}
+
+    async def validate_feedback_subject(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict:
+        if isinstance(value, str) and value.strip():
+            return {"feedback_subject": value.strip()[:500]}
+        return {"feedback_subject": None}
+
+    async def validate_feedback_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict:
+        text = str(value or "")
+        if validators.wants_to_skip(text):
+            return {"feedback_phone": "-"}
+        number = validators.phone(text)
+        if number:
+            return {"feedback_phone": number}
+        dispatcher.utter_message(response="utter_phone_invalid")
+        return {"feedback_phone": None}
+
+
+class ActionSubmitFeedback(Action):
+    def name(self) -> str:
+        return "action_submit_feedback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        if not tracker.get_slot("feedback_content") or not tracker.get_slot("feedback_subject"):
+            return []  # the form was stopped before it was complete
+        phone = tracker.get_slot("feedback_phone")
+        ticket = store().create_ticket(
+            sender=tracker.sender_id,
+            channel=channel_of(tracker.sender_id),
+            subject=tracker.get_slot("feedback_subject") or "",
+            content=tracker.get_slot("feedback_content") or "",
+            phone=None if phone in (None, "-") else phone,
+        )
+        loc = runtime.locality(runtime.content(), tracker.get_slot("locality"))
+        dispatcher.utter_message(response="utter_feedback_received", code=ticket.code, hotline=runtime.hotline_text(loc))
+        return [SlotSet(slot, None) for slot in FEEDBACK_SLOTS]

@@ -1,0 +1,11 @@
+"""The bot's own records: conversation log, ratings, tickets, bookings, dossiers, handoffs.
+
+SQLite under var/ by default; any SQLAlchemy URL (PostgreSQL for a scaled deployment) through
+TROLYAO_DB_URL. Both the action server and the gateway use it.
+
+    Store.from_env()      the store of this deployment
+"""
+
+from trolyao.store.repository import Booking, Store, Ticket
+
+__all__ = ["Booking", "Store", "Ticket"]

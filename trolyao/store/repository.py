@@ -1,0 +1,244 @@
+"""Reading and writing the bot's records. One Store per process; thread-safe through SQLAlchemy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+
+from trolyao import paths
+from trolyao.store.schema import bookings, dossiers, handoffs, metadata, outbox, ratings, tickets, turns
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud on the phone
+
+
+def new_code(prefix: str) -> str:
+    return prefix + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    code: str
+    created_at: dt.datetime
+    sender: str
+    channel: str
+    subject: str
+    content: str
+    phone: str | None
+    status: str
+    answer: str | None
+    answered_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Booking:
+    code: str
+    created_at: dt.datetime
+    sender: str
+    channel: str
+    procedure: str
+    centre: str
+    day: dt.date
+    slot: str
+    name: str
+    phone: str
+    status: str
+
+
+class SlotFull(Exception):
+    """The chosen time slot has reached the centre's capacity."""
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        options: dict[str, Any] = {"future": True}
+        if url.startswith("sqlite"):
+            options["connect_args"] = {"check_same_thread": False, "timeout": 15}
+        self.engine = sa.create_engine(url, **options)
+        if url.startswith("sqlite"):
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        metadata.create_all(self.engine)
+
+    @classmethod
+    def from_env(cls) -> "Store":
+        url = os.environ.get("TROLYAO_DB_URL")
+        if not url:
+            var = Path(os.environ.get("TROLYAO_VAR_DIR") or paths.VAR)
+            var.mkdir(parents=True, exist_ok=True)
+            url = f"sqlite:///{var / 'trolyao.db'}"
+        return cls(url)
+
+    # --- conversation log and ratings ---------------------------------------------------------
+    def log_turn(self, sender: str, channel: str, text: str, intent: str | None, confidence: float | None,
+                 procedure: str | None, outcome: str, at: dt.datetime | None = None) -> None:  # fmt: skip
+        with self.engine.begin() as db:
+            db.execute(turns.insert().values(at=at or _now(), sender=sender, channel=channel, text=text,
+                                             intent=intent, confidence=confidence, procedure=procedure,
+                                             outcome=outcome))  # fmt: skip
+
+    def add_rating(self, sender: str, channel: str, useful: bool, procedure: str | None) -> None:
+        with self.engine.begin() as db:
+            db.execute(ratings.insert().values(at=_now(), sender=sender, channel=channel, procedure=procedure, useful=useful))
+
+    # --- tickets (phản ánh, kiến nghị) --------------------------------------------------------
+    def create_ticket(self, sender: str, channel: str, subject: str, content: str, phone: str | None) -> Ticket:
+        code = new_code("PA")
+        row = dict(code=code, created_at=_now(), sender=sender, channel=channel, subject=subject, content=content,
+                   phone=phone, status="open")  # fmt: skip
+        with self.engine.begin() as db:
+            db.execute(tickets.insert().values(**row))
+        return self.ticket(code)  # type: ignore[return-value]
+
+    def ticket(self, code: str) -> Ticket | None:
+        with self.engine.connect() as db:
+            row = db.execute(sa.select(tickets).where(tickets.c.code == code.upper())).mappings().first()
+        return Ticket(**{k: row[k] for k in Ticket.__dataclass_fields__}) if row else None
+
+    def tickets(self, status: str | None = None) -> list[Ticket]:
+        query = sa.select(tickets).order_by(tickets.c.created_at.desc())
+        if status:
+            query = query.where(tickets.c.status == status)
+        with self.engine.connect() as db:
+            rows = db.execute(query).mappings().all()
+        return [Ticket(**{k: r[k] for k in Ticket.__dataclass_fields__}) for r in rows]
+
+    def answer_ticket(self, code: str, answer: str, officer: str) -> Ticket | None:
+        """Record an officer's answer and queue it for the citizen on the channel they used."""
+        ticket = self.ticket(code)
+        if ticket is None:
+            return None
+        with self.engine.begin() as db:
+            db.execute(tickets.update().where(tickets.c.code == ticket.code).values(
+                status="answered", answer=answer, answered_by=officer, answered_at=_now()))  # fmt: skip
+            db.execute(outbox.insert().values(at=_now(), sender=ticket.sender, channel=ticket.channel,
+                                              text=f"Trả lời phản ánh {ticket.code}: {answer}"))  # fmt: skip
+        return self.ticket(code)
+
+    # --- bookings ----------------------------------------------------------------------------
+    def taken(self, centre: str, day: dt.date, slot: str) -> int:
+        with self.engine.connect() as db:
+            return int(db.execute(sa.select(sa.func.count()).select_from(bookings).where(
+                bookings.c.centre == centre, bookings.c.day == day, bookings.c.slot == slot,
+                bookings.c.status == "booked")).scalar_one())  # fmt: skip
+
+    def book(self, sender: str, channel: str, procedure: str, centre: str, day: dt.date, slot: str,
+             name: str, phone: str, capacity: int) -> Booking:  # fmt: skip
+        """Book a slot, or raise SlotFull; the count and the insert are one transaction."""
+        code = new_code("LH")
+        same_slot = (bookings.c.centre == centre, bookings.c.day == day, bookings.c.slot == slot,
+                     bookings.c.status == "booked")  # fmt: skip
+        with self.engine.begin() as db:
+            if self.engine.dialect.name == "postgresql":  # serialize bookings of one slot
+                db.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"{centre}|{day}|{slot}"})
+            # Insert first, then count: SQLite serializes writers, so the count sees every
+            # committed booking of the slot plus this one, and a full slot rolls this one back.
+            db.execute(bookings.insert().values(code=code, created_at=_now(), sender=sender, channel=channel,
+                                                procedure=procedure, centre=centre, day=day, slot=slot, name=name,
+                                                phone=phone, status="booked"))  # fmt: skip
+            used = db.execute(sa.select(sa.func.count()).select_from(bookings).where(*same_slot)).scalar_one()
+            if used > capacity:
+                raise SlotFull(f"{centre} {day} {slot}")
+        return self.booking(code)  # type: ignore[return-value]
+
+    def booking(self, code: str) -> Booking | None:
+        with self.engine.connect() as db:
+            row = db.execute(sa.select(bookings).where(bookings.c.code == code.upper())).mappings().first()
+        return Booking(**{k: row[k] for k in Booking.__dataclass_fields__}) if row else None
+
+    def cancel_booking(self, code: str) -> Booking | None:
+        booking = self.booking(code)
+        if booking is None or booking.status != "booked":
+            return booking
+        with self.engine.begin() as db:
+            db.execute(bookings.update().where(bookings.c.code == booking.code).values(status="cancelled"))
+        return self.booking(code)
+
+    def bookings(self, day_from: dt.date | None = None, day_to: dt.date | None = None) -> list[Booking]:
+        query = sa.select(bookings).order_by(bookings.c.day, bookings.c.slot, bookings.c.created_at)
+        if day_from:
+            query = query.where(bookings.c.day >= day_from)
+        if day_to:
+            query = query.where(bookings.c.day <= day_to)
+        with self.engine.connect() as db:
+            rows = db.execute(query).mappings().all()
+        return [Booking(**{k: r[k] for k in Booking.__dataclass_fields__}) for r in rows]
+
+    # --- dossiers (imported from the one-stop system's CSV export) -----------------------------
+    def import_dossiers(self, rows: Iterable[dict[str, str]]) -> int:
+        now, count = _now(), 0
+        with self.engine.begin() as db:
+            for row in rows:
+                code = row["code"].strip().upper()
+                db.execute(dossiers.delete().where(dossiers.c.code == code))
+                db.execute(dossiers.insert().values(code=code, procedure=row.get("procedure"), status=row["status"],
+                                                    received=row.get("received"), due=row.get("due"),
+                                                    office=row.get("office"), note=row.get("note"), imported_at=now))  # fmt: skip
+                count += 1
+        return count
+
+    def dossier(self, code: str) -> dict[str, Any] | None:
+        with self.engine.connect() as db:
+            row = db.execute(sa.select(dossiers).where(dossiers.c.code == code.strip().upper())).mappings().first()
+        return dict(row) if row else None
+
+    # --- human handoff -----------------------------------------------------------------------
+    def open_handoff(self, sender: str, channel: str) -> int:
+        existing = self.active_handoff(sender)
+        if existing:
+            return existing
+        with self.engine.begin() as db:
+            result = db.execute(handoffs.insert().values(sender=sender, channel=channel, opened_at=_now(), last_activity=_now()))
+            return int(result.inserted_primary_key[0])
+
+    def active_handoff(self, sender: str, timeout: dt.timedelta | None = None) -> int | None:
+        """The open handoff of a conversation; one idle past `timeout` is closed (the bot resumes)."""
+        with self.engine.connect() as db:
+            row = db.execute(sa.select(handoffs).where(handoffs.c.sender == sender, handoffs.c.closed_at.is_(None))
+                             .order_by(handoffs.c.id.desc())).mappings().first()  # fmt: skip
+        if row is None:
+            return None
+        if timeout is not None and _now() - row["last_activity"] > timeout:
+            self.close_handoff(int(row["id"]), "timeout")
+            return None
+        return int(row["id"])
+
+    def touch_handoff(self, handoff_id: int) -> None:
+        with self.engine.begin() as db:
+            db.execute(handoffs.update().where(handoffs.c.id == handoff_id).values(last_activity=_now()))
+
+    def close_handoff(self, handoff_id: int, closed_by: str) -> None:
+        with self.engine.begin() as db:
+            db.execute(handoffs.update().where(handoffs.c.id == handoff_id).values(closed_at=_now(), closed_by=closed_by))
+
+    # --- messages for citizens ---------------------------------------------------------------
+    def queue_for_citizen(self, sender: str, channel: str, text: str) -> None:
+        with self.engine.begin() as db:
+            db.execute(outbox.insert().values(at=_now(), sender=sender, channel=channel, text=text))
+
+    def take_undelivered(self, sender: str | None = None) -> list[dict[str, Any]]:
+        """Messages not yet delivered (for one sender, or all), marked delivered as they are taken."""
+        query = sa.select(outbox).where(outbox.c.delivered_at.is_(None)).order_by(outbox.c.id)
+        if sender:
+            query = query.where(outbox.c.sender == sender)
+        with self.engine.begin() as db:
+            rows = [dict(r) for r in db.execute(query).mappings().all()]
+            if rows:
+                db.execute(outbox.update().where(outbox.c.id.in_([r["id"] for r in rows])).values(delivered_at=_now()))
+        return rows
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # the gateway and the action server share the file
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()

@@ -1,0 +1,101 @@
+"""Tables, in SQLAlchemy Core so the same code runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+turns = sa.Table(
+    "turns",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime, nullable=False, index=True),
+    sa.Column("sender", sa.String(160), nullable=False, index=True),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),  # personal data masked before it is stored
+    sa.Column("intent", sa.String(40)),
+    sa.Column("confidence", sa.Float),
+    sa.Column("procedure", sa.String(80)),
+    sa.Column("outcome", sa.String(20), nullable=False),  # answered, clarified, fallback, out_of_scope, service, down
+)
+
+ratings = sa.Table(
+    "ratings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime, nullable=False, index=True),
+    sa.Column("sender", sa.String(160), nullable=False),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("procedure", sa.String(80)),
+    sa.Column("useful", sa.Boolean, nullable=False),
+)
+
+tickets = sa.Table(
+    "tickets",
+    metadata,
+    sa.Column("code", sa.String(20), primary_key=True),
+    sa.Column("created_at", sa.DateTime, nullable=False, index=True),
+    sa.Column("sender", sa.String(160), nullable=False),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),  # the office or procedure concerned
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("phone", sa.String(20)),
+    sa.Column("status", sa.String(20), nullable=False, default="open"),  # open, answered
+    sa.Column("answer", sa.Text),
+    sa.Column("answered_by", sa.String(80)),
+    sa.Column("answered_at", sa.DateTime),
+)
+
+bookings = sa.Table(
+    "bookings",
+    metadata,
+    sa.Column("code", sa.String(20), primary_key=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("sender", sa.String(160), nullable=False),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("procedure", sa.String(80), nullable=False),
+    sa.Column("centre", sa.String(80), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("slot", sa.String(20), nullable=False),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("phone", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, default="booked"),  # booked, cancelled
+    sa.Index("ix_bookings_slot", "centre", "day", "slot", "status"),
+)
+
+dossiers = sa.Table(
+    "dossiers",
+    metadata,
+    sa.Column("code", sa.String(60), primary_key=True),
+    sa.Column("procedure", sa.Text),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("received", sa.String(20)),
+    sa.Column("due", sa.String(20)),
+    sa.Column("office", sa.Text),
+    sa.Column("note", sa.Text),
+    sa.Column("imported_at", sa.DateTime, nullable=False),
+)
+
+handoffs = sa.Table(
+    "handoffs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("sender", sa.String(160), nullable=False, index=True),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("opened_at", sa.DateTime, nullable=False),
+    sa.Column("last_activity", sa.DateTime, nullable=False),
+    sa.Column("closed_at", sa.DateTime),
+    sa.Column("closed_by", sa.String(80)),
+)
+
+outbox = sa.Table(  # messages for citizens from officers (ticket answers, handoff replies)
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("sender", sa.String(160), nullable=False, index=True),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("delivered_at", sa.DateTime),
+)
