@@ -105,6 +105,17 @@ def _eval_conversations(args: argparse.Namespace) -> int:
     return 0 if summary["turns_passed"] == summary["turns"] else 1
 
 
+def _dossiers_import(args: argparse.Namespace) -> int:
+    from trolyao.dossiers import import_file
+    from trolyao.store import Store
+
+    result = import_file(Path(args.file), Store.from_env())
+    for reason in result.skipped:
+        print(f"Bỏ qua {reason}", file=sys.stderr)
+    print(f"Đã nhập {len(result.rows)} hồ sơ; bỏ qua {len(result.skipped)} dòng.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="trolyao", description="Trợ lý ảo thủ tục hành chính")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -120,6 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("dir", nargs="?", default=str(paths.CONTENT))
     check.add_argument("--json", action="store_true")
     check.set_defaults(func=_content_check)
+
+    dossiers = sub.add_parser("dossiers", help="dossier status data").add_subparsers(dest="dossiers_command", required=True)
+    dossier_import = dossiers.add_parser("import", help="import the one-stop system's CSV export")
+    dossier_import.add_argument("file")
+    dossier_import.set_defaults(func=_dossiers_import)
 
     evaluate = sub.add_parser("eval", help="score test sets").add_subparsers(dest="eval_command", required=True)
     nlu = evaluate.add_parser("nlu", help="intent and procedure accuracy on an NLU test file")

@@ -48,9 +48,11 @@ def test_documents_answer_ends_with_official_page_and_review_date() -> None:
     messages, events = run(ActionAnswerProcedure(), tracker("làm giấy khai sinh cần những gì", "ask_documents"))
     assert messages[0]["response"] == "utter_procedure_documents"
     assert "Tờ khai" in messages[0]["documents"]
-    assert messages[-1]["response"] == "utter_procedure_footer"
-    assert messages[-1]["url"].startswith("https://dichvucong.gov.vn/")
-    assert messages[-1]["reviewed"] == "23/11/2026"
+    footer, rating = messages[-2], messages[-1]
+    assert footer["response"] == "utter_procedure_footer"
+    assert footer["url"].startswith("https://dichvucong.gov.vn/")
+    assert footer["reviewed"] == "23/11/2026"
+    assert rating["response"] == "utter_rate_answer"  # the one-tap rating follows every answer
     assert slot(events, "procedure") == "khai-sinh"
 
 

@@ -1,0 +1,135 @@
+"""Feedback, booking, dossier and handoff actions over a private store (issue 5)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import runtime_store
+from actions.booking import ActionBookingStart, ActionSubmitBooking, ValidateBookingForm
+from actions.dossiers import ActionDossierStatus
+from actions.feedback import ActionFeedbackStart, ActionSubmitFeedback, ValidateFeedbackForm
+from actions.services import ActionHandoff
+from tests.unit.test_actions import run, slot, tracker
+
+
+@pytest.fixture(autouse=True)
+def private_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TROLYAO_DB_URL", f"sqlite:///{tmp_path / 'bot.db'}")
+    monkeypatch.setenv("TROLYAO_TODAY", "2026-11-23")
+    runtime_store.store.cache_clear()
+    yield
+    runtime_store.store.cache_clear()
+
+
+def validate(form: Any, slot_name: str, value: Any, slots: dict | None = None) -> tuple[dict, list[dict]]:
+    dispatcher = CollectingDispatcher()
+    method = getattr(form, f"validate_{slot_name}")
+    result = asyncio.run(method(value, dispatcher, tracker(str(value), "out_of_scope", slots), {}))
+    return result, dispatcher.messages
+
+
+def test_feedback_start_keeps_a_long_first_message_as_content() -> None:
+    text = "tôi muốn phản ánh cán bộ hướng dẫn không rõ ràng, bắt tôi đi lại 3 lần"
+    messages, events = run(ActionFeedbackStart(), tracker(text, "give_feedback"))
+    assert slot(events, "feedback_content") == text
+    assert any(e.get("event") == "followup" and e.get("name") == "feedback_form" for e in events)
+
+
+def test_feedback_phone_is_optional_but_checked() -> None:
+    form = ValidateFeedbackForm()
+    assert validate(form, "feedback_phone", "bỏ qua")[0] == {"feedback_phone": "-"}
+    assert validate(form, "feedback_phone", "0905 123 456")[0] == {"feedback_phone": "0905123456"}
+    result, messages = validate(form, "feedback_phone", "12ab")
+    assert result == {"feedback_phone": None} and messages[0]["response"] == "utter_phone_invalid"
+
+
+def test_feedback_submit_creates_a_ticket_and_its_status_is_found_by_code() -> None:
+    slots = {"feedback_content": "Hướng dẫn không rõ", "feedback_subject": "Một cửa phường", "feedback_phone": "-"}
+    messages, _ = run(ActionSubmitFeedback(), tracker("bỏ qua", "deny", slots))
+    code = messages[0]["code"]
+    ticket = runtime_store.store().ticket(code)
+    assert ticket is not None and ticket.phone is None and ticket.sender == "test"
+    status, _ = run(ActionFeedbackStart(), tracker(f"phản ánh {code} sao rồi", "give_feedback"))
+    assert status[0]["response"] == "utter_ticket_open"
+
+
+def test_booking_start_understands_procedure_and_date() -> None:
+    _, events = run(ActionBookingStart(), tracker("đặt lịch làm căn cước thứ 3 tuần sau", "book_appointment"))
+    assert slot(events, "booking_procedure") == "can-cuoc"
+    assert slot(events, "booking_date") == "2026-12-01"
+    assert slot(events, "booking_centre") == "ttpvhcc-da-nang"  # Đà Nẵng lists one centre
+
+
+def test_booking_date_rules() -> None:
+    form = ValidateBookingForm()
+    assert validate(form, "booking_date", "25/11")[0] == {"booking_date": "2026-11-25"}
+    past, messages = validate(form, "booking_date", "20/11/2026")
+    assert past == {"booking_date": None} and messages[0]["response"] == "utter_booking_date_past"
+    sunday, messages = validate(form, "booking_date", "29/11")
+    assert sunday == {"booking_date": None} and messages[0]["response"] == "utter_booking_date_closed"
+
+
+def test_booking_full_slot_is_refused_and_cancel_by_code_works() -> None:
+    slots = {"booking_procedure": "can-cuoc", "booking_centre": "ttpvhcc-da-nang", "booking_date": "2026-12-01",
+             "booking_slot": "09:00", "booking_name": "Nguyễn Văn An", "booking_phone": "0905123456"}  # fmt: skip
+    codes = []
+    for _ in range(5):  # Đà Nẵng's desk takes 5 citizens per slot
+        messages, _ = run(ActionSubmitBooking(), tracker("0905123456", "out_of_scope", slots))
+        assert messages[0]["response"] == "utter_booking_confirmed"
+        codes.append(messages[0]["code"])
+    full, _ = validate(ValidateBookingForm(), "booking_slot", "9h", slots)
+    assert full == {"booking_slot": None}
+    assert validate(ValidateBookingForm(), "booking_slot", "10h", slots)[0] == {"booking_slot": "10:00"}
+    cancelled, _ = run(ActionBookingStart(), tracker(f"hủy lịch {codes[0]}", "book_appointment"))
+    assert cancelled[0]["response"] == "utter_booking_cancelled"
+    assert validate(ValidateBookingForm(), "booking_slot", "09:00", slots)[0] == {"booking_slot": "09:00"}
+
+
+class _DossierApi(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        if "KNOWN" in self.path.upper():
+            body = json.dumps({"code": "H17.1-251110-0007", "status": "Đang thẩm định", "due": "17/11/2026"}).encode()
+            self.send_response(200)
+        else:
+            body, _ = b"{}", self.send_response(404)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_dossier_status_through_the_http_source(monkeypatch: pytest.MonkeyPatch) -> None:
+    server = HTTPServer(("127.0.0.1", 0), _DossierApi)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("TROLYAO_DOSSIER_SOURCE", "http")
+        monkeypatch.setenv("TROLYAO_DOSSIER_URL", f"http://127.0.0.1:{server.server_port}/dossiers/{{code}}?known=1")
+        found, _ = run(ActionDossierStatus(), tracker("ma ho so H17.1-251110-0007", "check_dossier_status"))
+        assert found[0]["response"] == "utter_dossier_found" and found[0]["status"] == "Đang thẩm định"
+        monkeypatch.setenv("TROLYAO_DOSSIER_URL", f"http://127.0.0.1:{server.server_port}/dossiers/{{code}}")
+        unknown, _ = run(ActionDossierStatus(), tracker("ma ho so H17.1-251110-0008", "check_dossier_status"))
+        assert unknown[0]["response"] == "utter_dossier_unknown"
+    finally:
+        server.shutdown()
+    down, _ = run(ActionDossierStatus(), tracker("ma ho so H17.1-251110-0009", "check_dossier_status"))
+    assert down[0]["response"] == "utter_dossier_unavailable" and "1022" in down[0]["hotline"]
+
+
+def test_handoff_opens_in_staffed_hours_and_gives_the_hotline_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TROLYAO_NOW", "2026-11-23T09:00")
+    messages, _ = run(ActionHandoff(), tracker("cho tôi gặp cán bộ", "human_handoff"))
+    assert messages[0]["response"] == "utter_handoff"
+    assert runtime_store.store().active_handoff("test") is not None
+    monkeypatch.setenv("TROLYAO_NOW", "2026-11-23T20:00")
+    messages, _ = run(ActionHandoff(), tracker("cho tôi gặp cán bộ", "human_handoff"))
+    assert messages[0]["response"] == "utter_handoff_closed" and messages[0]["opens"] == "07:30 sáng mai"

@@ -1,0 +1,86 @@
+"""The bot's records in SQLite: tickets, bookings with capacity, dossiers, handoffs, outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+
+import pytest
+
+from trolyao.dossiers import DossierImportError, import_file
+from trolyao.store import Store
+from trolyao.store.repository import SlotFull
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(f"sqlite:///{tmp_path / 'bot.db'}")
+
+
+def test_ticket_answer_is_queued_for_the_citizen(store: Store) -> None:
+    ticket = store.create_ticket("tg:42", "tg", "Bộ phận Một cửa", "Hướng dẫn chưa rõ", "0905123456")
+    assert ticket.code.startswith("PA") and len(ticket.code) == 8 and ticket.status == "open"
+    store.answer_ticket(ticket.code.lower(), "Đã chấn chỉnh", "canbo1")
+    assert store.ticket(ticket.code).status == "answered"
+    delivered = store.take_undelivered("tg:42")
+    assert len(delivered) == 1 and "Đã chấn chỉnh" in delivered[0]["text"]
+    assert store.take_undelivered("tg:42") == []  # delivered once
+
+
+def test_booking_capacity_holds_under_concurrency(store: Store) -> None:
+    day = dt.date(2026, 12, 1)
+    results: list[str] = []
+
+    def book(i: int) -> None:
+        try:
+            store.book(f"api:{i}", "api", "can-cuoc", "c1", day, "09:00", "Nguyễn Văn An", "0905123456", capacity=3)
+            results.append("ok")
+        except SlotFull:
+            results.append("full")
+
+    threads = [threading.Thread(target=book, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count("ok") == 3 and results.count("full") == 5
+    assert store.taken("c1", day, "09:00") == 3
+
+
+def test_cancel_frees_the_slot(store: Store) -> None:
+    day = dt.date(2026, 12, 1)
+    booking = store.book("api:1", "api", "can-cuoc", "c1", day, "09:00", "An", "0905123456", capacity=1)
+    with pytest.raises(SlotFull):
+        store.book("api:2", "api", "can-cuoc", "c1", day, "09:00", "Bình", "0905123457", capacity=1)
+    assert store.cancel_booking(booking.code).status == "cancelled"
+    store.book("api:2", "api", "can-cuoc", "c1", day, "09:00", "Bình", "0905123457", capacity=1)
+
+
+def test_handoff_times_out(store: Store) -> None:
+    handoff = store.open_handoff("api:9", "api")
+    assert store.open_handoff("api:9", "api") == handoff  # one open handoff per conversation
+    assert store.active_handoff("api:9", timeout=dt.timedelta(minutes=30)) == handoff
+    assert store.active_handoff("api:9", timeout=dt.timedelta(seconds=-1)) is None  # idle too long
+    assert store.active_handoff("api:9") is None
+
+
+def test_dossier_csv_import(store: Store, tmp_path: Path) -> None:
+    csv_file = tmp_path / "export.csv"
+    csv_file.write_text(
+        "Mã hồ sơ;Tên thủ tục;Trạng thái;Ngày hẹn trả\n"
+        "000.00.31.H17-251103-0042;Đăng ký khai sinh;Đã có kết quả;04/11/2026\n"
+        ";Đăng ký kết hôn;;\n",
+        encoding="utf-8-sig",
+    )
+    result = import_file(csv_file, store)
+    assert len(result.rows) == 1 and result.skipped == ["dòng 3: thiếu mã hồ sơ hoặc trạng thái"]
+    found = store.dossier("000.00.31.h17-251103-0042")
+    assert found["status"] == "Đã có kết quả" and found["due"] == "04/11/2026"
+
+
+def test_dossier_csv_without_required_columns(store: Store, tmp_path: Path) -> None:
+    csv_file = tmp_path / "bad.csv"
+    csv_file.write_text("Số thứ tự,Họ tên\n1,An\n", encoding="utf-8")
+    with pytest.raises(DossierImportError, match="Mã hồ sơ"):
+        import_file(csv_file, store)
