@@ -73,6 +73,11 @@ def _eval_nlu(args: argparse.Namespace) -> int:
             rows["fuzzy"] = nlu_eval.score(items, nlu_eval.predict_all(items, parser, fuzzy.search, fuzzy_answer))
         result = {**result, "baselines": {k: v for k, v in rows.items() if k != "ours"}}
 
+    if args.chart:
+        from trolyao.evaluation.charts import nlu_chart
+
+        title = f"{Path(args.file).name}{' (bỏ dấu)' if args.strip_accents else ''}: n={result['n']}"
+        nlu_chart(rows, Path(args.chart), title)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
@@ -148,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["stock", "fuzzy"],
         help="also score the stock Rasa pipeline (+ plain rapidfuzz) or plain rapidfuzz retrieval; repeatable",
     )
+    nlu.add_argument("--chart", metavar="PNG", help="also draw the results (and baselines) as a bar chart")
     nlu.set_defaults(func=_eval_nlu)
     conv = evaluate.add_parser("conversations", help="replay conversation tests through the gateway")
     conv.add_argument("file")
