@@ -1,0 +1,86 @@
+"""Feedback, appointments and dossier status through /api/chat on the real stack (issue 5)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+from tests.e2e.conftest import Client, reply_text
+from trolyao import paths
+from trolyao.stack import Stack
+
+
+def sender() -> str:
+    return f"flow-{uuid.uuid4().hex[:10]}"
+
+
+def buttons(body: dict) -> list[dict]:
+    return [b for r in body["replies"] for b in r.get("buttons") or []]
+
+
+def test_feedback_becomes_a_ticket_whose_status_can_be_asked(client: Client) -> None:
+    who = sender()
+    first = client.chat("tôi muốn phản ánh cán bộ tiếp dân hướng dẫn không rõ ràng, bắt tôi đi lại 3 lần", who)
+    assert first["intent"] == "give_feedback"
+    assert "cơ quan" in reply_text(first).lower()  # content understood, the form asks what it concerns
+    second = client.chat("Bộ phận một cửa phường Hải Châu", who)
+    assert "13/2023/NĐ-CP" in reply_text(second)  # notice on personal data before the phone number
+    bad = client.chat("12345", who)
+    assert "chưa đúng" in reply_text(bad)
+    done = client.chat("0905 123 456", who)
+    code = re.search(r"PA[A-Z2-9]{6}", reply_text(done)).group()
+    status = client.chat(f"tra cứu phản ánh {code}", who)
+    assert code in reply_text(status) and "đang được xử lý" in reply_text(status)
+
+
+def test_booking_then_cancel_by_code(client: Client) -> None:
+    who = sender()
+    start = client.chat("đặt lịch làm căn cước", who)
+    assert (start["intent"], start["procedure"]) == ("book_appointment", "can-cuoc")
+    day = buttons(start)[0]  # the next open days, as buttons
+    slots = client.chat(day["payload"], who)
+    slot = buttons(slots)[0]
+    name = client.chat(slot["payload"], who)
+    assert "họ và tên" in reply_text(name).lower()
+    phone = client.chat("Nguyễn Văn An", who)
+    assert "13/2023/NĐ-CP" in reply_text(phone)
+    confirmed = client.chat("0905123456", who)
+    code = re.search(r"LH[A-Z2-9]{6}", reply_text(confirmed)).group()
+    assert slot["payload"] in reply_text(confirmed)
+    cancelled = client.chat(f"hủy lịch {code}", who)
+    assert "Đã hủy" in reply_text(cancelled)
+
+
+def test_a_question_inside_the_booking_form_is_answered_and_the_form_goes_on(client: Client) -> None:
+    who = sender()
+    client.chat("muốn đặt lịch làm hộ chiếu", who)
+    answer = client.chat("làm hộ chiếu cần mang gì", who)
+    assert (answer["intent"], answer["procedure"]) == ("ask_documents", "ho-chieu")
+    text = reply_text(answer)
+    assert "Hồ sơ" in text and "ngày nào" in text  # the answer, then the form asks again
+    stop = client.chat("hủy", who)
+    assert "Đã dừng" in reply_text(stop)
+
+
+def test_dossier_import_then_lookup(client: Client, stack: Stack, tmp_path: Path) -> None:
+    export = tmp_path / "motcua.csv"
+    export.write_text(
+        "Mã hồ sơ;Tên thủ tục;Trạng thái;Ngày hẹn trả\n"
+        "000.00.31.H17-251103-0042;Đăng ký khai sinh;Đã có kết quả, mời nhận tại Bộ phận Một cửa;04/11/2026\n",
+        encoding="utf-8-sig",
+    )
+    env = {**os.environ, "TROLYAO_VAR_DIR": str(stack.var)}
+    result = subprocess.run(
+        [sys.executable, "-m", "trolyao", "dossiers", "import", str(export)],
+        cwd=paths.REPO, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0 and "1 hồ sơ" in result.stdout
+    found = client.chat("tra cứu hồ sơ 000.00.31.H17-251103-0042", sender())
+    assert found["intent"] == "check_dossier_status"
+    assert "Đã có kết quả" in reply_text(found)
+    unknown = client.chat("mã hồ sơ 000.00.31.H17-251103-9999", sender())
+    assert "chưa tìm thấy" in reply_text(unknown) and "dichvucong.gov.vn" in reply_text(unknown)
