@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -11,6 +12,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from trolyao import paths
 from trolyao.environment import process_env
@@ -40,6 +42,7 @@ class Stack:
     model: Path
     ports: Ports = field(default_factory=Ports.from_env)
     var: Path = paths.VAR
+    log_dir: Path = paths.VAR / "logs"
     extra_env: dict[str, str] = field(default_factory=dict)  # e.g. TROLYAO_CONTENT_DIR for tests
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
@@ -92,14 +95,17 @@ class Stack:
         if not paths.GATEWAY_PYTHON.exists():
             raise StackError("Chưa có môi trường của gateway (.venv-gateway): hãy chạy `make run` hoặc `make setup`.")
         self.check_ports()
-        log_dir = log_dir or self.var / "logs"
-        log_dir.mkdir(parents=True, exist_ok=True)
-        env = self._env()
-        for name, command in self.commands().items():
-            log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
-            self.processes[name] = subprocess.Popen(
-                command, cwd=paths.REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
+        self.log_dir = log_dir or self.var / "logs"
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for name in self.commands():
+            self.start_one(name)
+
+    def start_one(self, name: str) -> None:
+        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
+        self.processes[name] = subprocess.Popen(
+            self.commands()[name], cwd=paths.REPO, env=self._env(), stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
 
     def wait_ready(self, timeout: float = 180.0) -> None:
         checks = {
@@ -152,8 +158,57 @@ def _answers(url: str) -> bool:
         return False
 
 
+@dataclass
+class Restarts:
+    """Restart a crashed process with exponential backoff; forget old crashes after a stable minute."""
+
+    first_delay: float = 1.0
+    max_delay: float = 30.0
+    stable_after: float = 60.0
+    failures: dict[str, int] = field(default_factory=dict)
+    due: dict[str, float] = field(default_factory=dict)
+    started: dict[str, float] = field(default_factory=dict)
+
+    def crashed(self, name: str, now: float) -> float:
+        if now - self.started.get(name, 0.0) > self.stable_after:
+            self.failures[name] = 0
+        self.failures[name] = self.failures.get(name, 0) + 1
+        delay = min(self.max_delay, self.first_delay * 2 ** (self.failures[name] - 1))
+        self.due[name] = now + delay
+        return delay
+
+    def ready(self, name: str, now: float) -> bool:
+        return name in self.due and now >= self.due[name]
+
+    def restarted(self, name: str, now: float) -> None:
+        self.due.pop(name, None)
+        self.started[name] = now
+
+
+def supervise_once(stack: Stack, restarts: Restarts, now: float, log: Callable[[str, dict], None]) -> None:
+    """One pass of the supervisor: notice crashed processes, restart those whose backoff is over."""
+    for name, proc in list(stack.processes.items()):
+        if proc.poll() is not None and name not in restarts.due:
+            delay = restarts.crashed(name, now)
+            log("process_exited", {"process": name, "code": proc.returncode, "restart_in_s": delay})
+        if restarts.ready(name, now):
+            stack.start_one(name)
+            restarts.restarted(name, now)
+            log("process_restarted", {"process": name, "attempt": restarts.failures.get(name, 0)})
+
+
+def _json_logger(path: Path) -> Callable[[str, dict], None]:
+    def log(event: str, fields: dict) -> None:
+        line = json.dumps({"at": time.strftime("%Y-%m-%dT%H:%M:%S"), "event": event, **fields}, ensure_ascii=False)
+        with path.open("a", encoding="utf-8") as out:
+            out.write(line + "\n")
+        print(f"[{fields.get('process', '')}] {event} {fields}", flush=True)
+
+    return log
+
+
 def run_forever(stack: Stack) -> None:
-    """`trolyao run`: start, print the address, and stop everything cleanly on Ctrl-C."""
+    """`trolyao run`: start, print the address, restart what crashes, stop everything on Ctrl-C."""
     print("Đang khởi động Rasa, máy chủ action và gateway...", flush=True)
     stack.start()
     stopping = False
@@ -163,15 +218,17 @@ def run_forever(stack: Stack) -> None:
         stopping = True
 
     signal.signal(signal.SIGTERM, _stop)
+    log = _json_logger(stack.log_dir / "supervisor.log")
+    restarts = Restarts()
     try:
         stack.wait_ready()
+        now = time.monotonic()
+        for name in stack.processes:
+            restarts.restarted(name, now)
         print(f"\nTrợ lý ảo đang chạy. Mở khung chat tại: {stack.gateway_url}/\nNhấn Ctrl-C để dừng.", flush=True)
         while not stopping:
-            for name, proc in stack.processes.items():
-                if proc.poll() is not None:
-                    print(f"Tiến trình {name} đã dừng (mã {proc.returncode}); xem var/logs/{name}.log.", flush=True)
-                    stopping = True
-            time.sleep(1)
+            supervise_once(stack, restarts, time.monotonic(), log)
+            time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:
