@@ -11,8 +11,8 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime, validators
-from actions.forms_common import cancel, wants_to_cancel
 from actions.dates import parse_date, vn_weekday
+from actions.forms_common import cancel, wants_to_cancel
 from actions.runtime_store import channel_of, store
 from nlu.normalize import accent_key
 from nlu.understanding import is_confident

@@ -37,7 +37,7 @@ class IntentResolver(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> ProcedureIntentResolver:
+    ) -> IntentResolver:
         from trolyao.paths import CONTENT
 
         return cls(os.environ.get("TROLYAO_CONTENT_DIR") or str(CONTENT))

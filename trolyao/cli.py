@@ -24,6 +24,41 @@ def _content_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _content_export(args: argparse.Namespace) -> int:
+    from trolyao.content import ContentError
+    from trolyao.content.spreadsheet import content_error_lines, export_message, export_xlsx
+
+    try:
+        print(export_message(export_xlsx(Path(args.dir), Path(args.file))))
+    except ContentError as exc:
+        print("\n".join(content_error_lines(exc)), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _content_import(args: argparse.Namespace) -> int:
+    from trolyao.content.spreadsheet import import_messages, import_xlsx
+
+    report = import_xlsx(Path(args.dir), Path(args.file))
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(import_messages(report)))
+    return 0 if report.ok else 1
+
+
+def _content_import_dvc(args: argparse.Namespace) -> int:
+    from trolyao.content.dvc_import import import_dvc, import_message
+
+    try:
+        path = import_dvc(Path(args.file), Path(args.dir), slug=args.slug, output=Path(args.output) if args.output else None)
+    except (ValueError, FileExistsError, OSError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print("\n".join(import_message(path, Path(args.dir))))
+    return 0
+
+
 def _train(args: argparse.Namespace) -> int:
     from trolyao.training import train
 
@@ -136,6 +171,21 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("dir", nargs="?", default=str(paths.CONTENT))
     check.add_argument("--json", action="store_true")
     check.set_defaults(func=_content_check)
+    export = content.add_parser("export", help="FAQs and main facts of all procedures to an .xlsx file")
+    export.add_argument("file")
+    export.add_argument("--dir", default=str(paths.CONTENT))
+    export.set_defaults(func=_content_export)
+    content_import = content.add_parser("import", help="apply an edited .xlsx back to the content files")
+    content_import.add_argument("file")
+    content_import.add_argument("--dir", default=str(paths.CONTENT))
+    content_import.add_argument("--json", action="store_true")
+    content_import.set_defaults(func=_content_import)
+    dvc = content.add_parser("import-dvc", help="draft a procedure file from a national-portal record (JSON)")
+    dvc.add_argument("file")
+    dvc.add_argument("--slug", help="the procedure's slug (derived from its name when absent)")
+    dvc.add_argument("--output", help="where to write the draft (default content/drafts/<slug>.yml)")
+    dvc.add_argument("--dir", default=str(paths.CONTENT))
+    dvc.set_defaults(func=_content_import_dvc)
 
     dossiers = sub.add_parser("dossiers", help="dossier status data").add_subparsers(dest="dossiers_command", required=True)
     dossier_import = dossiers.add_parser("import", help="import the one-stop system's CSV export")

@@ -3,6 +3,10 @@
     load_content(dir) -> ContentBase         parse and validate, raising ContentError
     check_content(dir) -> CheckReport        every problem, with file, line and column
     LiveContent(dir)                         the last good content, reloaded when files change
+
+Officers' tools, imported on use (they pull in openpyxl):
+    trolyao.content.spreadsheet              export_xlsx / import_xlsx: FAQs and main facts in Excel
+    trolyao.content.dvc_import               draft_from_dvc / import_dvc: draft from a Cổng DVCQG record
 """
 
 from trolyao.content.check import CheckReport, Problem, check_content

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -48,3 +51,22 @@ class LiveContent:
                 log.error("content is invalid and no good version is loaded: %s", exc)
             else:
                 log.error("content edit refused, keeping the last good version: %s", exc)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a sibling temp file, then rename it over the target: the reload sees the old file or
+    the new one, never half of one. The temp name ends in .tmp, so the reload does not look at it."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            shutil.copymode(path, temp)
+        else:
+            os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)

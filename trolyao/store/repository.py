@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -70,7 +71,7 @@ class Store:
         metadata.create_all(self.engine)
 
     @classmethod
-    def from_env(cls) -> "Store":
+    def from_env(cls) -> Store:
         url = os.environ.get("TROLYAO_DB_URL")
         if not url:
             var = Path(os.environ.get("TROLYAO_VAR_DIR") or paths.VAR)
