@@ -36,12 +36,14 @@ train: setup ## train the Rasa model if training data or config changed
 run: train ## start the assistant: Rasa 5005, actions 5055, gateway 8000 (Ctrl-C stops)
 	$(VENV)/bin/trolyao run
 
-test: train test-unit test-gateway test-e2e ## every test: unit, gateway, end to end
+test: export TROLYAO_REQUIRE_BROWSER = 1
+test: train test-unit test-gateway test-e2e ## every test: unit, gateway (installs Debian's Chromium), end to end
 
 test-unit: setup ## unit tests of nlu/, actions/, trolyao/ (Rasa environment)
 	$(VENV)/bin/python -m pytest -q tests/unit
 
-test-gateway: setup ## gateway tests against fake Rasa/Telegram/Zalo servers
+test-gateway: setup ## gateway tests against fake Rasa/Telegram/Zalo servers (+ headless Chromium)
+	@if [ -n "$$TROLYAO_REQUIRE_BROWSER" ]; then scripts/ensure-chromium.sh; fi
 	$(GATEWAY_VENV)/bin/python -m pytest -q tests/gateway
 
 test-e2e: train ## the real stack on 127.0.0.1, started once for the session

@@ -14,12 +14,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from connectors import chat, errors, health, webhooks
+from connectors.channels import runtime as channels
 from connectors.locality import Hotline, load_hotline
-from connectors.rasa_client import RasaClient
+from connectors.rasa_client import RasaClient, RasaTurn
 from connectors.replies import render
 from connectors.settings import Settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+PLATFORM_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 # The chat page loads nothing from elsewhere; images may be data: URIs or https URLs.
 PAGE_CSP = (
     "default-src 'self'; img-src 'self' data: https: http:; style-src 'self'; "
@@ -35,11 +37,31 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # One client for Rasa and the action server, both internal: no proxy from the env.
-        async with httpx.AsyncClient(trust_env=False) as http:
+        # One client for Rasa and the action server, both internal: no proxy from the env;
+        # one for the platforms' APIs (Zalo), which may need the environment's proxy.
+        async with (
+            httpx.AsyncClient(trust_env=False) as http,
+            httpx.AsyncClient(timeout=PLATFORM_TIMEOUT) as platform_http,
+        ):
             app.state.http = http
             app.state.rasa = RasaClient(http, rasa_url, settings.rasa_timeout_s)
-            yield
+
+            async def ask_rasa(sender: str, text: str, metadata: dict[str, Any]) -> RasaTurn:
+                return await app.state.rasa.send(sender, text, metadata)
+
+            async def actions_healthy() -> bool:
+                return await health.probe(http, f"{actions_url}/health")
+
+            runtime = await channels.start(
+                settings, hotline, ask_rasa, actions_healthy, platform_http
+            )
+            app.state.channels = runtime.channels
+            app.state.store = runtime.store
+            app.state.inbox = runtime.inbox
+            try:
+                yield
+            finally:
+                await runtime.stop()
 
     app = FastAPI(
         title="Trợ lý ảo thủ tục hành chính",
@@ -63,13 +85,18 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/health")
     async def get_health(request: Request) -> JSONResponse:
         healthy, body = await health.check(request.app.state.http, rasa_url, actions_url)
+        # Informative only: a channel still starting does not make the gateway unhealthy.
+        running = request.app.state.channels
+        if running:
+            body["channels"] = {name: "ok" if c.ready else "starting" for name, c in running.items()}
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     @app.post("/api/chat")
     async def post_chat(body: chat.ChatRequest, request: Request) -> dict[str, Any]:
         return await chat.answer(body, request.app.state.rasa, hotline, settings.locality)
 
-    app.include_router(webhooks.router(settings))
+    app.state.channels = {}
+    app.include_router(webhooks.router())
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 
@@ -20,7 +21,7 @@ async def probe(http: httpx.AsyncClient, url: str, timeout_s: float = PROBE_TIME
 
 async def check(
     http: httpx.AsyncClient, rasa_url: str, actions_url: str
-) -> tuple[bool, dict[str, str]]:
+) -> tuple[bool, dict[str, Any]]:
     """Probe both servers at once; (all ok, the /health JSON body)."""
     rasa_ok, actions_ok = await asyncio.gather(
         probe(http, f"{rasa_url}/"), probe(http, f"{actions_url}/health")

@@ -13,6 +13,8 @@ _ID_NUMBER = re.compile(
     r"(?<![\w.,])(?:\d{12}|\d{3}(?: \d{3}){3}|\d{9}|\d{3}(?: \d{3}){2})(?![\w]|[.,]\d)"
 )
 _KEEP_LAST = 3
+# Bot tokens travel in Telegram's and the Zalo Bot platform's URLs (".../bot<id>:<secret>/...").
+_BOT_TOKEN = re.compile(r"(/bot)\d+:[A-Za-z0-9_-]+")
 
 
 def _mask(match: re.Match[str]) -> str:
@@ -34,11 +36,16 @@ def mask_pii(text: str) -> str:
     return _ID_NUMBER.sub(_mask, _PHONE.sub(_mask, text))
 
 
+def redact_secrets(text: str) -> str:
+    """Hide bot tokens in URLs."""
+    return _BOT_TOKEN.sub(r"\1<token>", text)
+
+
 class PiiMaskingFormatter(logging.Formatter):
     """A formatter whose whole output (message, arguments, traceback) is masked."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return mask_pii(super().format(record))
+        return mask_pii(redact_secrets(super().format(record)))
 
 
 def configure_logging(level: int = logging.INFO) -> None:
@@ -48,3 +55,6 @@ def configure_logging(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # httpx logs every request URL at INFO, and platform URLs carry bot tokens.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))

@@ -48,6 +48,9 @@ class Reply:
     text: str | None = None
     buttons: list[Button] = field(default_factory=list)
     image: str | None = None
+    # Set by render(): buttons shown as lines ("1. Lệ phí"), so that a citizen who answers
+    # "1" or the title on a channel without buttons still gets the button's payload.
+    options: list[Button] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def is_empty(self) -> bool:
@@ -153,6 +156,8 @@ LIMITS: dict[str, ChannelLimits] = {
         max_text=4095, max_buttons=None, max_caption=1024, phone_buttons=False
     ),
     "zalo": ChannelLimits(max_text=1999, max_buttons=5, max_caption=None, phone_buttons=True),
+    # The Zalo Bot platform has no buttons at all: every button becomes a line.
+    "zalo-bot": ChannelLimits(max_text=1999, max_buttons=0, max_caption=1999, phone_buttons=False),
 }
 
 
@@ -188,6 +193,7 @@ def _render_one(reply: Reply, limits: ChannelLimits) -> list[Reply]:
         else:
             out.insert(0, Reply(image=reply.image))
     out[-1].buttons = buttons
+    out[-1].options = degraded
     return out
 
 

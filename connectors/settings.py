@@ -15,8 +15,12 @@ _PLACEHOLDER = re.compile(
     r"^(?:<.*>|x+|changeme|change[-_]?me|placeholder|todo|secret|your[-_].*|\.\.\.)$",
     re.IGNORECASE,
 )
-# Telegram only accepts these characters in a webhook secret token.
-_TELEGRAM_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Telegram (and the Zalo Bot platform) only accept these characters in a webhook secret token.
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+TELEGRAM = "telegram"
+ZALO_OA = "zalo"
+ZALO_BOT = "zalo-bot"
 
 
 class SettingsError(ValueError):
@@ -28,7 +32,8 @@ class Settings:
     """Everything the gateway reads from its environment.
 
     Channel secrets are hidden from ``repr`` so that settings can be logged.
-    An empty secret means "channel not configured".
+    An empty secret means "channel not configured"; a placeholder secret makes that one
+    channel refuse to start (see ``channel_problem``) while the others run.
     """
 
     rasa_url: str = "http://127.0.0.1:5005"
@@ -38,46 +43,93 @@ class Settings:
     rasa_timeout_s: float = 10.0
     host: str = "127.0.0.1"
     port: int = 8000
+    # Channel runtime state (dedupe, outbox, tokens, button ids, images): one SQLite file.
+    state_db: Path = REPO_ROOT / "var" / "gateway" / "state.sqlite3"
+    notice_after_s: float = 5.0  # Rasa slower than this: the citizen gets the hotline message
+    retry_first_s: float = 1.0  # first wait before asking Rasa again, doubled each time
+    retry_max_s: float = 60.0
+    retry_for_s: float = 86_400.0  # a message Rasa could not answer for this long is dropped
+    dedupe_ttl_s: float = 259_200.0  # how long a platform message id is remembered
+    # Telegram
     telegram_bot_token: str = field(default="", repr=False)
     telegram_webhook_secret: str = field(default="", repr=False)
+    telegram_public_url: str = ""
+    telegram_api_base: str = "https://api.telegram.org"
+    # Zalo Official Account
     zalo_oa_secret_key: str = field(default="", repr=False)
     zalo_app_id: str = field(default="", repr=False)
+    zalo_app_secret: str = field(default="", repr=False)
+    zalo_oa_access_token: str = field(default="", repr=False)
+    zalo_oa_refresh_token: str = field(default="", repr=False)
+    zalo_oa_api_base: str = "https://openapi.zalo.me"
+    zalo_oauth_base: str = "https://oauth.zaloapp.com"
+    # Zalo Bot platform
+    zalo_bot_token: str = field(default="", repr=False)
     zalo_bot_secret_token: str = field(default="", repr=False)
+    zalo_bot_public_url: str = ""
+    zalo_bot_api_base: str = "https://bot-api.zaloplatforms.com"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Read and check the settings; raise SettingsError on a bad value."""
+        """Read and check the settings; raise SettingsError on a bad general value.
+
+        Channel secrets are not checked here: a bad one disables only its channel.
+        """
         env = os.environ if environ is None else environ
 
         def get(name: str, default: str = "") -> str:
             return env.get(name, "").strip() or default
 
-        settings = cls(
+        def seconds(name: str, default: float) -> float:
+            return _positive_float(get(name, str(default)), name)
+
+        def optional_url(name: str, default: str = "") -> str:
+            value = get(name, default)
+            return _url(value, name) if value else ""
+
+        return cls(
             rasa_url=_url(get("RASA_URL", cls.rasa_url), "RASA_URL"),
             actions_url=_url(get("ACTIONS_URL", cls.actions_url), "ACTIONS_URL"),
             content_dir=Path(get("TROLYAO_CONTENT_DIR", str(cls.content_dir))),
             locality=get("TROLYAO_LOCALITY", cls.locality),
-            rasa_timeout_s=_positive_float(get("RASA_TIMEOUT_S", "10"), "RASA_TIMEOUT_S"),
+            rasa_timeout_s=seconds("RASA_TIMEOUT_S", 10),
             host=get("GATEWAY_HOST", cls.host),
             port=_port(get("GATEWAY_PORT", "8000")),
-            telegram_bot_token=_secret(get("TELEGRAM_BOT_TOKEN"), "TELEGRAM_BOT_TOKEN"),
-            telegram_webhook_secret=_secret(
-                get("TELEGRAM_WEBHOOK_SECRET"), "TELEGRAM_WEBHOOK_SECRET"
-            ),
-            zalo_oa_secret_key=_secret(get("ZALO_OA_SECRET_KEY"), "ZALO_OA_SECRET_KEY"),
+            state_db=Path(get("GATEWAY_STATE_DB", str(cls.state_db))),
+            notice_after_s=seconds("CHANNEL_NOTICE_AFTER_S", cls.notice_after_s),
+            retry_first_s=seconds("CHANNEL_RETRY_FIRST_S", cls.retry_first_s),
+            retry_max_s=seconds("CHANNEL_RETRY_MAX_S", cls.retry_max_s),
+            retry_for_s=seconds("CHANNEL_RETRY_FOR_S", cls.retry_for_s),
+            dedupe_ttl_s=seconds("CHANNEL_DEDUPE_TTL_S", cls.dedupe_ttl_s),
+            telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
+            telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
+            telegram_public_url=optional_url("TELEGRAM_PUBLIC_URL"),
+            telegram_api_base=optional_url("TELEGRAM_API_BASE", cls.telegram_api_base),
+            zalo_oa_secret_key=get("ZALO_OA_SECRET_KEY"),
             zalo_app_id=get("ZALO_APP_ID"),
-            zalo_bot_secret_token=_secret(get("ZALO_BOT_SECRET_TOKEN"), "ZALO_BOT_SECRET_TOKEN"),
+            zalo_app_secret=get("ZALO_APP_SECRET"),
+            zalo_oa_access_token=get("ZALO_OA_ACCESS_TOKEN"),
+            zalo_oa_refresh_token=get("ZALO_OA_REFRESH_TOKEN"),
+            zalo_oa_api_base=optional_url("ZALO_OA_API_BASE", cls.zalo_oa_api_base),
+            zalo_oauth_base=optional_url("ZALO_OAUTH_BASE", cls.zalo_oauth_base),
+            zalo_bot_token=get("ZALO_BOT_TOKEN"),
+            zalo_bot_secret_token=get("ZALO_BOT_SECRET_TOKEN"),
+            zalo_bot_public_url=optional_url("ZALO_BOT_PUBLIC_URL"),
+            zalo_bot_api_base=optional_url("ZALO_BOT_API_BASE", cls.zalo_bot_api_base),
         )
-        secret = settings.telegram_webhook_secret
-        if secret and not _TELEGRAM_SECRET.match(secret):
-            raise SettingsError(
-                "TELEGRAM_WEBHOOK_SECRET: 1-256 characters among A-Z, a-z, 0-9, _ and -"
-            )
-        return settings
+
+    # --- which channels run --------------------------------------------------------------
 
     @property
     def telegram_configured(self) -> bool:
-        return bool(self.telegram_bot_token and self.telegram_webhook_secret)
+        """A bot token, and a webhook secret unless the bot polls (no public URL)."""
+        if not self.telegram_bot_token:
+            return False
+        return bool(self.telegram_webhook_secret) or not self.telegram_public_url
+
+    @property
+    def telegram_polling(self) -> bool:
+        return not self.telegram_public_url
 
     @property
     def zalo_oa_configured(self) -> bool:
@@ -85,11 +137,71 @@ class Settings:
 
     @property
     def zalo_bot_configured(self) -> bool:
-        return bool(self.zalo_bot_secret_token)
+        if not self.zalo_bot_token:
+            return False
+        return bool(self.zalo_bot_secret_token) or not self.zalo_bot_public_url
+
+    @property
+    def zalo_bot_polling(self) -> bool:
+        return not self.zalo_bot_public_url
+
+    def configured(self, channel: str) -> bool:
+        return {
+            TELEGRAM: self.telegram_configured,
+            ZALO_OA: self.zalo_oa_configured,
+            ZALO_BOT: self.zalo_bot_configured,
+        }[channel]
+
+    def channel_problem(self, channel: str) -> str | None:
+        """One sentence saying why a configured channel must not start, or None."""
+        if channel == TELEGRAM:
+            return _first_problem(
+                _placeholder(self.telegram_bot_token, "TELEGRAM_BOT_TOKEN"),
+                _placeholder(self.telegram_webhook_secret, "TELEGRAM_WEBHOOK_SECRET"),
+                _token_syntax(self.telegram_webhook_secret, "TELEGRAM_WEBHOOK_SECRET"),
+            )
+        if channel == ZALO_OA:
+            problem = _first_problem(
+                _placeholder(self.zalo_oa_secret_key, "ZALO_OA_SECRET_KEY"),
+                _placeholder(self.zalo_app_secret, "ZALO_APP_SECRET"),
+                _placeholder(self.zalo_oa_access_token, "ZALO_OA_ACCESS_TOKEN"),
+                _placeholder(self.zalo_oa_refresh_token, "ZALO_OA_REFRESH_TOKEN"),
+            )
+            if problem:
+                return problem
+            if self.zalo_oa_refresh_token and not self.zalo_app_secret:
+                return (
+                    "ZALO_OA_REFRESH_TOKEN is set but ZALO_APP_SECRET is empty, "
+                    "so the access token could never be refreshed."
+                )
+            return None
+        if channel == ZALO_BOT:
+            return _first_problem(
+                _placeholder(self.zalo_bot_token, "ZALO_BOT_TOKEN"),
+                _placeholder(self.zalo_bot_secret_token, "ZALO_BOT_SECRET_TOKEN"),
+                _token_syntax(self.zalo_bot_secret_token, "ZALO_BOT_SECRET_TOKEN"),
+            )
+        raise KeyError(channel)
 
     @property
     def locality_file(self) -> Path:
         return self.content_dir / "localities" / f"{self.locality}.yml"
+
+
+def _first_problem(*problems: str | None) -> str | None:
+    return next((problem for problem in problems if problem), None)
+
+
+def _placeholder(value: str, name: str) -> str | None:
+    if value and _PLACEHOLDER.match(value):
+        return f"{name} looks like a placeholder: set the real value or leave it empty."
+    return None
+
+
+def _token_syntax(value: str, name: str) -> str | None:
+    if value and not _SECRET_TOKEN.match(value):
+        return f"{name} must be 1-256 characters among A-Z, a-z, 0-9, _ and -."
+    return None
 
 
 def _url(value: str, name: str) -> str:
@@ -116,11 +228,3 @@ def _port(value: str) -> int:
     if not 0 < port < 65536:
         raise SettingsError(f"GATEWAY_PORT: expected 1-65535, got {port}")
     return port
-
-
-def _secret(value: str, name: str) -> str:
-    if value and _PLACEHOLDER.match(value):
-        raise SettingsError(
-            f"{name}: looks like a placeholder; set the real secret or leave it empty"
-        )
-    return value

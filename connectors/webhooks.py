@@ -1,59 +1,77 @@
-"""The channel webhooks. For now they only authenticate; handling comes with the channels."""
+"""The channel webhooks: verify, hand the body to the channel, answer 200 at once.
+
+The channel only parses and queues (the inbox answers in the background), so a platform
+never waits for Rasa and never redelivers because of a slow answer.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from connectors import messages
 from connectors.errors import error_response
-from connectors.settings import Settings
-from connectors.webhook_auth import Verdict, verify_secret_token, verify_zalo_oa
+from connectors.settings import TELEGRAM, ZALO_BOT, ZALO_OA
+from connectors.webhook_auth import Verdict
 
 logger = logging.getLogger(__name__)
 
-TELEGRAM_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-ZALO_OA_HEADER = "X-ZEvent-Signature"
-ZALO_BOT_HEADER = "X-Bot-Api-Secret-Token"
+MAX_BODY_BYTES = 1024 * 1024
+_MEDIA_NAME = re.compile(r"^([0-9a-f]{32})\.[a-z]{2,4}$")
 
 
-def _answer(channel: str, verdict: Verdict) -> JSONResponse:
+def _refusal(channel: str, verdict: Verdict) -> JSONResponse:
     if verdict is Verdict.NOT_CONFIGURED:
         return error_response(503, messages.CHANNEL_NOT_CONFIGURED)
     if verdict is Verdict.MISSING:
         logger.warning("webhook %s: request without secret refused", channel)
         return error_response(401, messages.SECRET_MISSING)
-    if verdict is Verdict.WRONG:
-        logger.warning("webhook %s: request with a wrong secret refused", channel)
-        return error_response(403, messages.SECRET_WRONG)
-    # Authenticated. Parsing, dedupe and replying arrive with connectors/channels/.
-    logger.info("webhook %s: authenticated update acknowledged (not processed yet)", channel)
+    logger.warning("webhook %s: request with a wrong secret refused", channel)
+    return error_response(403, messages.SECRET_WRONG)
+
+
+async def _handle(name: str, request: Request) -> JSONResponse:
+    channel = getattr(request.app.state, "channels", {}).get(name)
+    if channel is None or not channel.ready:
+        return error_response(503, messages.CHANNEL_NOT_CONFIGURED)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return error_response(413, messages.INVALID_REQUEST)
+    body = await request.body()
+    verdict = channel.verify(request.headers, body)
+    if verdict is not Verdict.OK:
+        return _refusal(name, verdict)
+    await channel.receive(body)
     return JSONResponse({"ok": True})
 
 
-def router(settings: Settings) -> APIRouter:
+def router() -> APIRouter:
     routes = APIRouter()
 
     @routes.post("/webhooks/telegram")
     async def telegram(request: Request) -> JSONResponse:
-        secret = settings.telegram_webhook_secret if settings.telegram_configured else ""
-        verdict = verify_secret_token(secret, request.headers.get(TELEGRAM_HEADER))
-        return _answer("telegram", verdict)
+        return await _handle(TELEGRAM, request)
 
     @routes.post("/webhooks/zalo")
     async def zalo(request: Request) -> JSONResponse:
-        supplied = request.headers.get(ZALO_OA_HEADER)
-        body = await request.body() if settings.zalo_oa_configured and supplied else b""
-        verdict = verify_zalo_oa(settings.zalo_app_id, settings.zalo_oa_secret_key, body, supplied)
-        return _answer("zalo", verdict)
+        return await _handle(ZALO_OA, request)
 
     @routes.post("/webhooks/zalo-bot")
     async def zalo_bot(request: Request) -> JSONResponse:
-        verdict = verify_secret_token(
-            settings.zalo_bot_secret_token, request.headers.get(ZALO_BOT_HEADER)
-        )
-        return _answer("zalo-bot", verdict)
+        return await _handle(ZALO_BOT, request)
+
+    @routes.get("/media/{name}", include_in_schema=False)
+    async def media(name: str, request: Request) -> Response:
+        """Images (QR codes) sent by URL to platforms that cannot take an upload."""
+        store = getattr(request.app.state, "store", None)
+        match = _MEDIA_NAME.match(name)
+        found = store.get_media(match.group(1)) if store is not None and match else None
+        if found is None:
+            return error_response(404, messages.NOT_FOUND)
+        mime, data = found
+        return Response(data, media_type=mime, headers={"Cache-Control": "public, max-age=86400"})
 
     return routes

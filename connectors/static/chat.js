@@ -171,6 +171,7 @@
   function autoGrow() {
     input.style.height = "auto";
     input.style.height = Math.min(input.scrollHeight, 120) + "px";
+    input.style.overflowY = input.scrollHeight > 120 ? "auto" : "hidden";
   }
 
   form.addEventListener("submit", function (event) {

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,7 @@ if str(REPO_ROOT) not in sys.path:  # run from anywhere, with or without `python
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gateway_fakes import FakeActions, FakeRasa, ServerThread  # noqa: E402
+from platform_fakes import FakeTelegram, FakeZaloBot, FakeZaloOA  # noqa: E402
 
 from connectors.app import create_app  # noqa: E402
 from connectors.settings import Settings  # noqa: E402
@@ -44,10 +47,16 @@ def content_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+# Nothing in these tests may reach a real platform: unless a test points a channel at a fake,
+# its API base is a closed local port.
+DEAD_URL = "http://127.0.0.1:9"
+
+
 @dataclass
 class Served:
     server: ServerThread
     fake: Any
+    started: list[ServerThread] | None = None
 
     @property
     def url(self) -> str:
@@ -56,11 +65,19 @@ class Served:
     def stop(self) -> None:
         self.server.stop()
 
+    def restart(self) -> None:
+        """Serve the same fake again at the same address (after ``stop``)."""
+        self.server = ServerThread(self.fake.app(), port=self.server.port).start()
+        if self.started is not None:
+            self.started.append(self.server)
+
 
 @pytest.fixture
 def servers() -> Iterator[list[ServerThread]]:
     started: list[ServerThread] = []
     yield started
+    for server in reversed(started):  # all at once: each takes a tick of uvicorn's loop
+        server.signal_exit()
     for server in reversed(started):
         server.stop()
 
@@ -70,7 +87,7 @@ def rasa(servers: list[ServerThread]) -> Served:
     fake = FakeRasa()
     server = ServerThread(fake.app()).start()
     servers.append(server)
-    return Served(server, fake)
+    return Served(server, fake, servers)
 
 
 @pytest.fixture
@@ -78,7 +95,28 @@ def actions(servers: list[ServerThread]) -> Served:
     fake = FakeActions()
     server = ServerThread(fake.app()).start()
     servers.append(server)
-    return Served(server, fake)
+    return Served(server, fake, servers)
+
+
+def _serve(servers: list[ServerThread], fake: Any) -> Served:
+    server = ServerThread(fake.app()).start()
+    servers.append(server)
+    return Served(server, fake, servers)
+
+
+@pytest.fixture
+def telegram_api(servers: list[ServerThread]) -> Served:
+    return _serve(servers, FakeTelegram())
+
+
+@pytest.fixture
+def zalo_api(servers: list[ServerThread]) -> Served:
+    return _serve(servers, FakeZaloOA())
+
+
+@pytest.fixture
+def zalo_bot_api(servers: list[ServerThread]) -> Served:
+    return _serve(servers, FakeZaloBot())
 
 
 @dataclass
@@ -86,6 +124,19 @@ class Gateway:
     server: ServerThread
     app: Any
     client: httpx.Client
+
+    @property
+    def settings(self) -> Settings:
+        return self.app.state.settings
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def post(self, path: str, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
+        raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
+        return self.client.post(
+            path, content=raw, headers={"Content-Type": "application/json", **(headers or {})}
+        )
 
     def chat(self, text: str, sender_id: str = "u1", channel: str = "web") -> httpx.Response:
         body = {"sender_id": sender_id, "text": text, "channel": channel}
@@ -95,20 +146,32 @@ class Gateway:
 MakeGateway = Callable[..., Gateway]
 
 
+# Channel timings for tests: fast retries; the "slow Rasa" notice after 5 s unless a test
+# sets it (no test waits for it by accident).
+TEST_TIMINGS: dict[str, Any] = {
+    "rasa_timeout_s": 3.0,
+    "retry_first_s": 0.1,
+    "retry_max_s": 0.4,
+    "telegram_api_base": DEAD_URL,
+    "zalo_oa_api_base": DEAD_URL,
+    "zalo_oauth_base": DEAD_URL,
+    "zalo_bot_api_base": DEAD_URL,
+}
+
+
 @pytest.fixture
 def make_gateway(
-    servers: list[ServerThread], content_dir: Path
+    servers: list[ServerThread], content_dir: Path, tmp_path: Path
 ) -> Iterator[Callable[..., Gateway]]:
     clients: list[httpx.Client] = []
 
-    def make(rasa_url: str, actions_url: str = "http://127.0.0.1:9", **overrides: Any) -> Gateway:
+    def make(rasa_url: str, actions_url: str = DEAD_URL, **overrides: Any) -> Gateway:
         settings = Settings(
             rasa_url=rasa_url,
             actions_url=actions_url,
             content_dir=content_dir,
             locality=TEST_LOCALITY,
-            rasa_timeout_s=overrides.pop("rasa_timeout_s", 3.0),
-            **overrides,
+            **{"state_db": tmp_path / "state.sqlite3", **TEST_TIMINGS, **overrides},
         )
         app = create_app(settings)
         server = ServerThread(app).start()
@@ -125,3 +188,59 @@ def make_gateway(
 @pytest.fixture
 def gateway(make_gateway: Callable[..., Gateway], rasa: Served, actions: Served) -> Gateway:
     return make_gateway(rasa.url, actions.url)
+
+
+# --- channels --------------------------------------------------------------------------------
+
+TELEGRAM_SECRET = "tg-Secret_123"
+ZALO_APP = "1234567890"
+ZALO_KEY = "zalo-oa-secret-key"
+ZALO_BOT_SECRET = "zalo-bot-secret"
+PUBLIC_URL = "https://tro-ly.example.gov.vn"
+
+
+def telegram_settings(api: Served, polling: bool = False) -> dict[str, Any]:
+    return {
+        "telegram_bot_token": api.fake.token,
+        "telegram_webhook_secret": TELEGRAM_SECRET,
+        "telegram_public_url": "" if polling else PUBLIC_URL,
+        "telegram_api_base": api.url,
+    }
+
+
+def zalo_settings(api: Served, access_token: str = "access-0") -> dict[str, Any]:
+    return {
+        "zalo_app_id": ZALO_APP,
+        "zalo_oa_secret_key": ZALO_KEY,
+        "zalo_app_secret": api.fake.app_secret,
+        "zalo_oa_access_token": access_token,
+        "zalo_oa_refresh_token": "refresh-0",
+        "zalo_oa_api_base": api.url,
+        "zalo_oauth_base": api.url,
+    }
+
+
+def zalo_bot_settings(api: Served, polling: bool = False) -> dict[str, Any]:
+    return {
+        "zalo_bot_token": api.fake.token,
+        "zalo_bot_secret_token": ZALO_BOT_SECRET,
+        "zalo_bot_public_url": "" if polling else PUBLIC_URL,
+        "zalo_bot_api_base": api.url,
+    }
+
+
+def wait_ready(gateway: Gateway, *channels: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    running = gateway.app.state.channels
+    while not all(name in running and running[name].ready for name in channels):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"channels not ready: {channels}, running: {list(running)}")
+        time.sleep(0.02)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or 'a condition'}")
+        time.sleep(0.02)

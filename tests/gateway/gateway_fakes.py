@@ -20,10 +20,11 @@ KEEP = object()  # a scripted turn that leaves the procedure slot as it was
 class ServerThread:
     """Serve an ASGI app with uvicorn in a background thread, on a free port."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, port: int = 0) -> None:
+        """``port`` 0 picks a free one; a given port restarts a stopped fake at its address."""
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
+        self._sock.bind(("127.0.0.1", port))
         self.port: int = self._sock.getsockname()[1]
         config = uvicorn.Config(app, log_level="warning", lifespan="on", log_config=None)
         self._server = uvicorn.Server(config)
@@ -43,6 +44,10 @@ class ServerThread:
                 raise RuntimeError("test server did not start")
             time.sleep(0.01)
         return self
+
+    def signal_exit(self) -> None:
+        """Ask the server to stop without waiting (``stop`` waits)."""
+        self._server.should_exit = True
 
     def stop(self) -> None:
         if self._thread.is_alive():
@@ -71,6 +76,7 @@ class FakeRasa:
     rest_status: int = 200
     tracker_status: int = 200
     delay_s: float = 0.0
+    delays: dict[str, float] = field(default_factory=dict)  # per message text
     slots: dict[str, dict[str, Any]] = field(default_factory=dict)
     latest_intent: dict[str, str | None] = field(default_factory=dict)
 
@@ -85,8 +91,9 @@ class FakeRasa:
         async def rest(request: Request) -> Response:
             body = await request.json()
             self.received.append(body)
-            if self.delay_s:
-                await asyncio.sleep(self.delay_s)
+            delay = self.delays.get(body.get("message"), self.delay_s)
+            if delay:
+                await asyncio.sleep(delay)
             if self.rest_status != 200:
                 return PlainTextResponse("error", status_code=self.rest_status)
             sender, text = body["sender"], body["message"]

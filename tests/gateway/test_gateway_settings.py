@@ -40,7 +40,13 @@ def test_overrides_and_secrets_hidden_from_repr(tmp_path: Path) -> None:
             "TELEGRAM_WEBHOOK_SECRET": "abc_DEF-123",
             "ZALO_OA_SECRET_KEY": "k3y",
             "ZALO_APP_ID": "42",
+            "ZALO_BOT_TOKEN": "99:bot-token",
             "ZALO_BOT_SECRET_TOKEN": "b0t",
+            "ZALO_APP_SECRET": "app-s3cret",
+            "ZALO_OA_REFRESH_TOKEN": "r3fresh",
+            "GATEWAY_STATE_DB": str(tmp_path / "s.db"),
+            "TELEGRAM_PUBLIC_URL": "https://bot.example.vn/",
+            "CHANNEL_NOTICE_AFTER_S": "2",
         }
     )
     assert settings.rasa_url == "http://rasa:5005"
@@ -50,6 +56,12 @@ def test_overrides_and_secrets_hidden_from_repr(tmp_path: Path) -> None:
     assert settings.telegram_configured and settings.zalo_oa_configured
     assert settings.zalo_bot_configured
     assert "real-token" not in repr(settings) and "k3y" not in repr(settings)
+    assert "r3fresh" not in repr(settings) and "app-s3cret" not in repr(settings)
+    assert settings.state_db == tmp_path / "s.db" and settings.notice_after_s == 2
+    assert settings.telegram_public_url == "https://bot.example.vn"
+    assert not settings.telegram_polling and settings.zalo_bot_polling
+    for channel in ("telegram", "zalo", "zalo-bot"):
+        assert settings.channel_problem(channel) is None
 
 
 @pytest.mark.parametrize(
@@ -60,14 +72,59 @@ def test_overrides_and_secrets_hidden_from_repr(tmp_path: Path) -> None:
         {"RASA_TIMEOUT_S": "mười"},
         {"RASA_TIMEOUT_S": "nan"},
         {"GATEWAY_PORT": "70000"},
-        {"TELEGRAM_WEBHOOK_SECRET": "changeme"},
-        {"TELEGRAM_WEBHOOK_SECRET": "có dấu"},
-        {"ZALO_OA_SECRET_KEY": "<your-secret>"},
+        {"CHANNEL_RETRY_MAX_S": "-1"},
+        {"TELEGRAM_PUBLIC_URL": "bot.example.vn"},
     ],
 )
 def test_bad_values_are_refused(env: dict[str, str]) -> None:
     with pytest.raises(SettingsError):
         Settings.from_env(env)
+
+
+@pytest.mark.parametrize(
+    ("env", "channel", "words"),
+    [
+        (
+            {"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_WEBHOOK_SECRET": "changeme"},
+            "telegram",
+            "TELEGRAM_WEBHOOK_SECRET looks like a placeholder",
+        ),
+        (
+            {"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_WEBHOOK_SECRET": "có dấu"},
+            "telegram",
+            "TELEGRAM_WEBHOOK_SECRET must be",
+        ),
+        (
+            {"TELEGRAM_BOT_TOKEN": "<your-token>"},
+            "telegram",
+            "TELEGRAM_BOT_TOKEN looks like a placeholder",
+        ),
+        (
+            {"ZALO_APP_ID": "1", "ZALO_OA_SECRET_KEY": "<your-secret>"},
+            "zalo",
+            "ZALO_OA_SECRET_KEY looks like a placeholder",
+        ),
+        (
+            {"ZALO_APP_ID": "1", "ZALO_OA_SECRET_KEY": "k", "ZALO_OA_REFRESH_TOKEN": "r"},
+            "zalo",
+            "ZALO_APP_SECRET is empty",
+        ),
+        (
+            {"ZALO_BOT_TOKEN": "1:b", "ZALO_BOT_SECRET_TOKEN": "xxxx"},
+            "zalo-bot",
+            "ZALO_BOT_SECRET_TOKEN looks like a placeholder",
+        ),
+    ],
+)
+def test_a_placeholder_secret_stops_only_its_channel(
+    env: dict[str, str], channel: str, words: str
+) -> None:
+    settings = Settings.from_env(env)  # the gateway itself still starts
+    problem = settings.channel_problem(channel)
+    assert problem is not None and words in problem
+    assert problem.count(".") == 1 and problem.endswith(".")  # one sentence
+    others = {"telegram", "zalo", "zalo-bot"} - {channel}
+    assert all(settings.channel_problem(other) is None for other in others)
 
 
 def test_hotline_is_the_first_entry(content_dir: Path) -> None:

@@ -6,28 +6,42 @@ import hashlib
 import json
 
 import pytest
-from conftest import Gateway, MakeGateway, Served
+from conftest import (
+    TELEGRAM_SECRET,
+    ZALO_APP,
+    ZALO_BOT_SECRET,
+    ZALO_KEY,
+    Gateway,
+    MakeGateway,
+    Served,
+    telegram_settings,
+    wait_ready,
+    zalo_bot_settings,
+    zalo_settings,
+)
 
 from connectors import messages
 from connectors.webhook_auth import Verdict, verify_secret_token, verify_zalo_oa
 
-TELEGRAM_SECRET = "tg-Secret_123"
-ZALO_KEY = "zalo-oa-secret-key"
-ZALO_APP = "1234567890"
-ZALO_BOT_SECRET = "zalo-bot-secret"
 UPDATE = {"update_id": 1, "message": {"message_id": 1, "text": "xin chào"}}
 
 
 @pytest.fixture
-def configured(make_gateway: MakeGateway, rasa: Served) -> Gateway:
-    return make_gateway(
+def configured(
+    make_gateway: MakeGateway,
+    rasa: Served,
+    telegram_api: Served,
+    zalo_api: Served,
+    zalo_bot_api: Served,
+) -> Gateway:
+    gateway = make_gateway(
         rasa.url,
-        telegram_bot_token="123:abc",
-        telegram_webhook_secret=TELEGRAM_SECRET,
-        zalo_oa_secret_key=ZALO_KEY,
-        zalo_app_id=ZALO_APP,
-        zalo_bot_secret_token=ZALO_BOT_SECRET,
+        **telegram_settings(telegram_api),
+        **zalo_settings(zalo_api),
+        **zalo_bot_settings(zalo_bot_api),
     )
+    wait_ready(gateway, "telegram", "zalo", "zalo-bot")
+    return gateway
 
 
 def zalo_event() -> bytes:
@@ -102,6 +116,14 @@ def test_unconfigured_channels_answer_503(gateway: Gateway, path: str) -> None:
 
 def test_telegram_needs_both_token_and_secret(make_gateway: MakeGateway, rasa: Served) -> None:
     gateway = make_gateway(rasa.url, telegram_webhook_secret=TELEGRAM_SECRET)
+    response = gateway.client.post(
+        "/webhooks/telegram",
+        json=UPDATE,
+        headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
+    )
+    assert response.status_code == 503
+    # A webhook (public URL) without its secret: off as well.
+    gateway = make_gateway(rasa.url, telegram_bot_token="1:a", telegram_public_url="https://x.vn")
     response = gateway.client.post(
         "/webhooks/telegram",
         json=UPDATE,

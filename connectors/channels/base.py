@@ -1,0 +1,82 @@
+"""The one small interface every messaging channel implements: verify, parse, send.
+
+A channel module turns its platform's webhook body into ``Incoming`` messages (pure
+functions, tested on their own) and sends one rendered ``Reply`` back through the
+platform's API. Dedupe, order, Rasa, retries and the hotline live in ``connectors.inbox``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from connectors.replies import Reply
+from connectors.webhook_auth import Verdict
+
+Kind = Literal["text", "image", "sticker", "location", "file", "other", "expired"]
+_SAFE_ID = re.compile(r"[A-Za-z0-9_.-]{1,128}")
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message from a citizen, as every channel reports it."""
+
+    channel: str  # "telegram", "zalo" or "zalo-bot"
+    user_id: str  # whom to answer: Telegram chat id, Zalo user id, Zalo Bot chat id
+    message_id: str  # the platform's id of this delivery: duplicates share it
+    kind: Kind = "text"
+    text: str = ""
+
+
+Submit = Callable[[Incoming], Awaitable[bool]]
+
+
+class SendError(Exception):
+    """A platform refused or failed to take a reply."""
+
+    def __init__(self, message: str, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class ChannelRefused(Exception):
+    """A channel cannot run with its settings; the message is one sentence for the log."""
+
+
+class Channel(Protocol):
+    name: str  # route and Rasa metadata name
+    prefix: str  # sender id scope at Rasa: "tg", "zalo", "zalobot"
+    render_as: str  # key of connectors.replies.LIMITS
+    ready: bool  # started: its webhook route takes updates
+
+    def verify(self, headers: Mapping[str, str], body: bytes) -> Verdict:
+        """Whether a webhook call really comes from the platform (constant time)."""
+        ...
+
+    async def receive(self, body: bytes) -> None:
+        """Take a verified webhook body: parse it and hand the messages on; returns at once."""
+        ...
+
+    async def send(self, user_id: str, reply: Reply) -> None:
+        """Send one rendered reply; raise SendError."""
+        ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def rasa_sender(prefix: str, user_id: str) -> str:
+    """The conversation id at Rasa: scoped per channel; unsafe ids are hashed (Rasa does not
+    URL-decode conversation ids in its HTTP API)."""
+    if not _SAFE_ID.fullmatch(user_id):
+        user_id = "h" + hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:24]
+    return f"{prefix}:{user_id}"
+
+
+def log_tag(value: str) -> str:
+    """A short, stable, non-reversible tag for a user in logs."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:10]

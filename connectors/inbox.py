@@ -1,0 +1,332 @@
+"""What happens to a channel message after its webhook answered 200.
+
+``submit`` remembers the platform's message id (a redelivery is dropped) and writes the
+message to the outbox before anything else, then hands it to the sender's own worker, so
+one citizen's messages are answered in the order they were sent while other citizens are
+served in parallel. A worker asks Rasa; if Rasa (or the action server behind it) is down or
+slower than ``notice_after_s``, the citizen gets the short hotline message at once, and the
+worker keeps asking with a growing wait (or as soon as Rasa answers anyone else) until it
+gets the real answer. Messages still in the outbox at start-up (a restart during an outage)
+are picked up again: nothing accepted is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import re
+import time
+import unicodedata
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from connectors import messages
+from connectors.channels.base import Channel, Incoming, SendError, log_tag, rasa_sender
+from connectors.chat import fallback_replies, prepare_text
+from connectors.locality import Hotline
+from connectors.privacy import mask_pii
+from connectors.rasa_client import RasaError, RasaTurn
+from connectors.replies import Button, Reply, from_rasa, render
+from connectors.state import Job, Store
+
+logger = logging.getLogger(__name__)
+
+AskRasa = Callable[[str, str, dict[str, Any]], Awaitable[RasaTurn]]
+Probe = Callable[[], Awaitable[bool]]
+
+UNSUPPORTED = {
+    "image": messages.UNSUPPORTED_IMAGE,
+    "sticker": messages.UNSUPPORTED_STICKER,
+    "location": messages.UNSUPPORTED_LOCATION,
+    "file": messages.UNSUPPORTED_FILE,
+    "other": messages.UNSUPPORTED_OTHER,
+    "expired": messages.BUTTON_EXPIRED,
+}
+SEND_TRIES = 3
+_OPTION_NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
+
+
+@dataclass(frozen=True)
+class Policy:
+    notice_after_s: float = 5.0
+    retry_first_s: float = 1.0
+    retry_max_s: float = 60.0
+    retry_for_s: float = 86_400.0
+    dedupe_ttl_s: float = 259_200.0
+    notice_repeat_s: float = 600.0  # one hotline notice per citizen per outage, at most this often
+    rasa_concurrency: int = 8
+
+
+class Inbox:
+    def __init__(
+        self,
+        store: Store,
+        ask_rasa: AskRasa,
+        actions_healthy: Probe,
+        hotline: Hotline,
+        locality: str,
+        policy: Policy,
+    ) -> None:
+        self._store = store
+        self._ask_rasa = ask_rasa
+        self._actions_healthy = actions_healthy
+        self._hotline = hotline
+        self._locality = locality
+        self._policy = policy
+        self._channels: dict[str, Channel] = {}
+        self._queues: dict[str, asyncio.Queue[Job]] = {}
+        self._workers: dict[str, asyncio.Task[None]] = {}
+        self._stalled: set[str] = set()
+        self._last_notice: dict[str, float] = {}
+        self._recovered = asyncio.Event()
+        self._rasa_slots = asyncio.Semaphore(policy.rasa_concurrency)
+        self._closing = False
+
+    # --- wiring ------------------------------------------------------------------------------
+
+    def attach(self, channel: Channel) -> None:
+        """A started channel: its messages can be answered (and its outbox resumed)."""
+        self._channels[channel.name] = channel
+        for job in self._store.pending({channel.name}):
+            logger.info("outbox: resuming message %s of %s", job.id, channel.name)
+            self._enqueue(job)
+
+    async def close(self) -> None:
+        """Stop the workers; unanswered messages stay in the outbox for the next start."""
+        self._closing = True
+        tasks = list(self._workers.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # --- the way in --------------------------------------------------------------------------
+
+    async def submit(self, incoming: Incoming) -> bool:
+        """Accept one message; False if it is a redelivery of one already accepted."""
+        job = self._store.accept(
+            incoming.channel,
+            incoming.user_id,
+            incoming.message_id,
+            incoming.kind,
+            incoming.text,
+            self._policy.dedupe_ttl_s,
+        )
+        tag = log_tag(_key(incoming.channel, incoming.user_id))
+        if job is None:
+            logger.info("%s sender=%s duplicate message dropped", incoming.channel, tag)
+            return False
+        logger.info(
+            "%s sender=%s message %s accepted (%s)", incoming.channel, tag, job.id, job.kind
+        )
+        key = _key(job.channel, job.user_id)
+        if key in self._stalled and job.kind == "text":
+            # Rasa is already failing for this citizen: say so now, answer when it is back.
+            self._spawn(self._notify(job))
+        self._enqueue(job)
+        return True
+
+    def _enqueue(self, job: Job) -> None:
+        key = _key(job.channel, job.user_id)
+        queue = self._queues.setdefault(key, asyncio.Queue())
+        queue.put_nowait(job)
+        if key not in self._workers and not self._closing:
+            self._workers[key] = asyncio.create_task(self._work(key), name=f"inbox:{key}")
+
+    async def _work(self, key: str) -> None:
+        queue = self._queues[key]
+        try:
+            while not queue.empty():
+                job = queue.get_nowait()
+                try:
+                    await self._handle(job)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    logger.exception("%s: message %s failed unexpectedly", job.channel, job.id)
+                    self._store.done(job)
+        finally:
+            # No await between the empty check and here: a new message starts a new worker.
+            self._workers.pop(key, None)
+            if queue.empty():
+                self._queues.pop(key, None)
+
+    # --- one message -------------------------------------------------------------------------
+
+    async def _handle(self, job: Job) -> None:
+        channel = self._channels[job.channel]
+        if job.kind != "text":
+            await self._deliver(job, [Reply(text=UNSUPPORTED[job.kind])])
+            self._store.done(job)
+            return
+        text = self._chosen_option(job) or prepare_text(job.text)
+        if not text:
+            await self._deliver(job, [Reply(text=messages.EMPTY_TEXT)])
+            self._store.done(job)
+            return
+        sender = rasa_sender(channel.prefix, job.user_id)
+        key = _key(job.channel, job.user_id)
+        logger.debug("%s sender=%s text=%r", job.channel, log_tag(key), mask_pii(text))
+        while True:
+            replies = await self._answer(job, sender, text)
+            if replies is not None:
+                self._stalled.discard(key)
+                self._wake_waiters()
+                await self._deliver(job, replies)
+                self._store.done(job)
+                return
+            self._stalled.add(key)
+            if not job.notified:
+                await self._notify(job)
+            job.attempts += 1
+            self._store.update(job)
+            if time.time() - job.created > self._policy.retry_for_s:
+                logger.error(
+                    "%s sender=%s message %s dropped: no answer from Rasa after %d tries",
+                    job.channel,
+                    log_tag(key),
+                    job.id,
+                    job.attempts,
+                )
+                self._store.done(job)
+                return
+            await self._wait_before_retry(job.attempts)
+
+    async def _answer(self, job: Job, sender: str, text: str) -> list[Reply] | None:
+        """Rasa's replies, or None when it must be asked again later."""
+        metadata = {"channel": job.channel, "locality": self._locality}
+        task = asyncio.create_task(self._call_rasa(sender, text, metadata))
+        try:
+            if not job.notified:
+                done, _ = await asyncio.wait({task}, timeout=self._policy.notice_after_s)
+                if not done:
+                    logger.warning("%s: Rasa is slow, hotline message sent meanwhile", job.channel)
+                    await self._notify(job)
+            turn = await task
+        except RasaError as exc:
+            logger.warning("%s: message %s not answered yet: %s", job.channel, job.id, exc)
+            return None
+        finally:
+            if not task.done():
+                task.cancel()
+        replies = from_rasa(turn.messages)
+        if replies:
+            return replies
+        if await self._actions_healthy():
+            # Rasa and its actions are fine and simply said nothing: do not ask again.
+            logger.warning("%s: Rasa answered no message; hotline given", job.channel)
+            return fallback_replies(self._hotline)
+        logger.warning("%s: Rasa answered nothing and the action server is down", job.channel)
+        return None
+
+    async def _call_rasa(self, sender: str, text: str, metadata: dict[str, Any]) -> RasaTurn:
+        async with self._rasa_slots:
+            return await self._ask_rasa(sender, text, metadata)
+
+    async def _wait_before_retry(self, attempts: int) -> None:
+        delay = min(self._policy.retry_first_s * 2 ** (attempts - 1), self._policy.retry_max_s)
+        delay *= random.uniform(0.8, 1.0)
+        recovered = self._recovered
+        with contextlib.suppress(asyncio.TimeoutError):  # not builtins.TimeoutError on 3.10
+            await asyncio.wait_for(recovered.wait(), timeout=delay)
+
+    def _wake_waiters(self) -> None:
+        """Rasa answered: every worker waiting to retry tries again now."""
+        self._recovered.set()
+        self._recovered = asyncio.Event()
+
+    async def _notify(self, job: Job) -> None:
+        """The hotline message, at most once per message and once per outage per citizen."""
+        if job.notified:
+            return
+        job.notified = True
+        self._store.update(job)
+        key = _key(job.channel, job.user_id)
+        now = time.monotonic()
+        last = self._last_notice.get(key)
+        if last is not None and now - last < self._policy.notice_repeat_s:
+            return
+        self._last_notice[key] = now
+        text = messages.BOT_DELAYED.format(name=self._hotline.name, number=self._hotline.number)
+        button = Button(
+            messages.CALL_BUTTON.format(number=self._hotline.number), phone=self._hotline.dial
+        )
+        await self._deliver(job, [Reply(text=text, buttons=[button])], remember_options=False)
+
+    # --- the way out -------------------------------------------------------------------------
+
+    async def _deliver(self, job: Job, replies: list[Reply], remember_options: bool = True) -> None:
+        channel = self._channels[job.channel]
+        rendered = render(replies, channel.render_as)
+        if remember_options:
+            self._remember_options(job, rendered)
+        tag = log_tag(_key(job.channel, job.user_id))
+        for reply in rendered:
+            for attempt in range(1, SEND_TRIES + 1):
+                try:
+                    await channel.send(job.user_id, reply)
+                    break
+                except SendError as exc:
+                    if not exc.retryable or attempt == SEND_TRIES:
+                        logger.error("%s sender=%s reply not delivered: %s", job.channel, tag, exc)
+                        break
+                    logger.warning("%s sender=%s send failed, retrying: %s", job.channel, tag, exc)
+                    await asyncio.sleep(0.5 * 2 ** (attempt - 1))
+        logger.info(
+            "%s sender=%s message %s answered (%d)", job.channel, tag, job.id, len(rendered)
+        )
+
+    def _remember_options(self, job: Job, rendered: list[Reply]) -> None:
+        options = next((r.options for r in reversed(rendered) if r.options), [])
+        key = "options:" + _key(job.channel, job.user_id)
+        if any(button.payload for button in options):
+            pairs = [[button.title, button.payload] for button in options]
+            self._store.put(key, {"numbered": len(options) > 1, "options": pairs})
+        else:
+            self._store.delete(key)
+
+    def _chosen_option(self, job: Job) -> str | None:
+        """A reply "2" (or a line's title) to options shown as lines: that button's payload."""
+        saved = self._store.get("options:" + _key(job.channel, job.user_id))
+        if not saved:
+            return None
+        options = saved["options"]
+        match = _OPTION_NUMBER.match(job.text)
+        if match and saved["numbered"]:
+            index = int(match.group(1)) - 1
+            if 0 <= index < len(options):
+                return options[index][1] or None
+            return None
+        wanted = _fold(job.text)
+        return next(
+            (payload for title, payload in options if payload and _fold(title) == wanted), None
+        )
+
+    def _spawn(self, coroutine: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        task.add_done_callback(_log_failure)
+
+
+def _key(channel: str, user_id: str) -> str:
+    return f"{channel}:{user_id}"
+
+
+def _fold(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def _log_failure(task: asyncio.Future[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("background notice failed: %r", task.exception())
+
+
+def policy_from(settings: Any) -> Policy:
+    return Policy(
+        notice_after_s=settings.notice_after_s,
+        retry_first_s=settings.retry_first_s,
+        retry_max_s=settings.retry_max_s,
+        retry_for_s=settings.retry_for_s,
+        dedupe_ttl_s=settings.dedupe_ttl_s,
+    )
