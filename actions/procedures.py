@@ -37,6 +37,11 @@ def intent_of(tracker: Tracker) -> str | None:
     return name
 
 
+def outcome(value: str) -> dict[str, Any]:
+    """How the question went, for the gateway's conversation log: answered, clarified, asked, fallback."""
+    return SlotSet("outcome", value)
+
+
 def aspect_buttons(slug: str, skip: str | None = None) -> list[dict[str, str]]:
     return [{"title": title, "payload": payload(intent, slug)} for title, intent in ASPECT_BUTTONS if intent != skip]
 
@@ -100,12 +105,12 @@ class ActionAnswerProcedure(Action):
             decision = decide(intent, candidates, context=tracker.get_slot("procedure"))
         if decision.procedure and decision.procedure in base.procedures:
             answer(dispatcher, base, base.procedures[decision.procedure], intent, text)
-            return [SlotSet("procedure", decision.procedure), SlotSet("candidates", ranked)]
+            return [SlotSet("procedure", decision.procedure), SlotSet("candidates", ranked), outcome("answered")]
         if decision.clarify:
             clarify(dispatcher, base, intent, list(decision.clarify))
-            return [SlotSet("candidates", list(decision.clarify))]
+            return [SlotSet("candidates", list(decision.clarify)), outcome("clarified")]
         dispatcher.utter_message(response="utter_ask_which_procedure")
-        return []
+        return [outcome("asked")]
 
 
 class ActionDeny(Action):
@@ -138,18 +143,19 @@ class ActionFallback(Action):
         decision = decide("ask_procedure", candidates)
         if decision.procedure:
             answer(dispatcher, base, base.procedures[decision.procedure], "ask_procedure", text)
-            return [SlotSet("procedure", decision.procedure), SlotSet("candidates", [c.slug for c in candidates])]
+            slugs = [c.slug for c in candidates]
+            return [SlotSet("procedure", decision.procedure), SlotSet("candidates", slugs), outcome("answered")]
         context = tracker.get_slot("procedure")
         if context in base.procedures:
             proc = base.procedures[context]
             faq = runtime.index(base).best_faq(context, text)
             if faq and faq[2] >= FAQ_MATCH:
                 answer(dispatcher, base, proc, "ask_procedure", text)
-                return []
+                return [outcome("answered")]
             dispatcher.utter_message(response="utter_procedure_overview", name=proc.name, summary=proc.summary, buttons=aspect_buttons(context))
-            return []
+            return [outcome("fallback")]
         dispatcher.utter_message(response="utter_fallback", hotline=runtime.hotline_text(runtime.locality(base)))
-        return []
+        return [outcome("fallback")]
 
 
 class ActionOutOfScope(Action):

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from connectors import chat, errors, health, webhooks
+from connectors import admin, chat, errors, health, records, webhooks
 from connectors.channels import runtime as channels
+from connectors.conversation import Conversation
+from connectors.delivery import Delivery, web_replies
 from connectors.locality import Hotline, load_hotline
+from connectors.officers import Officers
 from connectors.rasa_client import RasaClient, RasaTurn
-from connectors.replies import render
-from connectors.settings import Settings
+from connectors.replies import Reply, render
+from connectors.settings import TELEGRAM, Settings
+
+logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 PLATFORM_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
@@ -45,9 +51,19 @@ def create_app(settings: Settings) -> FastAPI:
         ):
             app.state.http = http
             app.state.rasa = RasaClient(http, rasa_url, settings.rasa_timeout_s)
+            store = app.state.records = records.open_store()
+            officers = Officers(
+                settings.officers_telegram_chat_id, lambda: app.state.channels.get(TELEGRAM)
+            )
 
-            async def ask_rasa(sender: str, text: str, metadata: dict[str, Any]) -> RasaTurn:
+            async def send_to_rasa(sender: str, text: str, metadata: dict[str, Any]) -> RasaTurn:
                 return await app.state.rasa.send(sender, text, metadata)
+
+            conversation = app.state.conversation = Conversation(
+                send_to_rasa, store, officers, settings.handoff_timeout
+            )
+            # Channel messages take the same way as /api/chat: ratings, handoffs, the log.
+            ask_rasa = conversation.ask
 
             async def actions_healthy() -> bool:
                 return await health.probe(http, f"{actions_url}/health")
@@ -58,10 +74,25 @@ def create_app(settings: Settings) -> FastAPI:
             app.state.channels = runtime.channels
             app.state.store = runtime.store
             app.state.inbox = runtime.inbox
+            if officers.configured and TELEGRAM not in runtime.channels:
+                logger.warning(
+                    "OFFICERS_TELEGRAM_CHAT_ID is set but the Telegram channel does not run: "
+                    "officers see handoffs through /admin/api/handoffs only."
+                )
+            if store is not None and runtime.channels:
+                app.state.delivery = Delivery(
+                    store, runtime.channels, officers, settings.handoff_timeout
+                )
+                app.state.delivery.start()
             try:
                 yield
             finally:
+                if app.state.delivery is not None:
+                    await app.state.delivery.stop()
+                await conversation.close()
                 await runtime.stop()
+                if store is not None:
+                    store.engine.dispose()
 
     app = FastAPI(
         title="Trợ lý ảo thủ tục hành chính",
@@ -72,7 +103,14 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.hotline = hotline
+    app.state.records = None
+    app.state.delivery = None
     errors.install(app, fallback=_chat_fallback(hotline))
+    problem = settings.admin_problem()
+    if problem:
+        logger.error("Admin API not started: %s", problem)
+    elif not settings.admin_token:
+        logger.info("Admin API off: TROLYAO_ADMIN_TOKEN is not set.")
 
     @app.get("/", include_in_schema=False)
     async def page() -> FileResponse:
@@ -91,12 +129,23 @@ def create_app(settings: Settings) -> FastAPI:
             body["channels"] = {name: "ok" if c.ready else "starting" for name, c in running.items()}
         return JSONResponse(body, status_code=200 if healthy else 503)
 
+    async def pending(sender: str) -> list[Reply]:
+        return await web_replies(app.state.records, sender)
+
     @app.post("/api/chat")
     async def post_chat(body: chat.ChatRequest, request: Request) -> dict[str, Any]:
-        return await chat.answer(body, request.app.state.rasa, hotline, settings.locality)
+        ask = request.app.state.conversation.ask
+        return await chat.answer(body, ask, hotline, settings.locality, pending)
+
+    @app.get("/api/inbox")
+    async def get_inbox(
+        sender_id: str = Query(min_length=1, max_length=128),
+    ) -> dict[str, Any]:
+        return await chat.inbox(sender_id, pending)
 
     app.state.channels = {}
     app.include_router(webhooks.router())
+    admin.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

@@ -1,4 +1,6 @@
-"""POST /api/chat: clean the text, ask Rasa, fall back to the hotline, render per channel."""
+"""POST /api/chat: clean the text, ask the conversation layer (Rasa behind it), fall back to
+the hotline, add officers' messages waiting for the citizen, render per channel.
+GET /api/inbox: officers' messages waiting for a web citizen."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import hashlib
 import logging
 import re
 import unicodedata
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -13,7 +16,7 @@ from pydantic import BaseModel, Field
 from connectors import messages
 from connectors.locality import Hotline
 from connectors.privacy import mask_pii
-from connectors.rasa_client import RasaClient, RasaError
+from connectors.rasa_client import RasaError, RasaTurn
 from connectors.replies import Button, Channel, Reply, from_rasa, render
 
 logger = logging.getLogger(__name__)
@@ -21,6 +24,21 @@ logger = logging.getLogger(__name__)
 MAX_TEXT_CHARS = 2000
 # C0/C1 control characters other than tab and newline, and zero-width/bidi format marks.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060\ufeff]")
+
+
+Ask = Callable[[str, str, dict[str, Any]], Awaitable[RasaTurn]]
+Pending = Callable[[str], Awaitable[list[Reply]]]
+# Labels of CONTRACT.md section 2 only: Rasa's pseudo-intent for an unsure message is reported
+# as out_of_scope (the action behind it still suggests procedures and the hotline).
+REPORTED_AS = {"nlu_fallback": "out_of_scope"}
+
+
+async def _nothing_pending(_: str) -> list[Reply]:
+    return []
+
+
+def reported_intent(intent: str | None) -> str | None:
+    return REPORTED_AS.get(intent, intent) if intent else None
 
 
 class ChatRequest(BaseModel):
@@ -69,9 +87,16 @@ def chat_body(replies: list[Reply], intent: str | None, procedure: str | None) -
 
 
 async def answer(
-    request: ChatRequest, rasa: RasaClient, hotline: Hotline, locality: str
+    request: ChatRequest,
+    ask: Ask,
+    hotline: Hotline,
+    locality: str,
+    pending: Pending = _nothing_pending,
 ) -> dict[str, Any]:
-    """The /api/chat JSON body for one message; never raises for a Rasa failure."""
+    """The /api/chat JSON body for one message; never raises for a Rasa failure.
+
+    ``ask`` is the conversation layer (or Rasa itself); ``pending`` gives the officers'
+    messages still waiting for this citizen, shown before the answer (they are older)."""
     text = prepare_text(request.text)
     sender = scoped_sender(request.channel, request.sender_id)
     tag = hashlib.sha256(sender.encode("utf-8")).hexdigest()[:10]
@@ -82,10 +107,11 @@ async def answer(
     logger.debug("chat sender=%s text=%r", tag, mask_pii(text))
     metadata = {"channel": request.channel, "locality": locality}
     try:
-        turn = await rasa.send(sender, text, metadata)
+        turn = await ask(sender, text, metadata)
     except RasaError as exc:
         logger.warning("chat sender=%s Rasa failed: %s", tag, exc)
-        return chat_body(render(fallback_replies(hotline), request.channel), None, None)
+        waiting = await pending(sender)
+        return chat_body(render(waiting + fallback_replies(hotline), request.channel), None, None)
 
     replies = from_rasa(turn.messages)
     if not replies:
@@ -100,4 +126,12 @@ async def answer(
         turn.procedure,
         len(replies),
     )
-    return chat_body(render(replies, request.channel), turn.intent, turn.procedure)
+    waiting = await pending(sender)
+    intent = reported_intent(turn.intent)
+    return chat_body(render(waiting + replies, request.channel), intent, turn.procedure)
+
+
+async def inbox(sender_id: str, pending: Pending) -> dict[str, Any]:
+    """GET /api/inbox: the officers' messages waiting for this web citizen (then delivered)."""
+    replies = await pending(scoped_sender("web", sender_id))
+    return {"replies": [reply.to_dict() for reply in render(replies, "web")]}

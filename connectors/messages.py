@@ -57,3 +57,37 @@ UNSUPPORTED_OTHER = (
 )
 BUTTON_EXPIRED = "Nút bấm này đã hết hạn. Bạn vui lòng gõ lại câu hỏi."
 CHOOSE = "Mời bạn chọn:"
+
+# Conversation layer: ratings and a conversation handed to an officer.
+RATING_THANKS = "Cảm ơn bạn đã đánh giá!"
+HANDOFF_FORWARDED = (
+    "Tin nhắn của bạn đã được chuyển tới cán bộ. "
+    "Cán bộ sẽ trả lời bạn ngay tại đây, bạn vui lòng chờ trong giây lát."
+)
+OFFICER_REPLY = "Cán bộ trả lời: {text}"
+HANDOFF_CLOSED = (
+    "Cán bộ đã kết thúc cuộc trò chuyện. Trợ lý ảo tiếp tục hỗ trợ bạn: "
+    "bạn cần hỏi thủ tục nào, cứ nhắn nhé."
+)
+
+# Officers' Telegram group (a masked tag stands for the citizen).
+OFFICERS_NEW_HANDOFF = (
+    "🔔 Người dân cần gặp cán bộ — hội thoại #{id}\n"
+    "Kênh: {channel} · Người dân: {tag}\n"
+    "Tin nhắn gần đây:\n{recent}\n"
+    "Trả lời: POST /admin/api/handoffs/{id}/reply · Kết thúc: POST /admin/api/handoffs/{id}/close"
+)
+OFFICERS_RELAY = "💬 Hội thoại #{id} ({channel}, người dân {tag}):\n{text}"
+OFFICERS_NO_MESSAGES = "(chưa có)"
+
+# Admin API.
+ADMIN_NOT_CONFIGURED = "API quản trị chưa cấu hình (TROLYAO_ADMIN_TOKEN)."
+ADMIN_TOKEN_MISSING = "Thiếu mã xác thực (Authorization: Bearer ...)."
+ADMIN_TOKEN_WRONG = "Mã xác thực không đúng."
+RECORDS_UNAVAILABLE = "Kho dữ liệu chưa sẵn sàng."
+TICKET_NOT_FOUND = "Không tìm thấy phản ánh {code}."
+HANDOFF_NOT_FOUND = "Không tìm thấy hội thoại #{id}."
+HANDOFF_ALREADY_CLOSED = "Hội thoại #{id} đã kết thúc."
+BAD_DATE = "Ngày “{value}” không hợp lệ: dùng dạng YYYY-MM-DD."
+BAD_FORMAT = "Định dạng không hợp lệ: chỉ nhận csv, xlsx hoặc json."
+BAD_STATUS = "Trạng thái không hợp lệ: chỉ nhận open hoặc answered."

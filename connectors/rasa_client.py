@@ -31,6 +31,18 @@ class RasaTurn:
     messages: list[dict[str, Any]]
     intent: str | None  # latest_message.intent.name
     procedure: str | None  # the `procedure` slot, after context
+    confidence: float | None = None  # latest_message.intent.confidence
+    outcome: str | None = None  # the `outcome` slot: answered, clarified, asked, fallback
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What the tracker says Rasa understood of the latest message."""
+
+    intent: str | None = None
+    confidence: float | None = None
+    procedure: str | None = None
+    outcome: str | None = None
 
 
 class RasaClient:
@@ -53,15 +65,18 @@ class RasaClient:
             raise RasaBadResponse("REST channel answered invalid JSON") from exc
         if not isinstance(bot_messages, list):
             raise RasaBadResponse("REST channel answered something other than a list")
-        intent, procedure = await self._understanding(sender_id)
+        understood = await self._understanding(sender_id)
         return RasaTurn(
             messages=[m for m in bot_messages if isinstance(m, dict)],
-            intent=intent,
-            procedure=procedure,
+            intent=understood.intent,
+            procedure=understood.procedure,
+            confidence=understood.confidence,
+            outcome=understood.outcome,
         )
 
-    async def _understanding(self, sender_id: str) -> tuple[str | None, str | None]:
-        """Intent of the latest message and the procedure slot; (None, None) if unreadable.
+    async def _understanding(self, sender_id: str) -> Understanding:
+        """Intent (and its confidence) of the latest message, the procedure and outcome slots;
+        all None if the tracker is unreadable.
 
         The bot's replies are already in hand, so a failing tracker read is logged, not raised.
         """
@@ -72,8 +87,13 @@ class RasaClient:
             tracker = response.json()
         except (RasaError, httpx.HTTPStatusError, ValueError) as exc:
             logger.warning("could not read the Rasa tracker: %s", exc)
-            return None, None
-        return _intent(tracker), _slot(tracker, "procedure")
+            return Understanding()
+        return Understanding(
+            intent=_intent(tracker),
+            confidence=_confidence(tracker),
+            procedure=_slot(tracker, "procedure"),
+            outcome=_slot(tracker, "outcome"),
+        )
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
@@ -94,6 +114,15 @@ def _intent(tracker: Any) -> str | None:
     intent = latest.get("intent") if isinstance(latest, dict) else None
     name = intent.get("name") if isinstance(intent, dict) else None
     return name if isinstance(name, str) and name else None
+
+
+def _confidence(tracker: Any) -> float | None:
+    latest = tracker.get("latest_message") if isinstance(tracker, dict) else None
+    intent = latest.get("intent") if isinstance(latest, dict) else None
+    value = intent.get("confidence") if isinstance(intent, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
 
 
 def _slot(tracker: Any, name: str) -> str | None:

@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -17,6 +18,9 @@ _PLACEHOLDER = re.compile(
 )
 # Telegram (and the Zalo Bot platform) only accept these characters in a webhook secret token.
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+_CHAT_ID = re.compile(r"^(?:-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$")
+MIN_ADMIN_TOKEN = 16
 
 TELEGRAM = "telegram"
 ZALO_OA = "zalo"
@@ -68,6 +72,10 @@ class Settings:
     zalo_bot_secret_token: str = field(default="", repr=False)
     zalo_bot_public_url: str = ""
     zalo_bot_api_base: str = "https://bot-api.zaloplatforms.com"
+    # Officers: the admin API's Bearer token, their Telegram group, the handoff timeout.
+    admin_token: str = field(default="", repr=False)
+    officers_telegram_chat_id: str = ""
+    handoff_timeout_min: float = 30.0  # an officer's chat idle this long: the bot resumes
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -116,6 +124,13 @@ class Settings:
             zalo_bot_secret_token=get("ZALO_BOT_SECRET_TOKEN"),
             zalo_bot_public_url=optional_url("ZALO_BOT_PUBLIC_URL"),
             zalo_bot_api_base=optional_url("ZALO_BOT_API_BASE", cls.zalo_bot_api_base),
+            admin_token=get("TROLYAO_ADMIN_TOKEN"),
+            officers_telegram_chat_id=_chat_id(get("OFFICERS_TELEGRAM_CHAT_ID")),
+            handoff_timeout_min=_positive_float(
+                get("TROLYAO_HANDOFF_TIMEOUT_MIN", str(cls.handoff_timeout_min)),
+                "TROLYAO_HANDOFF_TIMEOUT_MIN",
+                unit="minutes",
+            ),
         )
 
     # --- which channels run --------------------------------------------------------------
@@ -183,6 +198,25 @@ class Settings:
             )
         raise KeyError(channel)
 
+    def admin_problem(self) -> str | None:
+        """One sentence saying why the admin API must stay off with this token, or None."""
+        if not self.admin_token:
+            return None
+        return _first_problem(
+            _placeholder(self.admin_token, "TROLYAO_ADMIN_TOKEN"),
+            None
+            if len(self.admin_token) >= MIN_ADMIN_TOKEN
+            else f"TROLYAO_ADMIN_TOKEN is too short: use at least {MIN_ADMIN_TOKEN} random characters.",
+        )
+
+    @property
+    def admin_enabled(self) -> bool:
+        return bool(self.admin_token) and self.admin_problem() is None
+
+    @property
+    def handoff_timeout(self) -> timedelta:
+        return timedelta(minutes=self.handoff_timeout_min)
+
     @property
     def locality_file(self) -> Path:
         return self.content_dir / "localities" / f"{self.locality}.yml"
@@ -210,14 +244,23 @@ def _url(value: str, name: str) -> str:
     return value.rstrip("/")
 
 
-def _positive_float(value: str, name: str) -> float:
+def _positive_float(value: str, name: str, unit: str = "seconds") -> float:
     try:
         number = float(value)
     except ValueError:
-        raise SettingsError(f"{name}: expected a number of seconds, got {value!r}") from None
+        raise SettingsError(f"{name}: expected a number of {unit}, got {value!r}") from None
     if not 0 < number < float("inf"):
-        raise SettingsError(f"{name}: expected a positive number of seconds, got {value!r}")
+        raise SettingsError(f"{name}: expected a positive number of {unit}, got {value!r}")
     return number
+
+
+def _chat_id(value: str) -> str:
+    """A Telegram chat id (groups are negative: -100...) or a public @channelusername."""
+    if value and not _CHAT_ID.match(value):
+        raise SettingsError(
+            f"OFFICERS_TELEGRAM_CHAT_ID: expected a Telegram chat id like -1001234567890, got {value!r}"
+        )
+    return value
 
 
 def _port(value: str) -> int:

@@ -1,10 +1,12 @@
-// Web chat page of the gateway: talks to POST /api/chat (channel "web").
+// Web chat page of the gateway: talks to POST /api/chat (channel "web"), and fetches
+// officers' messages (ticket answers, replies during a handoff) from GET /api/inbox.
 (function () {
   "use strict";
 
   var SENDER_KEY = "trolyao.sender_id";
   var URL_PATTERN = /(https?:\/\/[^\s<>"]+)/g;
   var TRAILING_PUNCTUATION = /[.,;:!?)\]]+$/;
+  var INBOX_EVERY_MS = 4000;
 
   var list = document.getElementById("messages");
   var typing = document.getElementById("typing");
@@ -12,6 +14,7 @@
   var input = document.getElementById("input");
   var sendButton = document.getElementById("send");
   var pending = 0;
+  var inboxBusy = false;
 
   function randomId() {
     if (window.crypto && typeof window.crypto.randomUUID === "function") {
@@ -168,6 +171,27 @@
       });
   }
 
+  // Officers answer later, on this page: ask every few seconds while the page is shown.
+  function pollInbox() {
+    if (inboxBusy || document.hidden) return;
+    inboxBusy = true;
+    fetch("/api/inbox?sender_id=" + encodeURIComponent(sender), { cache: "no-store" })
+      .then(function (response) {
+        return response.ok ? response.json() : { replies: [] };
+      })
+      .then(function (body) {
+        (body.replies || []).forEach(function (reply) {
+          addMessage("bot officer", reply);
+        });
+      })
+      .catch(function () {
+        // Offline for a moment: the messages wait on the server for the next try.
+      })
+      .then(function () {
+        inboxBusy = false;
+      });
+  }
+
   function autoGrow() {
     input.style.height = "auto";
     input.style.height = Math.min(input.scrollHeight, 120) + "px";
@@ -190,4 +214,7 @@
     }
   });
   input.addEventListener("input", autoGrow);
+  window.setInterval(pollInbox, INBOX_EVERY_MS);
+  document.addEventListener("visibilitychange", pollInbox);
+  pollInbox();
 })();

@@ -23,6 +23,7 @@ from platform_fakes import FakeTelegram, FakeZaloBot, FakeZaloOA  # noqa: E402
 
 from connectors.app import create_app  # noqa: E402
 from connectors.settings import Settings  # noqa: E402
+from trolyao.store import Store  # noqa: E402
 
 TEST_LOCALITY = "tinh-thu"
 TEST_HOTLINE_NAME = "Tổng đài dịch vụ công tỉnh Thử (gọi từ di động)"
@@ -36,6 +37,20 @@ hotlines:
   - name: Số dự phòng
     number: "0236.383.1022"
 """
+
+
+@pytest.fixture(autouse=True)
+def records_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test's own records store (conversation log, ratings, tickets, handoffs, outbox)."""
+    url = f"sqlite:///{tmp_path / 'records.sqlite3'}"
+    monkeypatch.setenv("TROLYAO_DB_URL", url)
+    return url
+
+
+@pytest.fixture
+def records(records_db: str) -> Store:
+    """The records store the test's gateway uses, to arrange and inspect."""
+    return Store(records_db)
 
 
 @pytest.fixture(scope="session")
@@ -142,6 +157,26 @@ class Gateway:
         body = {"sender_id": sender_id, "text": text, "channel": channel}
         return self.client.post("/api/chat", json=body)
 
+    def inbox(self, sender_id: str = "u1") -> list[dict[str, Any]]:
+        response = self.client.get("/api/inbox", params={"sender_id": sender_id})
+        assert response.status_code == 200, response.text
+        return response.json()["replies"]
+
+    def admin(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """A call to /admin/api with the test token (or another one, or none with "")."""
+        token = self.settings.admin_token if token is None else token
+        auth = {"Authorization": f"Bearer {token}"} if token else {}
+        return self.client.request(
+            method, "/admin/api" + path, headers={**auth, **(headers or {})}, **kwargs
+        )
+
 
 MakeGateway = Callable[..., Gateway]
 
@@ -227,6 +262,14 @@ def zalo_bot_settings(api: Served, polling: bool = False) -> dict[str, Any]:
         "zalo_bot_public_url": "" if polling else PUBLIC_URL,
         "zalo_bot_api_base": api.url,
     }
+
+
+ADMIN_TOKEN = "admin-Token_for-tests-0123456789"
+OFFICERS_CHAT_ID = "-1001234567890"
+
+
+def officer_settings(token: str = ADMIN_TOKEN) -> dict[str, Any]:
+    return {"admin_token": token, "officers_telegram_chat_id": OFFICERS_CHAT_ID}
 
 
 def wait_ready(gateway: Gateway, *channels: str, timeout: float = 10.0) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +62,9 @@ class ScriptedTurn:
     replies: list[dict[str, Any]]
     intent: str | None
     procedure: Any = KEEP
+    slots: dict[str, Any] = field(default_factory=dict)  # other slots the turn sets (outcome)
+    # What the action server does besides answering (opening a handoff), given the sender.
+    side_effect: Callable[[str], None] | None = None
 
 
 @dataclass
@@ -103,6 +107,9 @@ class FakeRasa:
             slots = self.slots.setdefault(sender, {"procedure": None})
             if turn.procedure is not KEEP:
                 slots["procedure"] = turn.procedure
+            slots.update(turn.slots)
+            if turn.side_effect is not None:
+                turn.side_effect(sender)
             self.latest_intent[sender] = turn.intent
             return JSONResponse([{"recipient_id": sender, **reply} for reply in turn.replies])
 

@@ -15,6 +15,8 @@ import pytest
 from conftest import Gateway, Served
 from gateway_fakes import ScriptedTurn
 
+from trolyao.store import Store
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 QR = (
@@ -64,7 +66,9 @@ def browser() -> Iterator[Any]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def test_question_answer_button_and_qr_image(browser: Any, gateway: Gateway, rasa: Served) -> None:
+def test_question_answer_button_and_qr_image(
+    browser: Any, gateway: Gateway, rasa: Served, records: Store
+) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ready
@@ -124,5 +128,14 @@ def test_question_answer_button_and_qr_image(browser: Any, gateway: Gateway, ras
         "return document.getElementById('input').getBoundingClientRect().bottom"
     )
     assert bottom <= browser.execute_script("return window.innerHeight")
+
+    # An officer's answer queued for this citizen shows up on the open page (polled).
+    sender = browser.execute_script("return window.localStorage.getItem('trolyao.sender_id')")
+    records.queue_for_citizen(f"api:{sender}", "api", "Cán bộ trả lời: hồ sơ của bạn đã xong.")
+    officer = WebDriverWait(browser, 15).until(
+        ready.visibility_of_element_located((By.CSS_SELECTOR, ".msg.bot.officer .bubble"))
+    )
+    assert officer.text == "Cán bộ trả lời: hồ sơ của bạn đã xong."
+    assert records.undelivered() == []
     if os.environ.get("TROLYAO_SCREENSHOT"):
         browser.save_screenshot(os.environ["TROLYAO_SCREENSHOT"])

@@ -54,6 +54,7 @@ def test_documents_answer_ends_with_official_page_and_review_date() -> None:
     assert footer["reviewed"] == "23/11/2026"
     assert rating["response"] == "utter_rate_answer"  # the one-tap rating follows every answer
     assert slot(events, "procedure") == "khai-sinh"
+    assert slot(events, "outcome") == "answered"  # the gateway logs how the question went
 
 
 def test_follow_up_uses_the_conversation_procedure() -> None:
@@ -91,6 +92,8 @@ def test_unknown_procedure_asks_instead_of_guessing() -> None:
     messages, events = run(ActionAnswerProcedure(), tracker("cần những giấy tờ gì", "ask_documents"))
     assert messages[0]["response"] in {"utter_ask_which_procedure", "utter_clarify_procedure"}
     assert slot(events, "procedure") == "unset"
+    expected = "asked" if messages[0]["response"] == "utter_ask_which_procedure" else "clarified"
+    assert slot(events, "outcome") == expected
 
 
 def test_deny_offers_the_next_candidates() -> None:
@@ -125,9 +128,16 @@ def test_survey_sends_a_qr_code_that_decodes_to_the_survey_url() -> None:
 
 
 def test_fallback_with_context_offers_the_aspects() -> None:
-    messages, _ = run(ActionFallback(), tracker("ừm vậy à", "nlu_fallback", {"procedure": "ket-hon"}))
+    messages, events = run(ActionFallback(), tracker("ừm vậy à", "nlu_fallback", {"procedure": "ket-hon"}))
     assert messages[0]["response"] == "utter_procedure_overview"
     assert any("ket-hon" in b["payload"] for b in messages[0]["buttons"])
+    assert slot(events, "outcome") == "fallback"
+
+
+def test_fallback_that_finds_the_procedure_answers() -> None:
+    messages, events = run(ActionFallback(), tracker("thu tuc dang ky ket hon", "nlu_fallback"))
+    assert messages[-1]["response"] == "utter_rate_answer"
+    assert (slot(events, "procedure"), slot(events, "outcome")) == ("ket-hon", "answered")
 
 
 def test_fallback_without_anything_gives_the_hotline() -> None:

@@ -84,3 +84,41 @@ def test_dossier_csv_without_required_columns(store: Store, tmp_path: Path) -> N
     csv_file.write_text("Số thứ tự,Họ tên\n1,An\n", encoding="utf-8")
     with pytest.raises(DossierImportError, match="Mã hồ sơ"):
         import_file(csv_file, store)
+
+
+def test_an_older_database_gets_new_columns_and_announcements_are_claimed_once(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:  # the handoffs table as it was before announced_at
+        db.execute("CREATE TABLE handoffs (id INTEGER PRIMARY KEY AUTOINCREMENT, sender VARCHAR(160) NOT NULL, "
+                   "channel VARCHAR(20) NOT NULL, opened_at DATETIME NOT NULL, last_activity DATETIME NOT NULL, "
+                   "closed_at DATETIME, closed_by VARCHAR(80))")  # fmt: skip
+    store = Store(f"sqlite:///{path}")
+    Store(f"sqlite:///{path}")  # a second process opening the same file
+    handoff = store.open_handoff("tg:1", "tg")
+    assert store.claim_announcement(handoff) and not store.claim_announcement(handoff)
+    store.release_announcement(handoff)
+    assert store.claim_announcement(handoff)
+    assert [h["id"] for h in store.open_handoffs(dt.timedelta(minutes=30))] == [handoff]
+
+
+def test_outbox_messages_wait_until_marked_delivered(store: Store) -> None:
+    store.queue_for_citizen("tg:1", "tg", "một")
+    store.queue_for_citizen("api:2", "api", "hai")
+    pending = store.undelivered(exclude_prefix="api:")
+    assert [m["text"] for m in pending] == ["một"] and len(store.undelivered()) == 2
+    assert store.mark_delivered([pending[0]["id"]]) == [pending[0]["id"]]
+    assert store.mark_delivered([pending[0]["id"]]) == []  # marked once
+    assert [m["text"] for m in store.take_undelivered("api:2")] == ["hai"]
+    assert store.undelivered() == []
+
+
+def test_last_procedure_and_ratings_summary(store: Store) -> None:
+    store.log_turn("api:1", "web", "khai sinh", "ask_procedure", 0.9, "khai-sinh", "answered")
+    store.log_turn("api:1", "web", "cảm ơn", "thank", 0.9, None, "chitchat")
+    assert store.last_procedure("api:1") == "khai-sinh" and store.last_procedure("api:2") is None
+    store.add_rating("api:1", "web", True, "khai-sinh")
+    store.add_rating("api:1", "web", False, "khai-sinh")
+    summary = store.ratings_summary()
+    assert (summary["total"], summary["useful_rate"]) == (2, 0.5)

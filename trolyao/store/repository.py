@@ -69,6 +69,7 @@ class Store:
         if url.startswith("sqlite"):
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
+        _add_missing_columns(self.engine)
 
     @classmethod
     def from_env(cls) -> Store:
@@ -90,6 +91,40 @@ class Store:
     def add_rating(self, sender: str, channel: str, useful: bool, procedure: str | None) -> None:
         with self.engine.begin() as db:
             db.execute(ratings.insert().values(at=_now(), sender=sender, channel=channel, procedure=procedure, useful=useful))
+
+    def last_procedure(self, sender: str) -> str | None:
+        """The procedure of the conversation's latest turn that had one."""
+        query = (sa.select(turns.c.procedure).where(turns.c.sender == sender, turns.c.procedure.is_not(None))
+                 .order_by(turns.c.id.desc()).limit(1))  # fmt: skip
+        with self.engine.connect() as db:
+            return db.execute(query).scalar()
+
+    def recent_turns(self, sender: str, limit: int = 10) -> list[dict[str, Any]]:
+        """The conversation's latest logged messages (already masked), oldest first."""
+        query = sa.select(turns).where(turns.c.sender == sender).order_by(turns.c.id.desc()).limit(limit)
+        with self.engine.connect() as db:
+            rows = [dict(r) for r in db.execute(query).mappings().all()]
+        return rows[::-1]
+
+    def ratings_summary(self, day_from: dt.date | None = None, day_to: dt.date | None = None) -> dict[str, Any]:
+        """Counts of useful / not useful ratings, overall and per procedure (None: no procedure)."""
+        useful = sa.func.sum(sa.case((ratings.c.useful.is_(True), 1), else_=0))
+        query = sa.select(ratings.c.procedure, sa.func.count().label("total"), useful.label("useful"))
+        if day_from:
+            query = query.where(ratings.c.at >= dt.datetime.combine(day_from, dt.time.min))
+        if day_to:
+            query = query.where(ratings.c.at < dt.datetime.combine(day_to + dt.timedelta(days=1), dt.time.min))
+        with self.engine.connect() as db:
+            rows = db.execute(query.group_by(ratings.c.procedure)).all()
+        by_procedure = sorted(
+            ({"procedure": r.procedure, "useful": int(r.useful or 0), "not_useful": int(r.total) - int(r.useful or 0)}
+             for r in rows),
+            key=lambda item: -(item["useful"] + item["not_useful"]),
+        )  # fmt: skip
+        total = sum(item["useful"] + item["not_useful"] for item in by_procedure)
+        good = sum(item["useful"] for item in by_procedure)
+        return {"total": total, "useful": good, "not_useful": total - good,
+                "useful_rate": round(good / total, 3) if total else None, "by_procedure": by_procedure}  # fmt: skip
 
     # --- tickets (phản ánh, kiến nghị) --------------------------------------------------------
     def create_ticket(self, sender: str, channel: str, subject: str, content: str, phone: str | None) -> Ticket:
@@ -221,21 +256,96 @@ class Store:
         with self.engine.begin() as db:
             db.execute(handoffs.update().where(handoffs.c.id == handoff_id).values(closed_at=_now(), closed_by=closed_by))
 
+    def handoff(self, handoff_id: int) -> dict[str, Any] | None:
+        with self.engine.connect() as db:
+            row = db.execute(sa.select(handoffs).where(handoffs.c.id == handoff_id)).mappings().first()
+        return dict(row) if row else None
+
+    def open_handoffs(self, timeout: dt.timedelta | None = None) -> list[dict[str, Any]]:
+        """Open handoffs, oldest first; those idle past `timeout` are closed (the bot resumes)."""
+        with self.engine.connect() as db:
+            rows = [dict(r) for r in db.execute(sa.select(handoffs).where(handoffs.c.closed_at.is_(None))
+                                                .order_by(handoffs.c.id)).mappings().all()]  # fmt: skip
+        if timeout is None:
+            return rows
+        now, alive = _now(), []
+        for row in rows:
+            if now - row["last_activity"] > timeout:
+                self.close_handoff(int(row["id"]), "timeout")
+            else:
+                alive.append(row)
+        return alive
+
+    def claim_announcement(self, handoff_id: int) -> bool:
+        """Mark an open handoff as announced to officers; False if it already was (or is closed)."""
+        with self.engine.begin() as db:
+            result = db.execute(handoffs.update().where(
+                handoffs.c.id == handoff_id, handoffs.c.announced_at.is_(None), handoffs.c.closed_at.is_(None),
+            ).values(announced_at=_now()))  # fmt: skip
+        return result.rowcount == 1
+
+    def release_announcement(self, handoff_id: int) -> None:
+        """The announcement could not be sent: it may be tried again."""
+        with self.engine.begin() as db:
+            db.execute(handoffs.update().where(handoffs.c.id == handoff_id).values(announced_at=None))
+
     # --- messages for citizens ---------------------------------------------------------------
     def queue_for_citizen(self, sender: str, channel: str, text: str) -> None:
         with self.engine.begin() as db:
             db.execute(outbox.insert().values(at=_now(), sender=sender, channel=channel, text=text))
 
     def take_undelivered(self, sender: str | None = None) -> list[dict[str, Any]]:
-        """Messages not yet delivered (for one sender, or all), marked delivered as they are taken."""
+        """Messages not yet delivered (for one sender, or all), marked delivered as they are taken.
+
+        A message is taken once even when two callers take at the same time."""
+        rows = self.undelivered(sender)
+        claimed = set(self.mark_delivered([r["id"] for r in rows]))
+        return [r for r in rows if r["id"] in claimed]
+
+    def undelivered(self, sender: str | None = None, exclude_prefix: str | None = None) -> list[dict[str, Any]]:
+        """Messages not yet delivered, oldest first, left undelivered (see mark_delivered)."""
         query = sa.select(outbox).where(outbox.c.delivered_at.is_(None)).order_by(outbox.c.id)
         if sender:
             query = query.where(outbox.c.sender == sender)
+        if exclude_prefix:
+            query = query.where(sa.not_(outbox.c.sender.startswith(exclude_prefix, autoescape=True)))
+        with self.engine.connect() as db:
+            return [dict(r) for r in db.execute(query).mappings().all()]
+
+    def mark_delivered(self, ids: Iterable[int]) -> list[int]:
+        """Mark messages delivered; the ids this call marked (not those marked already)."""
+        marked = []
         with self.engine.begin() as db:
-            rows = [dict(r) for r in db.execute(query).mappings().all()]
-            if rows:
-                db.execute(outbox.update().where(outbox.c.id.in_([r["id"] for r in rows])).values(delivered_at=_now()))
-        return rows
+            for message_id in ids:
+                result = db.execute(outbox.update().where(outbox.c.id == message_id, outbox.c.delivered_at.is_(None))
+                                    .values(delivered_at=_now()))  # fmt: skip
+                if result.rowcount == 1:
+                    marked.append(message_id)
+        return marked
+
+    def messages_to(self, sender: str, since: dt.datetime) -> list[dict[str, Any]]:
+        """Messages queued for a citizen since a time (officers' replies, answers), oldest first."""
+        query = sa.select(outbox).where(outbox.c.sender == sender, outbox.c.at >= since).order_by(outbox.c.id)
+        with self.engine.connect() as db:
+            return [dict(r) for r in db.execute(query).mappings().all()]
+
+
+def _add_missing_columns(engine: sa.engine.Engine) -> None:
+    """Add nullable columns that were added to the schema after a table was created
+    (create_all creates missing tables only). Another process may add them at the same time."""
+    inspector = sa.inspect(engine)
+    for table in metadata.sorted_tables:
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present or not column.nullable:
+                continue
+            kind = column.type.compile(dialect=engine.dialect)
+            try:
+                with engine.begin() as db:
+                    db.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))
+            except sa.exc.DBAPIError:
+                if column.name not in {c["name"] for c in sa.inspect(engine).get_columns(table.name)}:
+                    raise
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

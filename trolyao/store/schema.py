@@ -87,6 +87,7 @@ handoffs = sa.Table(
     sa.Column("last_activity", sa.DateTime, nullable=False),
     sa.Column("closed_at", sa.DateTime),
     sa.Column("closed_by", sa.String(80)),
+    sa.Column("announced_at", sa.DateTime),  # when officers were told (gateway, once)
 )
 
 outbox = sa.Table(  # messages for citizens from officers (ticket answers, handoff replies)

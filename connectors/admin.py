@@ -1,0 +1,293 @@
+"""The officers' API under /admin/api: tickets, handoffs, bookings export, ratings.
+
+Every route needs ``Authorization: Bearer <TROLYAO_ADMIN_TOKEN>`` (compared in constant time).
+No token configured (or a placeholder): 503; a missing or wrong one: 401. Lists mask phone
+numbers; opening one ticket shows it whole and is logged, as is an unmasked export. Officers'
+answers and replies are queued for the citizen and delivered on the channel they used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from connectors import messages
+from connectors.errors import error_response
+from connectors.exports import XLSX_TYPE, booking_row, mask_phone, to_csv, to_xlsx
+from connectors.officers import channel_label, sender_tag
+from connectors.privacy import mask_pii
+from connectors.records import call
+from trolyao.store import Store, Ticket
+
+logger = logging.getLogger(__name__)
+audit = logging.getLogger("connectors.admin.audit")
+
+PREFIX = "/admin/api"
+RECENT_TURNS = 10
+
+
+class AdminRefusal(Exception):
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+
+
+class AnswerBody(BaseModel):
+    answer: str = Field(min_length=1, max_length=4000)
+    officer: str = Field(min_length=1, max_length=80)
+
+
+class ReplyBody(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+    officer: str = Field(min_length=1, max_length=80)
+
+
+class CloseBody(BaseModel):
+    officer: str = Field(default="officer", min_length=1, max_length=80)
+
+
+# --- authentication ------------------------------------------------------------------------
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def authorize(request: Request, response: Response) -> None:
+    response.headers["Cache-Control"] = "no-store"  # answers carry personal data
+    settings = request.app.state.settings
+    if not settings.admin_enabled:
+        raise AdminRefusal(503, messages.ADMIN_NOT_CONFIGURED)
+    token = bearer_token(request.headers.get("authorization"))
+    client = request.client.host if request.client else "?"
+    if token is None:
+        logger.warning("admin: request without a token refused (%s %s)", client, request.url.path)
+        raise AdminRefusal(401, messages.ADMIN_TOKEN_MISSING)
+    if not hmac.compare_digest(token.encode("utf-8"), settings.admin_token.encode("utf-8")):
+        logger.warning(
+            "admin: request with a wrong token refused (%s %s)", client, request.url.path
+        )
+        raise AdminRefusal(401, messages.ADMIN_TOKEN_WRONG)
+
+
+async def _refused(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AdminRefusal)
+    response = error_response(exc.status_code, exc.message)
+    if exc.status_code == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def _store(request: Request) -> Store:
+    store = getattr(request.app.state, "records", None)
+    if store is None:
+        raise AdminRefusal(503, messages.RECORDS_UNAVAILABLE)
+    return store
+
+
+def _who(request: Request) -> str:
+    """For the audit log: the officer's name if the client sends one, and the address."""
+    officer = (request.headers.get("x-officer") or "").strip()[:80] or "?"
+    client = request.client.host if request.client else "?"
+    return f"officer={officer!r} from={client}"
+
+
+def _wake(request: Request) -> None:
+    delivery = getattr(request.app.state, "delivery", None)
+    if delivery is not None:
+        delivery.wake()
+
+
+def _date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise AdminRefusal(422, messages.BAD_DATE.format(value=value[:20])) from None
+
+
+def _time(value: dt.datetime | None) -> str | None:
+    return value.isoformat(sep=" ") if value else None
+
+
+# --- JSON forms ----------------------------------------------------------------------------
+
+
+def ticket_json(ticket: Ticket, masked: bool) -> dict[str, Any]:
+    def hide(text: str | None) -> str | None:
+        return mask_pii(text) if masked and text else text
+
+    return {
+        "code": ticket.code,
+        "created_at": _time(ticket.created_at),
+        "channel": channel_label(ticket.channel),
+        "citizen": sender_tag(ticket.sender),
+        "subject": hide(ticket.subject),
+        "content": hide(ticket.content),
+        "phone": mask_phone(ticket.phone) if masked else ticket.phone,
+        "status": ticket.status,
+        "answer": ticket.answer,
+        "answered_at": _time(ticket.answered_at),
+    }
+
+
+def handoff_json(
+    handoff: dict[str, Any], turns: list[dict[str, Any]], replies: list[dict[str, Any]]
+) -> dict[str, Any]:
+    said = [
+        (t["at"], 0, {"at": _time(t["at"]), "from": "citizen", "text": t["text"]}) for t in turns
+    ]
+    said += [
+        (r["at"], 1, {"at": _time(r["at"]), "from": "officer", "text": r["text"]}) for r in replies
+    ]
+    return {
+        "id": handoff["id"],
+        "channel": channel_label(handoff["channel"]),
+        "citizen": sender_tag(handoff["sender"]),
+        "opened_at": _time(handoff["opened_at"]),
+        "last_activity": _time(handoff["last_activity"]),
+        "announced": handoff.get("announced_at") is not None,
+        "messages": [item for _, _, item in sorted(said, key=lambda entry: (entry[0], entry[1]))],
+    }
+
+
+# --- routes --------------------------------------------------------------------------------
+
+
+def router() -> APIRouter:
+    routes = APIRouter(prefix=PREFIX, dependencies=[Depends(authorize)])
+
+    @routes.get("/tickets")
+    async def list_tickets(request: Request, status: str | None = None) -> dict[str, Any]:
+        if status not in (None, "", "open", "answered"):
+            raise AdminRefusal(422, messages.BAD_STATUS)
+        tickets = await call(_store(request).tickets, status or None)
+        return {"tickets": [ticket_json(ticket, masked=True) for ticket in tickets]}
+
+    @routes.get("/tickets/{code}")
+    async def open_ticket(code: str, request: Request) -> dict[str, Any]:
+        ticket = await call(_store(request).ticket, code[:20])
+        if ticket is None:
+            raise AdminRefusal(404, messages.TICKET_NOT_FOUND.format(code=code[:20]))
+        audit.info("admin: ticket %s opened, unmasked, by %s", ticket.code, _who(request))
+        return {"ticket": ticket_json(ticket, masked=False)}
+
+    @routes.post("/tickets/{code}/answer")
+    async def answer_ticket(code: str, body: AnswerBody, request: Request) -> dict[str, Any]:
+        ticket = await call(
+            _store(request).answer_ticket, code[:20], body.answer.strip(), body.officer
+        )
+        if ticket is None:
+            raise AdminRefusal(404, messages.TICKET_NOT_FOUND.format(code=code[:20]))
+        audit.info("admin: ticket %s answered by %r", ticket.code, body.officer)
+        _wake(request)
+        return {"ticket": ticket_json(ticket, masked=True), "queued": True}
+
+    @routes.get("/handoffs")
+    async def list_handoffs(request: Request) -> dict[str, Any]:
+        store = _store(request)
+        timeout = request.app.state.settings.handoff_timeout
+        out = []
+        for handoff in await call(store.open_handoffs, timeout):
+            turns = await call(store.recent_turns, handoff["sender"], RECENT_TURNS)
+            replies = await call(store.messages_to, handoff["sender"], handoff["opened_at"])
+            out.append(handoff_json(handoff, turns, replies))
+        return {"handoffs": out}
+
+    async def _open_handoff(request: Request, handoff_id: int) -> dict[str, Any]:
+        store = _store(request)
+        handoff = await call(store.handoff, handoff_id)
+        if handoff is None:
+            raise AdminRefusal(404, messages.HANDOFF_NOT_FOUND.format(id=handoff_id))
+        timeout = request.app.state.settings.handoff_timeout
+        # Closes it if it timed out, so that an officer cannot reply to a resumed bot.
+        if await call(store.active_handoff, handoff["sender"], timeout) != handoff_id:
+            raise AdminRefusal(409, messages.HANDOFF_ALREADY_CLOSED.format(id=handoff_id))
+        return handoff
+
+    @routes.post("/handoffs/{handoff_id}/reply")
+    async def reply(handoff_id: int, body: ReplyBody, request: Request) -> dict[str, Any]:
+        store = _store(request)
+        handoff = await _open_handoff(request, handoff_id)
+        text = messages.OFFICER_REPLY.format(text=body.text.strip())
+        await call(store.queue_for_citizen, handoff["sender"], handoff["channel"], text)
+        await call(store.touch_handoff, handoff_id)
+        audit.info("admin: handoff #%s replied by %r", handoff_id, body.officer)
+        _wake(request)
+        return {"id": handoff_id, "queued": True}
+
+    @routes.post("/handoffs/{handoff_id}/close")
+    async def close(
+        handoff_id: int, request: Request, body: CloseBody | None = None
+    ) -> dict[str, Any]:
+        store = _store(request)
+        officer = (body or CloseBody()).officer
+        handoff = await _open_handoff(request, handoff_id)
+        await call(store.close_handoff, handoff_id, officer)
+        await call(
+            store.queue_for_citizen, handoff["sender"], handoff["channel"], messages.HANDOFF_CLOSED
+        )
+        audit.info("admin: handoff #%s closed by %r", handoff_id, officer)
+        _wake(request)
+        return {"id": handoff_id, "closed": True}
+
+    @routes.get("/bookings")
+    async def bookings(
+        request: Request,
+        day_from: str | None = Query(default=None, alias="from"),
+        day_to: str | None = Query(default=None, alias="to"),
+        format: str = "csv",
+        unmasked: bool = False,
+    ) -> Response:
+        kind = format.lower()
+        if kind not in ("csv", "xlsx", "json"):
+            raise AdminRefusal(422, messages.BAD_FORMAT)
+        start, end = _date(day_from), _date(day_to)
+        found = await call(_store(request).bookings, start, end)
+        rows = [booking_row(booking, unmasked=unmasked) for booking in found]
+        if unmasked:
+            audit.warning(
+                "admin: %d bookings exported UNMASKED (%s to %s) by %s",
+                len(rows),
+                start,
+                end,
+                _who(request),
+            )
+        if kind == "json":
+            return JSONResponse({"bookings": rows})
+        name = "lich-hen" + "".join(f"-{day}" for day in (start, end) if day)
+        if kind == "xlsx":
+            body, media_type = to_xlsx(rows), XLSX_TYPE
+        else:
+            body, media_type = to_csv(rows), "text/csv; charset=utf-8"
+        disposition = f'attachment; filename="{name}.{kind}"'
+        return Response(
+            body,
+            media_type=media_type,
+            headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
+        )
+
+    @routes.get("/ratings/summary")
+    async def ratings_summary(
+        request: Request,
+        day_from: str | None = Query(default=None, alias="from"),
+        day_to: str | None = Query(default=None, alias="to"),
+    ) -> dict[str, Any]:
+        return await call(_store(request).ratings_summary, _date(day_from), _date(day_to))
+
+    return routes
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(AdminRefusal, _refused)
+    app.include_router(router())
