@@ -21,6 +21,8 @@ from trolyao import paths
 from trolyao.stack import Ports, Stack
 from trolyao.training import model_path
 
+ADMIN_TOKEN = "e2e-admin-token-0123456789"
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -37,19 +39,21 @@ class Client:
         assert status == 200, body
         return body
 
-    def post(self, path: str, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        request = urllib.request.Request(
-            self.base_url + path, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}
-        )
+    def post(self, path: str, payload: dict[str, Any], token: str | None = None) -> tuple[int, dict[str, Any]]:
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        request = urllib.request.Request(self.base_url + path, data=json.dumps(payload).encode(), headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as exc:
             return exc.code, json.loads(exc.read() or b"{}")
 
-    def get(self, path: str) -> tuple[int, str]:
+    def get(self, path: str, token: str | None = None) -> tuple[int, str]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
-            with urllib.request.urlopen(self.base_url + path, timeout=10) as response:
+            with urllib.request.urlopen(urllib.request.Request(self.base_url + path, headers=headers), timeout=10) as response:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode()
@@ -76,7 +80,12 @@ def stack(content_dir: Path) -> Iterator[Stack]:
         model=model,
         ports=Ports(_free_port(), _free_port(), _free_port()),
         var=var,
-        extra_env={"TROLYAO_CONTENT_DIR": str(content_dir), "TROLYAO_CONTENT_POLL_S": "0.5"},
+        extra_env={
+            "TROLYAO_CONTENT_DIR": str(content_dir),
+            "TROLYAO_CONTENT_POLL_S": "0.5",
+            "TROLYAO_ADMIN_TOKEN": ADMIN_TOKEN,
+            "TROLYAO_HANDOFF_HOURS": "mon-sun 00:00-23:59",  # officers "on duty" whenever the test runs
+        },
     )
     stack.start(log_dir=var / "logs")
     try:

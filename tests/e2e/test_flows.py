@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
-from tests.e2e.conftest import Client, reply_text
+from tests.e2e.conftest import ADMIN_TOKEN, Client, reply_text
 from trolyao import paths
 from trolyao.stack import Stack
 
@@ -84,3 +86,55 @@ def test_dossier_import_then_lookup(client: Client, stack: Stack, tmp_path: Path
     assert "Đã có kết quả" in reply_text(found)
     unknown = client.chat("mã hồ sơ 000.00.31.H17-251103-9999", sender())
     assert "chưa tìm thấy" in reply_text(unknown) and "dichvucong.gov.vn" in reply_text(unknown)
+
+
+def _inbox_until(client: Client, who: str, needle: str, seconds: float = 8.0) -> str:
+    deadline = time.monotonic() + seconds
+    seen = ""
+    while time.monotonic() < deadline:
+        status, body = client.get(f"/api/inbox?sender_id={who}")
+        assert status == 200
+        seen += "\n".join(r.get("text") or "" for r in json.loads(body)["replies"])
+        if needle in seen:
+            return seen
+        time.sleep(0.5)
+    raise AssertionError(f"{needle!r} not delivered; got {seen!r}")
+
+
+def test_officer_answer_to_a_ticket_reaches_the_citizen(client: Client) -> None:
+    who = sender()
+    client.chat("tôi muốn góp ý là thủ tục đăng ký tạm trú ở phường rườm rà quá, phải đi lại nhiều lần", who)
+    client.chat("Công an phường", who)
+    done = client.chat("bỏ qua", who)
+    code = re.search(r"PA[A-Z2-9]{6}", reply_text(done)).group()
+    status, body = client.post(f"/admin/api/tickets/{code}/answer", {"answer": "Phường đã rút gọn quy trình.", "officer": "cb1"}, ADMIN_TOKEN)
+    assert status == 200, body
+    assert "rút gọn" in _inbox_until(client, who, "rút gọn")
+    assert "đã được trả lời" in reply_text(client.chat(f"tra cứu phản ánh {code}", who))
+
+
+def test_admin_api_needs_the_token(client: Client) -> None:
+    assert client.get("/admin/api/tickets")[0] == 401
+    assert client.get("/admin/api/tickets", token="wrong-token-wrong-token")[0] == 401
+    assert client.get("/admin/api/tickets", token=ADMIN_TOKEN)[0] == 200
+
+
+def test_handoff_officer_reply_then_the_bot_resumes(client: Client) -> None:
+    who = sender()
+    asked = client.chat("cho tôi gặp cán bộ", who)
+    assert asked["intent"] == "human_handoff" and "cán bộ" in reply_text(asked)
+    marker = f"mã-{uuid.uuid4().hex[:6]}"
+    relayed = client.chat(f"tôi cần hỏi thêm về hồ sơ {marker}", who)
+    assert relayed["intent"] is None  # the bot is paused: the message went to the officers
+    status, body = client.get("/admin/api/handoffs", token=ADMIN_TOKEN)
+    assert status == 200
+    mine = [h for h in json.loads(body)["handoffs"] if marker in json.dumps(h, ensure_ascii=False)]
+    assert len(mine) == 1
+    handoff = mine[0]["id"]
+    status, _ = client.post(f"/admin/api/handoffs/{handoff}/reply", {"text": "Chào bạn, cán bộ Lan đây.", "officer": "lan"}, ADMIN_TOKEN)
+    assert status == 200
+    assert "cán bộ Lan" in _inbox_until(client, who, "cán bộ Lan")
+    status, _ = client.post(f"/admin/api/handoffs/{handoff}/close", {}, ADMIN_TOKEN)
+    assert status == 200
+    back = client.chat("làm căn cước cần giấy tờ gì", who)
+    assert (back["intent"], back["procedure"]) == ("ask_documents", "can-cuoc")
