@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from connectors import admin, chat, errors, health, records, webhooks
+from connectors import admin, chat, console, errors, health, records, webhooks
 from connectors.channels import runtime as channels
 from connectors.conversation import Conversation
 from connectors.delivery import Delivery, web_replies
@@ -146,6 +146,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.channels = {}
     app.include_router(webhooks.router())
     admin.install(app)
+    console.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

@@ -76,6 +76,7 @@ class Settings:
     admin_token: str = field(default="", repr=False)
     officers_telegram_chat_id: str = ""
     handoff_timeout_min: float = 30.0  # an officer's chat idle this long: the bot resumes
+    session_hours: float = 8.0  # an officers' console login lasts this long
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -130,6 +131,9 @@ class Settings:
                 get("TROLYAO_HANDOFF_TIMEOUT_MIN", str(cls.handoff_timeout_min)),
                 "TROLYAO_HANDOFF_TIMEOUT_MIN",
                 unit="minutes",
+            ),
+            session_hours=_positive_float(
+                get("TROLYAO_SESSION_HOURS", str(cls.session_hours)), "TROLYAO_SESSION_HOURS", unit="hours"
             ),
         )
 
@@ -216,6 +220,10 @@ class Settings:
     @property
     def handoff_timeout(self) -> timedelta:
         return timedelta(minutes=self.handoff_timeout_min)
+
+    @property
+    def session_lifetime(self) -> timedelta:
+        return timedelta(hours=self.session_hours)
 
     @property
     def locality_file(self) -> Path:

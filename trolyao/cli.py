@@ -156,6 +156,90 @@ def _dossiers_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _officers_add(args: argparse.Namespace) -> int:
+    import getpass
+
+    from trolyao.store import Store
+    from trolyao.store.accounts import AccountError, Accounts
+
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"Mật khẩu cho {args.name}: ")
+        if getpass.getpass("Nhập lại mật khẩu: ") != password:
+            print("Hai lần nhập không khớp.", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        officer = Accounts(Store.from_env()).add(args.name, args.role, password)
+    except AccountError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"Đã lưu tài khoản {officer.name} (vai trò {officer.role}).")
+    return 0
+
+
+def _officers_list(args: argparse.Namespace) -> int:
+    from trolyao.store import Store
+    from trolyao.store.accounts import Accounts
+
+    for row in Accounts(Store.from_env()).list():
+        state = "đã khóa" if row["disabled_at"] else "hoạt động"
+        print(f"{row['name']}\t{row['role']}\t{state}")
+    return 0
+
+
+def _officers_disable(args: argparse.Namespace) -> int:
+    from trolyao.store import Store
+    from trolyao.store.accounts import Accounts
+
+    if not Accounts(Store.from_env()).disable(args.name):
+        print(f"Không có tài khoản {args.name}.", file=sys.stderr)
+        return 1
+    print(f"Đã khóa tài khoản {args.name}.")
+    return 0
+
+
+def _locality_name(locality: str) -> str:
+    import os
+
+    import yaml
+
+    content = Path(os.environ.get("TROLYAO_CONTENT_DIR") or paths.CONTENT)
+    try:
+        data = yaml.safe_load((content / "localities" / f"{locality}.yml").read_text(encoding="utf-8"))
+        return str(data.get("name") or locality)
+    except (OSError, yaml.YAMLError, AttributeError):
+        return locality
+
+
+def _report(args: argparse.Namespace) -> int:
+    import datetime as dt
+    import os
+
+    from trolyao.reports import compute
+    from trolyao.reports.render import write_report
+    from trolyao.store import Store
+
+    try:
+        day_from, day_to = dt.date.fromisoformat(args.day_from), dt.date.fromisoformat(args.day_to)
+    except ValueError:
+        print("Ngày phải có dạng YYYY-MM-DD.", file=sys.stderr)
+        return 2
+    if day_to < day_from:
+        print("Ngày kết thúc phải sau ngày bắt đầu.", file=sys.stderr)
+        return 2
+    store = Store(args.db) if args.db else Store.from_env()
+    figures = compute(store.engine, day_from, day_to)
+    locality = _locality_name(args.locality or os.environ.get("TROLYAO_LOCALITY") or "da-nang")
+    output = Path(args.output)
+    write_report(figures, args.format, output, locality)
+    if args.json:
+        print(json.dumps(figures.as_json(), ensure_ascii=False, default=str))
+    else:
+        print(f"Đã ghi báo cáo {output} ({figures.conversations} hội thoại, {figures.messages} tin nhắn).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="trolyao", description="Trợ lý ảo thủ tục hành chính")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -191,6 +275,26 @@ def build_parser() -> argparse.ArgumentParser:
     dossier_import = dossiers.add_parser("import", help="import the one-stop system's CSV export")
     dossier_import.add_argument("file")
     dossier_import.set_defaults(func=_dossiers_import)
+
+    officers = sub.add_parser("officers", help="officers' console accounts").add_subparsers(dest="officers_command", required=True)
+    officer_add = officers.add_parser("add", help="create an officer (or reset the password and role); password from the prompt or stdin")
+    officer_add.add_argument("name")
+    officer_add.add_argument("--role", choices=["viewer", "editor"], default="viewer")
+    officer_add.set_defaults(func=_officers_add)
+    officers.add_parser("list", help="list the accounts").set_defaults(func=_officers_list)
+    officer_off = officers.add_parser("disable", help="lock an account and end its sessions")
+    officer_off.add_argument("name")
+    officer_off.set_defaults(func=_officers_disable)
+
+    report = sub.add_parser("report", help="figures of a period with charts (CCHC report): md, xlsx or pdf")
+    report.add_argument("--from", dest="day_from", required=True, metavar="YYYY-MM-DD")
+    report.add_argument("--to", dest="day_to", required=True, metavar="YYYY-MM-DD")
+    report.add_argument("--format", choices=["md", "xlsx", "pdf"], default="md")
+    report.add_argument("--output", required=True, metavar="FILE")
+    report.add_argument("--locality", help="locality id for the title (default TROLYAO_LOCALITY or da-nang)")
+    report.add_argument("--db", help="records store URL (default TROLYAO_DB_URL, else var/trolyao.db)")
+    report.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    report.set_defaults(func=_report)
 
     evaluate = sub.add_parser("eval", help="score test sets").add_subparsers(dest="eval_command", required=True)
     nlu = evaluate.add_parser("nlu", help="intent and procedure accuracy on an NLU test file")

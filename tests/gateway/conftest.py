@@ -204,9 +204,13 @@ def make_gateway(
         settings = Settings(
             rasa_url=rasa_url,
             actions_url=actions_url,
-            content_dir=content_dir,
-            locality=TEST_LOCALITY,
-            **{"state_db": tmp_path / "state.sqlite3", **TEST_TIMINGS, **overrides},
+            **{
+                "content_dir": content_dir,
+                "locality": TEST_LOCALITY,
+                "state_db": tmp_path / "state.sqlite3",
+                **TEST_TIMINGS,
+                **overrides,
+            },
         )
         app = create_app(settings)
         server = ServerThread(app).start()

@@ -66,7 +66,8 @@ def test_hours_open_and_next_opening() -> None:
 @pytest.mark.parametrize(
     ("text", "intent"),
     [("hủy lịch LHCXGX2M", "book_appointment"), ("PA7VBNAB", "give_feedback"),
-     ("ma ho so la 000.00.31.H56-250602-0147", "check_dossier_status"), ("xin chào", None)],
+     ("ma ho so la 000.00.31.H56-250602-0147", "check_dossier_status"), ("xin chào", None),
+     ("làm passport lần đầu cần những gì", None), ("PASSPORT", None)],
 )
 def test_codes_decide_the_intent(text: str, intent: str | None) -> None:
     assert intent_for_code(text) == intent

@@ -19,7 +19,10 @@ _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are re
 
 
 def new_code(prefix: str) -> str:
-    return prefix + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
+    """PA/LH + 6 characters, at least one a digit (what nlu.codes recognises in a message)."""
+    chars = [secrets.choice(_CODE_ALPHABET) for _ in range(6)]
+    chars[secrets.randbelow(6)] = secrets.choice("23456789")
+    return prefix + "".join(chars)
 
 
 def _now() -> dt.datetime:

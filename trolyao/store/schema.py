@@ -100,3 +100,23 @@ outbox = sa.Table(  # messages for citizens from officers (ticket answers, hando
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("delivered_at", sa.DateTime),
 )
+
+officers = sa.Table(  # the officers' console accounts (created with `trolyao officers add`)
+    "officers",
+    metadata,
+    sa.Column("name", sa.String(80), primary_key=True),
+    sa.Column("role", sa.String(20), nullable=False),  # viewer, editor
+    sa.Column("password_hash", sa.String(300), nullable=False),  # scrypt, salted; never the password
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("disabled_at", sa.DateTime),
+)
+
+console_sessions = sa.Table(  # logged-in officers; the cookie holds the token, the table its hash
+    "console_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("officer", sa.String(80), nullable=False, index=True),
+    sa.Column("csrf", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+)
