@@ -49,6 +49,9 @@ def stock_model() -> Path:
     subprocess.run(command, cwd=paths.REPO, env=process_env(), stdout=sys.stderr)
     if not target.exists():
         raise SystemExit("Không huấn luyện được mô hình tham chiếu; xem thông báo của Rasa ở trên.")
+    for old in target.parent.glob("stock-*.tar.gz"):
+        if old != target:
+            old.unlink()
     return target
 
 
