@@ -45,6 +45,22 @@ def fee_rates(proc: Procedure, today: dt.date) -> str:
     return text
 
 
+def local_fee_lines(loc: Locality, slug: str, today: dt.date) -> str:
+    """Fees the locality's council (HĐND) sets for this procedure, in force today."""
+    lines = []
+    for fee in loc.local_fees:
+        if fee.get("procedure") != slug:
+            continue
+        start, end = fee.get("valid_from"), fee.get("valid_to")
+        if (start and start > today) or (end and end < today):
+            continue
+        line = f"{fee['label']}: {fee['text']}"
+        if end:
+            line += f" (áp dụng đến hết ngày {vn_date(end)})"
+        lines.append(line)
+    return f"Tại {loc.name}:\n" + bullet_list(lines) if lines else ""
+
+
 def online(proc: Procedure) -> str:
     info = proc.online
     if not info.get("available"):

@@ -46,7 +46,14 @@ def aspect_buttons(slug: str, skip: str | None = None) -> list[dict[str, str]]:
     return [{"title": title, "payload": payload(intent, slug)} for title, intent in ASPECT_BUTTONS if intent != skip]
 
 
-def answer(dispatcher: CollectingDispatcher, base: ContentBase, proc: Procedure, intent: str | None, text: str) -> None:
+def answer(
+    dispatcher: CollectingDispatcher,
+    base: ContentBase,
+    proc: Procedure,
+    intent: str | None,
+    text: str,
+    locality: str | None = None,
+) -> None:
     """Send the answer for one aspect of a procedure, ending with the official page and review date."""
     faq = runtime.index(base).best_faq(proc.slug, text) if text and not text.startswith("/") else None
     if faq and faq[2] >= FAQ_MATCH:
@@ -59,6 +66,8 @@ def answer(dispatcher: CollectingDispatcher, base: ContentBase, proc: Procedure,
         dispatcher.utter_message(response="utter_procedure_documents", name=proc.name, documents=formatting.documents(proc))
     elif intent == "ask_fee":
         rates = formatting.fee_rates(proc, runtime.today())
+        local = formatting.local_fee_lines(runtime.locality(base, locality), proc.slug, runtime.today())
+        rates = f"{rates}\n{local}" if local else rates
         dispatcher.utter_message(response="utter_procedure_fee", name=proc.name, fee_summary=proc.fee_summary, rates=rates)
     elif intent == "ask_processing_time":
         dispatcher.utter_message(response="utter_procedure_time", name=proc.name, processing_time=proc.processing_time)
@@ -104,7 +113,7 @@ class ActionAnswerProcedure(Action):
             ranked = [c.slug for c in candidates]
             decision = decide(intent, candidates, context=tracker.get_slot("procedure"))
         if decision.procedure and decision.procedure in base.procedures:
-            answer(dispatcher, base, base.procedures[decision.procedure], intent, text)
+            answer(dispatcher, base, base.procedures[decision.procedure], intent, text, tracker.get_slot("locality"))
             return [SlotSet("procedure", decision.procedure), SlotSet("candidates", ranked), outcome("answered")]
         if decision.clarify:
             clarify(dispatcher, base, intent, list(decision.clarify))

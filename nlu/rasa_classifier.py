@@ -7,7 +7,7 @@ question types better (docs/benchmarks.md). Everything else, persistence include
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -23,10 +23,10 @@ from sklearn.preprocessing import normalize
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class TunedLogisticRegressionClassifier(LogisticRegressionClassifier):
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {**LogisticRegressionClassifier.get_default_config(), "C": 4.0, "max_iter": 1000}
 
-    def __init__(self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage, resource: Resource) -> None:
+    def __init__(self, config: dict[str, Any], name: str, model_storage: ModelStorage, resource: Resource) -> None:
         super().__init__(config, name, model_storage, resource)
         self.clf = LogisticRegression(
             C=float(self.config["C"]),
@@ -37,7 +37,7 @@ class TunedLogisticRegressionClassifier(LogisticRegressionClassifier):
             random_state=self.config["random_state"],
         )
 
-    def _create_X(self, messages: List[Message]) -> csr_matrix:
+    def _create_X(self, messages: list[Message]) -> csr_matrix:
         counts = csr_matrix(super()._create_X(messages), dtype=np.float64)
         counts.data = np.log1p(counts.data)  # a word said twice is not twice the evidence
         return normalize(counts)  # long messages do not outvote short ones

@@ -123,7 +123,7 @@ def _eval_nlu(args: argparse.Namespace) -> int:
 
 
 def _eval_conversations(args: argparse.Namespace) -> int:
-    from trolyao.evaluation.conversations import replay
+    from trolyao.evaluation.conversations import replay, write_junit, write_report
 
     stack = None
     url = args.url
@@ -137,10 +137,14 @@ def _eval_conversations(args: argparse.Namespace) -> int:
         stack.wait_ready()
         url = stack.gateway_url
     try:
-        summary, _ = replay(Path(args.file), url)
+        summary, results = replay(Path(args.file), url)
     finally:
         if stack is not None:
             stack.stop()
+    if args.junit:
+        write_junit(results, Path(args.junit))
+    if args.report:
+        write_report(results, Path(args.report))
     print(json.dumps(summary, ensure_ascii=False, indent=None if args.json else 2))
     return 0 if summary["turns_passed"] == summary["turns"] else 1
 
@@ -313,6 +317,8 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument("file")
     conv.add_argument("--url", help="a running gateway; the stack is started when absent")
     conv.add_argument("--json", action="store_true")
+    conv.add_argument("--junit", metavar="FILE", help="also write JUnit XML (one case per turn)")
+    conv.add_argument("--report", metavar="FILE", help="also write failing transcripts (.md, or .html)")
     conv.set_defaults(func=_eval_conversations)
     return parser
 

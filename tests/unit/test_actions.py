@@ -144,3 +144,13 @@ def test_fallback_without_anything_gives_the_hotline() -> None:
     messages, _ = run(ActionFallback(), tracker("asdkjh qwe", "nlu_fallback"))
     assert messages[0]["response"] == "utter_fallback"
     assert "1022" in messages[0]["hotline"]
+
+
+def test_a_locality_fee_set_by_its_council_is_added(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TROLYAO_TODAY", "2026-11-23")
+    t = tracker("lệ phí khai sinh bao nhiêu", "ask_fee", {"locality": "dak-lak"})
+    fee = [m for m in run(ActionAnswerProcedure(), t)[0] if m["response"] == "utter_procedure_fee"][0]
+    assert "Đắk Lắk" in fee["rates"] and "0 đồng khi nộp qua dịch vụ công trực tuyến" in fee["rates"]
+    default = [m for m in run(ActionAnswerProcedure(), tracker("lệ phí khai sinh bao nhiêu", "ask_fee"))[0]
+               if m["response"] == "utter_procedure_fee"][0]
+    assert "Đắk Lắk" not in default["rates"]

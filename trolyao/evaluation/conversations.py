@@ -94,3 +94,64 @@ def replay(path: Path, base_url: str) -> tuple[dict[str, Any], list[TurnResult]]
         ],
     }
     return summary, results
+
+
+def write_junit(results: list[TurnResult], path: Path) -> None:
+    """JUnit XML: one test suite per conversation, one test case per turn."""
+    from xml.etree import ElementTree as ET
+
+    suites = ET.Element("testsuites", name="trolyao conversations")
+    by_conversation: dict[str, list[TurnResult]] = {}
+    for result in results:
+        by_conversation.setdefault(result.conversation, []).append(result)
+    for name, turns in by_conversation.items():
+        failures = sum(not t.passed for t in turns)
+        suite = ET.SubElement(suites, "testsuite", name=name, tests=str(len(turns)), failures=str(failures))
+        for turn in turns:
+            case = ET.SubElement(suite, "testcase", classname=name, name=f"lượt {turn.turn}: {turn.user}")
+            if not turn.passed:
+                failure = ET.SubElement(case, "failure", message="; ".join(turn.problems))
+                failure.text = _reply_text(turn.response)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def _reply_text(response: dict[str, Any]) -> str:
+    lines = []
+    for reply in response.get("replies") or []:
+        if reply.get("text"):
+            lines.append(reply["text"])
+        if reply.get("image"):
+            lines.append("[ảnh]")
+        for button in reply.get("buttons") or []:
+            lines.append(f"[nút] {button.get('title')}")
+    return "\n".join(lines)
+
+
+def write_report(results: list[TurnResult], path: Path) -> None:
+    """A readable transcript of every failing conversation (Markdown, or HTML for .html)."""
+    failing = {r.conversation for r in results if not r.passed}
+    parts = ["# Hội thoại kiểm thử chưa đạt", ""] if failing else ["# Mọi hội thoại kiểm thử đều đạt", ""]
+    for name in [n for n in dict.fromkeys(r.conversation for r in results) if n in failing]:
+        parts += [f"## {name}", ""]
+        for turn in (r for r in results if r.conversation == name):
+            mark = "✅" if turn.passed else "❌"
+            parts.append(f"{mark} **Người dân:** {turn.user}  ")
+            parts.append(f"intent={turn.response.get('intent')}, procedure={turn.response.get('procedure')}  ")
+            for line in _reply_text(turn.response).splitlines():
+                parts.append(f"> {line}  ")
+            for problem in turn.problems:
+                parts.append(f"- **Lỗi:** {problem}")
+            parts.append("")
+    text = "\n".join(parts)
+    if path.suffix.lower() in {".html", ".htm"}:
+        import html
+
+        body = "".join(
+            f"<h2>{html.escape(p[3:])}</h2>" if p.startswith("## ")
+            else f"<h1>{html.escape(p[2:])}</h1>" if p.startswith("# ")
+            else f"<p>{html.escape(p)}</p>" for p in parts if p
+        )  # fmt: skip
+        text = f'<!doctype html><meta charset="utf-8"><title>Hội thoại kiểm thử</title>{body}'
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
