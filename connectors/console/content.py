@@ -27,7 +27,8 @@ MAX_GROUPS = 100
 def live(request: Request) -> LiveContent:
     state = request.app.state
     if getattr(state, "console_content", None) is None:
-        state.console_content = LiveContent(state.settings.content_dir)
+        # poll 0: officers must see their own edit on the next page (a stat of ~40 files is cheap)
+        state.console_content = LiveContent(state.settings.content_dir, poll_seconds=0)
     return state.console_content
 
 
