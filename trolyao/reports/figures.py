@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from trolyao.store.schema import bookings, handoffs, ratings, tickets, turns
 
 QUESTION_OUTCOMES = ("answered", "clarified", "asked", "fallback", "out_of_scope")
-UNANSWERED_OUTCOMES = ("fallback", "clarified", "out_of_scope")
+UNANSWERED_OUTCOMES = ("fallback", "clarified", "asked", "out_of_scope")  # asked: no procedure could be placed
 SURVEY_INTENTS = ("ask_survey",)
 TOP = 10
 CHANNEL_NAMES = {"web": "Web", "telegram": "Telegram", "zalo": "Zalo OA", "zalo-bot": "Zalo Bot"}
