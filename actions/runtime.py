@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from nlu.retrieval import ProcedureIndex
+from nlu.retrieval import ProcedureIndex, index_for
 from trolyao.content import ContentBase, LiveContent, Locality
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,10 +26,7 @@ def content() -> ContentBase:
 
 def index(base: ContentBase) -> ProcedureIndex:
     """The search index of this content version (rebuilt when the content changes)."""
-    built = base._cache.get("index")
-    if built is None:
-        built = base._cache["index"] = ProcedureIndex.from_content(base.procedures.values())
-    return built
+    return index_for(base)
 
 
 def _zone() -> ZoneInfo:

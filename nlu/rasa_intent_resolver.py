@@ -47,13 +47,9 @@ class IntentResolver(GraphComponent):
 
         if self._live is None:
             self._live = LiveContent(self._content_dir)
-        base = self._live.get()
-        index = base._cache.get("index")
-        if index is None:
-            from nlu.retrieval import ProcedureIndex
+        from nlu.retrieval import index_for
 
-            index = base._cache["index"] = ProcedureIndex.from_content(base.procedures.values())
-        return index.search(text)
+        return index_for(self._live.get()).search(text)
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

@@ -10,6 +10,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -171,6 +172,15 @@ class ProcedureIndex:
             if best is None or score > best[2]:
                 best = (question, answer, score)
         return best
+
+
+def index_for(base: Any) -> ProcedureIndex:
+    """The search index of one content version, built once and kept with it (a ContentBase's
+    `_cache`), so every reader of the live content shares it and an edit rebuilds it."""
+    built = base._cache.get("index")
+    if built is None:
+        built = base._cache["index"] = ProcedureIndex.from_content(base.procedures.values())
+    return built
 
 
 def faq_similarity(question: str, text: str) -> float:
