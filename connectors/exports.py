@@ -13,7 +13,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from connectors.privacy import mask_pii
+from connectors.privacy import mask_digits, mask_pii
 from trolyao.store import Booking
 
 COLUMNS = [
@@ -59,17 +59,7 @@ def mask_phone(phone: str | None) -> str | None:
     if not phone:
         return phone
     masked = mask_pii(phone)
-    if masked != phone:
-        return masked
-    digits = sum(ch.isdigit() for ch in phone)
-    out, hide = [], max(digits - 3, 0)
-    for ch in phone:
-        if ch.isdigit() and hide > 0:
-            out.append("*")
-            hide -= 1
-        else:
-            out.append(ch)
-    return "".join(out)
+    return masked if masked != phone else mask_digits(phone)
 
 
 def _cells(row: dict[str, Any]) -> list[str]:

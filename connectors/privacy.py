@@ -18,8 +18,11 @@ _BOT_TOKEN = re.compile(r"(/bot)\d+:[A-Za-z0-9_-]+")
 
 
 def _mask(match: re.Match[str]) -> str:
+    return mask_digits(match.group(0))
+
+
+def mask_digits(value: str) -> str:
     """Replace every digit but the last three with '*', keeping separators."""
-    value = match.group(0)
     to_hide = sum(ch.isdigit() for ch in value) - _KEEP_LAST
     out = []
     for ch in value:
