@@ -20,7 +20,7 @@ from connectors.conversation import Conversation
 from connectors.delivery import Delivery, web_replies
 from connectors.locality import Hotline, load_hotline
 from connectors.officers import Officers
-from connectors.rasa_client import RasaClient, RasaTurn
+from connectors.rasa_client import RasaClient, RasaTurn, split_urls
 from connectors.replies import Reply, render
 from connectors.settings import TELEGRAM, Settings
 
@@ -38,7 +38,7 @@ PAGE_CSP = (
 def create_app(settings: Settings) -> FastAPI:
     """Build the gateway. Reads the locality's hotline now; opens HTTP clients on start-up."""
     hotline = load_hotline(settings.locality_file)
-    rasa_url = settings.rasa_url.rstrip("/")
+    rasa_urls = split_urls(settings.rasa_url)
     actions_url = settings.actions_url.rstrip("/")
 
     @asynccontextmanager
@@ -50,7 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
             httpx.AsyncClient(timeout=PLATFORM_TIMEOUT) as platform_http,
         ):
             app.state.http = http
-            app.state.rasa = RasaClient(http, rasa_url, settings.rasa_timeout_s)
+            app.state.rasa = RasaClient(http, rasa_urls, settings.rasa_timeout_s)
             store = app.state.records = records.open_store()
             officers = Officers(
                 settings.officers_telegram_chat_id, lambda: app.state.channels.get(TELEGRAM)
@@ -122,7 +122,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/health")
     async def get_health(request: Request) -> JSONResponse:
-        healthy, body = await health.check(request.app.state.http, rasa_url, actions_url)
+        healthy, body = await health.check(request.app.state.http, rasa_urls, actions_url)
         # Informative only: a channel still starting does not make the gateway unhealthy.
         running = request.app.state.channels
         if running:

@@ -1,8 +1,19 @@
-"""Talking to the Rasa server: its REST channel and the conversation tracker."""
+"""Talking to the Rasa servers: their REST channel and the conversation tracker.
+
+Several Rasa processes may share one tracker store (``RASA_URL`` lists them, comma-separated).
+Rasa's in-memory lock store only orders messages inside one process, so while a sender has a
+message in flight, the sender's next messages go to that same process; a sender with nothing in
+flight goes to the least busy process (its tracker is in the shared store). When a process
+refuses the connection (crashed, restarting) the next one takes the conversation over. A timeout
+is not retried elsewhere: Rasa may have handled the message already, and the citizen must not get
+two answers.
+"""
 
 from __future__ import annotations
 
 import logging
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -18,6 +29,10 @@ class RasaError(Exception):
 
 class RasaUnavailable(RasaError):
     """Rasa cannot be reached, timed out, is loading or answered 5xx."""
+
+
+class RasaRefused(RasaUnavailable):
+    """Nothing listens at that Rasa address: the message surely was not handled there."""
 
 
 class RasaBadResponse(RasaError):
@@ -48,15 +63,28 @@ class Understanding:
 class RasaClient:
     """A thin client over one shared httpx.AsyncClient (owned by the app's lifespan)."""
 
-    def __init__(self, http: httpx.AsyncClient, base_url: str, timeout_s: float) -> None:
+    def __init__(self, http: httpx.AsyncClient, base_urls: str | Sequence[str], timeout_s: float) -> None:
         self._http = http
-        self._base_url = base_url.rstrip("/")
+        self._replicas = Replicas(split_urls(base_urls))
         self._timeout = httpx.Timeout(timeout_s)
 
     async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> RasaTurn:
         """Post one message to the REST channel, then read what Rasa understood of it."""
         body = {"sender": sender_id, "message": text, "metadata": metadata}
-        response = await self._request("POST", "/webhooks/rest/webhook", json=body)
+        refused: RasaRefused | None = None
+        for base_url in self._replicas.order_for(sender_id):
+            self._replicas.begin(base_url, sender_id)
+            try:
+                return await self._send_to(base_url, sender_id, body)
+            except RasaRefused as exc:
+                refused = exc
+            finally:
+                self._replicas.end(base_url, sender_id)
+        assert refused is not None
+        raise refused
+
+    async def _send_to(self, base_url: str, sender_id: str, body: dict[str, Any]) -> RasaTurn:
+        response = await self._request(base_url, "POST", "/webhooks/rest/webhook", json=body)
         if response.status_code != 200:
             raise RasaBadResponse(f"REST channel answered HTTP {response.status_code}")
         try:
@@ -65,7 +93,7 @@ class RasaClient:
             raise RasaBadResponse("REST channel answered invalid JSON") from exc
         if not isinstance(bot_messages, list):
             raise RasaBadResponse("REST channel answered something other than a list")
-        understood = await self._understanding(sender_id)
+        understood = await self._understanding(base_url, sender_id)
         return RasaTurn(
             messages=[m for m in bot_messages if isinstance(m, dict)],
             intent=understood.intent,
@@ -74,7 +102,7 @@ class RasaClient:
             outcome=understood.outcome,
         )
 
-    async def _understanding(self, sender_id: str) -> Understanding:
+    async def _understanding(self, base_url: str, sender_id: str) -> Understanding:
         """Intent (and its confidence) of the latest message, the procedure and outcome slots;
         all None if the tracker is unreadable.
 
@@ -82,7 +110,7 @@ class RasaClient:
         """
         path = f"/conversations/{quote(sender_id, safe=':')}/tracker"
         try:
-            response = await self._request("GET", path, params={"include_events": "NONE"})
+            response = await self._request(base_url, "GET", path, params={"include_events": "NONE"})
             response.raise_for_status()
             tracker = response.json()
         except (RasaError, httpx.HTTPStatusError, ValueError) as exc:
@@ -95,11 +123,11 @@ class RasaClient:
             outcome=_slot(tracker, "outcome"),
         )
 
-    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    async def _request(self, base_url: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
-            response = await self._http.request(
-                method, self._base_url + path, timeout=self._timeout, **kwargs
-            )
+            response = await self._http.request(method, base_url + path, timeout=self._timeout, **kwargs)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise RasaRefused(f"Rasa unreachable at {base_url}: {type(exc).__name__}") from exc
         except httpx.TimeoutException as exc:
             raise RasaUnavailable(f"Rasa timed out on {path}") from exc
         except httpx.TransportError as exc:
@@ -107,6 +135,46 @@ class RasaClient:
         if response.status_code >= 500:
             raise RasaUnavailable(f"Rasa answered HTTP {response.status_code} on {path}")
         return response
+
+
+class Replicas:
+    """Which Rasa process gets a sender's message (pure bookkeeping, one event loop)."""
+
+    def __init__(self, urls: Sequence[str]) -> None:
+        self.urls = list(urls)
+        self.busy = dict.fromkeys(self.urls, 0)
+        self._pinned: dict[str, tuple[str, int]] = {}  # sender -> (url, messages in flight)
+
+    def order_for(self, sender_id: str) -> list[str]:
+        """The process to try first, then the others (failover when one refuses)."""
+        start = zlib.crc32(sender_id.encode("utf-8")) % len(self.urls)
+        rotated = self.urls[start:] + self.urls[:start]
+        pinned = self._pinned.get(sender_id)
+        if pinned is not None:
+            return [pinned[0], *(url for url in rotated if url != pinned[0])]
+        return sorted(rotated, key=lambda url: self.busy[url])  # stable: ties keep the hash order
+
+    def begin(self, url: str, sender_id: str) -> None:
+        self.busy[url] += 1
+        _, count = self._pinned.get(sender_id, (url, 0))
+        self._pinned[sender_id] = (url, count + 1)
+
+    def end(self, url: str, sender_id: str) -> None:
+        self.busy[url] -= 1
+        pinned_url, count = self._pinned.get(sender_id, (url, 1))
+        if count <= 1:
+            self._pinned.pop(sender_id, None)
+        else:
+            self._pinned[sender_id] = (pinned_url, count - 1)
+
+
+def split_urls(urls: str | Sequence[str]) -> list[str]:
+    """``"http://a:5005, http://b:5005/"`` or a list -> ``["http://a:5005", "http://b:5005"]``."""
+    items = urls.split(",") if isinstance(urls, str) else list(urls)
+    cleaned = [item.strip().rstrip("/") for item in items if item.strip()]
+    if not cleaned:
+        raise ValueError("no Rasa URL given")
+    return cleaned
 
 
 def _intent(tracker: Any) -> str | None:

@@ -54,6 +54,8 @@ class Settings:
     retry_max_s: float = 60.0
     retry_for_s: float = 86_400.0  # a message Rasa could not answer for this long is dropped
     dedupe_ttl_s: float = 259_200.0  # how long a platform message id is remembered
+    # On SIGTERM/SIGINT: how long requests in flight and answers being worked on may take.
+    shutdown_timeout_s: float = 8.0
     # Telegram
     telegram_bot_token: str = field(default="", repr=False)
     telegram_webhook_secret: str = field(default="", repr=False)
@@ -97,7 +99,7 @@ class Settings:
             return _url(value, name) if value else ""
 
         return cls(
-            rasa_url=_url(get("RASA_URL", cls.rasa_url), "RASA_URL"),
+            rasa_url=_urls(get("RASA_URL", cls.rasa_url), "RASA_URL"),
             actions_url=_url(get("ACTIONS_URL", cls.actions_url), "ACTIONS_URL"),
             content_dir=Path(get("TROLYAO_CONTENT_DIR", str(cls.content_dir))),
             locality=get("TROLYAO_LOCALITY", cls.locality),
@@ -110,6 +112,7 @@ class Settings:
             retry_max_s=seconds("CHANNEL_RETRY_MAX_S", cls.retry_max_s),
             retry_for_s=seconds("CHANNEL_RETRY_FOR_S", cls.retry_for_s),
             dedupe_ttl_s=seconds("CHANNEL_DEDUPE_TTL_S", cls.dedupe_ttl_s),
+            shutdown_timeout_s=seconds("GATEWAY_SHUTDOWN_TIMEOUT_S", cls.shutdown_timeout_s),
             telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
             telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
             telegram_public_url=optional_url("TELEGRAM_PUBLIC_URL"),
@@ -250,6 +253,14 @@ def _url(value: str, name: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise SettingsError(f"{name}: expected an http(s) URL, got {value!r}")
     return value.rstrip("/")
+
+
+def _urls(value: str, name: str) -> str:
+    """One URL or several, comma-separated (several Rasa processes sharing a tracker store)."""
+    urls = [_url(item.strip(), name) for item in value.split(",") if item.strip()]
+    if not urls:
+        raise SettingsError(f"{name}: expected an http(s) URL, got {value!r}")
+    return ",".join(urls)
 
 
 def _positive_float(value: str, name: str, unit: str = "seconds") -> float:

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -22,19 +23,39 @@ class StackError(SystemExit):
     """A start-up problem, said in one sentence (SystemExit: no traceback for the citizen's admin)."""
 
 
+DEFAULT_RASA_PROCESSES = 2
+
+
 @dataclass(frozen=True)
 class Ports:
     rasa: int = 5005
     actions: int = 5055
     gateway: int = 8000
+    # Further Rasa processes sharing the tracker store: one Rasa process is single-threaded
+    # Python, and the gateway spreads senders over all of them (TROLYAO_RASA_PROCESSES).
+    more_rasa: tuple[int, ...] = ()
 
     @classmethod
     def from_env(cls) -> Ports:
+        rasa = int(os.environ.get("RASA_PORT", 5005))
+        processes = int(os.environ.get("TROLYAO_RASA_PROCESSES", DEFAULT_RASA_PROCESSES))
+        if not 1 <= processes <= 16:
+            raise StackError("TROLYAO_RASA_PROCESSES phải từ 1 đến 16.")
         return cls(
-            int(os.environ.get("RASA_PORT", 5005)),
+            rasa,
             int(os.environ.get("ACTIONS_PORT", 5055)),
             int(os.environ.get("GATEWAY_PORT", 8000)),
+            tuple(rasa + index for index in range(1, processes)),
         )
+
+    @property
+    def rasa_ports(self) -> tuple[int, ...]:
+        return (self.rasa, *self.more_rasa)
+
+
+def rasa_name(index: int) -> str:
+    """Process names: "rasa", "rasa-2", "rasa-3"..."""
+    return "rasa" if index == 0 else f"rasa-{index + 1}"
 
 
 @dataclass
@@ -54,10 +75,12 @@ class Stack:
         tracker_db = self.var / "tracker.db"
         return process_env(
             {
-                "ACTION_ENDPOINT_URL": os.environ.get("ACTION_ENDPOINT_URL", f"http://127.0.0.1:{self.ports.actions}/webhook"),
+                "ACTION_ENDPOINT_URL": os.environ.get(
+                    "ACTION_ENDPOINT_URL", f"http://127.0.0.1:{self.ports.actions}/webhook"
+                ),
                 "TRACKER_DIALECT": os.environ.get("TRACKER_DIALECT", "sqlite"),
                 "TRACKER_STORE_URL": os.environ.get("TRACKER_STORE_URL", f"sqlite:///{tracker_db}"),
-                "RASA_URL": f"http://127.0.0.1:{self.ports.rasa}",
+                "RASA_URL": ",".join(f"http://127.0.0.1:{port}" for port in self.ports.rasa_ports),
                 "ACTIONS_URL": f"http://127.0.0.1:{self.ports.actions}",
                 "GATEWAY_HOST": "127.0.0.1",
                 "GATEWAY_PORT": str(self.ports.gateway),
@@ -68,22 +91,36 @@ class Stack:
 
     def commands(self) -> dict[str, list[str]]:
         python = sys.executable
-        return {
-            "actions": [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.ports.actions)],
-            "rasa": [
+        rasa = {
+            rasa_name(index): [
                 python, "-m", "rasa", "run",
                 "--model", str(self.model),
                 "--enable-api",
                 "--interface", "127.0.0.1",
-                "--port", str(self.ports.rasa),
+                "--port", str(port),
                 "--endpoints", str(paths.BOT / "endpoints.yml"),
                 "--credentials", str(paths.BOT / "credentials.yml"),
-            ],
+            ]
+            for index, port in enumerate(self.ports.rasa_ports)
+        }  # fmt: skip
+        return {
+            "actions": [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.ports.actions)],
+            **rasa,
             "gateway": [str(paths.GATEWAY_PYTHON), "-m", "connectors"],
         }  # fmt: skip
 
+    @property
+    def rasa_names(self) -> list[str]:
+        return [rasa_name(index) for index in range(len(self.ports.rasa_ports))]
+
+    @property
+    def extra_rasa_names(self) -> list[str]:
+        return self.rasa_names[1:]
+
     def check_ports(self) -> None:
-        for name, port in (("Rasa", self.ports.rasa), ("action server", self.ports.actions), ("gateway", self.ports.gateway)):
+        wanted = [("Rasa", port) for port in self.ports.rasa_ports]
+        wanted += [("action server", self.ports.actions), ("gateway", self.ports.gateway)]
+        for name, port in wanted:
             with socket.socket() as sock:
                 if sock.connect_ex(("127.0.0.1", port)) == 0:
                     raise StackError(
@@ -97,8 +134,14 @@ class Stack:
         self.check_ports()
         self.log_dir = log_dir or self.var / "logs"
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        tracker_url = self._env()["TRACKER_STORE_URL"]
+        if tracker_url.startswith("sqlite:///"):
+            use_wal(Path(tracker_url.removeprefix("sqlite:///")))
+        # The further Rasa processes start once the first answers (wait_ready): loading them all
+        # at once on two cores would delay the first answer.
         for name in self.commands():
-            self.start_one(name)
+            if name not in self.extra_rasa_names:
+                self.start_one(name)
 
     def start_one(self, name: str) -> None:
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
@@ -107,12 +150,24 @@ class Stack:
             start_new_session=True,
         )  # fmt: skip
 
-    def wait_ready(self, timeout: float = 180.0) -> None:
+    def wait_ready(self, timeout: float = 180.0, all_rasa: bool = False) -> None:
+        """Wait until the action server, the first Rasa process and the gateway answer, then
+        start the further Rasa processes (the gateway uses each once it answers); with
+        ``all_rasa`` wait for those too."""
         checks = {
             "actions": f"http://127.0.0.1:{self.ports.actions}/health",
             "rasa": f"http://127.0.0.1:{self.ports.rasa}/status",
             "gateway": f"{self.gateway_url}/health",
         }
+        self._wait(checks, timeout)
+        for name in self.extra_rasa_names:
+            if name not in self.processes:
+                self.start_one(name)
+        if all_rasa:
+            ports = dict(zip(self.rasa_names, self.ports.rasa_ports))
+            self._wait({name: f"http://127.0.0.1:{ports[name]}/status" for name in self.extra_rasa_names}, timeout)
+
+    def _wait(self, checks: dict[str, str], timeout: float) -> None:
         deadline = time.monotonic() + timeout
         pending = dict(checks)
         started = time.monotonic()
@@ -148,6 +203,15 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
         self.processes.clear()
+
+
+def use_wal(database: Path) -> None:
+    """Put the SQLite tracker store in WAL mode (it stays so): the Rasa processes sharing it
+    then read while one writes, instead of waiting for each other."""
+    database.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(database) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+    connection.close()
 
 
 def _answers(url: str) -> bool:
@@ -234,4 +298,4 @@ def run_forever(stack: Stack) -> None:
     finally:
         print("\nĐang dừng...", flush=True)
         stack.stop()
-        print("Đã dừng cả ba tiến trình.")
+        print("Đã dừng mọi tiến trình.")

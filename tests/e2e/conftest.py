@@ -78,7 +78,7 @@ def stack(content_dir: Path) -> Iterator[Stack]:
     var = content_dir.parent / "var"
     stack = Stack(
         model=model,
-        ports=Ports(_free_port(), _free_port(), _free_port()),
+        ports=Ports(_free_port(), _free_port(), _free_port(), more_rasa=(_free_port(),)),
         var=var,
         extra_env={
             "TROLYAO_CONTENT_DIR": str(content_dir),
@@ -89,7 +89,7 @@ def stack(content_dir: Path) -> Iterator[Stack]:
     )
     stack.start(log_dir=var / "logs")
     try:
-        stack.wait_ready(timeout=240)
+        stack.wait_ready(timeout=240, all_rasa=True)
         yield stack
     finally:
         stack.stop()

@@ -16,7 +16,8 @@ def test_action_server_down_still_gives_the_hotline(stack: Stack, client: Client
 
 
 def test_rasa_down_still_gives_the_hotline(stack: Stack, client: Client) -> None:
-    stack.kill("rasa")
+    for name in stack.rasa_names:
+        stack.kill(name)
     status, body = client.get("/health")
     assert status == 503 and "rasa" in body
     answer = client.chat("xin chào", "e2e-outage-2")
