@@ -320,7 +320,30 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument("--junit", metavar="FILE", help="also write JUnit XML (one case per turn)")
     conv.add_argument("--report", metavar="FILE", help="also write failing transcripts (.md, or .html)")
     conv.set_defaults(func=_eval_conversations)
+
+    bench = sub.add_parser("bench", help="load benchmark: the embedded default against a stock Rasa 3.6 REST server")
+    bench.add_argument("--concurrency", type=int, nargs="+", default=[1, 8], help="concurrent senders, one run each")
+    bench.add_argument("--users", type=int, default=150, help="conversations per run (3-4 turns each)")
+    bench.add_argument("--max-seconds", type=float, default=60)
+    bench.add_argument("--no-stock", action="store_true", help="skip the stock reference (it trains once, ~10 min)")
+    bench.add_argument("--json", metavar="FILE", help="write the rows as JSON")
+    bench.add_argument("--chart", metavar="PNG", help="draw throughput and p95 latency")
+    bench.set_defaults(func=_bench)
     return parser
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from trolyao.bench.compare import markdown, run_benchmark
+    from trolyao.training import model_path, train
+
+    if not model_path().exists():
+        train(log=sys.stderr)
+    rows = run_benchmark(
+        args.concurrency, args.users, args.max_seconds, not args.no_stock,
+        Path(args.json) if args.json else None, Path(args.chart) if args.chart else None,
+    )  # fmt: skip
+    print(markdown(rows))
+    return 1 if any(row["errors"] for row in rows) else 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -62,8 +62,8 @@ def rasa_name(index: int) -> str:
 class Stack:
     model: Path
     ports: Ports = field(default_factory=Ports.from_env)
-    var: Path = paths.VAR
-    log_dir: Path = paths.VAR / "logs"
+    var: Path = field(default_factory=lambda: Path(os.environ.get("TROLYAO_VAR_DIR") or paths.VAR))
+    log_dir: Path | None = None  # var/logs unless given
     extra_env: dict[str, str] = field(default_factory=dict)  # e.g. TROLYAO_CONTENT_DIR for tests
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
@@ -132,7 +132,7 @@ class Stack:
         if not paths.GATEWAY_PYTHON.exists():
             raise StackError("Chưa có môi trường của gateway (.venv-gateway): hãy chạy `make run` hoặc `make setup`.")
         self.check_ports()
-        self.log_dir = log_dir or self.var / "logs"
+        self.log_dir = log_dir or self.log_dir or self.var / "logs"
         self.log_dir.mkdir(parents=True, exist_ok=True)
         tracker_url = self._env()["TRACKER_STORE_URL"]
         if tracker_url.startswith("sqlite:///"):
@@ -144,7 +144,8 @@ class Stack:
                 self.start_one(name)
 
     def start_one(self, name: str) -> None:
-        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
+        log_dir = self.log_dir or self.var / "logs"
+        log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
         self.processes[name] = subprocess.Popen(
             self.commands()[name], cwd=paths.REPO, env=self._env(), stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -164,8 +165,12 @@ class Stack:
             if name not in self.processes:
                 self.start_one(name)
         if all_rasa:
-            ports = dict(zip(self.rasa_names, self.ports.rasa_ports))
-            self._wait({name: f"http://127.0.0.1:{ports[name]}/status" for name in self.extra_rasa_names}, timeout)
+            self.wait_more_rasa(timeout)
+
+    def wait_more_rasa(self, timeout: float = 180.0) -> None:
+        """Wait until the further Rasa processes (started by wait_ready) answer too."""
+        ports = dict(zip(self.rasa_names, self.ports.rasa_ports))
+        self._wait({name: f"http://127.0.0.1:{ports[name]}/status" for name in self.extra_rasa_names}, timeout)
 
     def _wait(self, checks: dict[str, str], timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -282,7 +287,7 @@ def run_forever(stack: Stack) -> None:
         stopping = True
 
     signal.signal(signal.SIGTERM, _stop)
-    log = _json_logger(stack.log_dir / "supervisor.log")
+    log = _json_logger((stack.log_dir or stack.var / "logs") / "supervisor.log")
     restarts = Restarts()
     try:
         stack.wait_ready()

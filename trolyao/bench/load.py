@@ -60,8 +60,22 @@ class Result:
         }
 
 
-async def _user(session: aiohttp.ClientSession, url: str, turns: list[str], gate: asyncio.Semaphore,
-                result: Result, deadline: float) -> None:  # fmt: skip
+# Where the conversations go: our gateway's /api/chat, or a Rasa REST channel (the stock reference).
+TARGETS = {
+    "chat": ("/api/chat", lambda sender, text: {"sender_id": sender, "text": text, "channel": "web"}),
+    "rasa": ("/webhooks/rest/webhook", lambda sender, text: {"sender": sender, "message": text}),
+}
+
+
+def _answered(body: object) -> bool:
+    """A gateway body with replies, or a non-empty list of Rasa REST messages."""
+    if isinstance(body, dict):
+        return bool(body.get("replies"))
+    return isinstance(body, list) and bool(body)
+
+
+async def _user(session: aiohttp.ClientSession, url: str, body_for: Any, turns: list[str],
+                gate: asyncio.Semaphore, result: Result, deadline: float) -> None:  # fmt: skip
     sender = f"load-{uuid.uuid4().hex[:12]}"
     for text in turns:
         if time.monotonic() > deadline:
@@ -69,9 +83,9 @@ async def _user(session: aiohttp.ClientSession, url: str, turns: list[str], gate
         async with gate:
             started = time.perf_counter()
             try:
-                async with session.post(url, json={"sender_id": sender, "text": text, "channel": "web"}) as response:
+                async with session.post(url, json=body_for(sender, text)) as response:
                     body = await response.json()
-                    ok = response.status == 200 and bool(body.get("replies"))
+                    ok = response.status == 200 and _answered(body)
             except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
                 ok = False
             result.latencies_ms.append((time.perf_counter() - started) * 1000)
@@ -79,17 +93,19 @@ async def _user(session: aiohttp.ClientSession, url: str, turns: list[str], gate
             result.errors += not ok
 
 
-async def run(base_url: str, users: int, concurrency: int, max_seconds: float, seed: int = 7) -> Result:
+async def run(base_url: str, users: int, concurrency: int, max_seconds: float, seed: int = 7,
+              target: str = "chat") -> Result:  # fmt: skip
     rng = random.Random(seed)
     result = Result()
     gate = asyncio.Semaphore(concurrency)
     timeout = aiohttp.ClientTimeout(total=30)
-    url = base_url.rstrip("/") + "/api/chat"
+    path, body_for = TARGETS[target]
+    url = base_url.rstrip("/") + path
     async with aiohttp.ClientSession(timeout=timeout) as session:
         result.started = time.monotonic()
         deadline = result.started + max_seconds
         await asyncio.gather(*(
-            _user(session, url, rng.choice(CONVERSATIONS), gate, result, deadline) for _ in range(users)
+            _user(session, url, body_for, rng.choice(CONVERSATIONS), gate, result, deadline) for _ in range(users)
         ))  # fmt: skip
         result.finished = time.monotonic()
     return result
@@ -115,10 +131,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--max-seconds", type=float, default=120)
     parser.add_argument("--pids", type=int, nargs="*", default=[], help="processes whose RSS to report")
+    parser.add_argument("--target", choices=sorted(TARGETS), default="chat", help="gateway /api/chat or a Rasa REST channel")
     args = parser.parse_args()
     if not args.url.startswith(("http://127.", "http://localhost")):
         raise SystemExit("Chỉ chạy thử tải vào máy này (127.0.0.1).")
-    result = asyncio.run(run(args.url, args.users, args.concurrency, args.max_seconds))
+    result = asyncio.run(run(args.url, args.users, args.concurrency, args.max_seconds, target=args.target))
     print(json.dumps({**result.summary(), "concurrency": args.concurrency, "rss_mb": rss_mb(args.pids)}, ensure_ascii=False))
 
 

@@ -1,0 +1,266 @@
+"""`trolyao bench`: the embedded default and a stock Rasa 3.6 REST server under the same load.
+
+One run starts, in turn, (1) our stack (Rasa processes, action server, gateway) with its trained
+model and (2) a stock `rasa run` with Rasa's default configuration (trolyao/bench/stock_rasa.yml)
+trained on the same domain and data, default endpoints but for our action server; waits until
+each answers (start-up time), replays the same multi-turn conversations at each concurrency,
+samples every process's RSS, and writes JSON, a Markdown table and a chart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trolyao import paths
+from trolyao.bench.load import rss_mb
+from trolyao.bench.load import run as run_load
+from trolyao.environment import process_env
+from trolyao.stack import Ports, Stack
+from trolyao.training import model_path, write_unaccented_copies
+
+STOCK_CONFIG = Path(__file__).with_name("stock_rasa.yml")
+
+
+@dataclass
+class Target:
+    """A system under load: where to send, which target format, which processes to watch."""
+
+    name: str
+    url: str
+    target: str  # "chat" (gateway) or "rasa" (REST channel)
+    pids: dict[str, int]
+    ready_s: float
+
+
+@dataclass
+class RssSampler:
+    """Peak RSS per process, sampled in a thread while the load runs."""
+
+    pids: dict[str, int]
+    peak: dict[str, float] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            current = rss_mb(list(self.pids.values()))
+            for name, pid in self.pids.items():
+                if pid in current:
+                    self.peak[name] = max(self.peak.get(name, 0.0), current[pid])
+            self._stop.wait(0.5)
+
+    @contextmanager
+    def running(self) -> Iterator[RssSampler]:
+        thread = threading.Thread(target=self._loop, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self._stop.set()
+            thread.join()
+
+
+def measure(target: Target, concurrency: int, users: int, max_seconds: float) -> dict[str, Any]:
+    asyncio.run(run_load(target.url, users=4, concurrency=2, max_seconds=20, seed=1, target=target.target))  # warm-up
+    with RssSampler(target.pids).running() as sampler:
+        result = asyncio.run(run_load(target.url, users, concurrency, max_seconds, target=target.target))
+    return {
+        "system": target.name,
+        "concurrency": concurrency,
+        **result.summary(),
+        "rss_mb": sampler.peak,
+        "ready_s": round(target.ready_s, 1),
+    }
+
+
+def stock_server_model(log: Callable[[str], None] = print) -> Path:
+    """Train (once per config and data version) the stock reference model: NLU and dialogue."""
+    digest = hashlib.sha256(STOCK_CONFIG.read_bytes())
+    for path in sorted((paths.BOT / "data").rglob("*.yml")) + [paths.BOT / "domain.yml"]:
+        digest.update(path.read_bytes())
+    target = paths.MODELS / "baselines" / f"stock-server-{digest.hexdigest()[:16]}.tar.gz"
+    if target.exists():
+        return target
+    log("Đang huấn luyện mô hình Rasa mặc định để so sánh (DIET + TED); mất khoảng 10 phút...")
+    command = [
+        sys.executable, "-m", "rasa", "train",
+        "--config", str(STOCK_CONFIG),
+        "--domain", str(paths.BOT / "domain.yml"),
+        "--data", str(paths.BOT / "data"), str(write_unaccented_copies()),
+        "--out", str(target.parent),
+        "--fixed-model-name", target.name.removesuffix(".tar.gz"),
+    ]  # fmt: skip
+    subprocess.run(command, cwd=paths.REPO, env=process_env(), stdout=sys.stderr)
+    if not target.exists():
+        raise SystemExit("Không huấn luyện được mô hình tham chiếu; xem thông báo của Rasa ở trên.")
+    for old in target.parent.glob("stock-server-*.tar.gz"):
+        if old != target:
+            old.unlink()
+    return target
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_answer(url: str, body: dict[str, Any], deadline: float) -> None:
+    data = json.dumps(body).encode()
+    while time.monotonic() < deadline:
+        request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                if response.status == 200 and json.loads(response.read() or b"null"):
+                    return
+        except Exception:
+            pass
+        time.sleep(0.25)
+    raise SystemExit(f"{url} không trả lời trong thời hạn.")
+
+
+@contextmanager
+def ours(work: Path) -> Iterator[Target]:
+    """The embedded default, as `trolyao run` starts it, on free ports with its own var dir."""
+    more = int(os.environ.get("TROLYAO_RASA_PROCESSES", "2")) - 1
+    stack = Stack(
+        model=model_path(),
+        ports=Ports(free_port(), free_port(), free_port(), tuple(free_port() for _ in range(more))),
+        var=work / "ours",
+    )
+    started = time.monotonic()
+    stack.start(log_dir=work / "ours" / "logs")
+    try:
+        stack.wait_ready(timeout=300)
+        url = stack.gateway_url + "/api/chat"
+        _wait_answer(url, {"sender_id": "bench-ready", "text": "xin chào"}, started + 300)
+        ready = time.monotonic() - started
+        stack.wait_more_rasa(timeout=300)  # full capacity before measuring
+        pids = {name: proc.pid for name, proc in stack.processes.items()}
+        yield Target("trolyao (mặc định nhúng)", stack.gateway_url, "chat", pids, ready)
+    finally:
+        stack.stop()
+
+
+@contextmanager
+def stock(work: Path, model: Path) -> Iterator[Target]:
+    """One stock `rasa run` (in-memory tracker and lock store) and our action server."""
+    rasa_port, actions_port = free_port(), free_port()
+    endpoints = work / "stock-endpoints.yml"
+    endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{actions_port}/webhook\n", encoding="utf-8")
+    env = process_env({"TROLYAO_VAR_DIR": str(work / "stock"), "SANIC_HOST": "127.0.0.1"})
+    logs = work / "stock"
+    logs.mkdir(parents=True, exist_ok=True)
+    commands = {
+        "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
+        "rasa": [sys.executable, "-m", "rasa", "run", "--model", str(model), "--enable-api",
+                 "--interface", "127.0.0.1", "--port", str(rasa_port), "--endpoints", str(endpoints)],
+    }  # fmt: skip
+    processes: dict[str, subprocess.Popen] = {}
+    started = time.monotonic()
+    try:
+        for name, command in commands.items():
+            with open(logs / f"{name}.log", "ab") as log:
+                processes[name] = subprocess.Popen(
+                    command, cwd=paths.REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                )  # fmt: skip
+        url = f"http://127.0.0.1:{rasa_port}"
+        _wait_answer(url + "/webhooks/rest/webhook", {"sender": "bench-ready", "message": "xin chào"}, started + 400)
+        ready = time.monotonic() - started
+        yield Target("Rasa 3.6 mặc định (REST)", url, "rasa", {n: p.pid for n, p in processes.items()}, ready)
+    finally:
+        for proc in processes.values():
+            proc.terminate()
+        for proc in processes.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| System | Senders | Requests | Errors | req/s | p50 ms | p95 ms | p99 ms | Ready s | Peak RSS MB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        rss = ", ".join(f"{name} {mb:.0f}" for name, mb in sorted(row["rss_mb"].items()))
+        lines.append(
+            f"| {row['system']} | {row['concurrency']} | {row['requests']} | {row['errors']} | "
+            f"{row['throughput_rps']} | {row['p50_ms']} | {row['p95_ms']} | {row['p99_ms']} | "
+            f"{row['ready_s']} | {rss} |"
+        )
+    return "\n".join(lines)
+
+
+def chart(rows: list[dict[str, Any]], path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    systems = list(dict.fromkeys(row["system"] for row in rows))
+    levels = sorted({row["concurrency"] for row in rows})
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), dpi=120)
+    width = 0.8 / max(len(systems), 1)
+    for metric, ax, title in (
+        ("throughput_rps", axes[0], "Thông lượng (yêu cầu/giây)"),
+        ("p95_ms", axes[1], "Độ trễ p95 (ms)"),
+    ):
+        for i, system in enumerate(systems):
+            values = [next((r[metric] for r in rows if r["system"] == system and r["concurrency"] == c), 0) for c in levels]
+            bars = ax.bar([x + i * width for x in range(len(levels))], values, width, label=system)
+            ax.bar_label(bars, fontsize=7, padding=2)
+        ax.set_xticks([x + width * (len(systems) - 1) / 2 for x in range(len(levels))])
+        ax.set_xticklabels([f"{c} người gửi đồng thời" for c in levels], fontsize=8)
+        ax.set_title(title, fontsize=10)
+        ax.grid(axis="y", alpha=0.3)
+    axes[1].axhline(300, color="grey", linestyle="--", linewidth=0.8)
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def run_benchmark(concurrency: list[int], users: int, max_seconds: float, with_stock: bool,
+                  json_out: Path | None, chart_out: Path | None) -> list[dict[str, Any]]:  # fmt: skip
+    rows: list[dict[str, Any]] = []
+    work = Path(tempfile.mkdtemp(prefix="trolyao-bench-"))
+    try:
+        stock_model = stock_server_model(lambda text: print(text, file=sys.stderr, flush=True)) if with_stock else None
+        systems = [lambda: ours(work)]
+        if stock_model is not None:
+            systems.append(lambda: stock(work, stock_model))
+        for start in systems:
+            with start() as target:
+                print(f"== {target.name}: sẵn sàng sau {target.ready_s:.1f} s", file=sys.stderr, flush=True)
+                for level in concurrency:
+                    row = measure(target, level, users, max_seconds)
+                    print(f"   {level} người gửi: {row['throughput_rps']} req/s, p95 {row['p95_ms']} ms, "
+                          f"lỗi {row['errors']}", file=sys.stderr, flush=True)  # fmt: skip
+                    rows.append(row)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(rows, ensure_ascii=False, indent=2), encoding="utf-8")
+    if chart_out:
+        chart(rows, chart_out)
+    return rows
