@@ -198,16 +198,27 @@ class Stack:
             proc.wait(timeout=15)
 
     def stop(self) -> None:
-        for proc in self.processes.values():
+        """The gateway first, so that answers in progress still reach Rasa and the action server;
+        then the others. A process that does not stop in time is killed."""
+        gateway = self.processes.get("gateway")
+        if gateway is not None:
+            # its own graceful shutdown (GATEWAY_SHUTDOWN_TIMEOUT_S, 8 s by default) plus a margin
+            self._terminate([gateway], float(os.environ.get("GATEWAY_SHUTDOWN_TIMEOUT_S", 8)) + 5)
+        self._terminate(list(self.processes.values()), 15)
+        self.processes.clear()
+
+    @staticmethod
+    def _terminate(processes: list[subprocess.Popen], wait_s: float) -> None:
+        for proc in processes:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for proc in self.processes.values():
+        deadline = time.monotonic() + wait_s
+        for proc in processes:
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
-        self.processes.clear()
+                proc.wait()
 
 
 def use_wal(database: Path) -> None:
