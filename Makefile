@@ -9,10 +9,10 @@ PIP_FLAGS := --disable-pip-version-check --progress-bar off
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: help setup train run test test-unit test-gateway test-e2e lint content-check eval clean
+.PHONY: help setup train run test test-unit test-gateway test-e2e test-scaled lint content-check eval bench clean audit audit-ci
 
 help: ## show this help
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements/rasa.txt pyproject.toml scripts/find-python310.sh
 	@echo "==> [1/2] Môi trường Rasa (Python 3.10) tại $(VENV)"
@@ -37,7 +37,7 @@ run: train ## start the assistant: Rasa 5005, actions 5055, gateway 8000 (Ctrl-C
 	$(VENV)/bin/trolyao run
 
 test: export TROLYAO_REQUIRE_BROWSER = 1
-test: train test-unit test-gateway test-e2e ## every test: unit, gateway (installs Debian's Chromium), end to end
+test: train audit-ci test-unit test-gateway test-e2e test-scaled ## every test: audit, unit, gateway (installs Debian's Chromium), end to end, scaled
 
 test-unit: setup ## unit tests of nlu/, actions/, trolyao/ (Rasa environment)
 	$(VENV)/bin/python -m pytest -q tests/unit
@@ -49,8 +49,20 @@ test-gateway: setup ## gateway tests against fake Rasa/Telegram/Zalo servers (+ 
 test-e2e: train ## the real stack on 127.0.0.1, started once for the session
 	$(VENV)/bin/python -m pytest -q tests/e2e
 
+test-scaled: train ## deploy/ on 127.0.0.1: PostgreSQL, Redis, nginx, 2x Rasa/actions/gateway; kills under load
+	@scripts/ensure-services.sh
+	$(VENV)/bin/python -m pytest -q -rs tests/scaled
+
 lint: setup ## ruff
 	$(GATEWAY_VENV)/bin/ruff check nlu actions connectors trolyao tests
+
+audit: $(GATEWAY_VENV)/.installed ## known vulnerabilities in both requirements files (pip-audit; needs pypi.org)
+	scripts/audit.sh
+
+audit-ci: $(GATEWAY_VENV)/.installed ## the audit in `make test`: fails on vulnerabilities; warns (exit 2 tolerated) when offline
+	@scripts/audit.sh; code=$$?; \
+	  if [ $$code -eq 2 ]; then echo "audit-ci: WARNING - vulnerability service unreachable here; run 'make audit' online." >&2; \
+	  elif [ $$code -ne 0 ]; then exit $$code; fi
 
 content-check: setup ## validate content/ (officers: run after every edit)
 	$(VENV)/bin/trolyao content check
@@ -58,6 +70,9 @@ content-check: setup ## validate content/ (officers: run after every edit)
 eval: train ## score the development sets in ../shared/eval
 	$(VENV)/bin/trolyao eval nlu ../shared/eval/dev-nlu.yml
 	$(VENV)/bin/trolyao eval conversations ../shared/eval/dev-conversations.yml
+
+bench: train ## load benchmark: the embedded default (chat + webhooks) against stock Rasa 3.6; chart in docs/img
+	$(VENV)/bin/trolyao bench --json var/bench/load.json --chart docs/img/load.png
 
 clean: ## remove environments, models and runtime data
 	rm -rf $(VENV) $(GATEWAY_VENV) models var .pytest_cache

@@ -1,12 +1,30 @@
 """The gateway: the only part of the assistant that knows a channel.
 
 Public API: ``create_app``, ``Settings``, ``Reply``, ``Button``, ``from_rasa``, ``render``
-and ``mask_pii``.
+and ``mask_pii``. They are imported on first use, so that ``connectors.privacy`` also loads
+in the Rasa environment (the action server masks its logs with it) without FastAPI.
 """
 
-from connectors.app import create_app
-from connectors.privacy import mask_pii
-from connectors.replies import Button, Reply, from_rasa, render
-from connectors.settings import Settings
+from __future__ import annotations
 
-__all__ = ["Button", "Reply", "Settings", "create_app", "from_rasa", "mask_pii", "render"]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Button": "connectors.replies",
+    "Reply": "connectors.replies",
+    "Settings": "connectors.settings",
+    "create_app": "connectors.app",
+    "from_rasa": "connectors.replies",
+    "mask_pii": "connectors.privacy",
+    "render": "connectors.replies",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'connectors' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

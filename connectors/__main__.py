@@ -1,27 +1,30 @@
-"""`python -m connectors`: run the gateway with uvicorn (GATEWAY_HOST, GATEWAY_PORT)."""
+"""`python -m connectors`: run the gateway with uvicorn (GATEWAY_HOST, GATEWAY_PORT).
+
+Logs: JSON lines on stderr (TROLYAO_LOG_FORMAT=text for developers). SIGTERM/SIGINT stop it
+gracefully within GATEWAY_SHUTDOWN_TIMEOUT_S (connectors.shutdown); exit code 0.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
 
-import uvicorn
-
 from connectors.app import create_app
 from connectors.locality import LocalityError
-from connectors.privacy import configure_logging
+from connectors.logs import configure_from_env
 from connectors.settings import Settings, SettingsError
+from connectors.shutdown import serve
 
 
 def main() -> int:
-    configure_logging()
+    configure_from_env()
     try:
         settings = Settings.from_env()
         app = create_app(settings)
     except (SettingsError, LocalityError) as exc:
         logging.getLogger("connectors").error("cannot start the gateway: %s", exc)
         return 2
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
+    serve(app, settings)
     return 0
 
 

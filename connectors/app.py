@@ -14,15 +14,19 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from connectors import admin, chat, console, errors, health, records, webhooks
+from connectors import admin, chat, console, errors, health, records, request_context, webhooks
+from connectors.access_log import RequestContextMiddleware
+from connectors.bodylimit import BodyLimitMiddleware
 from connectors.channels import runtime as channels
 from connectors.conversation import Conversation
 from connectors.delivery import Delivery, web_replies
 from connectors.locality import Hotline, load_hotline
 from connectors.officers import Officers
 from connectors.rasa_client import RasaClient, RasaTurn, split_urls
+from connectors.ratelimit import ClientLimits
 from connectors.replies import Reply, render
 from connectors.settings import TELEGRAM, Settings
+from connectors.shutdown import Deadline
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +50,8 @@ def create_app(settings: Settings) -> FastAPI:
         # One client for Rasa and the action server, both internal: no proxy from the env;
         # one for the platforms' APIs (Zalo), which may need the environment's proxy.
         async with (
-            httpx.AsyncClient(trust_env=False) as http,
+            # Calls made for a request carry its X-Request-ID (connectors.request_context).
+            httpx.AsyncClient(trust_env=False, event_hooks=request_context.httpx_hooks()) as http,
             httpx.AsyncClient(timeout=PLATFORM_TIMEOUT) as platform_http,
         ):
             app.state.http = http
@@ -87,9 +92,14 @@ def create_app(settings: Settings) -> FastAPI:
             try:
                 yield
             finally:
+                # What is left of GATEWAY_SHUTDOWN_TIMEOUT_S after uvicorn's wait for requests.
+                budget = app.state.shutdown.remaining
                 if app.state.delivery is not None:
                     await app.state.delivery.stop()
-                await conversation.close()
+                # Answers in progress are sent while the channels still run; the rest of the
+                # accepted messages stay in the outbox for the next start.
+                await runtime.drain(budget(settings.shutdown_timeout_s))
+                await conversation.close(min(5.0, budget(settings.shutdown_timeout_s)))
                 await runtime.stop()
                 if store is not None:
                     store.engine.dispose()
@@ -105,7 +115,15 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.hotline = hotline
     app.state.records = None
     app.state.delivery = None
+    app.state.shutdown = Deadline()  # started by the signal handler (connectors.shutdown)
     errors.install(app, fallback=_chat_fallback(hotline))
+    app.add_middleware(BodyLimitMiddleware)  # 413 beyond 64 KiB on /api/chat, 1 MiB elsewhere
+    chat_limits = ClientLimits(
+        settings.rate_chat_ip, settings.rate_chat_sender, settings.rate_exempt_loopback
+    )
+    app.state.webhook_limits = ClientLimits(
+        settings.rate_webhook_ip, None, settings.rate_exempt_loopback
+    )
     problem = settings.admin_problem()
     if problem:
         logger.error("Admin API not started: %s", problem)
@@ -132,8 +150,13 @@ def create_app(settings: Settings) -> FastAPI:
     async def pending(sender: str) -> list[Reply]:
         return await web_replies(app.state.records, sender)
 
-    @app.post("/api/chat")
-    async def post_chat(body: chat.ChatRequest, request: Request) -> dict[str, Any]:
+    @app.post("/api/chat", response_model=None)
+    async def post_chat(body: chat.ChatRequest, request: Request) -> dict[str, Any] | JSONResponse:
+        client = request.client.host if request.client else None
+        wait = chat_limits.wait(client, chat.scoped_sender(body.channel, body.sender_id))
+        if wait:
+            logger.info("chat: rate limit reached, answered 429 (retry in %.0f s)", wait)
+            return chat.too_fast(hotline, body.channel, wait)
         ask = request.app.state.conversation.ask
         return await chat.answer(body, ask, hotline, settings.locality, pending)
 
@@ -148,6 +171,8 @@ def create_app(settings: Settings) -> FastAPI:
     admin.install(app)
     console.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Last, so outermost: every answer has X-Request-ID and every log line of a request its id.
+    app.add_middleware(RequestContextMiddleware)
     return app
 
 

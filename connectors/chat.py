@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from connectors import messages
@@ -86,6 +88,16 @@ def chat_body(replies: list[Reply], intent: str | None, procedure: str | None) -
     }
 
 
+def too_fast(hotline: Hotline, channel: Channel, wait_s: float) -> JSONResponse:
+    """429 for a sender (or an address) over its rate limit: the usual /api/chat body, so the
+    page shows it like any answer, with the hotline, and Retry-After."""
+    seconds = max(1, math.ceil(wait_s))
+    text = messages.TOO_FAST_CHAT.format(seconds=seconds, name=hotline.name, number=hotline.number)
+    button = Button(messages.CALL_BUTTON.format(number=hotline.number), phone=hotline.dial)
+    body = chat_body(render([Reply(text=text, buttons=[button])], channel), None, None)
+    return JSONResponse(body, status_code=429, headers={"Retry-After": str(seconds)})
+
+
 async def answer(
     request: ChatRequest,
     ask: Ask,
@@ -104,7 +116,7 @@ async def answer(
         logger.info("chat sender=%s empty text, prompted", tag)
         return chat_body(render([Reply(text=messages.EMPTY_TEXT)], request.channel), None, None)
 
-    logger.debug("chat sender=%s text=%r", tag, mask_pii(text))
+    logger.debug("chat sender=%s text=%r", tag, mask_pii(text), extra={"sender": tag})
     metadata = {"channel": request.channel, "locality": locality}
     try:
         turn = await ask(sender, text, metadata)
@@ -125,6 +137,7 @@ async def answer(
         turn.intent,
         turn.procedure,
         len(replies),
+        extra={"channel": request.channel, "sender": tag},
     )
     waiting = await pending(sender)
     intent = reported_intent(turn.intent)

@@ -111,10 +111,10 @@ class Conversation:
             await self._announce_new_handoff(sender)
         return turn
 
-    async def close(self) -> None:
+    async def close(self, timeout_s: float = 5.0) -> None:
         """Wait briefly for officer notifications still being sent."""
-        if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=5)
+        if self._tasks and timeout_s > 0:
+            await asyncio.wait(set(self._tasks), timeout=timeout_s)
 
     # --- the three paths --------------------------------------------------------------------
 

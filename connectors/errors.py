@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -53,7 +54,11 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    known = {404: messages.NOT_FOUND, 405: messages.METHOD_NOT_ALLOWED}
+    known = {
+        404: messages.NOT_FOUND,
+        405: messages.METHOD_NOT_ALLOWED,
+        413: messages.BODY_TOO_LARGE,
+    }
     text = known.get(exc.status_code, messages.INVALID_REQUEST)
     return error_response(exc.status_code, text)
 
@@ -86,14 +91,24 @@ class CatchAllMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except asyncio.CancelledError:
+            # uvicorn cancels requests still running when its shutdown timeout is over: the
+            # client gets the same answer as on an error, not uvicorn's plain-text 500.
+            if started:
+                raise
+            logger.warning("%s %s cut off by the shutdown", scope.get("method"), scope.get("path"))
+            await self._answer_instead(scope, receive, send)
         except Exception:
             logger.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             if started:
                 return
-            response = self.fallback(scope) if self.fallback else None
-            if response is None:
-                response = error_response(503, messages.INTERNAL_ERROR)
-            await response(scope, receive, send)
+            await self._answer_instead(scope, receive, send)
+
+    async def _answer_instead(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = self.fallback(scope) if self.fallback else None
+        if response is None:
+            response = error_response(503, messages.INTERNAL_ERROR)
+        await response(scope, receive, send)
 
 
 def install(app: FastAPI, fallback: FallbackFactory | None = None) -> None:

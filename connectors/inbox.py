@@ -8,6 +8,11 @@ slower than ``notice_after_s``, the citizen gets the short hotline message at on
 worker keeps asking with a growing wait (or as soon as Rasa answers anyone else) until it
 gets the real answer. Messages still in the outbox at start-up (a restart during an outage)
 are picked up again: nothing accepted is lost.
+
+On shutdown (``close``) no new message is started and no retry waited for; answers being
+worked on may finish within the grace period, and one being sent is always sent whole. What
+is left stays in the outbox for the next start. Log lines of a message carry the id of the
+webhook request that accepted it (``job-<id>`` after a restart or for a polled message).
 """
 
 from __future__ import annotations
@@ -23,12 +28,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from connectors import messages
+from connectors import messages, request_context
 from connectors.channels.base import Channel, Incoming, SendError, log_tag, rasa_sender
 from connectors.chat import fallback_replies, prepare_text
 from connectors.locality import Hotline
 from connectors.privacy import mask_pii
 from connectors.rasa_client import RasaError, RasaTurn
+from connectors.ratelimit import Decision, Throttle
 from connectors.replies import Button, Reply, from_rasa, render
 from connectors.state import Job, Store
 
@@ -46,6 +52,7 @@ UNSUPPORTED = {
     "expired": messages.BUTTON_EXPIRED,
 }
 SEND_TRIES = 3
+SEND_GRACE_S = 3.0  # on shutdown, an answer being sent gets this long to be sent whole
 _OPTION_NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 
 
@@ -69,8 +76,10 @@ class Inbox:
         hotline: Hotline,
         locality: str,
         policy: Policy,
+        throttle: Throttle | None = None,
     ) -> None:
         self._store = store
+        self._throttle = throttle  # per platform user: a flood is dropped, told once
         self._ask_rasa = ask_rasa
         self._actions_healthy = actions_healthy
         self._hotline = hotline
@@ -84,6 +93,7 @@ class Inbox:
         self._recovered = asyncio.Event()
         self._rasa_slots = asyncio.Semaphore(policy.rasa_concurrency)
         self._closing = False
+        self._sending: set[str] = set()  # senders whose answer is being sent right now
 
     # --- wiring ------------------------------------------------------------------------------
 
@@ -94,32 +104,91 @@ class Inbox:
             logger.info("outbox: resuming message %s of %s", job.id, channel.name)
             self._enqueue(job)
 
-    async def close(self) -> None:
-        """Stop the workers; unanswered messages stay in the outbox for the next start."""
+    def resume(self, jobs: list[Job]) -> None:
+        """Messages taken over from a replica that stopped (shared state database)."""
+        for job in jobs:
+            if job.channel in self._channels:
+                logger.info("outbox: adopting message %s of %s", job.id, job.channel)
+                self._enqueue(job)
+
+    async def close(self, grace_s: float = 0.0) -> None:
+        """Stop the workers; unanswered messages stay in the outbox for the next start.
+
+        Workers start no new message and stop retrying at once; one asking Rasa may finish
+        within ``grace_s``, and one sending its answer gets up to SEND_GRACE_S more, since a
+        half-sent answer would be sent again in full after the restart.
+        """
+        if self._closing and not self._workers:
+            return  # closed already
         self._closing = True
-        tasks = list(self._workers.values())
-        for task in tasks:
+        self._wake_waiters()
+        workers = dict(self._workers)
+        if workers and grace_s > 0:
+            await asyncio.wait(workers.values(), timeout=grace_s)
+        sending = [task for key, task in workers.items() if key in self._sending and not task.done()]
+        if sending:
+            await asyncio.wait(sending, timeout=SEND_GRACE_S)
+        for task in workers.values():
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*workers.values(), return_exceptions=True)
+        left = len(self._store.pending(set(self._channels)))
+        if left:
+            logger.info("outbox: %d message(s) kept for the next start", left)
 
     # --- the way in --------------------------------------------------------------------------
 
     async def submit(self, incoming: Incoming) -> bool:
         """Accept one message; False if it is a redelivery of one already accepted."""
-        job = self._store.accept(
-            incoming.channel,
-            incoming.user_id,
-            incoming.message_id,
-            incoming.kind,
-            incoming.text,
-            self._policy.dedupe_ttl_s,
-        )
+        try:
+            job = self._store.accept(
+                incoming.channel,
+                incoming.user_id,
+                incoming.message_id,
+                incoming.kind,
+                incoming.text,
+                self._policy.dedupe_ttl_s,
+            )
+        except Exception as exc:  # the state database is unreachable (a shared one restarting)
+            logger.warning(
+                "%s sender=%s message held in memory, state store unavailable: %s",
+                incoming.channel,
+                log_tag(_key(incoming.channel, incoming.user_id)),
+                type(exc).__name__,
+            )
+            self._spawn(self._accept_later(incoming))
+            return True
         tag = log_tag(_key(incoming.channel, incoming.user_id))
         if job is None:
-            logger.info("%s sender=%s duplicate message dropped", incoming.channel, tag)
+            logger.info(
+                "%s sender=%s duplicate message dropped",
+                incoming.channel,
+                tag,
+                extra={"channel": incoming.channel, "sender": tag},
+            )
             return False
+        job.request_id = request_context.current()
+        decision = self._throttle.check(_key(job.channel, job.user_id)) if self._throttle else None
+        if decision in (Decision.NOTIFY, Decision.DROP):
+            # Stays "seen", so a redelivery is dropped too; the platform still gets its 200
+            # (an error would only make it retry), the citizen one short notice per burst.
+            self._store.done(job)
+            logger.warning(
+                "%s sender=%s message %s dropped: sending too fast",
+                job.channel,
+                tag,
+                job.id,
+                extra={"channel": job.channel, "sender": tag, "job": job.id},
+            )
+            if decision is Decision.NOTIFY:
+                self._spawn(self._too_fast(job))
+            return True
         logger.info(
-            "%s sender=%s message %s accepted (%s)", incoming.channel, tag, job.id, job.kind
+            "%s sender=%s message %s accepted (%s)",
+            incoming.channel,
+            tag,
+            job.id,
+            job.kind,
+            extra={"channel": job.channel, "sender": tag, "job": job.id},
         )
         key = _key(job.channel, job.user_id)
         if key in self._stalled and job.kind == "text":
@@ -127,6 +196,46 @@ class Inbox:
             self._spawn(self._notify(job))
         self._enqueue(job)
         return True
+
+    async def _accept_later(self, incoming: Incoming) -> None:
+        """Accept a held message once the state database answers again: neither lost nor,
+        if the platform redelivered it meanwhile, answered twice (the dedupe runs then). The
+        citizen gets the hotline notice if that takes longer than ``notice_after_s``. Held
+        only in this process: a replica stopped during the outage loses what it held."""
+        started = time.monotonic()
+        wait = self._policy.retry_first_s
+        noticed = False
+        while not self._closing:
+            held = time.monotonic() - started
+            await asyncio.sleep(wait if noticed else max(0.05, min(wait, self._policy.notice_after_s - held)))
+            try:
+                self._store.get("inbox:probe")
+            except Exception:
+                held = time.monotonic() - started
+                if held > self._policy.retry_for_s:
+                    logger.error("%s: held message dropped after %.0f s", incoming.channel, held)
+                    return
+                if not noticed and held >= self._policy.notice_after_s - 0.05 and incoming.channel in self._channels:
+                    noticed = True
+                    transient = Job(0, incoming.channel, incoming.user_id, incoming.message_id, incoming.kind,
+                                    incoming.text, time.time())  # fmt: skip
+                    await self._notify_held(transient)
+                wait = min(wait * 2, self._policy.retry_max_s)
+                continue
+            await self.submit(incoming)
+            return
+
+    async def _notify_held(self, job: Job) -> None:
+        """The hotline notice for a message not even in the outbox yet (nothing stored)."""
+        key = _key(job.channel, job.user_id)
+        now = time.monotonic()
+        last = self._last_notice.get(key)
+        if last is not None and now - last < self._policy.notice_repeat_s:
+            return
+        self._last_notice[key] = now
+        text = messages.BOT_DELAYED.format(name=self._hotline.name, number=self._hotline.number)
+        button = Button(messages.CALL_BUTTON.format(number=self._hotline.number), phone=self._hotline.dial)
+        await self._deliver(job, [Reply(text=text, buttons=[button])], remember_options=False)
 
     def _enqueue(self, job: Job) -> None:
         key = _key(job.channel, job.user_id)
@@ -138,10 +247,11 @@ class Inbox:
     async def _work(self, key: str) -> None:
         queue = self._queues[key]
         try:
-            while not queue.empty():
+            while not queue.empty() and not self._closing:
                 job = queue.get_nowait()
                 try:
-                    await self._handle(job)
+                    with request_context.bound(job.request_id or f"job-{job.id}"):
+                        await self._handle(job)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
@@ -158,13 +268,11 @@ class Inbox:
     async def _handle(self, job: Job) -> None:
         channel = self._channels[job.channel]
         if job.kind != "text":
-            await self._deliver(job, [Reply(text=UNSUPPORTED[job.kind])])
-            self._store.done(job)
+            await self._finish(job, [Reply(text=UNSUPPORTED[job.kind])])
             return
         text = self._chosen_option(job) or prepare_text(job.text)
         if not text:
-            await self._deliver(job, [Reply(text=messages.EMPTY_TEXT)])
-            self._store.done(job)
+            await self._finish(job, [Reply(text=messages.EMPTY_TEXT)])
             return
         sender = rasa_sender(channel.prefix, job.user_id)
         key = _key(job.channel, job.user_id)
@@ -174,8 +282,7 @@ class Inbox:
             if replies is not None:
                 self._stalled.discard(key)
                 self._wake_waiters()
-                await self._deliver(job, replies)
-                self._store.done(job)
+                await self._finish(job, replies)
                 return
             self._stalled.add(key)
             if not job.notified:
@@ -192,7 +299,11 @@ class Inbox:
                 )
                 self._store.done(job)
                 return
+            if self._closing:
+                return  # kept in the outbox: asked again after the next start
             await self._wait_before_retry(job.attempts)
+            if self._closing:
+                return
 
     async def _answer(self, job: Job, sender: str, text: str) -> list[Reply] | None:
         """Rasa's replies, or None when it must be asked again later."""
@@ -255,7 +366,21 @@ class Inbox:
         )
         await self._deliver(job, [Reply(text=text, buttons=[button])], remember_options=False)
 
+    async def _too_fast(self, job: Job) -> None:
+        text = messages.TOO_FAST_CHANNEL.format(name=self._hotline.name, number=self._hotline.number)
+        await self._deliver(job, [Reply(text=text)], remember_options=False)
+
     # --- the way out -------------------------------------------------------------------------
+
+    async def _finish(self, job: Job, replies: list[Reply]) -> None:
+        """Send the answer, then drop the message from the outbox (``close`` lets this end)."""
+        key = _key(job.channel, job.user_id)
+        self._sending.add(key)
+        try:
+            await self._deliver(job, replies)
+            self._store.done(job)
+        finally:
+            self._sending.discard(key)
 
     async def _deliver(self, job: Job, replies: list[Reply], remember_options: bool = True) -> None:
         channel = self._channels[job.channel]
@@ -275,7 +400,12 @@ class Inbox:
                     logger.warning("%s sender=%s send failed, retrying: %s", job.channel, tag, exc)
                     await asyncio.sleep(0.5 * 2 ** (attempt - 1))
         logger.info(
-            "%s sender=%s message %s answered (%d)", job.channel, tag, job.id, len(rendered)
+            "%s sender=%s message %s answered (%d)",
+            job.channel,
+            tag,
+            job.id,
+            len(rendered),
+            extra={"channel": job.channel, "sender": tag, "job": job.id},
         )
 
     def _remember_options(self, job: Job, rendered: list[Reply]) -> None:

@@ -26,6 +26,20 @@ UNKNOWN_CHANNEL = "Kênh không hợp lệ: chỉ nhận “web”, “telegram�
 CHANNEL_NOT_CONFIGURED = "Kênh chưa được cấu hình."
 SECRET_MISSING = "Thiếu mã xác thực của kênh."
 SECRET_WRONG = "Mã xác thực của kênh không đúng."
+BODY_TOO_LARGE = "Nội dung gửi lên quá lớn."
+EVENT_STALE = "Sự kiện có thời điểm nằm ngoài khoảng cho phép nên được bỏ qua."
+TOO_MANY_REQUESTS = "Có quá nhiều yêu cầu từ địa chỉ này. Bạn vui lòng thử lại sau ít phút."
+
+# Rate limits: a citizen sending faster than a person types.
+TOO_FAST_CHAT = (
+    "Bạn đang gửi tin nhắn quá nhanh. Bạn vui lòng đợi khoảng {seconds} giây rồi gửi lại. "
+    "Nếu cần gấp, bạn vui lòng gọi {name}, số {number}."
+)
+TOO_FAST_CHANNEL = (
+    "Bạn đang gửi tin nhắn quá nhanh nên trợ lý chưa trả lời các tin vừa gửi. "
+    "Bạn vui lòng đợi một lát rồi gửi lại câu hỏi. "
+    "Nếu cần gấp, bạn vui lòng gọi {name}, số {number}."
+)
 
 # Channels (Telegram, Zalo OA, Zalo Bot).
 BOT_DELAYED = (

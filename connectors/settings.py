@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from connectors.ratelimit import Rate, parse_rate
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Values copied from an example file instead of a real secret.
@@ -69,6 +71,9 @@ class Settings:
     zalo_oa_refresh_token: str = field(default="", repr=False)
     zalo_oa_api_base: str = "https://openapi.zalo.me"
     zalo_oauth_base: str = "https://oauth.zaloapp.com"
+    # A signed event older than this, or dated further ahead, is a replay: ignored.
+    zalo_oa_event_max_age_s: float = 300.0
+    zalo_oa_event_max_ahead_s: float = 60.0
     # Zalo Bot platform
     zalo_bot_token: str = field(default="", repr=False)
     zalo_bot_secret_token: str = field(default="", repr=False)
@@ -79,6 +84,14 @@ class Settings:
     officers_telegram_chat_id: str = ""
     handoff_timeout_min: float = 30.0  # an officer's chat idle this long: the bot resumes
     session_hours: float = 8.0  # an officers' console login lasts this long
+    # Rate limits (None: off). Webhooks per address are off: the platforms' servers call them.
+    rate_chat_sender: Rate | None = Rate(20, 60.0)
+    rate_chat_ip: Rate | None = Rate(600, 60.0)
+    rate_webhook_user: Rate | None = Rate(20, 60.0)
+    rate_webhook_ip: Rate | None = None
+    rate_exempt_loopback: bool = True  # local benchmarks, tests, a same-host proxy
+    # Peers whose X-Forwarded-For is believed (uvicorn's forwarded_allow_ips); "" trusts none.
+    trusted_proxies: str = "127.0.0.1"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -124,6 +137,10 @@ class Settings:
             zalo_oa_refresh_token=get("ZALO_OA_REFRESH_TOKEN"),
             zalo_oa_api_base=optional_url("ZALO_OA_API_BASE", cls.zalo_oa_api_base),
             zalo_oauth_base=optional_url("ZALO_OAUTH_BASE", cls.zalo_oauth_base),
+            zalo_oa_event_max_age_s=seconds("ZALO_OA_EVENT_MAX_AGE_S", cls.zalo_oa_event_max_age_s),
+            zalo_oa_event_max_ahead_s=seconds(
+                "ZALO_OA_EVENT_MAX_AHEAD_S", cls.zalo_oa_event_max_ahead_s
+            ),
             zalo_bot_token=get("ZALO_BOT_TOKEN"),
             zalo_bot_secret_token=get("ZALO_BOT_SECRET_TOKEN"),
             zalo_bot_public_url=optional_url("ZALO_BOT_PUBLIC_URL"),
@@ -138,6 +155,14 @@ class Settings:
             session_hours=_positive_float(
                 get("TROLYAO_SESSION_HOURS", str(cls.session_hours)), "TROLYAO_SESSION_HOURS", unit="hours"
             ),
+            rate_chat_sender=_rate(env, "TROLYAO_RATE_CHAT_SENDER", cls.rate_chat_sender),
+            rate_chat_ip=_rate(env, "TROLYAO_RATE_CHAT_IP", cls.rate_chat_ip),
+            rate_webhook_user=_rate(env, "TROLYAO_RATE_WEBHOOK_USER", cls.rate_webhook_user),
+            rate_webhook_ip=_rate(env, "TROLYAO_RATE_WEBHOOK_IP", cls.rate_webhook_ip),
+            rate_exempt_loopback=_flag(
+                get("TROLYAO_RATE_EXEMPT_LOOPBACK", "1"), "TROLYAO_RATE_EXEMPT_LOOPBACK"
+            ),
+            trusted_proxies=env.get("TROLYAO_TRUSTED_PROXIES", cls.trusted_proxies).strip(),
         )
 
     # --- which channels run --------------------------------------------------------------
@@ -290,3 +315,25 @@ def _port(value: str) -> int:
     if not 0 < port < 65536:
         raise SettingsError(f"GATEWAY_PORT: expected 1-65535, got {port}")
     return port
+
+
+def _rate(env: Mapping[str, str], name: str, default: Rate | None) -> Rate | None:
+    """COUNT/SECONDS or off; unset (or only spaces) keeps the default."""
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return parse_rate(value)
+    except ValueError as exc:
+        raise SettingsError(f"{name}: {exc}") from None
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _flag(value: str, name: str) -> bool:
+    lowered = value.lower()
+    if lowered in _TRUE | _FALSE:
+        return lowered in _TRUE
+    raise SettingsError(f"{name}: expected 1 or 0 (true/false), got {value!r}")

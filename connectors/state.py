@@ -1,4 +1,5 @@
-"""The channels' small durable state, in one SQLite file under var/.
+"""The channels' small durable state: one SQLite file under var/ by default, or a database
+server shared by several gateway replicas (``TROLYAO_STATE_DB_URL``, e.g. PostgreSQL).
 
 - ``seen``: platform message ids already accepted (platforms redeliver), with an expiry;
 - ``outbox``: accepted messages not answered yet (Rasa down or slow); removed once answered;
@@ -6,41 +7,44 @@
 - ``callbacks``: Telegram button payloads too long for callback_data, by short id;
 - ``media``: images from data: URIs served at /media/<id> for platforms that need a URL.
 
-Every call is a few milliseconds of local I/O, made from the event loop.
+Shared by replicas: a platform's retry of a message landing on the other replica is dropped
+by the same unique key (``INSERT ... ON CONFLICT DO NOTHING`` in one transaction), and every
+outbox message has an owner (the replica that accepted it) and a lease that the owner renews
+on each attempt. A replica resumes its own messages when it starts and adopts the messages of
+a replica whose lease ran out (it died), so an accepted message is answered once.
+
+On its own SQLite file the tables keep their historic names; on a server database they are
+prefixed ``gateway_`` so they can live beside the bot's records in the same database.
+
+Every call is a few milliseconds of I/O (local disk or a database on the local network),
+made from the event loop.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
+import os
+import socket
 import threading
 import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS seen (
-    channel TEXT NOT NULL, message_id TEXT NOT NULL, expires REAL NOT NULL,
-    PRIMARY KEY (channel, message_id)
-);
-CREATE TABLE IF NOT EXISTS outbox (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    channel TEXT NOT NULL, user_id TEXT NOT NULL, message_id TEXT NOT NULL,
-    kind TEXT NOT NULL, text TEXT NOT NULL, created REAL NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0, notified INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS callbacks (
-    id TEXT PRIMARY KEY, payload TEXT NOT NULL, created REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS media (
-    id TEXT PRIMARY KEY, mime TEXT NOT NULL, data BLOB NOT NULL, created REAL NOT NULL
-);
-"""
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 MEDIA_TTL_S = 30 * 86_400.0
 CALLBACK_TTL_S = 90 * 86_400.0
+# An outbox message whose owner has not touched it for this long is adopted by another replica.
+# The owner renews the lease on every attempt, and attempts are at most CHANNEL_RETRY_MAX_S
+# (60 s by default) apart.
+LEASE_S = 300.0
+SERVER_PREFIX = "gateway_"
+URL_ENV = "TROLYAO_STATE_DB_URL"
 
 
 @dataclass
@@ -56,24 +60,133 @@ class Job:
     created: float
     attempts: int = 0
     notified: bool = False
+    request_id: str | None = None  # the webhook request that accepted it (not stored)
+
+
+def _tables(prefix: str) -> tuple[sa.MetaData, dict[str, sa.Table]]:
+    metadata = sa.MetaData()
+    tables = {
+        "seen": sa.Table(
+            prefix + "seen", metadata,
+            sa.Column("channel", sa.Text, primary_key=True),
+            sa.Column("message_id", sa.Text, primary_key=True),
+            sa.Column("expires", sa.Float, nullable=False),
+        ),
+        "outbox": sa.Table(
+            prefix + "outbox", metadata,
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("channel", sa.Text, nullable=False),
+            sa.Column("user_id", sa.Text, nullable=False),
+            sa.Column("message_id", sa.Text, nullable=False),
+            sa.Column("kind", sa.Text, nullable=False),
+            sa.Column("text", sa.Text, nullable=False),
+            sa.Column("created", sa.Float, nullable=False),
+            sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+            sa.Column("notified", sa.Integer, nullable=False, server_default="0"),
+            sa.Column("owner", sa.Text, nullable=True),
+            sa.Column("lease", sa.Float, nullable=True),
+            sqlite_autoincrement=True,
+        ),
+        "kv": sa.Table(
+            prefix + "kv", metadata,
+            sa.Column("key", sa.Text, primary_key=True),
+            sa.Column("value", sa.Text, nullable=False),
+            sa.Column("updated", sa.Float, nullable=False),
+        ),
+        "callbacks": sa.Table(
+            prefix + "callbacks", metadata,
+            sa.Column("id", sa.Text, primary_key=True),
+            sa.Column("payload", sa.Text, nullable=False),
+            sa.Column("created", sa.Float, nullable=False),
+        ),
+        "media": sa.Table(
+            prefix + "media", metadata,
+            sa.Column("id", sa.Text, primary_key=True),
+            sa.Column("mime", sa.Text, nullable=False),
+            sa.Column("data", sa.LargeBinary, nullable=False),
+            sa.Column("created", sa.Float, nullable=False),
+        ),
+    }  # fmt: skip
+    return metadata, tables
+
+
+def default_owner(port: int | None = None) -> str:
+    """This replica's name in the outbox: host name, and port when several share a host."""
+    host = socket.gethostname() or "gateway"
+    return f"{host}:{port}" if port else host
+
+
+def open_store(path: Path, port: int | None = None) -> Store:
+    """The deployment's state store: ``TROLYAO_STATE_DB_URL`` if set, else the SQLite file."""
+    url = os.environ.get(URL_ENV, "").strip()
+    return Store(url or path, owner=default_owner(port))
 
 
 class Store:
-    """A thin wrapper over one SQLite connection (WAL, autocommit)."""
+    """The state tables over SQLAlchemy Core: one SQLite connection under a lock (WAL), or a
+    small connection pool to a database server."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
+    def __init__(self, where: Path | str, owner: str | None = None) -> None:
+        self.owner = owner or default_owner()
+        if isinstance(where, str) and "://" in where:
+            self.path: Path | None = None
+            self.url = where
+        else:
+            self.path = Path(where)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.url = f"sqlite:///{self.path}"
+        self._sqlite = self.url.startswith("sqlite")
+        # Its own SQLite file keeps the historic table names; a shared server gets a prefix.
+        self._metadata, self._t = _tables("" if self._sqlite else SERVER_PREFIX)
+        self._lock: threading.Lock | None = threading.Lock() if self._sqlite else None
+        if self._sqlite:
+            self.engine = sa.create_engine(
+                self.url,
+                future=True,
+                poolclass=sa.pool.StaticPool,  # one connection, used under self._lock
+                connect_args={"check_same_thread": False, "timeout": 15},
+            )
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            options: dict[str, Any] = {"future": True, "pool_pre_ping": True, "pool_size": 4, "max_overflow": 4}
+            if self.url.startswith("postgresql"):
+                options["connect_args"] = {"connect_timeout": 3}
+            self.engine = sa.create_engine(self.url, **options)
+        self._create_schema()
+
+    def _create_schema(self) -> None:
+        with self._session() as db:
+            if self.engine.dialect.name == "postgresql":
+                # Replicas starting together must not race on CREATE TABLE.
+                db.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+            self._metadata.create_all(db)
+            outbox = self._t["outbox"]
+            present = {c["name"] for c in sa.inspect(db).get_columns(outbox.name)}
+            for column in ("owner", "lease"):
+                if column not in present:  # a file from before replicas were possible
+                    kind = "TEXT" if column == "owner" else "REAL"
+                    db.execute(sa.text(f"ALTER TABLE {outbox.name} ADD COLUMN {column} {kind}"))
+
+    @contextmanager
+    def _session(self) -> Iterator[sa.engine.Connection]:
+        """One transaction (under the lock for SQLite)."""
+        if self._lock is None:
+            with self.engine.begin() as db:
+                yield db
+            return
+        with self._lock, self.engine.begin() as db:
+            yield db
 
     def close(self) -> None:
+        if self._lock is None:
+            self.engine.dispose()
+            return
         with self._lock:
-            self._db.close()
+            self.engine.dispose()
+
+    def _insert(self, table: sa.Table) -> Any:
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table)
 
     # --- dedupe and outbox -----------------------------------------------------------------
 
@@ -87,111 +200,155 @@ class Store:
         ttl_s: float,
         now: float | None = None,
     ) -> Job | None:
-        """Remember the message id and queue the message; None if the id was seen already."""
+        """Remember the message id and queue the message; None if the id was seen already
+        (by this replica or any other sharing the database)."""
         now = time.time() if now is None else now
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.execute(
-                    "DELETE FROM seen WHERE channel = ? AND message_id = ? AND expires < ?",
-                    (channel, message_id, now),
+        seen, outbox = self._t["seen"], self._t["outbox"]
+        with self._session() as db:
+            db.execute(
+                seen.delete().where(
+                    seen.c.channel == channel, seen.c.message_id == message_id, seen.c.expires < now
                 )
-                cursor = self._db.execute(
-                    "INSERT OR IGNORE INTO seen (channel, message_id, expires) VALUES (?, ?, ?)",
-                    (channel, message_id, now + ttl_s),
+            )
+            inserted = db.execute(
+                self._insert(seen)
+                .values(channel=channel, message_id=message_id, expires=now + ttl_s)
+                .on_conflict_do_nothing(index_elements=["channel", "message_id"])
+            )
+            if inserted.rowcount == 0:
+                return None
+            result = db.execute(
+                outbox.insert().values(
+                    channel=channel, user_id=user_id, message_id=message_id, kind=kind, text=text,
+                    created=now, attempts=0, notified=0, owner=self.owner, lease=now + LEASE_S,
                 )
-                if cursor.rowcount == 0:
-                    self._db.execute("COMMIT")
-                    return None
-                cursor = self._db.execute(
-                    "INSERT INTO outbox (channel, user_id, message_id, kind, text, created)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (channel, user_id, message_id, kind, text, now),
-                )
-                job_id = cursor.lastrowid
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+            )  # fmt: skip
+            job_id = result.inserted_primary_key[0]
         assert job_id is not None
-        return Job(job_id, channel, user_id, message_id, kind, text, now)
+        return Job(int(job_id), channel, user_id, message_id, kind, text, now)
 
-    def pending(self, channels: set[str] | None = None) -> list[Job]:
-        """Unanswered messages, oldest first."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT id, channel, user_id, message_id, kind, text, created, attempts, notified"
-                " FROM outbox ORDER BY id"
-            ).fetchall()
-        jobs = [Job(*row[:8], notified=bool(row[8])) for row in rows]
-        return [job for job in jobs if channels is None or job.channel in channels]
+    def pending(self, channels: set[str] | None = None, now: float | None = None) -> list[Job]:
+        """Unanswered messages to resume at start, oldest first: this replica's own, and those
+        no live replica holds (no owner, or a lease run out). They become this replica's."""
+        return self._claim(channels, now, own=True)
+
+    def adopt(self, channels: set[str] | None = None, now: float | None = None) -> list[Job]:
+        """Unanswered messages of replicas that stopped renewing their lease (while running)."""
+        return self._claim(channels, now, own=False)
+
+    def _claim(self, channels: set[str] | None, now: float | None, own: bool) -> list[Job]:
+        now = time.time() if now is None else now
+        outbox = self._t["outbox"]
+        free = sa.or_(outbox.c.owner.is_(None), outbox.c.lease.is_(None), outbox.c.lease < now)
+        if own:
+            claimable = sa.or_(outbox.c.owner == self.owner, free)
+        else:
+            claimable = sa.and_(sa.or_(outbox.c.owner.is_(None), outbox.c.owner != self.owner), free)
+        if channels is not None:
+            claimable = sa.and_(claimable, outbox.c.channel.in_(sorted(channels)))
+        with self._session() as db:
+            query = sa.select(outbox.c.id).where(claimable).order_by(outbox.c.id)
+            if self.engine.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            ids = list(db.execute(query).scalars())
+            if not ids:
+                return []
+            db.execute(
+                outbox.update().where(outbox.c.id.in_(ids)).values(owner=self.owner, lease=now + LEASE_S)
+            )
+            rows = db.execute(
+                sa.select(
+                    outbox.c.id, outbox.c.channel, outbox.c.user_id, outbox.c.message_id, outbox.c.kind,
+                    outbox.c.text, outbox.c.created, outbox.c.attempts, outbox.c.notified,
+                ).where(outbox.c.id.in_(ids)).order_by(outbox.c.id)
+            ).all()  # fmt: skip
+        return [Job(*row[:8], notified=bool(row[8])) for row in rows]
 
     def update(self, job: Job) -> None:
-        with self._lock:
-            self._db.execute(
-                "UPDATE outbox SET attempts = ?, notified = ? WHERE id = ?",
-                (job.attempts, int(job.notified), job.id),
-            )
+        """Save the attempts of a message still being tried, and renew this replica's lease."""
+        outbox = self._t["outbox"]
+        with self._session() as db:
+            db.execute(
+                outbox.update()
+                .where(outbox.c.id == job.id)
+                .values(attempts=job.attempts, notified=int(job.notified), owner=self.owner,
+                        lease=time.time() + LEASE_S)
+            )  # fmt: skip
 
     def done(self, job: Job) -> None:
         """The message is answered (or given up): its text leaves the disk."""
-        with self._lock:
-            self._db.execute("DELETE FROM outbox WHERE id = ?", (job.id,))
+        outbox = self._t["outbox"]
+        with self._session() as db:
+            db.execute(outbox.delete().where(outbox.c.id == job.id))
 
     def prune(self, now: float | None = None) -> None:
         now = time.time() if now is None else now
-        with self._lock:
-            self._db.execute("DELETE FROM seen WHERE expires < ?", (now,))
-            self._db.execute("DELETE FROM media WHERE created < ?", (now - MEDIA_TTL_S,))
-            self._db.execute("DELETE FROM callbacks WHERE created < ?", (now - CALLBACK_TTL_S,))
+        seen, media, callbacks = self._t["seen"], self._t["media"], self._t["callbacks"]
+        with self._session() as db:
+            db.execute(seen.delete().where(seen.c.expires < now))
+            db.execute(media.delete().where(media.c.created < now - MEDIA_TTL_S))
+            db.execute(callbacks.delete().where(callbacks.c.created < now - CALLBACK_TTL_S))
 
     # --- small values ----------------------------------------------------------------------
 
     def get(self, key: str) -> Any:
-        with self._lock:
-            row = self._db.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
+        kv = self._t["kv"]
+        with self._session() as db:
+            value = db.execute(sa.select(kv.c.value).where(kv.c.key == key)).scalar()
+        return json.loads(value) if value is not None else None
 
     def put(self, key: str, value: Any) -> None:
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO kv (key, value, updated) VALUES (?, ?, ?)"
-                " ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated = excluded.updated",
-                (key, json.dumps(value, ensure_ascii=False), time.time()),
-            )
+        kv = self._t["kv"]
+        statement = self._insert(kv).values(key=key, value=json.dumps(value, ensure_ascii=False), updated=time.time())
+        statement = statement.on_conflict_do_update(
+            index_elements=["key"],
+            set_={"value": statement.excluded.value, "updated": statement.excluded.updated},
+        )
+        with self._session() as db:
+            db.execute(statement)
 
     def delete(self, key: str) -> None:
-        with self._lock:
-            self._db.execute("DELETE FROM kv WHERE key = ?", (key,))
+        kv = self._t["kv"]
+        with self._session() as db:
+            db.execute(kv.delete().where(kv.c.key == key))
 
     # --- Telegram callback ids and served images ---------------------------------------------
 
     def put_callback(self, callback_id: str, payload: str) -> None:
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO callbacks (id, payload, created) VALUES (?, ?, ?)"
-                " ON CONFLICT(id) DO UPDATE SET created = excluded.created",
-                (callback_id, payload, time.time()),
-            )
+        callbacks = self._t["callbacks"]
+        statement = self._insert(callbacks).values(id=callback_id, payload=payload, created=time.time())
+        statement = statement.on_conflict_do_update(
+            index_elements=["id"], set_={"created": statement.excluded.created}
+        )
+        with self._session() as db:
+            db.execute(statement)
 
     def get_callback(self, callback_id: str) -> str | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT payload FROM callbacks WHERE id = ?", (callback_id,)
-            ).fetchone()
-        return row[0] if row else None
+        callbacks = self._t["callbacks"]
+        with self._session() as db:
+            return db.execute(sa.select(callbacks.c.payload).where(callbacks.c.id == callback_id)).scalar()
 
     def put_media(self, media_id: str, mime: str, data: bytes) -> None:
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO media (id, mime, data, created) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT(id) DO UPDATE SET created = excluded.created",
-                (media_id, mime, data, time.time()),
-            )
+        media = self._t["media"]
+        statement = self._insert(media).values(id=media_id, mime=mime, data=data, created=time.time())
+        statement = statement.on_conflict_do_update(
+            index_elements=["id"], set_={"created": statement.excluded.created}
+        )
+        with self._session() as db:
+            db.execute(statement)
 
     def get_media(self, media_id: str) -> tuple[str, bytes] | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT mime, data FROM media WHERE id = ?", (media_id,)
-            ).fetchone()
+        media = self._t["media"]
+        with self._session() as db:
+            row = db.execute(sa.select(media.c.mime, media.c.data).where(media.c.id == media_id)).first()
         return (row[0], bytes(row[1])) if row else None
+
+
+_LOCK_KEY = zlib.crc32(b"trolyao.connectors.state") & 0x7FFFFFFF
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

@@ -7,6 +7,7 @@ never waits for Rasa and never redelivers because of a slow answer.
 from __future__ import annotations
 
 import logging
+import math
 import re
 
 from fastapi import APIRouter, Request
@@ -14,12 +15,12 @@ from fastapi.responses import JSONResponse, Response
 
 from connectors import messages
 from connectors.errors import error_response
+from connectors.ratelimit import ClientLimits
 from connectors.settings import TELEGRAM, ZALO_BOT, ZALO_OA
 from connectors.webhook_auth import Verdict
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 1024 * 1024
 _MEDIA_NAME = re.compile(r"^([0-9a-f]{32})\.[a-z]{2,4}$")
 
 
@@ -37,11 +38,21 @@ async def _handle(name: str, request: Request) -> JSONResponse:
     channel = getattr(request.app.state, "channels", {}).get(name)
     if channel is None or not channel.ready:
         return error_response(503, messages.CHANNEL_NOT_CONFIGURED)
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        return error_response(413, messages.INVALID_REQUEST)
-    body = await request.body()
+    limits: ClientLimits | None = getattr(request.app.state, "webhook_limits", None)
+    wait = limits.ip_wait(request.client.host if request.client else None) if limits else 0.0
+    if wait:
+        # Off by default: the platforms' own servers call these routes.
+        logger.warning("webhook %s: too many requests from one address, refused", name)
+        response = error_response(429, messages.TOO_MANY_REQUESTS)
+        response.headers["Retry-After"] = str(math.ceil(wait))
+        return response
+    body = await request.body()  # at most 1 MiB: connectors.bodylimit answers 413 beyond
     verdict = channel.verify(request.headers, body)
+    if verdict is Verdict.STALE:
+        # Authentic but outside the replay window: acknowledged so that the platform does not
+        # redeliver it (a retry would be older still), and never answered.
+        logger.warning("webhook %s: event outside the replay window ignored", name)
+        return JSONResponse({"ok": True, "ignored": messages.EVENT_STALE})
     if verdict is not Verdict.OK:
         return _refusal(name, verdict)
     await channel.receive(body)

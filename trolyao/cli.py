@@ -328,12 +328,20 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-stock", action="store_true", help="skip the stock reference (it trains once, ~10 min)")
     bench.add_argument("--json", metavar="FILE", help="write the rows as JSON")
     bench.add_argument("--chart", metavar="PNG", help="draw throughput and p95 latency")
+    bench.add_argument(
+        "--through",
+        nargs="+",
+        choices=["chat", "telegram", "zalo-bot", "webhooks", "all"],
+        default=["all"],
+        help="how our stack is loaded: POST /api/chat, the signed Telegram or Zalo Bot webhook (answers "
+        "timed at a local fake of the platform's API), webhooks = both webhooks, all = the three (default)",
+    )
     bench.set_defaults(func=_bench)
     return parser
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from trolyao.bench.compare import markdown, run_benchmark
+    from trolyao.bench.compare import expand_through, markdown, run_benchmark
     from trolyao.training import model_path, train
 
     if not model_path().exists():
@@ -341,6 +349,7 @@ def _bench(args: argparse.Namespace) -> int:
     rows = run_benchmark(
         args.concurrency, args.users, args.max_seconds, not args.no_stock,
         Path(args.json) if args.json else None, Path(args.chart) if args.chart else None,
+        expand_through(args.through),
     )  # fmt: skip
     print(markdown(rows))
     return 1 if any(row["errors"] for row in rows) else 0

@@ -104,7 +104,7 @@ class Stack:
             for index, port in enumerate(self.ports.rasa_ports)
         }  # fmt: skip
         return {
-            "actions": [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.ports.actions)],
+            "actions": [python, "-m", "actions", "--port", str(self.ports.actions)],
             **rasa,
             "gateway": [str(paths.GATEWAY_PYTHON), "-m", "connectors"],
         }  # fmt: skip
@@ -279,7 +279,7 @@ def supervise_once(stack: Stack, restarts: Restarts, now: float, log: Callable[[
 
 def _json_logger(path: Path) -> Callable[[str, dict], None]:
     def log(event: str, fields: dict) -> None:
-        line = json.dumps({"at": time.strftime("%Y-%m-%dT%H:%M:%S"), "event": event, **fields}, ensure_ascii=False)
+        line = json.dumps({"at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "event": event, **fields}, ensure_ascii=False)
         with path.open("a", encoding="utf-8") as out:
             out.write(line + "\n")
         print(f"[{fields.get('process', '')}] {event} {fields}", flush=True)

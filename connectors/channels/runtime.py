@@ -16,13 +16,15 @@ import httpx
 from connectors.channels.base import Channel, ChannelRefused
 from connectors.inbox import AskRasa, Inbox, Probe, policy_from
 from connectors.locality import Hotline
+from connectors.ratelimit import Throttle
 from connectors.settings import TELEGRAM, ZALO_BOT, ZALO_OA, Settings
-from connectors.state import Store
+from connectors.state import Store, open_store
 
 logger = logging.getLogger(__name__)
 
 LABELS = {TELEGRAM: "Telegram", ZALO_OA: "Zalo OA", ZALO_BOT: "Zalo Bot"}
 PRUNE_EVERY_S = 3600.0
+ADOPT_EVERY_S = 60.0  # replicas sharing a database: take over the messages of one that died
 
 
 def off_reason(settings: Settings, name: str) -> str:
@@ -47,7 +49,16 @@ class Runtime:
     inbox: Inbox | None = None
     _janitor: asyncio.Task[None] | None = None
 
+    async def drain(self, grace_s: float) -> None:
+        """First step of a shutdown, while the channels still run: answers being worked on
+        may be sent within ``grace_s``; every other accepted message stays in the outbox."""
+        if self.inbox is not None:
+            await self.inbox.close(grace_s)
+
     async def stop(self) -> None:
+        # The inbox first: a worker must never answer through a channel already stopped.
+        if self.inbox is not None:
+            await self.inbox.close()
         for channel in self.channels.values():
             try:
                 await channel.stop()
@@ -56,8 +67,6 @@ class Runtime:
         if self._janitor is not None:
             self._janitor.cancel()
             await asyncio.gather(self._janitor, return_exceptions=True)
-        if self.inbox is not None:
-            await self.inbox.close()
         if self.store is not None:
             self.store.close()
 
@@ -84,10 +93,17 @@ async def start(
     if not wanted:
         return runtime
 
-    store = Store(settings.state_db)
+    store = open_store(settings.state_db, settings.port)
     store.prune()
+    throttle = Throttle(settings.rate_webhook_user) if settings.rate_webhook_user else None
     inbox = Inbox(
-        store, ask_rasa, actions_healthy, hotline, settings.locality, policy_from(settings)
+        store,
+        ask_rasa,
+        actions_healthy,
+        hotline,
+        settings.locality,
+        policy_from(settings),
+        throttle=throttle,
     )
     runtime.store, runtime.inbox = store, inbox
     factories: dict[str, Callable[[], Channel]] = {
@@ -107,7 +123,7 @@ async def start(
             continue
         inbox.attach(channel)
         runtime.channels[name] = channel
-    runtime._janitor = asyncio.create_task(_prune_forever(store), name="channels:prune")
+    runtime._janitor = asyncio.create_task(_janitor(store, inbox, set(runtime.channels)), name="channels:prune")
     return runtime
 
 
@@ -129,8 +145,18 @@ def _zalo_bot(settings: Settings, store: Store, inbox: Inbox, http: httpx.AsyncC
     return ZaloBotChannel(settings, store, inbox.submit, http)
 
 
-async def _prune_forever(store: Store) -> None:
+async def _janitor(store: Store, inbox: Inbox, channels: set[str]) -> None:
+    """Prune expired ids and images hourly; every minute, adopt the unanswered messages of a
+    replica that stopped renewing its lease (none with a single gateway)."""
+    last_prune = asyncio.get_running_loop().time()
     while True:
-        await asyncio.sleep(PRUNE_EVERY_S)
-        with contextlib.suppress(Exception):
-            store.prune()
+        await asyncio.sleep(ADOPT_EVERY_S)
+        if channels:
+            try:
+                inbox.resume(store.adopt(channels))
+            except Exception:
+                logger.exception("outbox: adopting messages of stopped replicas failed")
+        if asyncio.get_running_loop().time() - last_prune >= PRUNE_EVERY_S:
+            last_prune = asyncio.get_running_loop().time()
+            with contextlib.suppress(Exception):
+                store.prune()

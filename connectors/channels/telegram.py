@@ -76,7 +76,7 @@ def incoming_from_update(update: Update, lookup: Callable[[str], str | None]) ->
         message = query.message
         if message is None or message.chat.type != "private":
             return None
-        data = query.data or ""
+        data = query.data if isinstance(query.data, str) else ""  # the library checks no types
         payload = lookup(data) if data.startswith(SHORT_ID_PREFIX) else data
         chat_id = str(message.chat.id)
         if not payload:
@@ -86,7 +86,7 @@ def incoming_from_update(update: Update, lookup: Callable[[str], str | None]) ->
     if message is None or message.chat.type != "private":
         return None
     chat_id = str(message.chat.id)
-    if message.text is not None:
+    if isinstance(message.text, str):
         text = message.text
         command = text.split(maxsplit=1)[0].split("@")[0].lower() if text.startswith("/") else ""
         if command in COMMANDS:
@@ -150,11 +150,17 @@ class TelegramChannel:
     async def receive(self, body: bytes) -> None:
         try:
             data = json.loads(body)
+            if not isinstance(data, dict):
+                raise TypeError("an update is a JSON object")
             update = Update.de_json(data, self.app.bot)
-        except (ValueError, TypeError, KeyError, TelegramError) as exc:
+        except Exception as exc:  # any odd field type: the library raises many kinds; never a 5xx
             logger.warning("telegram: unreadable update ignored (%s)", type(exc).__name__)
             return
-        await self.app.update_queue.put(update)
+        if update is None:
+            return
+        # Handled now rather than queued: the message is in the outbox before Telegram gets its
+        # 200 (a crash cannot lose it), and its log lines carry the webhook's request id.
+        await self.app.process_update(update)
 
     async def _on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not isinstance(update, Update):

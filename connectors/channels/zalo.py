@@ -27,7 +27,7 @@ from connectors.media import decode_data_uri, is_data_uri
 from connectors.replies import Button, Reply
 from connectors.settings import ZALO_OA, Settings
 from connectors.state import Store
-from connectors.webhook_auth import Verdict, verify_zalo_oa
+from connectors.webhook_auth import Verdict, Window, verify_zalo_oa
 
 logger = logging.getLogger(__name__)
 
@@ -58,20 +58,29 @@ def parse_event(body: bytes) -> Incoming | None:
     """A citizen's message in an OA event, or None for events that need no answer."""
     try:
         event = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return None
     if not isinstance(event, dict):
         return None
     name = event.get("event_name")
     sender = event.get("sender")
     user_id = sender.get("id") if isinstance(sender, dict) else None
-    if not isinstance(name, str) or not name.startswith("user_send_") or not user_id:
+    if not isinstance(name, str) or not name.startswith("user_send_") or not _is_id(user_id):
         return None
     message = event.get("message") if isinstance(event.get("message"), dict) else {}
-    message_id = message.get("msg_id") or f"{name}:{user_id}:{event.get('timestamp')}"
+    message_id = message.get("msg_id")
+    if not _is_id(message_id):
+        message_id = f"{name}:{user_id}:{event.get('timestamp')}"
     kind = EVENT_KINDS.get(name, "other")
     text = message.get("text") if kind == "text" else ""
-    return Incoming(ZALO_OA, str(user_id), str(message_id), kind=kind, text=text or "")
+    # A text that is not a string (a signed but odd event) reads as an empty message.
+    text = text if isinstance(text, str) else ""
+    return Incoming(ZALO_OA, str(user_id), str(message_id), kind=kind, text=text)
+
+
+def _is_id(value: Any) -> bool:
+    """Platform ids are strings or numbers; anything else (lists, objects) is no id."""
+    return bool(value) and isinstance(value, (str, int)) and not isinstance(value, bool)
 
 
 def phone_code(dial: str) -> str:
@@ -247,8 +256,15 @@ class ZaloOAChannel:
         self.ready = False
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> Verdict:
+        window = Window(
+            self._settings.zalo_oa_event_max_age_s, self._settings.zalo_oa_event_max_ahead_s
+        )
         return verify_zalo_oa(
-            self._settings.zalo_app_id, self._settings.zalo_oa_secret_key, body, headers.get(HEADER)
+            self._settings.zalo_app_id,
+            self._settings.zalo_oa_secret_key,
+            body,
+            headers.get(HEADER),
+            window,
         )
 
     async def receive(self, body: bytes) -> None:

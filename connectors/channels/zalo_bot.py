@@ -65,11 +65,17 @@ def _parse_one(item: Any) -> Incoming | None:
         return None
     chat_id = chat.get("id") or sender.get("id")
     message_id = message.get("message_id")
-    if not chat_id or not message_id:
+    if not (_is_id(chat_id) and _is_id(message_id)):
         return None
     kind = _kind(str(item.get("event_name") or ""), message)
     text = message.get("text") if kind == "text" else ""
-    return Incoming(ZALO_BOT, str(chat_id), str(message_id), kind=kind, text=text or "")
+    text = text if isinstance(text, str) else ""  # a number or an object is no text
+    return Incoming(ZALO_BOT, str(chat_id), str(message_id), kind=kind, text=text)
+
+
+def _is_id(value: Any) -> bool:
+    """Platform ids are strings or numbers; anything else (lists, objects) is no id."""
+    return bool(value) and isinstance(value, (str, int)) and not isinstance(value, bool)
 
 
 def _kind(event_name: str, message: dict[str, Any]) -> Kind:
@@ -125,7 +131,7 @@ class ZaloBotChannel:
     async def receive(self, body: bytes) -> None:
         try:
             data = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
             logger.warning("zalo-bot: unreadable update ignored")
             return
         for incoming in parse_updates(data):

@@ -150,7 +150,8 @@
     })
       .then(function (response) {
         return response.json().then(function (body) {
-          if (!response.ok) {
+          // A 429 (sending too fast) carries replies like any answer: show them.
+          if (!response.ok && !(body && Array.isArray(body.replies))) {
             throw new Error((body && body.error) || "Lỗi máy chủ");
           }
           return body;

@@ -66,7 +66,7 @@ def _children(var: Path) -> dict[str, int]:
         except OSError:
             continue
         text = b" ".join(command).decode(errors="replace")
-        if "rasa_sdk" in text:
+        if "-m actions" in text:
             found["actions"] = int(entry.name)
         elif " rasa run " in f" {text} ":
             port = command[command.index(b"--port") + 1].decode()

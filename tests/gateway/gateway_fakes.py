@@ -76,6 +76,7 @@ class FakeRasa:
 
     script: dict[str, ScriptedTurn] = field(default_factory=dict)
     received: list[dict[str, Any]] = field(default_factory=list)
+    received_headers: list[dict[str, str]] = field(default_factory=list)  # same order
     tracker_requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     rest_status: int = 200
     tracker_status: int = 200
@@ -94,6 +95,7 @@ class FakeRasa:
         @app.post("/webhooks/rest/webhook")
         async def rest(request: Request) -> Response:
             body = await request.json()
+            self.received_headers.append(dict(request.headers))
             self.received.append(body)
             delay = self.delays.get(body.get("message"), self.delay_s)
             if delay:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 
 import pytest
 from conftest import (
@@ -48,7 +49,7 @@ def zalo_event() -> bytes:
     event = {
         "app_id": ZALO_APP,
         "event_name": "user_send_text",
-        "timestamp": "1718000000000",
+        "timestamp": str(int(time.time() * 1000)),  # inside the replay window
         "sender": {"id": "u1"},
         "message": {"text": "xin chào", "msg_id": "m1"},
     }
@@ -56,7 +57,8 @@ def zalo_event() -> bytes:
 
 
 def zalo_mac(body: bytes) -> str:
-    data = ZALO_APP.encode() + body + b"1718000000000" + ZALO_KEY.encode()
+    timestamp = json.loads(body)["timestamp"].encode()
+    data = ZALO_APP.encode() + body + timestamp + ZALO_KEY.encode()
     return "mac=" + hashlib.sha256(data).hexdigest()
 
 

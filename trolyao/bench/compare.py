@@ -10,6 +10,7 @@ samples every process's RSS, and writes JSON, a Markdown table and a chart.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from trolyao import paths
+from trolyao.bench import webhooks
 from trolyao.bench.load import rss_mb
 from trolyao.bench.load import run as run_load
 from trolyao.environment import process_env
@@ -35,6 +37,15 @@ from trolyao.stack import Ports, Stack
 from trolyao.training import model_path, write_unaccented_copies
 
 STOCK_CONFIG = Path(__file__).with_name("stock_rasa.yml")
+# How our stack is loaded (`trolyao bench --through`): /api/chat, the signed channel webhooks.
+THROUGH = ("chat", *webhooks.PLATFORMS)
+THROUGH_GROUPS = {"all": THROUGH, "webhooks": tuple(webhooks.PLATFORMS)}
+
+
+def expand_through(values: list[str]) -> tuple[str, ...]:
+    """--through values (chat, telegram, zalo-bot, webhooks, all) as ordered path names."""
+    wanted = {name for value in values for name in THROUGH_GROUPS.get(value, (value,))}
+    return tuple(name for name in THROUGH if name in wanted)
 
 
 @dataclass
@@ -46,6 +57,13 @@ class Target:
     target: str  # "chat" (gateway) or "rasa" (REST channel)
     pids: dict[str, int]
     ready_s: float
+    fake: webhooks.FakeBotApi | None = None  # webhook targets: the platform API the gateway answers to
+
+
+def _load(target: Target, users: int, concurrency: int, max_seconds: float, seed: int = 7) -> Any:
+    if target.fake is not None:
+        return asyncio.run(webhooks.run(target.fake, target.url, users, concurrency, max_seconds, seed=seed))
+    return asyncio.run(run_load(target.url, users, concurrency, max_seconds, seed=seed, target=target.target))
 
 
 @dataclass
@@ -76,9 +94,9 @@ class RssSampler:
 
 
 def measure(target: Target, concurrency: int, users: int, max_seconds: float) -> dict[str, Any]:
-    asyncio.run(run_load(target.url, users=4, concurrency=2, max_seconds=20, seed=1, target=target.target))  # warm-up
+    _load(target, users=4, concurrency=2, max_seconds=20, seed=1)  # warm-up
     with RssSampler(target.pids).running() as sampler:
-        result = asyncio.run(run_load(target.url, users, concurrency, max_seconds, target=target.target))
+        result = _load(target, users, concurrency, max_seconds)
     return {
         "system": target.name,
         "concurrency": concurrency,
@@ -135,26 +153,42 @@ def _wait_answer(url: str, body: dict[str, Any], deadline: float) -> None:
 
 
 @contextmanager
-def ours(work: Path) -> Iterator[Target]:
-    """The embedded default, as `trolyao run` starts it, on free ports with its own var dir."""
+def ours(work: Path, through: tuple[str, ...] = ("chat",)) -> Iterator[list[Target]]:
+    """The embedded default, as `trolyao run` starts it, on free ports with its own var dir; one
+    target per way in: /api/chat, and each channel's webhook against a fake of its platform's
+    API started first (every other channel off)."""
     more = int(os.environ.get("TROLYAO_RASA_PROCESSES", "2")) - 1
-    stack = Stack(
-        model=model_path(),
-        ports=Ports(free_port(), free_port(), free_port(), tuple(free_port() for _ in range(more))),
-        var=work / "ours",
-    )
-    started = time.monotonic()
-    stack.start(log_dir=work / "ours" / "logs")
-    try:
-        stack.wait_ready(timeout=300)
-        url = stack.gateway_url + "/api/chat"
-        _wait_answer(url, {"sender_id": "bench-ready", "text": "xin chào"}, started + 300)
-        ready = time.monotonic() - started
-        stack.wait_more_rasa(timeout=300)  # full capacity before measuring
-        pids = {name: proc.pid for name, proc in stack.processes.items()}
-        yield Target("trolyao (mặc định nhúng)", stack.gateway_url, "chat", pids, ready)
-    finally:
-        stack.stop()
+    ports = Ports(free_port(), free_port(), free_port(), tuple(free_port() for _ in range(more)))
+    with contextlib.ExitStack() as fakes:
+        apis = [fakes.enter_context(webhooks.FakeBotApi(webhooks.PLATFORMS[name]))
+                for name in through if name in webhooks.PLATFORMS]  # fmt: skip
+        gateway_url = f"http://127.0.0.1:{ports.gateway}"
+        env = webhooks.gateway_env(apis, gateway_url, work / "ours" / "gateway-state.sqlite3")
+        stack = Stack(model=model_path(), ports=ports, var=work / "ours", extra_env=env)
+        started = time.monotonic()
+        stack.start(log_dir=work / "ours" / "logs")
+        try:
+            stack.wait_ready(timeout=300)
+            url = stack.gateway_url + "/api/chat"
+            _wait_answer(url, {"sender_id": "bench-ready", "text": "xin chào"}, started + 300)
+            ready = time.monotonic() - started
+            channels_ready = {}
+            for fake in apis:
+                asyncio.run(webhooks.probe(fake, stack.gateway_url, started + 300))
+                channels_ready[fake.platform.name] = time.monotonic() - started
+            stack.wait_more_rasa(timeout=300)  # full capacity before measuring
+            pids = {name: proc.pid for name, proc in stack.processes.items()}
+            targets = []
+            if "chat" in through:
+                targets.append(Target("trolyao (mặc định nhúng)", stack.gateway_url, "chat", pids, ready))
+            targets += [
+                Target(f"trolyao — {fake.platform.label} webhook", stack.gateway_url, fake.platform.name, pids,
+                       channels_ready[fake.platform.name], fake)
+                for fake in apis
+            ]  # fmt: skip
+            yield targets
+        finally:
+            stack.stop()
 
 
 @contextmanager
@@ -167,7 +201,7 @@ def stock(work: Path, model: Path) -> Iterator[Target]:
     logs = work / "stock"
     logs.mkdir(parents=True, exist_ok=True)
     commands = {
-        "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
+        "actions": [sys.executable, "-m", "actions", "--port", str(actions_port)],
         "rasa": [sys.executable, "-m", "rasa", "run", "--model", str(model), "--enable-api",
                  "--interface", "127.0.0.1", "--port", str(rasa_port), "--endpoints", str(endpoints)],
     }  # fmt: skip
@@ -191,6 +225,12 @@ def stock(work: Path, model: Path) -> Iterator[Target]:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@contextmanager
+def _one(context: contextlib.AbstractContextManager[Target]) -> Iterator[list[Target]]:
+    with context as target:
+        yield [target]
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
@@ -240,22 +280,24 @@ def chart(rows: list[dict[str, Any]], path: Path) -> Path:
 
 
 def run_benchmark(concurrency: list[int], users: int, max_seconds: float, with_stock: bool,
-                  json_out: Path | None, chart_out: Path | None) -> list[dict[str, Any]]:  # fmt: skip
+                  json_out: Path | None, chart_out: Path | None,
+                  through: tuple[str, ...] = THROUGH) -> list[dict[str, Any]]:  # fmt: skip
     rows: list[dict[str, Any]] = []
     work = Path(tempfile.mkdtemp(prefix="trolyao-bench-"))
     try:
         stock_model = stock_server_model(lambda text: print(text, file=sys.stderr, flush=True)) if with_stock else None
-        systems = [lambda: ours(work)]
+        systems = [lambda: ours(work, through)]
         if stock_model is not None:
-            systems.append(lambda: stock(work, stock_model))
+            systems.append(lambda: _one(stock(work, stock_model)))
         for start in systems:
-            with start() as target:
-                print(f"== {target.name}: sẵn sàng sau {target.ready_s:.1f} s", file=sys.stderr, flush=True)
-                for level in concurrency:
-                    row = measure(target, level, users, max_seconds)
-                    print(f"   {level} người gửi: {row['throughput_rps']} req/s, p95 {row['p95_ms']} ms, "
-                          f"lỗi {row['errors']}", file=sys.stderr, flush=True)  # fmt: skip
-                    rows.append(row)
+            with start() as targets:
+                for target in targets:
+                    print(f"== {target.name}: sẵn sàng sau {target.ready_s:.1f} s", file=sys.stderr, flush=True)
+                    for level in concurrency:
+                        row = measure(target, level, users, max_seconds)
+                        print(f"   {level} người gửi: {row['throughput_rps']} req/s, p95 {row['p95_ms']} ms, "
+                              f"lỗi {row['errors']}", file=sys.stderr, flush=True)  # fmt: skip
+                        rows.append(row)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if json_out:

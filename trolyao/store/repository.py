@@ -71,10 +71,21 @@ class Store:
             # SQLAlchemy 1.4 opens a new SQLite connection per use (NullPool): pooling saves
             # the connect and pragma round on every logged turn.
             options["poolclass"] = sa.pool.QueuePool
+        else:
+            # A database server may restart: test pooled connections before use, fail fast.
+            options["pool_pre_ping"] = True
+            if url.startswith("postgresql"):
+                options["connect_args"] = {"connect_timeout": 5}
         self.engine = sa.create_engine(url, **options)
         if url.startswith("sqlite"):
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+        if self.engine.dialect.name == "postgresql":
+            # Several processes (replicas) starting together must not race on CREATE TABLE.
+            with self.engine.begin() as db:
+                db.execute(sa.text("SELECT pg_advisory_xact_lock(7215001)"))
+                metadata.create_all(db)
+        else:
+            metadata.create_all(self.engine)
         _add_missing_columns(self.engine)
 
     @classmethod

@@ -1,0 +1,148 @@
+"""Rate limits: token buckets per key (a sender, a platform user, a client address).
+
+Pure and clock-injected so they are unit-tested without sleeping. A limit is written
+``COUNT/SECONDS`` ("20/60": 20 messages at once, then one more every 3 s); ``off`` (or
+``0``) disables it. Memory stays bounded: at most ``max_keys`` buckets are kept, the least
+recently used forgotten first (forgetting a bucket only ever lets a key through sooner).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+Clock = Callable[[], float]
+MAX_KEYS = 20_000
+_RATE = re.compile(r"^\s*(\d{1,9})\s*/\s*(\d{1,9}(?:\.\d+)?)\s*(?:s)?\s*$")
+_OFF = {"", "0", "off", "none", "no", "false"}
+
+
+@dataclass(frozen=True)
+class Rate:
+    """``count`` events at once, refilled evenly over ``per_s`` seconds."""
+
+    count: int
+    per_s: float
+
+    def __post_init__(self) -> None:
+        if self.count < 1 or not 0 < self.per_s < float("inf"):
+            raise ValueError(f"a rate needs a positive count and period, got {self}")
+
+    def __str__(self) -> str:
+        return f"{self.count}/{self.per_s:g}"
+
+
+def parse_rate(text: str) -> Rate | None:
+    """'20/60' -> Rate(20, 60.0); 'off' or '0' -> None; anything else raises ValueError."""
+    value = text.strip().lower()
+    if value in _OFF:
+        return None
+    match = _RATE.match(value)
+    if not match:
+        raise ValueError(f"expected COUNT/SECONDS (e.g. 20/60) or off, got {text!r}")
+    count, per_s = int(match.group(1)), float(match.group(2))
+    if count == 0:
+        return None
+    return Rate(count, per_s)
+
+
+class Limiter:
+    """One token bucket per key."""
+
+    def __init__(self, rate: Rate, clock: Clock = time.monotonic, max_keys: int = MAX_KEYS) -> None:
+        self.rate = rate
+        self._clock = clock
+        self._max_keys = max_keys
+        self._refill_per_s = rate.count / rate.per_s
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # key: (tokens, at)
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def hit(self, key: str) -> float:
+        """Take one token: 0.0 if allowed, else the seconds until the next one (nothing taken)."""
+        now = self._clock()
+        tokens, at = self._buckets.pop(key, (float(self.rate.count), now))
+        tokens = min(float(self.rate.count), tokens + max(0.0, now - at) * self._refill_per_s)
+        wait = 0.0
+        if tokens >= 1.0:
+            tokens -= 1.0
+        else:
+            wait = (1.0 - tokens) / self._refill_per_s
+        self._buckets[key] = (tokens, now)  # most recently used last
+        while len(self._buckets) > self._max_keys:
+            self._buckets.popitem(last=False)
+        return wait
+
+
+class Decision(Enum):
+    ALLOW = "allow"
+    NOTIFY = "notify"  # over the limit for the first time: tell the citizen once
+    DROP = "drop"  # over the limit and already told
+
+
+class Throttle:
+    """A limiter that says once per burst that a key is over it (channel messages: the
+    platform gets 200 either way, the citizen one short notice, extra messages are dropped)."""
+
+    def __init__(self, rate: Rate, clock: Clock = time.monotonic, max_keys: int = MAX_KEYS) -> None:
+        self._limiter = Limiter(rate, clock, max_keys)
+        self._max_keys = max_keys
+        self._told: OrderedDict[str, None] = OrderedDict()
+
+    def check(self, key: str) -> Decision:
+        if self._limiter.hit(key) == 0.0:
+            self._told.pop(key, None)
+            return Decision.ALLOW
+        if key in self._told:
+            return Decision.DROP
+        self._told[key] = None
+        while len(self._told) > self._max_keys:
+            self._told.popitem(last=False)
+        return Decision.NOTIFY
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class ClientLimits:
+    """The limits of one kind of route: per client address and per sender.
+
+    The address is the one uvicorn reports: the peer, or the X-Forwarded-For client when the
+    peer is a trusted proxy (TROLYAO_TRUSTED_PROXIES). Loopback addresses may be exempt from
+    the address limit (local benchmarks and tests, a same-host proxy that sets no header).
+    """
+
+    def __init__(
+        self,
+        per_ip: Rate | None,
+        per_sender: Rate | None,
+        exempt_loopback: bool = True,
+        clock: Clock = time.monotonic,
+        max_keys: int = MAX_KEYS,
+    ) -> None:
+        self._ip = Limiter(per_ip, clock, max_keys) if per_ip else None
+        self._sender = Limiter(per_sender, clock, max_keys) if per_sender else None
+        self._exempt_loopback = exempt_loopback
+
+    def ip_wait(self, host: str | None) -> float:
+        """0.0 if this address may go on, else seconds to wait."""
+        if self._ip is None or (self._exempt_loopback and host and is_loopback(host)):
+            return 0.0
+        return self._ip.hit(host or "?")
+
+    def sender_wait(self, sender: str) -> float:
+        return 0.0 if self._sender is None else self._sender.hit(sender)
+
+    def wait(self, host: str | None, sender: str) -> float:
+        """The address first, so a refused address does not spend its senders' tokens."""
+        return self.ip_wait(host) or self.sender_wait(sender)

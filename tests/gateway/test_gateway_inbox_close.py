@@ -1,0 +1,115 @@
+"""Inbox.close at shutdown: an answer being sent is sent whole and leaves the outbox; a message
+still waiting for Rasa stays in the outbox; the log lines of a message carry the id of the
+request that accepted it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connectors import request_context
+from connectors.channels.base import Incoming
+from connectors.inbox import Inbox, Policy
+from connectors.locality import Hotline
+from connectors.rasa_client import RasaTurn
+from connectors.replies import Reply
+from connectors.state import Store
+from connectors.webhook_auth import Verdict
+
+
+class SlowChannel:
+    name = "telegram"
+    prefix = "tg"
+    render_as = "telegram"
+    ready = True
+
+    def __init__(self, send_s: float) -> None:
+        self.send_s = send_s
+        self.sent: list[str] = []
+
+    def verify(self, headers: Mapping[str, str], body: bytes) -> Verdict:
+        return Verdict.OK
+
+    async def receive(self, body: bytes) -> None:
+        return None
+
+    async def send(self, user_id: str, reply: Reply) -> None:
+        await asyncio.sleep(self.send_s)
+        self.sent.append(reply.text or "")
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
+def make_inbox(store: Store, answer: Any) -> Inbox:
+    async def actions_healthy() -> bool:
+        return True
+
+    return Inbox(store, answer, actions_healthy, Hotline("Tổng đài", "1022"), "tinh-thu", Policy(notice_after_s=30))
+
+
+async def until(predicate: Any, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.01)
+
+
+def test_an_answer_being_sent_is_sent_whole(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        store = Store(tmp_path / "state.sqlite3")
+        channel = SlowChannel(send_s=0.3)
+
+        async def answer(sender: str, text: str, metadata: dict[str, Any]) -> RasaTurn:
+            return RasaTurn([{"text": "một"}, {"text": "hai"}, {"text": "ba"}], None, None)
+
+        inbox = make_inbox(store, answer)
+        inbox.attach(channel)
+        await inbox.submit(Incoming("telegram", "777", "m1", text="hỏi"))
+        await until(lambda: channel.sent == ["một"])
+        await inbox.close(grace_s=0)  # no grace for Rasa, but the answer is half-sent
+        assert channel.sent == ["một", "hai", "ba"]
+        assert store.pending() == []
+        store.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_message_waiting_for_rasa_stays_in_the_outbox_with_its_request_id(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario() -> None:
+        store = Store(tmp_path / "state.sqlite3")
+        channel = SlowChannel(send_s=0)
+        asked: list[str | None] = []
+
+        async def answer(sender: str, text: str, metadata: dict[str, Any]) -> RasaTurn:
+            asked.append(request_context.current())
+            await asyncio.sleep(30)
+            raise AssertionError("never answered")
+
+        inbox = make_inbox(store, answer)
+        inbox.attach(channel)
+        with request_context.bound("req-webhook-1"):
+            await inbox.submit(Incoming("telegram", "777", "m1", text="hỏi"))
+        await until(lambda: asked)
+        started = asyncio.get_running_loop().time()
+        await inbox.close(grace_s=0.2)
+        assert asyncio.get_running_loop().time() - started < 1
+        assert asked == ["req-webhook-1"]  # the worker ran under the webhook's id
+        assert channel.sent == []
+        [job] = store.pending()
+        assert job.text == "hỏi"
+        store.close()
+
+    with caplog.at_level(logging.INFO, logger="connectors.inbox"):
+        asyncio.run(scenario())
+    assert "outbox: 1 message(s) kept for the next start" in caplog.text
