@@ -146,6 +146,9 @@ class ChannelLimits:
     max_buttons: int | None  # buttons per message; extra ones become numbered lines
     max_caption: int | None  # text that may travel with an image in one message
     phone_buttons: bool  # whether the channel has tap-to-call buttons
+    # Join consecutive text replies into one message when they fit: on the messaging apps every
+    # message is one API call (Telegram allows a bot about 30 a second) and one notification.
+    merge_text: bool = False
 
 
 # Text stays strictly under the platforms' limits (Telegram 4096, Zalo 2000 characters).
@@ -153,20 +156,46 @@ LIMITS: dict[str, ChannelLimits] = {
     "web": ChannelLimits(max_text=None, max_buttons=None, max_caption=None, phone_buttons=True),
     # Telegram inline keyboards take no tel: links; a number in text is tappable anyway.
     "telegram": ChannelLimits(
-        max_text=4095, max_buttons=None, max_caption=1024, phone_buttons=False
+        max_text=4095, max_buttons=None, max_caption=1024, phone_buttons=False, merge_text=True
     ),
-    "zalo": ChannelLimits(max_text=1999, max_buttons=5, max_caption=None, phone_buttons=True),
+    "zalo": ChannelLimits(
+        max_text=1999, max_buttons=5, max_caption=None, phone_buttons=True, merge_text=True
+    ),
     # The Zalo Bot platform has no buttons at all: every button becomes a line.
-    "zalo-bot": ChannelLimits(max_text=1999, max_buttons=0, max_caption=1999, phone_buttons=False),
+    "zalo-bot": ChannelLimits(
+        max_text=1999, max_buttons=0, max_caption=1999, phone_buttons=False, merge_text=True
+    ),
 }
 
 
 def render(replies: Sequence[Reply], channel: str) -> list[Reply]:
     """Fit replies to a channel: split long text, degrade buttons the channel cannot show."""
     limits = LIMITS[channel]
+    if limits.merge_text and limits.max_text:
+        replies = merge_text_replies(replies, limits.max_text)
     out: list[Reply] = []
     for reply in replies:
         out.extend(_render_one(reply, limits))
+    return out
+
+
+def merge_text_replies(replies: Sequence[Reply], max_text: int) -> list[Reply]:
+    """Put a text-only reply in front of the next reply's text when both fit one message."""
+    out: list[Reply] = []
+    for reply in replies:
+        previous = out[-1] if out else None
+        joinable = (
+            previous is not None
+            and previous.text
+            and not (previous.buttons or previous.image)
+            and not reply.image
+        )
+        if joinable:
+            text = f"{previous.text}\n\n{reply.text}" if reply.text else previous.text
+            if measure(text) <= max_text:
+                out[-1] = Reply(text=text, buttons=list(reply.buttons))
+                continue
+        out.append(reply)
     return out
 
 

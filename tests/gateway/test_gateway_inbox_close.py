@@ -69,7 +69,10 @@ def test_an_answer_being_sent_is_sent_whole(tmp_path: Path) -> None:
         channel = SlowChannel(send_s=0.3)
 
         async def answer(sender: str, text: str, metadata: dict[str, Any]) -> RasaTurn:
-            return RasaTurn([{"text": "một"}, {"text": "hai"}, {"text": "ba"}], None, None)
+            # Buttons keep the three apart (text-only replies would be joined into one message).
+            button = [{"title": "Tiếp", "payload": "/tiep"}]
+            parts = [{"text": text, "buttons": button} for text in ("một", "hai", "ba")]
+            return RasaTurn(parts, None, None)
 
         inbox = make_inbox(store, answer)
         inbox.attach(channel)

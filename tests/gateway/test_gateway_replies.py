@@ -169,3 +169,27 @@ def test_reply_dict_has_only_used_keys() -> None:
     assert Reply(buttons=[Button("Gọi", phone="1022")]).to_dict() == {
         "buttons": [{"title": "Gọi", "phone": "1022"}]
     }
+
+
+def test_messaging_apps_get_consecutive_text_replies_as_one_message() -> None:
+    answer = Reply(text="Hồ sơ gồm tờ khai và giấy chứng sinh.")
+    footer = Reply(text="Nguồn: dichvucong.gov.vn")
+    rating = Reply(text="Câu trả lời có hữu ích không?", buttons=[Button("Có", payload="/rate_up")])
+    for channel in ("telegram", "zalo", "zalo-bot"):
+        rendered = render([answer, footer, rating], channel)
+        assert len(rendered) == 1, channel
+        assert rendered[0].text.startswith(answer.text)
+        assert footer.text in rendered[0].text and rating.text in rendered[0].text
+    assert render([answer, footer, rating], "telegram")[0].buttons == rating.buttons
+    # The web page keeps one bubble per reply.
+    assert len(render([answer, footer, rating], "web")) == 3
+
+
+def test_replies_are_not_joined_past_the_limit_or_across_images_and_buttons() -> None:
+    long = Reply(text="x" * 1500)
+    assert len(render([long, long], "zalo")) == 2  # 3002 > 1999
+    assert len(render([long, long], "telegram")) == 1  # fits 4095
+    qr = Reply(text="Quét mã", image="data:image/png;base64,AAAA")
+    assert len(render([Reply(text="Khảo sát:"), qr], "telegram")) == 2
+    asked = Reply(text="Bạn hỏi thủ tục nào?", buttons=[Button("Khai sinh", payload="/x")])
+    assert len(render([asked, Reply(text="Hoặc gọi 1022")], "telegram")) == 2

@@ -191,13 +191,35 @@ def ours(work: Path, through: tuple[str, ...] = ("chat",)) -> Iterator[list[Targ
             stack.stop()
 
 
+# What pip installs with `rasa==3.6.21` alone (the newest versions Rasa allows) where our
+# requirements pin another allowed version for speed: jsonschema 4.x re-checks the action
+# response schema against its metaschema on every action call (30 ms here), 3.2 does it in 4 ms.
+STOCK_RESOLVED = {"jsonschema": "4.17.3"}
+
+
+def stock_site() -> Path:
+    """A directory put first on the stock server's PYTHONPATH with the STOCK_RESOLVED versions."""
+    site = paths.VAR / "bench" / "stock-site"
+    marker = site / ".installed"
+    wanted = " ".join(f"{name}=={version}" for name, version in sorted(STOCK_RESOLVED.items()))
+    if not marker.exists() or marker.read_text() != wanted:
+        shutil.rmtree(site, ignore_errors=True)
+        command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                   "--no-deps", "--target", str(site), *wanted.split()]  # fmt: skip
+        subprocess.run(command, check=True, stdout=sys.stderr)
+        marker.write_text(wanted)
+    return site
+
+
 @contextmanager
-def stock(work: Path, model: Path) -> Iterator[Target]:
-    """One stock `rasa run` (in-memory tracker and lock store) and our action server."""
+def stock(work: Path, model: Path, site: Path | None) -> Iterator[Target]:
+    """One stock `rasa run` (in-memory tracker and lock store) and our action server; with
+    ``site``, Rasa runs with the versions pip resolves for Rasa alone (STOCK_RESOLVED)."""
     rasa_port, actions_port = free_port(), free_port()
     endpoints = work / "stock-endpoints.yml"
     endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{actions_port}/webhook\n", encoding="utf-8")
     env = process_env({"TROLYAO_VAR_DIR": str(work / "stock"), "SANIC_HOST": "127.0.0.1"})
+    rasa_env = dict(env, PYTHONPATH=os.pathsep.join([str(site), env["PYTHONPATH"]])) if site else env
     logs = work / "stock"
     logs.mkdir(parents=True, exist_ok=True)
     commands = {
@@ -211,12 +233,14 @@ def stock(work: Path, model: Path) -> Iterator[Target]:
         for name, command in commands.items():
             with open(logs / f"{name}.log", "ab") as log:
                 processes[name] = subprocess.Popen(
-                    command, cwd=paths.REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                    command, cwd=paths.REPO, env=rasa_env if name == "rasa" else env, stdout=log,
+                    stderr=subprocess.STDOUT, start_new_session=True,
                 )  # fmt: skip
         url = f"http://127.0.0.1:{rasa_port}"
         _wait_answer(url + "/webhooks/rest/webhook", {"sender": "bench-ready", "message": "xin chào"}, started + 400)
         ready = time.monotonic() - started
-        yield Target("Rasa 3.6 mặc định (REST)", url, "rasa", {n: p.pid for n, p in processes.items()}, ready)
+        name = "Rasa 3.6 mặc định (REST)" if site else "Rasa 3.6 mặc định + jsonschema 3.2 (REST)"
+        yield Target(name, url, "rasa", {n: p.pid for n, p in processes.items()}, ready)
     finally:
         for proc in processes.values():
             proc.terminate()
@@ -288,7 +312,9 @@ def run_benchmark(concurrency: list[int], users: int, max_seconds: float, with_s
         stock_model = stock_server_model(lambda text: print(text, file=sys.stderr, flush=True)) if with_stock else None
         systems = [lambda: ours(work, through)]
         if stock_model is not None:
-            systems.append(lambda: _one(stock(work, stock_model)))
+            site = stock_site()
+            systems.append(lambda: _one(stock(work, stock_model, site)))  # as pip installs Rasa
+            systems.append(lambda: _one(stock(work, stock_model, None)))  # with our version pins
         for start in systems:
             with start() as targets:
                 for target in targets:
