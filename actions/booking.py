@@ -14,6 +14,7 @@ from actions import runtime, validators
 from actions.dates import parse_date, vn_weekday
 from actions.forms_common import cancel, wants_to_cancel
 from actions.runtime_store import channel_of, store
+from actions.turn import reports_turn
 from nlu.normalize import accent_key
 from nlu.understanding import is_confident
 from trolyao.content import ContentBase, Locality
@@ -64,6 +65,7 @@ class ActionBookingStart(Action):
     def name(self) -> str:
         return "action_book_appointment"
 
+    @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         text = _text(tracker)
         code = validators.BOOKING_CODE.search(text)
@@ -98,6 +100,7 @@ class ActionBookingStart(Action):
 
 
 class ValidateBookingForm(FormValidationAction):
+    @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         if wants_to_cancel(tracker):
             return cancel(dispatcher, BOOKING_SLOTS)
@@ -169,6 +172,7 @@ class ActionAskBookingCentre(Action):
     def name(self) -> str:
         return "action_ask_booking_centre"
 
+    @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         _, loc = _context(tracker)
         buttons = [{"title": c["name"], "payload": c["id"]} for c in centres(loc)]
@@ -180,6 +184,7 @@ class ActionAskBookingDate(Action):
     def name(self) -> str:
         return "action_ask_booking_date"
 
+    @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         _, loc = _context(tracker)
         today, buttons = runtime.today(), []
@@ -197,6 +202,7 @@ class ActionAskBookingSlot(Action):
     def name(self) -> str:
         return "action_ask_booking_slot"
 
+    @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         _, loc = _context(tracker)
         day = dt.date.fromisoformat(tracker.get_slot("booking_date"))
@@ -213,6 +219,7 @@ class ActionSubmitBooking(Action):
     def name(self) -> str:
         return "action_submit_booking"
 
+    @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         if any(not tracker.get_slot(slot) for slot in BOOKING_SLOTS):
             return []  # the form was stopped before it was complete

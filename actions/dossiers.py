@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import runtime, validators
 from actions.runtime_store import store
 from actions.services import procedure_events
+from actions.turn import reports_turn
 
 
 class SourceUnavailable(Exception):
@@ -63,6 +64,7 @@ class ActionDossierStatus(Action):
     def name(self) -> str:
         return "action_dossier_status"
 
+    @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         base = runtime.content()
         loc = runtime.locality(base, tracker.get_slot("locality"))

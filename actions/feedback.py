@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import runtime, validators
 from actions.forms_common import cancel, wants_to_cancel
 from actions.runtime_store import channel_of, store
+from actions.turn import reports_turn
 
 FEEDBACK_SLOTS = ("feedback_content", "feedback_subject", "feedback_phone")
 MIN_CONTENT_WORDS = 6  # a first message this long already says what went wrong
@@ -36,6 +37,7 @@ class ActionFeedbackStart(Action):
     def name(self) -> str:
         return "action_feedback"
 
+    @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         code = validators.TICKET_CODE.search(latest_text(tracker))
         if code:
@@ -49,6 +51,7 @@ class ActionFeedbackStart(Action):
 
 
 class ValidateFeedbackForm(FormValidationAction):
+    @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         if wants_to_cancel(tracker):
             return cancel(dispatcher, FEEDBACK_SLOTS)
@@ -83,6 +86,7 @@ class ActionSubmitFeedback(Action):
     def name(self) -> str:
         return "action_submit_feedback"
 
+    @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         if not tracker.get_slot("feedback_content") or not tracker.get_slot("feedback_subject"):
             return []  # the form was stopped before it was complete

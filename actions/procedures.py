@@ -9,6 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import formatting, runtime
+from actions.turn import reports_turn
 from nlu.understanding import Decision, decide
 from trolyao.content import ContentBase, Procedure
 
@@ -101,6 +102,7 @@ class ActionAnswerProcedure(Action):
     def name(self) -> str:
         return "action_answer_procedure"
 
+    @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         base = runtime.content()
         intent = intent_of(tracker)
@@ -128,6 +130,7 @@ class ActionDeny(Action):
     def name(self) -> str:
         return "action_deny"
 
+    @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         base = runtime.content()
         current = tracker.get_slot("procedure")
@@ -145,6 +148,7 @@ class ActionFallback(Action):
     def name(self) -> str:
         return "action_fallback"
 
+    @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         base = runtime.content()
         text = (tracker.latest_message or {}).get("text") or ""
@@ -171,6 +175,7 @@ class ActionOutOfScope(Action):
     def name(self) -> str:
         return "action_out_of_scope"
 
+    @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         dispatcher.utter_message(response="utter_out_of_scope")
         return []

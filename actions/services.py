@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import formatting, hours, runtime
 from actions.qr import qr_data_uri
 from actions.runtime_store import channel_of, store
+from actions.turn import reports_turn
 from nlu.normalize import accent_key
 from nlu.understanding import is_confident
 from trolyao.content import ContentBase, Locality
@@ -41,6 +42,7 @@ class ActionHotline(Action):
     def name(self) -> str:
         return "action_hotline"
 
+    @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         base = runtime.content()
         loc, events = named_locality(base, tracker)
@@ -54,6 +56,7 @@ class ActionWorkingHours(Action):
     def name(self) -> str:
         return "action_working_hours"
 
+    @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         base = runtime.content()
         loc, events = named_locality(base, tracker)
@@ -73,6 +76,7 @@ class ActionSurvey(Action):
     def name(self) -> str:
         return "action_survey"
 
+    @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         base = runtime.content()
         loc, events = named_locality(base, tracker)
@@ -105,6 +109,7 @@ class ActionHandoff(Action):
     def name(self) -> str:
         return "action_handoff"
 
+    @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         base = runtime.content()
         loc = runtime.locality(base, tracker.get_slot("locality"))
@@ -130,6 +135,7 @@ class ActionAnswerService(Action):
     def name(self) -> str:
         return "action_answer_service"
 
+    @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         if intent == "bot_challenge":

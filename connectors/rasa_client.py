@@ -93,9 +93,14 @@ class RasaClient:
             raise RasaBadResponse("REST channel answered invalid JSON") from exc
         if not isinstance(bot_messages, list):
             raise RasaBadResponse("REST channel answered something other than a list")
-        understood = await self._understanding(base_url, sender_id)
+        messages = [m for m in bot_messages if isinstance(m, dict)]
+        summaries = [m["custom"][TURN_KEY] for m in messages if _is_turn_summary(m)]
+        if summaries:  # the action server said what the turn was: no second tracker load
+            understood = _understanding_from_summary(summaries[-1])
+        else:
+            understood = await self._understanding(base_url, sender_id)
         return RasaTurn(
-            messages=[m for m in bot_messages if isinstance(m, dict)],
+            messages=[m for m in messages if not _is_turn_summary(m)],
             intent=understood.intent,
             procedure=understood.procedure,
             confidence=understood.confidence,
@@ -175,6 +180,32 @@ def split_urls(urls: str | Sequence[str]) -> list[str]:
     if not cleaned:
         raise ValueError("no Rasa URL given")
     return cleaned
+
+
+# The action server ends its answers with {"custom": {"trolyao_turn": {intent, confidence,
+# procedure, outcome}}} (actions/turn.py): what the tracker would say, without reading it.
+TURN_KEY = "trolyao_turn"
+
+
+def _is_turn_summary(message: dict[str, Any]) -> bool:
+    custom = message.get("custom")
+    return isinstance(custom, dict) and isinstance(custom.get(TURN_KEY), dict)
+
+
+def _understanding_from_summary(summary: dict[str, Any]) -> Understanding:
+    """The same checks as for a tracker read, on the summary's fields."""
+    as_tracker = {
+        "latest_message": {
+            "intent": {"name": summary.get("intent"), "confidence": summary.get("confidence")}
+        },
+        "slots": {"procedure": summary.get("procedure"), "outcome": summary.get("outcome")},
+    }
+    return Understanding(
+        intent=_intent(as_tracker),
+        confidence=_confidence(as_tracker),
+        procedure=_slot(as_tracker, "procedure"),
+        outcome=_slot(as_tracker, "outcome"),
+    )
 
 
 def _intent(tracker: Any) -> str | None:

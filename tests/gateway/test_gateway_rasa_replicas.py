@@ -96,3 +96,20 @@ def test_a_timeout_is_not_sent_to_another_process(servers: list[ServerThread]) -
     error = asyncio.run(run())
     assert error is not None and not isinstance(error, RasaRefused)
     assert len(slow.received) + len(other.received) == 1
+
+
+def test_a_turn_summary_from_the_action_server_spares_the_tracker_read(
+    make_gateway: MakeGateway, rasa: Served, actions: Served
+) -> None:
+    summary = {"intent": "ask_fee", "confidence": 0.91, "procedure": "khai-sinh", "outcome": "answered"}
+    rasa.fake.script["lệ phí khai sinh"] = ScriptedTurn(
+        [{"text": "Miễn lệ phí."}, {"custom": {"trolyao_turn": summary}}], "ask_fee"
+    )
+    gateway = make_gateway(rasa.url, actions.url)
+    body = gateway.chat("lệ phí khai sinh", sender_id="summary-1").json()
+    assert body["replies"] == [{"text": "Miễn lệ phí."}]  # the summary is not shown
+    assert (body["intent"], body["procedure"]) == ("ask_fee", "khai-sinh")
+    assert rasa.fake.tracker_requests == []
+    # A turn answered by a template alone has no summary: the tracker is read as before.
+    gateway.chat("xin chào", sender_id="summary-1")
+    assert [sender for sender, _ in rasa.fake.tracker_requests] == ["api:summary-1"]

@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import ActionAnswerProcedure, ActionDeny, ActionHotline, ActionSurvey
 from actions.procedures import ActionFallback
+from actions.turn import TURN_KEY, turn_summary
 
 
 def tracker(text: str, intent: str, slots: dict[str, Any] | None = None, entities: list | None = None) -> Tracker:
@@ -34,9 +35,14 @@ def tracker(text: str, intent: str, slots: dict[str, Any] | None = None, entitie
 
 
 def run(action: Any, t: Tracker) -> tuple[list[dict], list[dict]]:
+    """The action's messages for the citizen and its events; checks the turn summary it ends with."""
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, t, {}))
-    return dispatcher.messages, events
+    *messages, last = dispatcher.messages
+    assert list(last["custom"]) == [TURN_KEY], "every action ends with the turn summary"
+    assert last["custom"][TURN_KEY] == turn_summary(t, events)
+    assert not any(TURN_KEY in (m.get("custom") or {}) for m in messages)
+    return messages, events
 
 
 def slot(events: list[dict], name: str) -> Any:
@@ -154,3 +160,12 @@ def test_a_locality_fee_set_by_its_council_is_added(monkeypatch: pytest.MonkeyPa
     default = [m for m in run(ActionAnswerProcedure(), tracker("lệ phí khai sinh bao nhiêu", "ask_fee"))[0]
                if m["response"] == "utter_procedure_fee"][0]
     assert "Đắk Lắk" not in default["rates"]
+
+
+def test_the_turn_summary_reports_intent_and_the_slots_after_the_action() -> None:
+    messages, events = run(ActionAnswerProcedure(), tracker("làm giấy khai sinh cần những gì", "ask_documents"))
+    summary = turn_summary(tracker("làm giấy khai sinh cần những gì", "ask_documents"), events)
+    assert summary["intent"] == "ask_documents"
+    assert summary["procedure"] == slot(events, "procedure") == "khai-sinh"
+    assert summary["outcome"] == slot(events, "outcome") == "answered"
+    assert turn_summary(tracker("x", "greet"), [{"event": "restart"}])["procedure"] is None

@@ -1,0 +1,48 @@
+"""What a turn was understood as, sent along with the answer so the gateway need not ask Rasa.
+
+The gateway logs every turn with its intent, confidence, procedure and outcome. Reading them back
+from Rasa's tracker after each message costs Rasa a second tracker load; an action already knows
+them, so it appends them to its answer as one custom message ``{"trolyao_turn": {...}}`` that
+the gateway takes out before rendering. Turns answered by a response template alone (greetings,
+thanks) carry no such message, and there the gateway still reads the tracker.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+TURN_KEY = "trolyao_turn"
+REPORTED_SLOTS = ("procedure", "outcome")
+
+Run = Callable[[Any, CollectingDispatcher, Tracker, dict[str, Any]], Awaitable[list[dict[str, Any]]]]
+
+
+def turn_summary(tracker: Tracker, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """Intent and confidence of the latest message; the reported slots after ``events``."""
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    slots = {name: tracker.get_slot(name) for name in REPORTED_SLOTS}
+    for event in events:
+        if isinstance(event, dict) and event.get("event") == "slot" and event.get("name") in slots:
+            slots[event["name"]] = event.get("value")
+        elif isinstance(event, dict) and event.get("event") in {"restart", "reset_slots"}:
+            slots = dict.fromkeys(REPORTED_SLOTS)
+    return {"intent": intent.get("name"), "confidence": intent.get("confidence"), **slots}
+
+
+def reports_turn(run: Run) -> Run:
+    """Decorate an action's ``run``: its answer ends with the turn summary for the gateway."""
+
+    @functools.wraps(run)
+    async def wrapper(
+        self: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        events = list(await run(self, dispatcher, tracker, domain) or [])
+        dispatcher.utter_message(json_message={TURN_KEY: turn_summary(tracker, events)})
+        return events
+
+    return wrapper
