@@ -71,6 +71,23 @@ def rasa_upstreams(cluster: Cluster) -> dict[str, str]:
 # --- (a) a conversation's turns on different replicas, its context kept -----------------------
 
 
+def point_round_robin_away(cluster: Cluster, who: str, turns_done: int) -> None:
+    """Make nginx's next Rasa request go to the other replica than this turn's message.
+
+    A turn makes one Rasa request (the message) or two (plus a tracker read, for turns answered
+    by a template alone), and nginx (one worker) alternates per request; so, like "another
+    citizen" would, send one request in between when the last one went elsewhere."""
+    port = str(cluster.ports["nginx_rasa"])
+    deadline = time.monotonic() + 5
+    while len(served := routed(cluster, "nginx_rasa", "POST", "/webhooks/rest/webhook", f"api:{who}")) < turns_done:
+        assert time.monotonic() < deadline, "nginx did not log the turn"
+        time.sleep(0.05)
+    time.sleep(0.2)  # a tracker read after the message is logged just after it
+    last = [row for row in cluster.access_log() if row["port"] == port][-1]
+    if last["upstream"] != served[-1]:
+        get(f"{cluster.rasa_url}/status")
+
+
 def test_turns_land_on_different_replicas_and_keep_their_context(cluster: Cluster) -> None:
     rasa_names = rasa_upstreams(cluster)
     gateway_names = {cluster.upstream(name): name for name in ("gateway-1", "gateway-2")}
@@ -78,12 +95,10 @@ def test_turns_land_on_different_replicas_and_keep_their_context(cluster: Cluste
     routes = {}
     for turns in CONVERSATIONS:
         who = sender()
-        for turn in turns:
-            # One request of "another citizen" to the Rasa balancer between turns: a turn makes
-            # two Rasa requests (message, tracker read), so without it round-robin would send
-            # every message of a lone conversation to the same replica.
-            get(f"{cluster.rasa_url}/status")
+        for index, turn in enumerate(turns):
             converse(cluster.url, [turn], run, sender=who)
+            if index + 1 < len(turns):
+                point_round_robin_away(cluster, who, index + 1)
         # nginx writes a request's log line just after the response: give it a moment.
         deadline = time.monotonic() + 5
         while True:
