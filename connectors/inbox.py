@@ -227,15 +227,7 @@ class Inbox:
 
     async def _notify_held(self, job: Job) -> None:
         """The hotline notice for a message not even in the outbox yet (nothing stored)."""
-        key = _key(job.channel, job.user_id)
-        now = time.monotonic()
-        last = self._last_notice.get(key)
-        if last is not None and now - last < self._policy.notice_repeat_s:
-            return
-        self._last_notice[key] = now
-        text = messages.BOT_DELAYED.format(name=self._hotline.name, number=self._hotline.number)
-        button = Button(messages.CALL_BUTTON.format(number=self._hotline.number), phone=self._hotline.dial)
-        await self._deliver(job, [Reply(text=text, buttons=[button])], remember_options=False)
+        await self._delay_notice(job)
 
     def _enqueue(self, job: Job) -> None:
         key = _key(job.channel, job.user_id)
@@ -354,6 +346,10 @@ class Inbox:
             return
         job.notified = True
         self._store.update(job)
+        await self._delay_notice(job)
+
+    async def _delay_notice(self, job: Job) -> None:
+        """"Busy, call the hotline", at most once per outage (notice_repeat_s) per citizen."""
         key = _key(job.channel, job.user_id)
         now = time.monotonic()
         last = self._last_notice.get(key)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -33,6 +32,7 @@ from trolyao.bench import webhooks
 from trolyao.bench.load import rss_mb
 from trolyao.bench.load import run as run_load
 from trolyao.environment import process_env
+from trolyao.evaluation.baselines import reference_target, train_reference
 from trolyao.stack import Ports, Stack
 from trolyao.training import model_path, write_unaccented_copies
 
@@ -108,10 +108,7 @@ def measure(target: Target, concurrency: int, users: int, max_seconds: float) ->
 
 def stock_server_model(log: Callable[[str], None] = print) -> Path:
     """Train (once per config and data version) the stock reference model: NLU and dialogue."""
-    digest = hashlib.sha256(STOCK_CONFIG.read_bytes())
-    for path in sorted((paths.BOT / "data").rglob("*.yml")) + [paths.BOT / "domain.yml"]:
-        digest.update(path.read_bytes())
-    target = paths.MODELS / "baselines" / f"stock-server-{digest.hexdigest()[:16]}.tar.gz"
+    target = reference_target(STOCK_CONFIG, "stock-server")
     if target.exists():
         return target
     log("Đang huấn luyện mô hình Rasa mặc định để so sánh (DIET + TED); mất khoảng 10 phút...")
@@ -123,13 +120,7 @@ def stock_server_model(log: Callable[[str], None] = print) -> Path:
         "--out", str(target.parent),
         "--fixed-model-name", target.name.removesuffix(".tar.gz"),
     ]  # fmt: skip
-    subprocess.run(command, cwd=paths.REPO, env=process_env(), stdout=sys.stderr)
-    if not target.exists():
-        raise SystemExit("Không huấn luyện được mô hình tham chiếu; xem thông báo của Rasa ở trên.")
-    for old in target.parent.glob("stock-server-*.tar.gz"):
-        if old != target:
-            old.unlink()
-    return target
+    return train_reference(command, target, "stock-server")
 
 
 def free_port() -> int:

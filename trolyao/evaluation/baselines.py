@@ -25,12 +25,28 @@ STOCK_CONFIG = Path(__file__).with_name("stock_config.yml")
 FUZZY_ANSWER = 90.0  # WRatio at or above this counts as a confident answer
 
 
-def stock_model() -> Path:
-    """Train (once per data version) and return the stock-pipeline model."""
-    digest = hashlib.sha256(STOCK_CONFIG.read_bytes())
+def reference_target(config: Path, prefix: str) -> Path:
+    """models/baselines/<prefix>-<hash of the config, training data and domain>.tar.gz"""
+    digest = hashlib.sha256(config.read_bytes())
     for path in sorted((paths.BOT / "data").rglob("*.yml")) + [paths.BOT / "domain.yml"]:
         digest.update(path.read_bytes())
-    target = paths.MODELS / "baselines" / f"stock-{digest.hexdigest()[:16]}.tar.gz"
+    return paths.MODELS / "baselines" / f"{prefix}-{digest.hexdigest()[:16]}.tar.gz"
+
+
+def train_reference(command: list[str], target: Path, prefix: str) -> Path:
+    """Run a `rasa train` command that writes ``target``; keep only this version of the prefix."""
+    subprocess.run(command, cwd=paths.REPO, env=process_env(), stdout=sys.stderr)
+    if not target.exists():
+        raise SystemExit("Không huấn luyện được mô hình tham chiếu; xem thông báo của Rasa ở trên.")
+    for old in target.parent.glob(f"{prefix}-*.tar.gz"):
+        if old != target:
+            old.unlink()
+    return target
+
+
+def stock_model() -> Path:
+    """Train (once per data version) and return the stock-pipeline model."""
+    target = reference_target(STOCK_CONFIG, "stock")
     if target.exists():
         return target
     print("Đang huấn luyện mô hình tham chiếu (Rasa mặc định, DIET); mất vài phút...", file=sys.stderr, flush=True)
@@ -46,13 +62,7 @@ def stock_model() -> Path:
         "--out", str(target.parent),
         "--fixed-model-name", target.name.removesuffix(".tar.gz"),
     ]  # fmt: skip
-    subprocess.run(command, cwd=paths.REPO, env=process_env(), stdout=sys.stderr)
-    if not target.exists():
-        raise SystemExit("Không huấn luyện được mô hình tham chiếu; xem thông báo của Rasa ở trên.")
-    for old in target.parent.glob("stock-*.tar.gz"):
-        if old != target:
-            old.unlink()
-    return target
+    return train_reference(command, target, "stock")
 
 
 class FuzzyRetriever:
