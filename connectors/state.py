@@ -37,6 +37,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from trolyao.store.engine import create_all, make_engine
+
 MEDIA_TTL_S = 30 * 86_400.0
 CALLBACK_TTL_S = 90 * 86_400.0
 # An outbox message whose owner has not touched it for this long is adopted by another replica.
@@ -139,27 +141,13 @@ class Store:
         # Its own SQLite file keeps the historic table names; a shared server gets a prefix.
         self._metadata, self._t = _tables("" if self._sqlite else SERVER_PREFIX)
         self._lock: threading.Lock | None = threading.Lock() if self._sqlite else None
-        if self._sqlite:
-            self.engine = sa.create_engine(
-                self.url,
-                future=True,
-                poolclass=sa.pool.StaticPool,  # one connection, used under self._lock
-                connect_args={"check_same_thread": False, "timeout": 15},
-            )
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-        else:
-            options: dict[str, Any] = {"future": True, "pool_pre_ping": True, "pool_size": 4, "max_overflow": 4}
-            if self.url.startswith("postgresql"):
-                options["connect_args"] = {"connect_timeout": 3}
-            self.engine = sa.create_engine(self.url, **options)
+        # SQLite: one connection, used under self._lock.
+        self.engine = make_engine(self.url, sa.pool.StaticPool, connect_timeout_s=3, pool_size=4, max_overflow=4)
         self._create_schema()
 
     def _create_schema(self) -> None:
         with self._session() as db:
-            if self.engine.dialect.name == "postgresql":
-                # Replicas starting together must not race on CREATE TABLE.
-                db.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-            self._metadata.create_all(db)
+            create_all(db, self._metadata, _LOCK_KEY)
             outbox = self._t["outbox"]
             present = {c["name"] for c in sa.inspect(db).get_columns(outbox.name)}
             for column in ("owner", "lease"):
@@ -346,9 +334,3 @@ class Store:
 
 _LOCK_KEY = zlib.crc32(b"trolyao.connectors.state") & 0x7FFFFFFF
 
-
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from trolyao import paths
+from trolyao.store.engine import create_all, make_engine
 from trolyao.store.schema import bookings, dossiers, handoffs, metadata, outbox, ratings, tickets, turns
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud on the phone
@@ -65,27 +66,9 @@ class SlotFull(Exception):
 class Store:
     def __init__(self, url: str) -> None:
         self.url = url
-        options: dict[str, Any] = {"future": True}
-        if url.startswith("sqlite"):
-            options["connect_args"] = {"check_same_thread": False, "timeout": 15}
-            # SQLAlchemy 1.4 opens a new SQLite connection per use (NullPool): pooling saves
-            # the connect and pragma round on every logged turn.
-            options["poolclass"] = sa.pool.QueuePool
-        else:
-            # A database server may restart: test pooled connections before use, fail fast.
-            options["pool_pre_ping"] = True
-            if url.startswith("postgresql"):
-                options["connect_args"] = {"connect_timeout": 5}
-        self.engine = sa.create_engine(url, **options)
-        if url.startswith("sqlite"):
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-        if self.engine.dialect.name == "postgresql":
-            # Several processes (replicas) starting together must not race on CREATE TABLE.
-            with self.engine.begin() as db:
-                db.execute(sa.text("SELECT pg_advisory_xact_lock(7215001)"))
-                metadata.create_all(db)
-        else:
-            metadata.create_all(self.engine)
+        self.engine = make_engine(url)
+        with self.engine.begin() as db:
+            create_all(db, metadata, lock_key=7215001)
         _add_missing_columns(self.engine)
 
     @classmethod
@@ -364,12 +347,3 @@ def _add_missing_columns(engine: sa.engine.Engine) -> None:
                 if column.name not in {c["name"] for c in sa.inspect(engine).get_columns(table.name)}:
                     raise
 
-
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")  # the gateway and the action server share the file
-    cursor.execute("PRAGMA busy_timeout=15000")
-    # In WAL mode NORMAL stays consistent and loses nothing on a process crash; only a power
-    # cut may drop the last commits. It spares an fsync per logged turn.
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
