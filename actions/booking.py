@@ -15,10 +15,10 @@ from actions.dates import parse_date, vn_weekday
 from actions.forms_common import cancel, wants_to_cancel
 from actions.runtime_store import channel_of, store
 from actions.turn import reports_turn
-from nlu.normalize import accent_key
-from nlu.understanding import is_confident
-from trolyao.content import ContentBase, Locality
-from trolyao.store.repository import SlotFull
+from tthc.text.normalize import accent_key
+from tthc.understanding import is_confident
+from tthc.content import ContentBase, Locality
+from tthc.records.repository import SlotFull
 
 BOOKING_SLOTS = ("booking_procedure", "booking_centre", "booking_date", "booking_slot", "booking_name", "booking_phone")
 DAY_KEYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from nlu.normalize import accent_key
+from tthc.text.normalize import accent_key
 
 _WEEKDAYS = {
     "hai": 0, "2": 0, "ba": 1, "3": 1, "tu": 2, "4": 2, "nam": 3, "5": 3, "sau": 4, "6": 4, "bay": 5, "7": 5,

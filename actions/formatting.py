@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from trolyao.content import Locality, Procedure
+from tthc.content import Locality, Procedure
 
 
 def vn_date(day: dt.date) -> str:

@@ -6,7 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from nlu.normalize import accent_key
+from tthc.text.normalize import accent_key
 
 CANCEL_WORDS = {"huy", "huy bo", "thoi", "dung", "dung lai", "thoi khoi", "khong lam nua", "cancel", "stop", "thoat"}
 

@@ -10,8 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import formatting, runtime
 from actions.turn import reports_turn
-from nlu.understanding import Decision, decide
-from trolyao.content import ContentBase, Procedure
+from tthc.understanding import Decision, decide
+from tthc.content import ContentBase, Procedure
 
 ASPECT_BUTTONS = [
     ("Hồ sơ", "ask_documents"),

@@ -8,8 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from nlu.retrieval import ProcedureIndex, index_for
-from trolyao.content import ContentBase, LiveContent, Locality
+from tthc.retrieval import ProcedureIndex, index_for
+from tthc.content import ContentBase, LiveContent, Locality
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from trolyao.store import Store
+from tthc.records import Store
 
 
 @lru_cache(maxsize=1)

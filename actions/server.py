@@ -2,7 +2,7 @@
 out of its error answers.
 
 - rasa_sdk installs its own log handlers (coloredlogs), so records are masked as they are made
-  (``connectors.privacy.mask_log_records``): phone, ID numbers, e-mails, tokens.
+  (``tthc.privacy.mask_log_records``): phone, ID numbers, e-mails, tokens.
 - rasa_sdk answers an action that raised with HTTP 500 and the whole request, i.e. the
   conversation tracker with every message of the citizen, which Rasa then copies into its own
   ERROR log ("body='...'"). Our handler answers with a short error instead and logs the
@@ -23,7 +23,7 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors.privacy import mask_log_records
+from tthc.privacy import mask_log_records
 
 logger = logging.getLogger(__name__)
 hookimpl = pluggy.HookimplMarker("rasa_sdk")

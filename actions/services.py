@@ -16,9 +16,9 @@ from actions import formatting, hours, runtime
 from actions.qr import qr_data_uri
 from actions.runtime_store import channel_of, store
 from actions.turn import reports_turn
-from nlu.normalize import accent_key
-from nlu.understanding import is_confident
-from trolyao.content import ContentBase, Locality
+from tthc.text.normalize import accent_key
+from tthc.understanding import is_confident
+from tthc.content import ContentBase, Locality
 
 # When officers answer chats (a deployment setting, TROLYAO_HANDOFF_HOURS), not office hours.
 DEFAULT_HANDOFF_HOURS = "mon-fri 07:30-11:30,13:30-17:00"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from nlu.codes import BOOKING_CODE, DOSSIER_CODE, TICKET_CODE  # noqa: F401 - re-exported for actions
-from nlu.normalize import accent_key
+from tthc.codes import BOOKING_CODE, DOSSIER_CODE, TICKET_CODE  # noqa: F401 - re-exported for actions
+from tthc.text.normalize import accent_key
 
 _MOBILE = re.compile(r"^(?:\+?84|0)(3|5|7|8|9)\d{8}$")
 _LANDLINE = re.compile(r"^(?:\+?84|0)2\d{9}$")

@@ -1,7 +1,7 @@
 """The gateway: the only part of the assistant that knows a channel.
 
 Public API: ``create_app``, ``Settings``, ``Reply``, ``Button``, ``from_rasa``, ``render``
-and ``mask_pii``. They are imported on first use, so that ``connectors.privacy`` also loads
+and ``mask_pii``. They are imported on first use, so that ``tthc.privacy`` also loads
 in the Rasa environment (the action server masks its logs with it) without FastAPI.
 """
 
@@ -16,7 +16,7 @@ _EXPORTS = {
     "Settings": "connectors.settings",
     "create_app": "connectors.app",
     "from_rasa": "connectors.replies",
-    "mask_pii": "connectors.privacy",
+    "mask_pii": "tthc.privacy",
     "render": "connectors.replies",
 }
 

@@ -21,9 +21,9 @@ from connectors import messages
 from connectors.errors import error_response
 from connectors.exports import XLSX_TYPE, booking_row, mask_phone, to_csv, to_xlsx
 from connectors.officers import channel_label, sender_tag
-from connectors.privacy import mask_pii
+from tthc.privacy import mask_pii
 from connectors.records import call
-from trolyao.store import Store, Ticket
+from tthc.records import Store, Ticket
 
 logger = logging.getLogger(__name__)
 audit = logging.getLogger("connectors.admin.audit")

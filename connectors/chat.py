@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from connectors import messages
 from connectors.locality import Hotline
-from connectors.privacy import mask_pii
+from tthc.privacy import mask_pii
 from connectors.rasa_client import RasaError, RasaTurn
 from connectors.replies import Button, Channel, Reply, from_rasa, render
 

@@ -22,10 +22,10 @@ from typing import Any
 from connectors import messages
 from connectors.channels.base import log_tag
 from connectors.officers import Officers
-from connectors.privacy import mask_pii
+from tthc.privacy import mask_pii
 from connectors.rasa_client import RasaTurn
 from connectors.records import safely
-from trolyao.store import Store
+from tthc.records import Store
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from connectors.conversation import announce
 from connectors.officers import Officers
 from connectors.records import call
 from connectors.replies import Reply, render
-from trolyao.store import Store
+from tthc.records import Store
 
 logger = logging.getLogger(__name__)
 

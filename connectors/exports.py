@@ -13,8 +13,8 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from connectors.privacy import mask_digits, mask_pii
-from trolyao.store import Booking
+from tthc.privacy import mask_digits, mask_pii
+from tthc.records import Booking
 
 COLUMNS = [
     ("code", "Mã lịch hẹn"),

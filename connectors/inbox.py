@@ -32,7 +32,7 @@ from connectors import messages, request_context
 from connectors.channels.base import Channel, Incoming, SendError, log_tag, rasa_sender
 from connectors.chat import fallback_replies, prepare_text
 from connectors.locality import Hotline
-from connectors.privacy import mask_pii
+from tthc.privacy import mask_pii
 from connectors.rasa_client import RasaError, RasaTurn
 from connectors.ratelimit import Decision, Throttle
 from connectors.replies import Button, Reply, from_rasa, render

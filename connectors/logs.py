@@ -1,7 +1,7 @@
 """The gateway's log output: one JSON object per line (default) or text for developers.
 
 Every logger goes through the root handler set here: ours, uvicorn's (``log_config=None``),
-httpx's, python-telegram-bot's. Each line is masked (``connectors.privacy.scrub``) and carries
+httpx's, python-telegram-bot's. Each line is masked (``tthc.privacy.scrub``) and carries
 the request id when it is written on behalf of a request.
 
 Environment: ``TROLYAO_LOG_FORMAT`` = ``json`` (default) or ``text``; ``TROLYAO_LOG_LEVEL`` =
@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import Any
 
 from connectors import request_context
-from connectors.privacy import PiiMaskingFormatter, scrub
+from tthc.privacy import PiiMaskingFormatter, scrub
 
 FORMATS = ("json", "text")
 # Attributes every LogRecord has; anything else on a record came from ``extra=``.

@@ -13,7 +13,7 @@ from typing import Any
 
 from connectors import messages
 from connectors.channels.base import Channel, log_tag
-from connectors.privacy import mask_pii
+from tthc.privacy import mask_pii
 from connectors.replies import Reply, render
 
 logger = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""The bot's records (``trolyao.store``: conversation log, ratings, tickets, bookings, handoffs,
+"""The bot's records (``tthc.records``: conversation log, ratings, tickets, bookings, handoffs,
 messages for citizens), shared with the action server, used from the gateway's event loop.
 
 The store is synchronous (SQLAlchemy) and may wait on a lock the action server holds, so every
@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from trolyao.store import Store
+from tthc.records import Store
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from connectors.privacy import scrub
+from tthc.privacy import scrub
 
 HEADER = "X-Request-ID"
 MAX_LENGTH = 64

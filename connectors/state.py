@@ -37,7 +37,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from trolyao.store.engine import create_all, make_engine
+from tthc.records.engine import create_all, make_engine
 
 MEDIA_TTL_S = 30 * 86_400.0
 CALLBACK_TTL_S = 90 * 86_400.0

@@ -1,26 +1,6 @@
-"""Vietnamese language pieces shared by the Rasa pipeline, the action server and the tools.
+"""The Rasa components of the pipeline in config.yml: thin adapters over the domain layer (tthc).
 
-Public API (callers never reach into the modules):
-    normalize_text, strip_accents, accent_key   text normalization
-    tokenize, WordToken                          word segmentation with offsets
-    ProcedureIndex, Candidate                    procedure retrieval over the content base
+    nlu.rasa_tokenizer.UnderTheSeaTokenizer      underthesea word segmentation
+    nlu.rasa_classifier                          the intent classifier
+    nlu.rasa_intent_resolver                     intent fix-ups from procedure retrieval
 """
-
-from nlu.normalize import accent_key, normalize_text, strip_accents
-from nlu.tokenize import WordToken, tokenize
-
-__all__ = [
-    "WordToken",
-    "accent_key",
-    "normalize_text",
-    "strip_accents",
-    "tokenize",
-]
-
-
-def __getattr__(name: str):  # lazy: retrieval pulls in rapidfuzz only when used
-    if name in {"ProcedureIndex", "Candidate"}:
-        from nlu import retrieval
-
-        return getattr(retrieval, name)
-    raise AttributeError(name)

@@ -20,8 +20,8 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu.codes import intent_for_code
-from nlu.understanding import PROCEDURE_INTENTS, is_strong
+from tthc.codes import intent_for_code
+from tthc.understanding import PROCEDURE_INTENTS, is_strong
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -38,16 +38,16 @@ class IntentResolver(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> IntentResolver:
-        from trolyao.paths import CONTENT
+        from tthc.paths import CONTENT
 
         return cls(os.environ.get("TROLYAO_CONTENT_DIR") or str(CONTENT))
 
     def _search(self, text: str) -> list:
-        from trolyao.content import LiveContent  # lazily: content loads on the first message
+        from tthc.content import LiveContent  # lazily: content loads on the first message
 
         if self._live is None:
             self._live = LiveContent(self._content_dir)
-        from nlu.retrieval import index_for
+        from tthc.retrieval import index_for
 
         return index_for(self._live.get()).search(text)
 

@@ -1,4 +1,4 @@
-"""Rasa 3 graph component: the underthesea word tokenizer, a thin adapter over nlu.tokenize.
+"""Rasa 3 graph component: the underthesea word tokenizer, a thin adapter over tthc.text.tokenize.
 
 Referenced from config.yml as `nlu.rasa_tokenizer.VietnameseTokenizer`. Each token's text is the
 substring the citizen typed (offsets exact); its lemma is the accent-insensitive word key, which
@@ -16,7 +16,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu.tokenize import tokenize
+from tthc.text.tokenize import tokenize
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)

@@ -7,11 +7,11 @@ import json
 import sys
 from pathlib import Path
 
-from trolyao import paths
+from tthc import paths
 
 
 def _content_check(args: argparse.Namespace) -> int:
-    from trolyao.content import check_content
+    from tthc.content import check_content
 
     report = check_content(Path(args.dir))
     if args.json:
@@ -25,8 +25,8 @@ def _content_check(args: argparse.Namespace) -> int:
 
 
 def _content_export(args: argparse.Namespace) -> int:
-    from trolyao.content import ContentError
-    from trolyao.content.spreadsheet import content_error_lines, export_message, export_xlsx
+    from tthc.content import ContentError
+    from tthc.content.spreadsheet import content_error_lines, export_message, export_xlsx
 
     try:
         print(export_message(export_xlsx(Path(args.dir), Path(args.file))))
@@ -37,7 +37,7 @@ def _content_export(args: argparse.Namespace) -> int:
 
 
 def _content_import(args: argparse.Namespace) -> int:
-    from trolyao.content.spreadsheet import import_messages, import_xlsx
+    from tthc.content.spreadsheet import import_messages, import_xlsx
 
     report = import_xlsx(Path(args.dir), Path(args.file))
     if args.json:
@@ -48,7 +48,7 @@ def _content_import(args: argparse.Namespace) -> int:
 
 
 def _content_import_dvc(args: argparse.Namespace) -> int:
-    from trolyao.content.dvc_import import import_dvc, import_message
+    from tthc.content.dvc_import import import_dvc, import_message
 
     try:
         path = import_dvc(Path(args.file), Path(args.dir), slug=args.slug, output=Path(args.output) if args.output else None)
@@ -75,8 +75,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _eval_nlu(args: argparse.Namespace) -> int:
-    from nlu.retrieval import ProcedureIndex
-    from trolyao.content import load_content
+    from tthc.retrieval import ProcedureIndex
+    from tthc.content import load_content
     from trolyao.evaluation import nlu_eval
     from trolyao.training import model_path, train
 
@@ -151,7 +151,7 @@ def _eval_conversations(args: argparse.Namespace) -> int:
 
 def _dossiers_import(args: argparse.Namespace) -> int:
     from trolyao.dossiers import import_file
-    from trolyao.store import Store
+    from tthc.records import Store
 
     result = import_file(Path(args.file), Store.from_env())
     for reason in result.skipped:
@@ -163,8 +163,8 @@ def _dossiers_import(args: argparse.Namespace) -> int:
 def _officers_add(args: argparse.Namespace) -> int:
     import getpass
 
-    from trolyao.store import Store
-    from trolyao.store.accounts import AccountError, Accounts
+    from tthc.records import Store
+    from tthc.records.accounts import AccountError, Accounts
 
     if sys.stdin.isatty():
         password = getpass.getpass(f"Mật khẩu cho {args.name}: ")
@@ -183,8 +183,8 @@ def _officers_add(args: argparse.Namespace) -> int:
 
 
 def _officers_list(args: argparse.Namespace) -> int:
-    from trolyao.store import Store
-    from trolyao.store.accounts import Accounts
+    from tthc.records import Store
+    from tthc.records.accounts import Accounts
 
     for row in Accounts(Store.from_env()).list():
         state = "đã khóa" if row["disabled_at"] else "hoạt động"
@@ -193,8 +193,8 @@ def _officers_list(args: argparse.Namespace) -> int:
 
 
 def _officers_disable(args: argparse.Namespace) -> int:
-    from trolyao.store import Store
-    from trolyao.store.accounts import Accounts
+    from tthc.records import Store
+    from tthc.records.accounts import Accounts
 
     if not Accounts(Store.from_env()).disable(args.name):
         print(f"Không có tài khoản {args.name}.", file=sys.stderr)
@@ -220,9 +220,9 @@ def _report(args: argparse.Namespace) -> int:
     import datetime as dt
     import os
 
-    from trolyao.reports import compute
+    from tthc.reports import compute
     from trolyao.reports.render import write_report
-    from trolyao.store import Store
+    from tthc.records import Store
 
     try:
         day_from, day_to = dt.date.fromisoformat(args.day_from), dt.date.fromisoformat(args.day_to)

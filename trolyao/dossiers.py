@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from nlu.normalize import accent_key
+from tthc.text.normalize import accent_key
 
 # Column names seen in one-stop systems' exports (accent-insensitive), per field we keep.
 COLUMNS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from trolyao import paths
+from tthc import paths
 
 QUIET = {
     "RASA_TELEMETRY_ENABLED": "false",  # no Segment/Sentry calls: the service runs offline

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trolyao import paths
+from tthc import paths
 from trolyao.environment import process_env
 
 

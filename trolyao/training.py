@@ -11,8 +11,8 @@ from typing import TextIO
 
 import yaml
 
-from nlu.normalize import strip_accents
-from trolyao import paths
+from tthc.text.normalize import strip_accents
+from tthc import paths
 from trolyao.environment import process_env
 
 INPUTS = ("config.yml", "bot/domain.yml", "bot/data", "nlu")  # what the model depends on

@@ -20,8 +20,8 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from connectors.records import call
-from trolyao.store import Store
-from trolyao.store.accounts import Accounts, Session
+from tthc.records import Store
+from tthc.records.accounts import Accounts, Session
 
 logger = logging.getLogger(__name__)
 audit = logging.getLogger("connectors.admin.audit")

@@ -13,11 +13,11 @@ from connectors.console.auth import ConsoleRefusal, current, posted, store_of
 from connectors.console.html import Markup, csrf_field, date_range_form, e, errors, join, link, notice, page, table
 from connectors.console.views import period
 from connectors.records import call
-from nlu.retrieval import ProcedureIndex
-from trolyao.content import LiveContent
-from trolyao.content.faq_edit import add_faq, add_question, set_answer
-from trolyao.reports.figures import OUTCOME_NAMES, unanswered_turns
-from trolyao.reports.unanswered import group_messages
+from tthc.retrieval import ProcedureIndex
+from tthc.content import LiveContent
+from tthc.content.faq_edit import add_faq, add_question, set_answer
+from tthc.reports.figures import OUTCOME_NAMES, unanswered_turns
+from tthc.reports.unanswered import group_messages
 
 logger = logging.getLogger(__name__)
 audit = logging.getLogger("connectors.admin.audit")

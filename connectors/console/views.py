@@ -32,9 +32,9 @@ from connectors.console.auth import (
 from connectors.console.html import Markup, csrf_field, date_range_form, e, join, link, notice, page, table
 from connectors.exports import XLSX_TYPE, mask_phone, safe_cell
 from connectors.officers import channel_label, sender_tag
-from connectors.privacy import mask_pii
+from tthc.privacy import mask_pii
 from connectors.records import call
-from trolyao.reports.figures import OUTCOME_NAMES, compute, default_period, percent, summary_rows
+from tthc.reports.figures import OUTCOME_NAMES, compute, default_period, percent, summary_rows
 
 logger = logging.getLogger(__name__)
 audit = logging.getLogger("connectors.admin.audit")
@@ -293,7 +293,7 @@ def router() -> APIRouter:
 def _closed_handoffs(store: Any, limit: int = 500) -> list[dict[str, Any]]:
     import sqlalchemy as sa
 
-    from trolyao.store.schema import handoffs
+    from tthc.records.schema import handoffs
 
     query = sa.select(handoffs).where(handoffs.c.closed_at.is_not(None)).order_by(handoffs.c.closed_at.desc()).limit(limit)
     with store.engine.connect() as db:

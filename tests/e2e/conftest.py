@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from trolyao import paths
+from tthc import paths
 from trolyao.stack import Ports, Stack
 from trolyao.training import model_path
 

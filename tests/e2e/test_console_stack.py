@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from tests.e2e.conftest import Client, reply_text
-from trolyao import paths
+from tthc import paths
 from trolyao.stack import Stack
 
 PASSWORD = "mat-khau-e2e-2026"

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Client, reply_text
-from trolyao import paths
+from tthc import paths
 
 HOTLINE = "1022"  # Đà Nẵng's hotline, in every fallback the gateway gives
 FALLBACK = "hệ thống đang bận"  # connectors/messages.py BOT_UNAVAILABLE: Rasa gave no answer

@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 from tests.e2e.conftest import ADMIN_TOKEN, Client, reply_text
-from trolyao import paths
+from tthc import paths
 from trolyao.stack import Stack
 
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from trolyao import paths
+from tthc import paths
 from trolyao.environment import process_env
 from trolyao.training import model_path
 

@@ -23,7 +23,7 @@ from platform_fakes import FakeTelegram, FakeZaloBot, FakeZaloOA  # noqa: E402
 
 from connectors.app import create_app  # noqa: E402
 from connectors.settings import Settings  # noqa: E402
-from trolyao.store import Store  # noqa: E402
+from tthc.records import Store  # noqa: E402
 
 TEST_LOCALITY = "tinh-thu"
 TEST_HOTLINE_NAME = "Tổng đài dịch vụ công tỉnh Thử (gọi từ di động)"

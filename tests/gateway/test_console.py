@@ -12,8 +12,8 @@ import httpx
 import pytest
 from conftest import REPO_ROOT, Gateway
 
-from trolyao.store import Store
-from trolyao.store.accounts import AccountError, Accounts, hash_password, verify_password
+from tthc.records import Store
+from tthc.records.accounts import AccountError, Accounts, hash_password, verify_password
 
 PASSWORD = "mật-khẩu-dài-123"
 

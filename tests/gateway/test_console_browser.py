@@ -15,8 +15,8 @@ import yaml
 from conftest import REPO_ROOT, Served
 from test_gateway_browser import browser  # noqa: F401  (the fixture)
 
-from trolyao.store import Store
-from trolyao.store.accounts import Accounts
+from tthc.records import Store
+from tthc.records.accounts import Accounts
 
 # Skipped without Chromium, as the chat page's browser test is (or an error if it is required).
 pytestmark = getattr(test_gateway_browser, "pytestmark", [])

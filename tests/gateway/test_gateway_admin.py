@@ -25,7 +25,7 @@ from connectors import messages
 from connectors.delivery import Backoff
 from connectors.exports import mask_phone, safe_cell
 from connectors.settings import Settings, SettingsError
-from trolyao.store import Store
+from tthc.records import Store
 
 DAY = dt.date(2026, 12, 1)
 

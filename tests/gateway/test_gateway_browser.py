@@ -15,7 +15,7 @@ import pytest
 from conftest import Gateway, Served
 from gateway_fakes import ScriptedTurn
 
-from trolyao.store import Store
+from tthc.records import Store
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

@@ -25,8 +25,8 @@ from gateway_fakes import ScriptedTurn
 from connectors import messages
 from connectors.channels.base import log_tag
 from connectors.conversation import outcome_of
-from trolyao.store import Store
-from trolyao.store.schema import handoffs, ratings, turns
+from tthc.records import Store
+from tthc.records.schema import handoffs, ratings, turns
 
 TG_HEADER = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
 

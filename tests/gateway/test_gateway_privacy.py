@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from connectors.privacy import PiiMaskingFormatter, mask_pii
+from tthc.privacy import PiiMaskingFormatter, mask_pii
 
 
 @pytest.mark.parametrize(

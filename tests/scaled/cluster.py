@@ -31,7 +31,7 @@ from glob import glob
 from pathlib import Path
 from typing import Any
 
-from trolyao import paths
+from tthc import paths
 from trolyao.environment import process_env
 
 DEPLOY = paths.REPO / "deploy"

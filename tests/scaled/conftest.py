@@ -16,7 +16,7 @@ import pytest
 
 from tests.scaled.cluster import Cluster
 from tests.scaled.fake_telegram import FakeTelegram
-from trolyao import paths
+from tthc import paths
 from trolyao.training import model_path
 
 NUMBERS: dict[str, dict] = {}

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from nlu.retrieval import ProcedureIndex
-from trolyao import paths
-from trolyao.content import ContentBase, load_content
+from tthc.retrieval import ProcedureIndex
+from tthc import paths
+from tthc.content import ContentBase, load_content
 
 
 @pytest.fixture(scope="session")

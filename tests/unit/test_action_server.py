@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from connectors.privacy import mask_log_records
-from trolyao import paths
+from tthc.privacy import mask_log_records
+from tthc import paths
 
 PHONE = "0912345678"
 CCCD = "001203012345"

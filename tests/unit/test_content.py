@@ -7,8 +7,8 @@ import os
 import time
 from pathlib import Path
 
-from trolyao.content import ContentBase, LiveContent, check_content
-from trolyao.content.check import _contract_slugs
+from tthc.content import ContentBase, LiveContent, check_content
+from tthc.content.check import _contract_slugs
 
 
 def test_real_content_is_valid_and_complete(content: ContentBase) -> None:
@@ -22,7 +22,7 @@ def test_real_content_is_valid_and_complete(content: ContentBase) -> None:
 def test_contract_copy_matches_the_shared_contract() -> None:
     shared = Path(__file__).resolve().parents[3] / "shared" / "contract" / "procedures.tsv"
     if shared.exists():  # beside a checkout in CI and on developers' machines
-        ours = Path(__file__).resolve().parents[2] / "trolyao" / "contract" / "procedures.tsv"
+        ours = Path(__file__).resolve().parents[2] / "tthc" / "content" / "procedures.tsv"
         assert ours.read_text(encoding="utf-8") == shared.read_text(encoding="utf-8")
 
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from trolyao.content import check_content, load_content
-from trolyao.content.dvc_import import (
+from tthc.content import check_content, load_content
+from tthc.content.dvc_import import (
     derive_slug,
     draft_from_dvc,
     import_dvc,
@@ -23,7 +23,7 @@ from trolyao.content.dvc_import import (
     split_documents,
     split_steps,
 )
-from trolyao.content.schema import DISTRICT_LEVEL
+from tthc.content.schema import DISTRICT_LEVEL
 
 DVCQG = Path(__file__).resolve().parents[3] / "shared" / "reference" / "dvcqg"
 TODAY = dt.date(2026, 12, 1)

@@ -8,7 +8,7 @@ import pytest
 
 from actions import hours, validators
 from actions.dates import parse_date
-from nlu.codes import intent_for_code
+from tthc.codes import intent_for_code
 
 MONDAY = dt.date(2026, 11, 23)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from nlu.normalize import accent_key, normalize_text, normalize_word, strip_accents
-from nlu.teencode import expand
+from tthc.text.normalize import accent_key, normalize_text, normalize_word, strip_accents
+from tthc.text.teencode import expand
 
 
 @pytest.mark.parametrize(

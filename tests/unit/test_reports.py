@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from trolyao.cli import main
-from trolyao.reports import compute, period_name
-from trolyao.store import Store
-from trolyao.store.schema import bookings, handoffs, ratings, tickets, turns
+from tthc.reports import compute, period_name
+from tthc.records import Store
+from tthc.records.schema import bookings, handoffs, ratings, tickets, turns
 
 Q1 = (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
 PROCEDURES = ["khai-sinh", "can-cuoc", "ho-chieu", "dang-ky-tam-tru", "ket-hon"]

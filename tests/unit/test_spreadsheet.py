@@ -9,8 +9,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from trolyao.content import check_content, load_content
-from trolyao.content.spreadsheet import (
+from tthc.content import check_content, load_content
+from tthc.content.spreadsheet import (
     FACTS_SHEET,
     FAQ_SHEET,
     ORIGINAL_SHEET,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from trolyao.dossiers import DossierImportError, import_file
-from trolyao.store import Store
-from trolyao.store.repository import SlotFull
+from tthc.records import Store
+from tthc.records.repository import SlotFull
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from nlu.tokenize import MAX_TOKENS, keys, tokenize
+from tthc.text.tokenize import MAX_TOKENS, keys, tokenize
 
 SAMPLES = [
     "Làm giấy khai sinh cần những gì?",

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trolyao import paths
+from tthc import paths
 from trolyao.bench import webhooks
 from trolyao.bench.load import rss_mb
 from trolyao.bench.load import run as run_load

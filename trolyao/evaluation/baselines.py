@@ -16,8 +16,8 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from nlu.retrieval import Candidate
-from trolyao import paths
+from tthc.retrieval import Candidate
+from tthc import paths
 from trolyao.environment import process_env
 from trolyao.training import write_unaccented_copies
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from nlu.normalize import strip_accents
-from nlu.understanding import NO_PROCEDURE_INTENTS, decide
+from tthc.text.normalize import strip_accents
+from tthc.understanding import NO_PROCEDURE_INTENTS, decide
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,4 @@
-"""Figures of a period from the records store, for the officers' console and `trolyao report`.
+"""`trolyao report`: the period report rendered as md, xlsx or pdf (trolyao.reports.render).
 
-    compute(engine, day_from, day_to) -> Figures     every figure (trolyao.reports.figures)
-    write_report(figures, fmt, path, title)           md, xlsx or pdf (trolyao.reports.render;
-                                                      imports matplotlib/openpyxl on use)
+The figures themselves are computed in the domain layer (tthc.reports).
 """
-
-from trolyao.reports.figures import Figures, compute, default_period, period_name, summary_rows
-
-__all__ = ["Figures", "compute", "default_period", "period_name", "summary_rows"]

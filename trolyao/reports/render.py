@@ -12,7 +12,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from trolyao.reports.figures import OUTCOME_NAMES, Figures, percent, period_name, summary_rows
+from tthc.reports.figures import OUTCOME_NAMES, Figures, percent, period_name, summary_rows
 
 FORMATS = ("md", "xlsx", "pdf")
 FONT = "DejaVu Sans"

@@ -1,6 +1,6 @@
 """Check content files and report every problem with file, line and column, in Vietnamese.
 
-Walks the YAML node tree (which keeps positions) against trolyao.content.schema, then checks
+Walks the YAML node tree (which keeps positions) against tthc.content.schema, then checks
 what spans files: unique slugs, every contract slug present, links between files.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from trolyao.content.schema import (
+from tthc.content.schema import (
     DISTRICT_LEVEL,
     DISTRICT_OK,
     LOCALITY,
@@ -25,7 +25,7 @@ from trolyao.content.schema import (
 )
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ten times faster
-CONTRACT_SLUGS = Path(__file__).resolve().parents[1] / "contract" / "procedures.tsv"
+CONTRACT_SLUGS = Path(__file__).resolve().parent / "procedures.tsv"
 
 _KIND_NAMES = {
     "str": "một đoạn chữ",

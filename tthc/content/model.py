@@ -174,7 +174,7 @@ def signature(directory: Path) -> str:
 
 def load_content(directory: Path | str) -> ContentBase:
     """Load every file, or raise ContentError with the full report if any file is wrong."""
-    from trolyao.content.check import check_content
+    from tthc.content.check import check_content
 
     base = Path(directory)
     sig = signature(base)

@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from trolyao.content.model import ContentBase, ContentError, load_content, signature
+from tthc.content.model import ContentBase, ContentError, load_content, signature
 
 log = logging.getLogger(__name__)
 

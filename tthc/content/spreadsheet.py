@@ -4,7 +4,7 @@
     import_xlsx(content_dir, path, today=None) -> ImportReport
 
 The import writes back only the values that changed, as text edits in the YAML files
-(trolyao.content.yamltext), so comments, key order and layout stay as they were and a round trip
+(tthc.content.yamltext), so comments, key order and layout stay as they were and a round trip
 without edits leaves every file byte-identical. The changed files are first written to a copy of
 the content directory and checked with `check_content` (the same check as `trolyao content
 check`); only if the copy passes are they moved into place, each with write-temp-then-rename.
@@ -39,10 +39,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from trolyao.content import yamltext as yt
-from trolyao.content.check import check_content
-from trolyao.content.live import write_atomically
-from trolyao.content.model import ContentError
+from tthc.content import yamltext as yt
+from tthc.content.check import check_content
+from tthc.content.live import write_atomically
+from tthc.content.model import ContentError
 
 FAQ_SHEET = "FAQ"
 FACTS_SHEET = "Thông tin chính"

@@ -6,6 +6,6 @@ TROLYAO_DB_URL. Both the action server and the gateway use it.
     Store.from_env()      the store of this deployment
 """
 
-from trolyao.store.repository import Booking, Store, Ticket
+from tthc.records.repository import Booking, Store, Ticket
 
 __all__ = ["Booking", "Store", "Ticket"]

@@ -14,8 +14,8 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from nlu.normalize import strip_accents
-from nlu.tokenize import syllable_keys, syllables
+from tthc.text.normalize import strip_accents
+from tthc.text.tokenize import syllable_keys, syllables
 
 # Words and phrases that say what is asked (fee? where? survey?), not which procedure: they must
 # not pull a procedure up. Matched on accent-stripped, teencode-expanded syllables.

@@ -8,7 +8,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from nlu.normalize import accent_key
+from tthc.text.normalize import accent_key
 
 THRESHOLD = 80
 

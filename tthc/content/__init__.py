@@ -5,13 +5,13 @@
     LiveContent(dir)                         the last good content, reloaded when files change
 
 Officers' tools, imported on use (they pull in openpyxl):
-    trolyao.content.spreadsheet              export_xlsx / import_xlsx: FAQs and main facts in Excel
-    trolyao.content.dvc_import               draft_from_dvc / import_dvc: draft from a Cổng DVCQG record
+    tthc.content.spreadsheet              export_xlsx / import_xlsx: FAQs and main facts in Excel
+    tthc.content.dvc_import               draft_from_dvc / import_dvc: draft from a Cổng DVCQG record
 """
 
-from trolyao.content.check import CheckReport, Problem, check_content
-from trolyao.content.live import LiveContent
-from trolyao.content.model import ContentBase, ContentError, Locality, Procedure, load_content
+from tthc.content.check import CheckReport, Problem, check_content
+from tthc.content.live import LiveContent
+from tthc.content.model import ContentBase, ContentError, Locality, Procedure, load_content
 
 __all__ = [
     "CheckReport",

@@ -12,15 +12,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from trolyao import paths
-from trolyao.store.engine import create_all, make_engine
-from trolyao.store.schema import bookings, dossiers, handoffs, metadata, outbox, ratings, tickets, turns
+from tthc import paths
+from tthc.records.engine import create_all, make_engine
+from tthc.records.schema import bookings, dossiers, handoffs, metadata, outbox, ratings, tickets, turns
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud on the phone
 
 
 def new_code(prefix: str) -> str:
-    """PA/LH + 6 characters, at least one a digit (what nlu.codes recognises in a message)."""
+    """PA/LH + 6 characters, at least one a digit (what tthc.codes recognises in a message)."""
     chars = [secrets.choice(_CODE_ALPHABET) for _ in range(6)]
     chars[secrets.randbelow(6)] = secrets.choice("23456789")
     return prefix + "".join(chars)

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nlu.normalize import strip_accents
-from trolyao.content import yamltext as yt
-from trolyao.content.live import write_atomically
-from trolyao.content.schema import DISTRICT_LEVEL, PATTERNS
+from tthc.text.normalize import strip_accents
+from tthc.content import yamltext as yt
+from tthc.content.live import write_atomically
+from tthc.content.schema import DISTRICT_LEVEL, PATTERNS
 
 NO_INFO = "Không có thông tin"
 PORTAL = "Cổng Dịch vụ công quốc gia"

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from nlu.normalize import normalize_word, strip_accents
-from nlu.teencode import expand
+from tthc.text.normalize import normalize_word, strip_accents
+from tthc.text.teencode import expand
 
 # A syllable: letters/digits plus any combining marks a decomposed input may carry.
 _SYLLABLE = re.compile(r"[^\W_][\w\u0300-\u036f]*")

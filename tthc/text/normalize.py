@@ -1,7 +1,7 @@
 """Text normalization: NFC, case, tone-mark placement, repeated letters, accent-insensitive keys.
 
 Every function here works on one word or one string and is pure, so offsets are kept by the
-caller (see nlu.tokenize), never by re-slicing normalized text.
+caller (see tthc.text.tokenize), never by re-slicing normalized text.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from trolyao.store.schema import bookings, handoffs, ratings, tickets, turns
+from tthc.records.schema import bookings, handoffs, ratings, tickets, turns
 
 QUESTION_OUTCOMES = ("answered", "clarified", "asked", "fallback", "out_of_scope")
 UNANSWERED_OUTCOMES = ("fallback", "clarified", "asked", "out_of_scope")  # asked: no procedure could be placed

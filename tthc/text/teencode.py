@@ -1,11 +1,11 @@
-"""The team's dictionary of teencode, abbreviations and misspellings (nlu/data/teencode.tsv)."""
+"""The team's dictionary of teencode, abbreviations and misspellings (tthc/text/data/teencode.tsv)."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
 
-from nlu.normalize import normalize_word, strip_accents
+from tthc.text.normalize import normalize_word, strip_accents
 
 _DICTIONARY = Path(__file__).parent / "data" / "teencode.tsv"
 

@@ -11,10 +11,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trolyao.content.check import check_content
-from trolyao.content.live import write_atomically
-from trolyao.content.spreadsheet import Change, apply_changes, norm_text
-from trolyao.content.yamltext import load
+from tthc.content.check import check_content
+from tthc.content.live import write_atomically
+from tthc.content.spreadsheet import Change, apply_changes, norm_text
+from tthc.content.yamltext import load
 
 MAX_TEXT = 4000
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from nlu.retrieval import Candidate
+from tthc.retrieval import Candidate
 
 PROCEDURE_INTENTS = frozenset(
     {"ask_procedure", "ask_documents", "ask_fee", "ask_processing_time", "ask_where", "ask_online"}

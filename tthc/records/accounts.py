@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from trolyao.store.repository import Store
-from trolyao.store.schema import console_sessions, officers
+from tthc.records.repository import Store
+from tthc.records.schema import console_sessions, officers
 
 ROLES = ("viewer", "editor")
 MIN_PASSWORD = 8
