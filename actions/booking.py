@@ -10,15 +10,15 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import runtime, validators
+from actions import process, validators
 from actions.dates import parse_date, vn_weekday
 from actions.forms_common import cancel, wants_to_cancel
-from actions.runtime_store import channel_of, store
+from actions.process import channel_of, store
 from actions.turn import reports_turn
-from tthc.text.normalize import accent_key
-from tthc.understanding import is_confident
 from tthc.content import ContentBase, Locality
 from tthc.records.repository import SlotFull
+from tthc.text.normalize import accent_key
+from tthc.understanding import is_confident
 
 BOOKING_SLOTS = ("booking_procedure", "booking_centre", "booking_date", "booking_slot", "booking_name", "booking_phone")
 DAY_KEYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -51,8 +51,8 @@ def free_slots(loc: Locality, centre: str, day: dt.date) -> list[str]:
 
 
 def _context(tracker: Tracker) -> tuple[ContentBase, Locality]:
-    base = runtime.content()
-    return base, runtime.locality(base, tracker.get_slot("locality"))
+    base = process.content()
+    return base, process.locality(base, tracker.get_slot("locality"))
 
 
 def _text(tracker: Tracker) -> str:
@@ -73,14 +73,14 @@ class ActionBookingStart(Action):
             return self._status_or_cancel(dispatcher, code.group(), cancel=bool(re.search(r"\b(huy|bo|khong den)\b", accent_key(text))))
         base, loc = _context(tracker)
         events: list[dict] = [SlotSet(slot, None) for slot in BOOKING_SLOTS]
-        candidates = runtime.index(base).search(text)
+        candidates = process.index(base).search(text)
         procedure = candidates[0].slug if is_confident(candidates) else tracker.get_slot("procedure")
         if procedure in base.procedures:
             events += [SlotSet("booking_procedure", procedure), SlotSet("procedure", procedure)]
         if len(centres(loc)) == 1:
             events.append(SlotSet("booking_centre", centres(loc)[0]["id"]))
-        day = parse_date(text, runtime.today())
-        if day and open_day(loc, day, runtime.today()) is None:
+        day = parse_date(text, process.today())
+        if day and open_day(loc, day, process.today()) is None:
             events.append(SlotSet("booking_date", day.isoformat()))
         dispatcher.utter_message(response="utter_booking_intro")
         return [*events, FollowupAction("booking_form")]
@@ -113,7 +113,7 @@ class ValidateBookingForm(FormValidationAction):
         base, _ = _context(tracker)
         if value in base.procedures:
             return {"booking_procedure": value}
-        candidates = runtime.index(base).search(str(value or ""))
+        candidates = process.index(base).search(str(value or ""))
         if is_confident(candidates):
             return {"booking_procedure": candidates[0].slug, "procedure": candidates[0].slug}
         dispatcher.utter_message(response="utter_booking_procedure_unclear")
@@ -129,7 +129,7 @@ class ValidateBookingForm(FormValidationAction):
 
     async def validate_booking_date(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict:
         _, loc = _context(tracker)
-        today = runtime.today()
+        today = process.today()
         try:  # a date the start action already understood is stored as YYYY-MM-DD
             day = dt.date.fromisoformat(str(value))
         except ValueError:
@@ -187,7 +187,7 @@ class ActionAskBookingDate(Action):
     @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         _, loc = _context(tracker)
-        today, buttons = runtime.today(), []
+        today, buttons = process.today(), []
         day = today
         while len(buttons) < 3 and (day - today).days < 14:
             day += dt.timedelta(days=1)

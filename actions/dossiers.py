@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -12,8 +11,8 @@ from typing import Any, Protocol
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import runtime, validators
-from actions.runtime_store import store
+from actions import process, validators
+from actions.process import store
 from actions.services import procedure_events
 from actions.turn import reports_turn
 
@@ -54,9 +53,10 @@ class HttpSource:
         return data if isinstance(data, dict) and data.get("status") else None
 
 
-def source_from_env() -> DossierSource:
-    if os.environ.get("TROLYAO_DOSSIER_SOURCE", "table") == "http":
-        return HttpSource(os.environ["TROLYAO_DOSSIER_URL"])
+def configured_source() -> DossierSource:
+    settings = process.settings()
+    if settings.dossier_source == "http":
+        return HttpSource(settings.dossier_url)
     return TableSource()
 
 
@@ -66,8 +66,8 @@ class ActionDossierStatus(Action):
 
     @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        base = runtime.content()
-        loc = runtime.locality(base, tracker.get_slot("locality"))
+        base = process.content()
+        loc = process.locality(base, tracker.get_slot("locality"))
         text = (tracker.latest_message or {}).get("text") or ""
         ticket = validators.TICKET_CODE.search(text)
         if ticket:
@@ -80,12 +80,12 @@ class ActionDossierStatus(Action):
             dispatcher.utter_message(response="utter_dossier_ask_code")
             return procedure_events(base, tracker)
         try:
-            found = source_from_env().lookup(code.group())
+            found = configured_source().lookup(code.group())
         except SourceUnavailable:
-            dispatcher.utter_message(response="utter_dossier_unavailable", hotline=runtime.hotline_text(loc))
+            dispatcher.utter_message(response="utter_dossier_unavailable", hotline=process.hotline_text(loc))
             return []
         if found is None:
-            dispatcher.utter_message(response="utter_dossier_unknown", code=code.group(), hotline=runtime.hotline_text(loc))
+            dispatcher.utter_message(response="utter_dossier_unknown", code=code.group(), hotline=process.hotline_text(loc))
             return []
         details = "\n".join(
             f"• {label}: {found[key]}"

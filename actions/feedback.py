@@ -8,9 +8,9 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import runtime, validators
+from actions import process, validators
 from actions.forms_common import cancel, wants_to_cancel
-from actions.runtime_store import channel_of, store
+from actions.process import channel_of, store
 from actions.turn import reports_turn
 
 FEEDBACK_SLOTS = ("feedback_content", "feedback_subject", "feedback_phone")
@@ -98,6 +98,6 @@ class ActionSubmitFeedback(Action):
             content=tracker.get_slot("feedback_content") or "",
             phone=None if phone in (None, "-") else phone,
         )
-        loc = runtime.locality(runtime.content(), tracker.get_slot("locality"))
-        dispatcher.utter_message(response="utter_feedback_received", code=ticket.code, hotline=runtime.hotline_text(loc))
+        loc = process.locality(process.content(), tracker.get_slot("locality"))
+        dispatcher.utter_message(response="utter_feedback_received", code=ticket.code, hotline=process.hotline_text(loc))
         return [SlotSet(slot, None) for slot in FEEDBACK_SLOTS]

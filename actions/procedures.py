@@ -8,10 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import formatting, runtime
+from actions import formatting, process
 from actions.turn import reports_turn
-from tthc.understanding import Decision, decide
 from tthc.content import ContentBase, Procedure
+from tthc.understanding import Decision, decide
 
 ASPECT_BUTTONS = [
     ("Hồ sơ", "ask_documents"),
@@ -56,7 +56,7 @@ def answer(
     locality: str | None = None,
 ) -> None:
     """Send the answer for one aspect of a procedure, ending with the official page and review date."""
-    faq = runtime.index(base).best_faq(proc.slug, text) if text and not text.startswith("/") else None
+    faq = process.index(base).best_faq(proc.slug, text) if text and not text.startswith("/") else None
     if faq and faq[2] >= FAQ_MATCH:
         # A matching FAQ answers the citizen's exact question; the structured aspect answer still
         # follows, so dated facts (fees) always come from the date-aware code below.
@@ -66,8 +66,8 @@ def answer(
     if intent == "ask_documents":
         dispatcher.utter_message(response="utter_procedure_documents", name=proc.name, documents=formatting.documents(proc))
     elif intent == "ask_fee":
-        rates = formatting.fee_rates(proc, runtime.today())
-        local = formatting.local_fee_lines(runtime.locality(base, locality), proc.slug, runtime.today())
+        rates = formatting.fee_rates(proc, process.today())
+        local = formatting.local_fee_lines(process.locality(base, locality), proc.slug, process.today())
         rates = f"{rates}\n{local}" if local else rates
         dispatcher.utter_message(response="utter_procedure_fee", name=proc.name, fee_summary=proc.fee_summary, rates=rates)
     elif intent == "ask_processing_time":
@@ -80,8 +80,8 @@ def answer(
         dispatcher.utter_message(response="utter_procedure_overview", name=proc.name, summary=proc.summary)
         dispatcher.utter_message(response="utter_procedure_steps", name=proc.name, steps=formatting.numbered_list(proc.steps))
     if not proc.verified:
-        loc = runtime.locality(base)
-        dispatcher.utter_message(response="utter_procedure_unverified", hotline=runtime.hotline_text(loc))
+        loc = process.locality(base)
+        dispatcher.utter_message(response="utter_procedure_unverified", hotline=process.hotline_text(loc))
     dispatcher.utter_message(
         response="utter_procedure_footer",
         codes=proc.official_codes,
@@ -104,14 +104,14 @@ class ActionAnswerProcedure(Action):
 
     @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        base = runtime.content()
+        base = process.content()
         intent = intent_of(tracker)
         text = (tracker.latest_message or {}).get("text") or ""
         named = next(tracker.get_latest_entity_values("procedure"), None)
         if named in base.procedures:
             decision, ranked = Decision(procedure=named), [named]
         else:
-            candidates = runtime.index(base).search(text)
+            candidates = process.index(base).search(text)
             ranked = [c.slug for c in candidates]
             decision = decide(intent, candidates, context=tracker.get_slot("procedure"))
         if decision.procedure and decision.procedure in base.procedures:
@@ -132,13 +132,13 @@ class ActionDeny(Action):
 
     @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        base = runtime.content()
+        base = process.content()
         current = tracker.get_slot("procedure")
         remaining = [s for s in tracker.get_slot("candidates") or [] if s != current]
         if remaining:
             clarify(dispatcher, base, "ask_procedure", remaining[:3])
             return [SlotSet("candidates", remaining), SlotSet("procedure", None)]
-        dispatcher.utter_message(response="utter_no_more_candidates", hotline=runtime.hotline_text(runtime.locality(base)))
+        dispatcher.utter_message(response="utter_no_more_candidates", hotline=process.hotline_text(process.locality(base)))
         return [SlotSet("candidates", None)]
 
 
@@ -150,9 +150,9 @@ class ActionFallback(Action):
 
     @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        base = runtime.content()
+        base = process.content()
         text = (tracker.latest_message or {}).get("text") or ""
-        candidates = runtime.index(base).search(text)
+        candidates = process.index(base).search(text)
         decision = decide("ask_procedure", candidates)
         if decision.procedure:
             answer(dispatcher, base, base.procedures[decision.procedure], "ask_procedure", text)
@@ -161,13 +161,13 @@ class ActionFallback(Action):
         context = tracker.get_slot("procedure")
         if context in base.procedures:
             proc = base.procedures[context]
-            faq = runtime.index(base).best_faq(context, text)
+            faq = process.index(base).best_faq(context, text)
             if faq and faq[2] >= FAQ_MATCH:
                 answer(dispatcher, base, proc, "ask_procedure", text)
                 return [outcome("answered")]
             dispatcher.utter_message(response="utter_procedure_overview", name=proc.name, summary=proc.summary, buttons=aspect_buttons(context))
             return [outcome("fallback")]
-        dispatcher.utter_message(response="utter_fallback", hotline=runtime.hotline_text(runtime.locality(base)))
+        dispatcher.utter_message(response="utter_fallback", hotline=process.hotline_text(process.locality(base)))
         return [outcome("fallback")]
 
 

@@ -5,23 +5,21 @@ Feedback, dossiers and appointments have their own modules.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import formatting, hours, runtime
+from actions import formatting, hours, process
+from actions.process import channel_of, store
 from actions.qr import qr_data_uri
-from actions.runtime_store import channel_of, store
 from actions.turn import reports_turn
+from tthc.content import ContentBase, Locality
 from tthc.text.normalize import accent_key
 from tthc.understanding import is_confident
-from tthc.content import ContentBase, Locality
 
 # When officers answer chats (a deployment setting, TROLYAO_HANDOFF_HOURS), not office hours.
-DEFAULT_HANDOFF_HOURS = "mon-fri 07:30-11:30,13:30-17:00"
 
 
 def named_locality(base: ContentBase, tracker: Tracker) -> tuple[Locality, list[dict]]:
@@ -31,7 +29,7 @@ def named_locality(base: ContentBase, tracker: Tracker) -> tuple[Locality, list[
         for alias in [loc.name, *loc.aliases]:
             if f" {accent_key(alias)} " in text:
                 return loc, [SlotSet("locality", loc.id)]
-    return runtime.locality(base, tracker.get_slot("locality")), []
+    return process.locality(base, tracker.get_slot("locality")), []
 
 
 def phone_buttons(loc: Locality) -> list[dict[str, str]]:
@@ -44,7 +42,7 @@ class ActionHotline(Action):
 
     @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        base = runtime.content()
+        base = process.content()
         loc, events = named_locality(base, tracker)
         dispatcher.utter_message(
             response="utter_hotline", locality=loc.name, hotlines=formatting.hotlines(loc), buttons=phone_buttons(loc)
@@ -58,13 +56,13 @@ class ActionWorkingHours(Action):
 
     @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        base = runtime.content()
+        base = process.content()
         loc, events = named_locality(base, tracker)
         note = (loc.office_hours.get("note") or "").strip() or "giờ hành chính các ngày làm việc."
         dispatcher.utter_message(response="utter_working_hours", locality=loc.name, hours=note, buttons=phone_buttons(loc))
         schedule = loc.office_hours.get("schedule")
         if schedule:  # only a sourced schedule says whether the office is open right now
-            now = runtime.now()
+            now = process.now()
             if not hours.is_open(schedule, now):
                 opening = hours.next_opening(schedule, now)
                 if opening:
@@ -78,10 +76,10 @@ class ActionSurvey(Action):
 
     @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        base = runtime.content()
+        base = process.content()
         loc, events = named_locality(base, tracker)
         if not loc.survey_url:
-            dispatcher.utter_message(response="utter_survey_missing", hotline=runtime.hotline_text(loc))
+            dispatcher.utter_message(response="utter_survey_missing", hotline=process.hotline_text(loc))
             return events
         dispatcher.utter_message(
             response="utter_survey",
@@ -96,7 +94,7 @@ class ActionSurvey(Action):
 def procedure_events(base: ContentBase, tracker: Tracker) -> list[dict]:
     """Remember a procedure the message names clearly (the dossier or booking is about it)."""
     text = (tracker.latest_message or {}).get("text") or ""
-    candidates = runtime.index(base).search(text)
+    candidates = process.index(base).search(text)
     return [SlotSet("procedure", candidates[0].slug)] if is_confident(candidates) else []
 
 
@@ -111,19 +109,19 @@ class ActionHandoff(Action):
 
     @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        base = runtime.content()
-        loc = runtime.locality(base, tracker.get_slot("locality"))
-        schedule = hours.parse_schedule(os.environ.get("TROLYAO_HANDOFF_HOURS", DEFAULT_HANDOFF_HOURS))
-        now = runtime.now()
+        base = process.content()
+        loc = process.locality(base, tracker.get_slot("locality"))
+        schedule = hours.parse_schedule(process.settings().handoff_hours)
+        now = process.now()
         if hours.is_open(schedule, now):
             store().open_handoff(tracker.sender_id, channel_of(tracker.sender_id))
-            dispatcher.utter_message(response="utter_handoff", hotline=runtime.hotline_text(loc), buttons=phone_buttons(loc))
+            dispatcher.utter_message(response="utter_handoff", hotline=process.hotline_text(loc), buttons=phone_buttons(loc))
         else:
             opening = hours.next_opening(schedule, now)
             dispatcher.utter_message(
                 response="utter_handoff_closed",
                 opens=hours.describe(opening, now) if opening else "giờ hành chính ngày làm việc tiếp theo",
-                hotline=runtime.hotline_text(loc),
+                hotline=process.hotline_text(loc),
                 buttons=phone_buttons(loc),
             )
         return []

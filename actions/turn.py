@@ -3,8 +3,10 @@
 The gateway logs every turn with its intent, confidence, procedure and outcome. Reading them back
 from Rasa's tracker after each message costs Rasa a second tracker load; an action already knows
 them, so it appends them to its answer as one custom message ``{"trolyao_turn": {...}}`` that
-the gateway takes out before rendering. Turns answered by a response template alone (greetings,
-thanks) carry no such message, and there the gateway still reads the tracker.
+the gateway takes out before rendering. The summary also carries ``codes``, the official codes
+of the procedure (CONTRACT.md section 6), so the gateway needs no content of its own. Turns
+answered by a response template alone (greetings, thanks) carry no such message, and there the
+gateway still reads the tracker.
 """
 
 from __future__ import annotations
@@ -16,14 +18,27 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import process
+from tthc.procedure_codes import codes_of
+
 TURN_KEY = "trolyao_turn"
 REPORTED_SLOTS = ("procedure", "outcome")
 
 Run = Callable[[Any, CollectingDispatcher, Tracker, dict[str, Any]], Awaitable[list[dict[str, Any]]]]
 
 
-def turn_summary(tracker: Tracker, events: list[dict[str, Any]]) -> dict[str, Any]:
-    """Intent and confidence of the latest message; the reported slots after ``events``."""
+def _live_content() -> Any:
+    """The content the actions answer from, or None if none could be loaded (codes then come
+    from the procedure id alone)."""
+    try:
+        return process.content()
+    except Exception:  # noqa: BLE001 - a summary never fails an answer
+        return None
+
+
+def turn_summary(tracker: Tracker, events: list[dict[str, Any]], content: Any = None) -> dict[str, Any]:
+    """Intent and confidence of the latest message; the reported slots after ``events``; the
+    official codes of the reported procedure (from ``content``, by default the live content)."""
     intent = (tracker.latest_message or {}).get("intent") or {}
     slots = {name: tracker.get_slot(name) for name in REPORTED_SLOTS}
     for event in events:
@@ -31,7 +46,8 @@ def turn_summary(tracker: Tracker, events: list[dict[str, Any]]) -> dict[str, An
             slots[event["name"]] = event.get("value")
         elif isinstance(event, dict) and event.get("event") in {"restart", "reset_slots"}:
             slots = dict.fromkeys(REPORTED_SLOTS)
-    return {"intent": intent.get("name"), "confidence": intent.get("confidence"), **slots}
+    codes = codes_of(slots["procedure"], content if content is not None else _live_content())
+    return {"intent": intent.get("name"), "confidence": intent.get("confidence"), **slots, "codes": codes}
 
 
 def reports_turn(run: Run) -> Run:

@@ -21,9 +21,9 @@ from connectors import messages
 from connectors.errors import error_response
 from connectors.exports import XLSX_TYPE, booking_row, mask_phone, to_csv, to_xlsx
 from connectors.officers import channel_label, sender_tag
-from tthc.privacy import mask_pii
 from connectors.records import call
-from tthc.records import Store, Ticket
+from tthc.privacy import mask_pii
+from tthc.records import RecordStore, Ticket
 
 logger = logging.getLogger(__name__)
 audit = logging.getLogger("connectors.admin.audit")
@@ -87,7 +87,7 @@ async def _refused(_: Request, exc: Exception) -> JSONResponse:
     return response
 
 
-def _store(request: Request) -> Store:
+def _store(request: Request) -> RecordStore:
     store = getattr(request.app.state, "records", None)
     if store is None:
         raise AdminRefusal(503, messages.RECORDS_UNAVAILABLE)
@@ -164,127 +164,136 @@ def handoff_json(
 # --- routes --------------------------------------------------------------------------------
 
 
+async def list_tickets(request: Request, status: str | None = None) -> dict[str, Any]:
+    if status not in (None, "", "open", "answered"):
+        raise AdminRefusal(422, messages.BAD_STATUS)
+    tickets = await call(_store(request).tickets, status or None)
+    return {"tickets": [ticket_json(ticket, masked=True) for ticket in tickets]}
+
+
+async def open_ticket(code: str, request: Request) -> dict[str, Any]:
+    ticket = await call(_store(request).ticket, code[:20])
+    if ticket is None:
+        raise AdminRefusal(404, messages.TICKET_NOT_FOUND.format(code=code[:20]))
+    audit.info("admin: ticket %s opened, unmasked, by %s", ticket.code, _who(request))
+    return {"ticket": ticket_json(ticket, masked=False)}
+
+
+async def answer_ticket(code: str, body: AnswerBody, request: Request) -> dict[str, Any]:
+    ticket = await call(
+        _store(request).answer_ticket, code[:20], body.answer.strip(), body.officer
+    )
+    if ticket is None:
+        raise AdminRefusal(404, messages.TICKET_NOT_FOUND.format(code=code[:20]))
+    audit.info("admin: ticket %s answered by %r", ticket.code, body.officer)
+    _wake(request)
+    return {"ticket": ticket_json(ticket, masked=True), "queued": True}
+
+
+async def list_handoffs(request: Request) -> dict[str, Any]:
+    store = _store(request)
+    timeout = request.app.state.settings.handoff_timeout
+    out = []
+    for handoff in await call(store.open_handoffs, timeout):
+        turns = await call(store.recent_turns, handoff["sender"], RECENT_TURNS)
+        replies = await call(store.messages_to, handoff["sender"], handoff["opened_at"])
+        out.append(handoff_json(handoff, turns, replies))
+    return {"handoffs": out}
+
+
+async def _open_handoff(request: Request, handoff_id: int) -> dict[str, Any]:
+    store = _store(request)
+    handoff = await call(store.handoff, handoff_id)
+    if handoff is None:
+        raise AdminRefusal(404, messages.HANDOFF_NOT_FOUND.format(id=handoff_id))
+    timeout = request.app.state.settings.handoff_timeout
+    # Closes it if it timed out, so that an officer cannot reply to a resumed bot.
+    if await call(store.active_handoff, handoff["sender"], timeout) != handoff_id:
+        raise AdminRefusal(409, messages.HANDOFF_ALREADY_CLOSED.format(id=handoff_id))
+    return handoff
+
+
+async def reply(handoff_id: int, body: ReplyBody, request: Request) -> dict[str, Any]:
+    store = _store(request)
+    handoff = await _open_handoff(request, handoff_id)
+    text = messages.OFFICER_REPLY.format(text=body.text.strip())
+    await call(store.queue_for_citizen, handoff["sender"], handoff["channel"], text)
+    await call(store.touch_handoff, handoff_id)
+    audit.info("admin: handoff #%s replied by %r", handoff_id, body.officer)
+    _wake(request)
+    return {"id": handoff_id, "queued": True}
+
+
+async def close(
+    handoff_id: int, request: Request, body: CloseBody | None = None
+) -> dict[str, Any]:
+    store = _store(request)
+    officer = (body or CloseBody()).officer
+    handoff = await _open_handoff(request, handoff_id)
+    await call(store.close_handoff, handoff_id, officer)
+    await call(
+        store.queue_for_citizen, handoff["sender"], handoff["channel"], messages.HANDOFF_CLOSED
+    )
+    audit.info("admin: handoff #%s closed by %r", handoff_id, officer)
+    _wake(request)
+    return {"id": handoff_id, "closed": True}
+
+
+async def bookings(
+    request: Request,
+    day_from: str | None = Query(default=None, alias="from"),
+    day_to: str | None = Query(default=None, alias="to"),
+    format: str = "csv",
+    unmasked: bool = False,
+) -> Response:
+    kind = format.lower()
+    if kind not in ("csv", "xlsx", "json"):
+        raise AdminRefusal(422, messages.BAD_FORMAT)
+    start, end = _date(day_from), _date(day_to)
+    found = await call(_store(request).bookings, start, end)
+    rows = [booking_row(booking, unmasked=unmasked) for booking in found]
+    if unmasked:
+        audit.warning(
+            "admin: %d bookings exported UNMASKED (%s to %s) by %s",
+            len(rows),
+            start,
+            end,
+            _who(request),
+        )
+    if kind == "json":
+        return JSONResponse({"bookings": rows})
+    name = "lich-hen" + "".join(f"-{day}" for day in (start, end) if day)
+    if kind == "xlsx":
+        body, media_type = to_xlsx(rows), XLSX_TYPE
+    else:
+        body, media_type = to_csv(rows), "text/csv; charset=utf-8"
+    disposition = f'attachment; filename="{name}.{kind}"'
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
+    )
+
+
+async def ratings_summary(
+    request: Request,
+    day_from: str | None = Query(default=None, alias="from"),
+    day_to: str | None = Query(default=None, alias="to"),
+) -> dict[str, Any]:
+    return await call(_store(request).ratings_summary, _date(day_from), _date(day_to))
+
+
 def router() -> APIRouter:
+    """The officers' API, each route a module-level handler behind the Bearer check."""
     routes = APIRouter(prefix=PREFIX, dependencies=[Depends(authorize)])
-
-    @routes.get("/tickets")
-    async def list_tickets(request: Request, status: str | None = None) -> dict[str, Any]:
-        if status not in (None, "", "open", "answered"):
-            raise AdminRefusal(422, messages.BAD_STATUS)
-        tickets = await call(_store(request).tickets, status or None)
-        return {"tickets": [ticket_json(ticket, masked=True) for ticket in tickets]}
-
-    @routes.get("/tickets/{code}")
-    async def open_ticket(code: str, request: Request) -> dict[str, Any]:
-        ticket = await call(_store(request).ticket, code[:20])
-        if ticket is None:
-            raise AdminRefusal(404, messages.TICKET_NOT_FOUND.format(code=code[:20]))
-        audit.info("admin: ticket %s opened, unmasked, by %s", ticket.code, _who(request))
-        return {"ticket": ticket_json(ticket, masked=False)}
-
-    @routes.post("/tickets/{code}/answer")
-    async def answer_ticket(code: str, body: AnswerBody, request: Request) -> dict[str, Any]:
-        ticket = await call(
-            _store(request).answer_ticket, code[:20], body.answer.strip(), body.officer
-        )
-        if ticket is None:
-            raise AdminRefusal(404, messages.TICKET_NOT_FOUND.format(code=code[:20]))
-        audit.info("admin: ticket %s answered by %r", ticket.code, body.officer)
-        _wake(request)
-        return {"ticket": ticket_json(ticket, masked=True), "queued": True}
-
-    @routes.get("/handoffs")
-    async def list_handoffs(request: Request) -> dict[str, Any]:
-        store = _store(request)
-        timeout = request.app.state.settings.handoff_timeout
-        out = []
-        for handoff in await call(store.open_handoffs, timeout):
-            turns = await call(store.recent_turns, handoff["sender"], RECENT_TURNS)
-            replies = await call(store.messages_to, handoff["sender"], handoff["opened_at"])
-            out.append(handoff_json(handoff, turns, replies))
-        return {"handoffs": out}
-
-    async def _open_handoff(request: Request, handoff_id: int) -> dict[str, Any]:
-        store = _store(request)
-        handoff = await call(store.handoff, handoff_id)
-        if handoff is None:
-            raise AdminRefusal(404, messages.HANDOFF_NOT_FOUND.format(id=handoff_id))
-        timeout = request.app.state.settings.handoff_timeout
-        # Closes it if it timed out, so that an officer cannot reply to a resumed bot.
-        if await call(store.active_handoff, handoff["sender"], timeout) != handoff_id:
-            raise AdminRefusal(409, messages.HANDOFF_ALREADY_CLOSED.format(id=handoff_id))
-        return handoff
-
-    @routes.post("/handoffs/{handoff_id}/reply")
-    async def reply(handoff_id: int, body: ReplyBody, request: Request) -> dict[str, Any]:
-        store = _store(request)
-        handoff = await _open_handoff(request, handoff_id)
-        text = messages.OFFICER_REPLY.format(text=body.text.strip())
-        await call(store.queue_for_citizen, handoff["sender"], handoff["channel"], text)
-        await call(store.touch_handoff, handoff_id)
-        audit.info("admin: handoff #%s replied by %r", handoff_id, body.officer)
-        _wake(request)
-        return {"id": handoff_id, "queued": True}
-
-    @routes.post("/handoffs/{handoff_id}/close")
-    async def close(
-        handoff_id: int, request: Request, body: CloseBody | None = None
-    ) -> dict[str, Any]:
-        store = _store(request)
-        officer = (body or CloseBody()).officer
-        handoff = await _open_handoff(request, handoff_id)
-        await call(store.close_handoff, handoff_id, officer)
-        await call(
-            store.queue_for_citizen, handoff["sender"], handoff["channel"], messages.HANDOFF_CLOSED
-        )
-        audit.info("admin: handoff #%s closed by %r", handoff_id, officer)
-        _wake(request)
-        return {"id": handoff_id, "closed": True}
-
-    @routes.get("/bookings")
-    async def bookings(
-        request: Request,
-        day_from: str | None = Query(default=None, alias="from"),
-        day_to: str | None = Query(default=None, alias="to"),
-        format: str = "csv",
-        unmasked: bool = False,
-    ) -> Response:
-        kind = format.lower()
-        if kind not in ("csv", "xlsx", "json"):
-            raise AdminRefusal(422, messages.BAD_FORMAT)
-        start, end = _date(day_from), _date(day_to)
-        found = await call(_store(request).bookings, start, end)
-        rows = [booking_row(booking, unmasked=unmasked) for booking in found]
-        if unmasked:
-            audit.warning(
-                "admin: %d bookings exported UNMASKED (%s to %s) by %s",
-                len(rows),
-                start,
-                end,
-                _who(request),
-            )
-        if kind == "json":
-            return JSONResponse({"bookings": rows})
-        name = "lich-hen" + "".join(f"-{day}" for day in (start, end) if day)
-        if kind == "xlsx":
-            body, media_type = to_xlsx(rows), XLSX_TYPE
-        else:
-            body, media_type = to_csv(rows), "text/csv; charset=utf-8"
-        disposition = f'attachment; filename="{name}.{kind}"'
-        return Response(
-            body,
-            media_type=media_type,
-            headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
-        )
-
-    @routes.get("/ratings/summary")
-    async def ratings_summary(
-        request: Request,
-        day_from: str | None = Query(default=None, alias="from"),
-        day_to: str | None = Query(default=None, alias="to"),
-    ) -> dict[str, Any]:
-        return await call(_store(request).ratings_summary, _date(day_from), _date(day_to))
-
+    routes.add_api_route("/tickets", list_tickets, methods=["GET"])
+    routes.add_api_route("/tickets/{code}", open_ticket, methods=["GET"])
+    routes.add_api_route("/tickets/{code}/answer", answer_ticket, methods=["POST"])
+    routes.add_api_route("/handoffs", list_handoffs, methods=["GET"])
+    routes.add_api_route("/handoffs/{handoff_id}/reply", reply, methods=["POST"])
+    routes.add_api_route("/handoffs/{handoff_id}/close", close, methods=["POST"])
+    routes.add_api_route("/bookings", bookings, methods=["GET"])
+    routes.add_api_route("/ratings/summary", ratings_summary, methods=["GET"])
     return routes
 
 

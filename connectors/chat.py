@@ -16,10 +16,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from connectors import messages
-from connectors.locality import Hotline
-from tthc.privacy import mask_pii
+from connectors.locality import HotlineSource
 from connectors.rasa_client import RasaError, RasaTurn
 from connectors.replies import Button, Channel, Reply, from_rasa, render
+from tthc.privacy import mask_pii
+from tthc.procedure_codes import codes_of
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,9 @@ _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\
 
 Ask = Callable[[str, str, dict[str, Any]], Awaitable[RasaTurn]]
 Pending = Callable[[str], Awaitable[list[Reply]]]
+# The official codes of a procedure id, for a turn whose codes no turn summary gave
+# (connectors.rasa_client.KnownCodes.of; by default what the id alone says).
+CodesOf = Callable[[str | None], list[str]]
 # Labels of CONTRACT.md section 2 only: Rasa's pseudo-intent for an unsure message is reported
 # as out_of_scope (the action behind it still suggests procedures and the hotline).
 REPORTED_AS = {"nlu_fallback": "out_of_scope"}
@@ -73,22 +77,32 @@ def scoped_sender(channel: str, sender_id: str) -> str:
     return f"api:{sender_id}"
 
 
-def fallback_replies(hotline: Hotline) -> list[Reply]:
+def fallback_replies(hotline: HotlineSource) -> list[Reply]:
     """The apology with the locality's hotline and a tap-to-call button."""
     text = messages.BOT_UNAVAILABLE.format(name=hotline.name, number=hotline.number)
     button = Button(messages.CALL_BUTTON.format(number=hotline.number), phone=hotline.dial)
     return [Reply(text=text, buttons=[button])]
 
 
-def chat_body(replies: list[Reply], intent: str | None, procedure: str | None) -> dict[str, Any]:
+def chat_body(
+    replies: list[Reply], intent: str | None, procedure: str | None, codes: list[str] | None = None
+) -> dict[str, Any]:
+    """The /api/chat answer (CONTRACT.md section 6): ``codes`` are the official codes of
+    ``procedure``, in every answer, empty when there is none."""
     return {
         "replies": [reply.to_dict() for reply in replies],
         "intent": intent,
         "procedure": procedure,
+        "codes": list(codes or []) if procedure else [],
     }
 
 
-def too_fast(hotline: Hotline, channel: Channel, wait_s: float) -> JSONResponse:
+def turn_codes(turn: RasaTurn, known: CodesOf = codes_of) -> list[str]:
+    """The turn summary's codes, or for a turn without one those ``known`` for its procedure."""
+    return list(turn.codes) if turn.codes is not None else known(turn.procedure)
+
+
+def too_fast(hotline: HotlineSource, channel: Channel, wait_s: float) -> JSONResponse:
     """429 for a sender (or an address) over its rate limit: the usual /api/chat body, so the
     page shows it like any answer, with the hotline, and Retry-After."""
     seconds = max(1, math.ceil(wait_s))
@@ -101,14 +115,16 @@ def too_fast(hotline: Hotline, channel: Channel, wait_s: float) -> JSONResponse:
 async def answer(
     request: ChatRequest,
     ask: Ask,
-    hotline: Hotline,
+    hotline: HotlineSource,
     locality: str,
     pending: Pending = _nothing_pending,
+    known_codes: CodesOf = codes_of,
 ) -> dict[str, Any]:
     """The /api/chat JSON body for one message; never raises for a Rasa failure.
 
     ``ask`` is the conversation layer (or Rasa itself); ``pending`` gives the officers'
-    messages still waiting for this citizen, shown before the answer (they are older)."""
+    messages still waiting for this citizen, shown before the answer (they are older);
+    ``known_codes`` the codes of a procedure whose turn carried none."""
     text = prepare_text(request.text)
     sender = scoped_sender(request.channel, request.sender_id)
     tag = hashlib.sha256(sender.encode("utf-8")).hexdigest()[:10]
@@ -141,7 +157,8 @@ async def answer(
     )
     waiting = await pending(sender)
     intent = reported_intent(turn.intent)
-    return chat_body(render(waiting + replies, request.channel), intent, turn.procedure)
+    codes = turn_codes(turn, known_codes)
+    return chat_body(render(waiting + replies, request.channel), intent, turn.procedure, codes)
 
 
 async def inbox(sender_id: str, pending: Pending) -> dict[str, Any]:

@@ -8,7 +8,7 @@ what goes to an officer, and what is logged.
 - Anything else goes to Rasa, and the turn is logged with personal data masked. A turn that
   opened a handoff is announced to the officers once.
 
-Store failures are logged and never break an answer.
+RecordStore failures are logged and never break an answer.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from typing import Any
 from connectors import messages
 from connectors.channels.base import log_tag
 from connectors.officers import Officers
-from tthc.privacy import mask_pii
 from connectors.rasa_client import RasaTurn
 from connectors.records import safely
-from tthc.records import Store
+from tthc.privacy import mask_pii
+from tthc.records import RecordStore
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def said(text: str) -> list[dict[str, Any]]:
 
 class Conversation:
     def __init__(
-        self, rasa: SendToRasa, store: Store | None, officers: Officers, timeout: dt.timedelta
+        self, rasa: SendToRasa, store: RecordStore | None, officers: Officers, timeout: dt.timedelta
     ) -> None:
         """``rasa`` sends one message to Rasa (``RasaClient.send``) and may raise RasaError."""
         self._rasa = rasa
@@ -177,7 +177,7 @@ class Conversation:
         task.add_done_callback(self._tasks.discard)
 
 
-async def announce(store: Store, officers: Officers, handoff_id: int) -> bool:
+async def announce(store: RecordStore, officers: Officers, handoff_id: int) -> bool:
     """Send the announcement of a handoff already claimed; release the claim if it failed."""
     handoff = await safely(store.handoff, handoff_id)
     sent = False

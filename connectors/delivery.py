@@ -25,7 +25,7 @@ from connectors.conversation import announce
 from connectors.officers import Officers
 from connectors.records import call
 from connectors.replies import Reply, render
-from tthc.records import Store
+from tthc.records import RecordStore
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class Backoff:
         self._state.pop(key, None)
 
 
-async def web_replies(store: Store | None, sender: str) -> list[Reply]:
+async def web_replies(store: RecordStore | None, sender: str) -> list[Reply]:
     """Messages waiting for a web citizen, marked delivered as they are handed over."""
     if store is None:
         return []
@@ -72,7 +72,7 @@ async def web_replies(store: Store | None, sender: str) -> list[Reply]:
 class Delivery:
     def __init__(
         self,
-        store: Store,
+        store: RecordStore,
         channels: Mapping[str, Channel],
         officers: Officers,
         handoff_timeout: dt.timedelta,

@@ -31,12 +31,12 @@ from typing import Any
 from connectors import messages, request_context
 from connectors.channels.base import Channel, Incoming, SendError, log_tag, rasa_sender
 from connectors.chat import fallback_replies, prepare_text
-from connectors.locality import Hotline
-from tthc.privacy import mask_pii
+from connectors.locality import HotlineSource
 from connectors.rasa_client import RasaError, RasaTurn
 from connectors.ratelimit import Decision, Throttle
 from connectors.replies import Button, Reply, from_rasa, render
-from connectors.state import Job, Store
+from connectors.state import ChannelState, Job
+from tthc.privacy import mask_pii
 
 logger = logging.getLogger(__name__)
 
@@ -70,10 +70,10 @@ class Policy:
 class Inbox:
     def __init__(
         self,
-        store: Store,
+        store: ChannelState,
         ask_rasa: AskRasa,
         actions_healthy: Probe,
-        hotline: Hotline,
+        hotline: HotlineSource,
         locality: str,
         policy: Policy,
         throttle: Throttle | None = None,

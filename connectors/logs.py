@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import sys
 import threading
 from collections.abc import Mapping
@@ -22,6 +21,7 @@ from typing import Any
 
 from connectors import request_context
 from tthc.privacy import PiiMaskingFormatter, scrub
+from tthc.settings import LogSettings
 
 FORMATS = ("json", "text")
 # Attributes every LogRecord has; anything else on a record came from ``extra=``.
@@ -94,19 +94,9 @@ def configure(fmt: str = "json", level: int | str = logging.INFO) -> None:
 def configure_from_env(environ: Mapping[str, str] | None = None) -> None:
     """``configure`` from TROLYAO_LOG_FORMAT and TROLYAO_LOG_LEVEL; a bad value is logged and
     the default used (logging must work before anything else is checked)."""
-    env = os.environ if environ is None else environ
-    fmt = env.get("TROLYAO_LOG_FORMAT", "").strip().lower() or "json"
-    level_name = env.get("TROLYAO_LOG_LEVEL", "").strip().upper() or "INFO"
-    level = logging.getLevelName(level_name)
-    problems = []
-    if fmt not in FORMATS:
-        problems.append(f"TROLYAO_LOG_FORMAT={fmt!r} is not one of {', '.join(FORMATS)}: using json")
-        fmt = "json"
-    if not isinstance(level, int):
-        problems.append(f"TROLYAO_LOG_LEVEL={level_name!r} is not a log level: using INFO")
-        level = logging.INFO
-    configure(fmt, level)
-    for problem in problems:
+    wanted = LogSettings.from_env(environ, formats=tuple(FORMATS))
+    configure(wanted.format, wanted.level)
+    for problem in wanted.problems:
         logging.getLogger("connectors").warning("%s", problem)
 
 

@@ -13,28 +13,18 @@ from typing import Any
 
 from connectors import messages
 from connectors.channels.base import Channel, log_tag
-from tthc.privacy import mask_pii
 from connectors.replies import Reply, render
+from tthc import channels
+from tthc.privacy import mask_pii
 
 logger = logging.getLogger(__name__)
 
-# Channel names as the gateway (web, telegram, zalo, zalo-bot) and the action server (sender
-# prefixes: api, tg, zalo, zalobot) record them.
-CHANNEL_LABELS = {
-    "web": "Web",
-    "api": "Web",
-    "telegram": "Telegram",
-    "tg": "Telegram",
-    "zalo": "Zalo OA",
-    "zalo-bot": "Zalo Bot",
-    "zalobot": "Zalo Bot",
-}
 RECENT_MESSAGES = 8
 MAX_LINE_CHARS = 300
 
 
 def channel_label(channel: str) -> str:
-    return CHANNEL_LABELS.get(channel, channel)
+    return channels.label(channel)
 
 
 def sender_tag(sender: str) -> str:

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import logging
 import zlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import httpx
+
+from tthc.procedure_codes import codes_of
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,9 @@ class RasaTurn:
     procedure: str | None  # the `procedure` slot, after context
     confidence: float | None = None  # latest_message.intent.confidence
     outcome: str | None = None  # the `outcome` slot: answered, clarified, asked, fallback
+    # Official codes of `procedure`, from the action server's turn summary; None when the turn
+    # had none (a template answer, a rating): the gateway then derives them (KnownCodes).
+    codes: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -58,15 +64,50 @@ class Understanding:
     confidence: float | None = None
     procedure: str | None = None
     outcome: str | None = None
+    codes: tuple[str, ...] | None = None  # only a turn summary says them
+
+
+class KnownCodes:
+    """The official codes of the procedures that the action server's turn summaries named.
+
+    Codes belong to a procedure, not to a conversation, so one map serves every sender: a turn
+    without a summary (a template answer, a rating) reports the codes of its carried-over
+    procedure as the last summary about that procedure gave them, without reading content.
+    A procedure no summary has named yet gets what its id alone says (tthc.procedure_codes:
+    an official code is its own code; a slug, none).
+    """
+
+    def __init__(self, limit: int = 8192) -> None:
+        self._limit = limit
+        self._codes: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+
+    def learn(self, procedure: str | None, codes: Sequence[str] | None) -> None:
+        if not procedure or codes is None:
+            return
+        self._codes[procedure] = tuple(codes)
+        self._codes.move_to_end(procedure)
+        while len(self._codes) > self._limit:
+            self._codes.popitem(last=False)
+
+    def of(self, procedure: str | None) -> list[str]:
+        known = self._codes.get(procedure) if procedure else None
+        return list(known) if known is not None else codes_of(procedure)
 
 
 class RasaClient:
     """A thin client over one shared httpx.AsyncClient (owned by the app's lifespan)."""
 
-    def __init__(self, http: httpx.AsyncClient, base_urls: str | Sequence[str], timeout_s: float) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base_urls: str | Sequence[str],
+        timeout_s: float,
+        known_codes: KnownCodes | None = None,
+    ) -> None:
         self._http = http
         self._replicas = Replicas(split_urls(base_urls))
         self._timeout = httpx.Timeout(timeout_s)
+        self.known_codes = known_codes if known_codes is not None else KnownCodes()
 
     async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> RasaTurn:
         """Post one message to the REST channel, then read what Rasa understood of it."""
@@ -97,6 +138,7 @@ class RasaClient:
         summaries = [m["custom"][TURN_KEY] for m in messages if _is_turn_summary(m)]
         if summaries:  # the action server said what the turn was: no second tracker load
             understood = _understanding_from_summary(summaries[-1])
+            self.known_codes.learn(understood.procedure, understood.codes)
         else:
             understood = await self._understanding(base_url, sender_id)
         return RasaTurn(
@@ -105,6 +147,7 @@ class RasaClient:
             procedure=understood.procedure,
             confidence=understood.confidence,
             outcome=understood.outcome,
+            codes=understood.codes,
         )
 
     async def _understanding(self, base_url: str, sender_id: str) -> Understanding:
@@ -183,7 +226,7 @@ def split_urls(urls: str | Sequence[str]) -> list[str]:
 
 
 # The action server ends its answers with {"custom": {"trolyao_turn": {intent, confidence,
-# procedure, outcome}}} (actions/turn.py): what the tracker would say, without reading it.
+# procedure, outcome, codes}}} (actions/turn.py): what the tracker would say, without reading it.
 TURN_KEY = "trolyao_turn"
 
 
@@ -205,7 +248,15 @@ def _understanding_from_summary(summary: dict[str, Any]) -> Understanding:
         confidence=_confidence(as_tracker),
         procedure=_slot(as_tracker, "procedure"),
         outcome=_slot(as_tracker, "outcome"),
+        codes=_codes(summary.get("codes")),
     )
+
+
+def _codes(value: Any) -> tuple[str, ...] | None:
+    """A summary's ``codes``: a list of non-empty strings, else None (derived by the gateway)."""
+    if not isinstance(value, list) or not all(isinstance(code, str) and code for code in value):
+        return None
+    return tuple(dict.fromkeys(value))
 
 
 def _intent(tracker: Any) -> str | None:

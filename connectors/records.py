@@ -12,18 +12,19 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from tthc.records import Store
+from tthc.records import RecordStore
+from tthc.settings import CommonSettings
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 
-def open_store() -> Store | None:
-    """The deployment's store (TROLYAO_DB_URL, else SQLite under TROLYAO_VAR_DIR or var/);
-    None if it cannot be opened: the gateway still answers, without logging or officers."""
+def open_records(settings: CommonSettings) -> RecordStore | None:
+    """The deployment's records (TROLYAO_DB_URL, else SQLite under TROLYAO_VAR_DIR or var/);
+    None if they cannot be opened: the gateway still answers, without logging or officers."""
     try:
-        return Store.from_env()
+        return RecordStore.for_settings(settings)
     except Exception as exc:
         logger.error("records store not opened, conversations are not logged: %s", exc)
         return None

@@ -1,40 +1,37 @@
-"""The gateway's settings, read once from the environment."""
+"""The gateway's settings, read once from the environment (on the shared base, tthc.settings)."""
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from connectors.ratelimit import Rate, parse_rate
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-# Values copied from an example file instead of a real secret.
-_PLACEHOLDER = re.compile(
-    r"^(?:<.*>|x+|changeme|change[-_]?me|placeholder|todo|secret|your[-_].*|\.\.\.)$",
-    re.IGNORECASE,
+from tthc import paths
+from tthc.channels import TELEGRAM, ZALO_BOT, ZALO_OA
+from tthc.settings import (
+    CommonSettings,
+    Env,
+    SettingsError,
+    first_problem,
+    http_url,
+    placeholder_problem,
 )
+
+__all__ = ["SettingsError", "Settings", "TELEGRAM", "ZALO_BOT", "ZALO_OA"]
+
 # Telegram (and the Zalo Bot platform) only accept these characters in a webhook secret token.
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 _CHAT_ID = re.compile(r"^(?:-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$")
 MIN_ADMIN_TOKEN = 16
 
-TELEGRAM = "telegram"
-ZALO_OA = "zalo"
-ZALO_BOT = "zalo-bot"
-
-
-class SettingsError(ValueError):
-    """An environment variable has a value the gateway cannot run with."""
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(CommonSettings):
     """Everything the gateway reads from its environment.
 
     Channel secrets are hidden from ``repr`` so that settings can be logged.
@@ -44,13 +41,13 @@ class Settings:
 
     rasa_url: str = "http://127.0.0.1:5005"
     actions_url: str = "http://127.0.0.1:5055"
-    content_dir: Path = REPO_ROOT / "content"
-    locality: str = "da-nang"
     rasa_timeout_s: float = 10.0
     host: str = "127.0.0.1"
     port: int = 8000
     # Channel runtime state (dedupe, outbox, tokens, button ids, images): one SQLite file.
-    state_db: Path = REPO_ROOT / "var" / "gateway" / "state.sqlite3"
+    state_db: Path = paths.VAR / "gateway" / "state.sqlite3"
+    # The channel state in a database shared by several gateway replicas (instead of state_db).
+    state_db_url: str = field(default="", repr=False)
     notice_after_s: float = 5.0  # Rasa slower than this: the citizen gets the hotline message
     retry_first_s: float = 1.0  # first wait before asking Rasa again, doubled each time
     retry_max_s: float = 60.0
@@ -92,78 +89,83 @@ class Settings:
     rate_exempt_loopback: bool = True  # local benchmarks, tests, a same-host proxy
     # Peers whose X-Forwarded-For is believed (uvicorn's forwarded_allow_ips); "" trusts none.
     trusted_proxies: str = "127.0.0.1"
+    # The command that writes the officers' report (the Rasa venv's CLI has matplotlib/openpyxl).
+    report_command: tuple[str, ...] = (str(paths.REPO / ".venv" / "bin" / "trolyao"),)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+    def read(cls, env: Env) -> dict[str, Any]:
         """Read and check the settings; raise SettingsError on a bad general value.
 
         Channel secrets are not checked here: a bad one disables only its channel.
         """
-        env = os.environ if environ is None else environ
+        return {
+            **super().read(env),
+            **cls._read_service(env),
+            **cls._read_channels(env),
+            **cls._read_officers(env),
+            **cls._read_limits(env),
+        }
 
-        def get(name: str, default: str = "") -> str:
-            return env.get(name, "").strip() or default
+    @classmethod
+    def _read_service(cls, env: Env) -> dict[str, Any]:
+        return {
+            "rasa_url": _urls(env.text("RASA_URL", cls.rasa_url), "RASA_URL"),
+            "actions_url": http_url(env.text("ACTIONS_URL", cls.actions_url), "ACTIONS_URL"),
+            "rasa_timeout_s": env.number("RASA_TIMEOUT_S", 10),
+            "host": env.text("GATEWAY_HOST", cls.host),
+            "port": env.port("GATEWAY_PORT", cls.port),
+            "state_db": env.path("GATEWAY_STATE_DB", cls.state_db),
+            "state_db_url": env.text("TROLYAO_STATE_DB_URL"),
+            "notice_after_s": env.number("CHANNEL_NOTICE_AFTER_S", cls.notice_after_s),
+            "retry_first_s": env.number("CHANNEL_RETRY_FIRST_S", cls.retry_first_s),
+            "retry_max_s": env.number("CHANNEL_RETRY_MAX_S", cls.retry_max_s),
+            "retry_for_s": env.number("CHANNEL_RETRY_FOR_S", cls.retry_for_s),
+            "dedupe_ttl_s": env.number("CHANNEL_DEDUPE_TTL_S", cls.dedupe_ttl_s),
+            "shutdown_timeout_s": env.number("GATEWAY_SHUTDOWN_TIMEOUT_S", cls.shutdown_timeout_s),
+            "report_command": tuple(env.text("TROLYAO_REPORT_COMMAND").split()) or cls.report_command,
+        }
 
-        def seconds(name: str, default: float) -> float:
-            return _positive_float(get(name, str(default)), name)
+    @classmethod
+    def _read_channels(cls, env: Env) -> dict[str, Any]:
+        return {
+            "telegram_bot_token": env.text("TELEGRAM_BOT_TOKEN"),
+            "telegram_webhook_secret": env.text("TELEGRAM_WEBHOOK_SECRET"),
+            "telegram_public_url": env.url("TELEGRAM_PUBLIC_URL"),
+            "telegram_api_base": env.url("TELEGRAM_API_BASE", cls.telegram_api_base),
+            "zalo_oa_secret_key": env.text("ZALO_OA_SECRET_KEY"),
+            "zalo_app_id": env.text("ZALO_APP_ID"),
+            "zalo_app_secret": env.text("ZALO_APP_SECRET"),
+            "zalo_oa_access_token": env.text("ZALO_OA_ACCESS_TOKEN"),
+            "zalo_oa_refresh_token": env.text("ZALO_OA_REFRESH_TOKEN"),
+            "zalo_oa_api_base": env.url("ZALO_OA_API_BASE", cls.zalo_oa_api_base),
+            "zalo_oauth_base": env.url("ZALO_OAUTH_BASE", cls.zalo_oauth_base),
+            "zalo_oa_event_max_age_s": env.number("ZALO_OA_EVENT_MAX_AGE_S", cls.zalo_oa_event_max_age_s),
+            "zalo_oa_event_max_ahead_s": env.number("ZALO_OA_EVENT_MAX_AHEAD_S", cls.zalo_oa_event_max_ahead_s),
+            "zalo_bot_token": env.text("ZALO_BOT_TOKEN"),
+            "zalo_bot_secret_token": env.text("ZALO_BOT_SECRET_TOKEN"),
+            "zalo_bot_public_url": env.url("ZALO_BOT_PUBLIC_URL"),
+            "zalo_bot_api_base": env.url("ZALO_BOT_API_BASE", cls.zalo_bot_api_base),
+        }
 
-        def optional_url(name: str, default: str = "") -> str:
-            value = get(name, default)
-            return _url(value, name) if value else ""
+    @classmethod
+    def _read_officers(cls, env: Env) -> dict[str, Any]:
+        return {
+            "admin_token": env.text("TROLYAO_ADMIN_TOKEN"),
+            "officers_telegram_chat_id": _chat_id(env.text("OFFICERS_TELEGRAM_CHAT_ID")),
+            "handoff_timeout_min": env.number("TROLYAO_HANDOFF_TIMEOUT_MIN", cls.handoff_timeout_min, "minutes"),
+            "session_hours": env.number("TROLYAO_SESSION_HOURS", cls.session_hours, "hours"),
+        }
 
-        return cls(
-            rasa_url=_urls(get("RASA_URL", cls.rasa_url), "RASA_URL"),
-            actions_url=_url(get("ACTIONS_URL", cls.actions_url), "ACTIONS_URL"),
-            content_dir=Path(get("TROLYAO_CONTENT_DIR", str(cls.content_dir))),
-            locality=get("TROLYAO_LOCALITY", cls.locality),
-            rasa_timeout_s=seconds("RASA_TIMEOUT_S", 10),
-            host=get("GATEWAY_HOST", cls.host),
-            port=_port(get("GATEWAY_PORT", "8000")),
-            state_db=Path(get("GATEWAY_STATE_DB", str(cls.state_db))),
-            notice_after_s=seconds("CHANNEL_NOTICE_AFTER_S", cls.notice_after_s),
-            retry_first_s=seconds("CHANNEL_RETRY_FIRST_S", cls.retry_first_s),
-            retry_max_s=seconds("CHANNEL_RETRY_MAX_S", cls.retry_max_s),
-            retry_for_s=seconds("CHANNEL_RETRY_FOR_S", cls.retry_for_s),
-            dedupe_ttl_s=seconds("CHANNEL_DEDUPE_TTL_S", cls.dedupe_ttl_s),
-            shutdown_timeout_s=seconds("GATEWAY_SHUTDOWN_TIMEOUT_S", cls.shutdown_timeout_s),
-            telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
-            telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
-            telegram_public_url=optional_url("TELEGRAM_PUBLIC_URL"),
-            telegram_api_base=optional_url("TELEGRAM_API_BASE", cls.telegram_api_base),
-            zalo_oa_secret_key=get("ZALO_OA_SECRET_KEY"),
-            zalo_app_id=get("ZALO_APP_ID"),
-            zalo_app_secret=get("ZALO_APP_SECRET"),
-            zalo_oa_access_token=get("ZALO_OA_ACCESS_TOKEN"),
-            zalo_oa_refresh_token=get("ZALO_OA_REFRESH_TOKEN"),
-            zalo_oa_api_base=optional_url("ZALO_OA_API_BASE", cls.zalo_oa_api_base),
-            zalo_oauth_base=optional_url("ZALO_OAUTH_BASE", cls.zalo_oauth_base),
-            zalo_oa_event_max_age_s=seconds("ZALO_OA_EVENT_MAX_AGE_S", cls.zalo_oa_event_max_age_s),
-            zalo_oa_event_max_ahead_s=seconds(
-                "ZALO_OA_EVENT_MAX_AHEAD_S", cls.zalo_oa_event_max_ahead_s
-            ),
-            zalo_bot_token=get("ZALO_BOT_TOKEN"),
-            zalo_bot_secret_token=get("ZALO_BOT_SECRET_TOKEN"),
-            zalo_bot_public_url=optional_url("ZALO_BOT_PUBLIC_URL"),
-            zalo_bot_api_base=optional_url("ZALO_BOT_API_BASE", cls.zalo_bot_api_base),
-            admin_token=get("TROLYAO_ADMIN_TOKEN"),
-            officers_telegram_chat_id=_chat_id(get("OFFICERS_TELEGRAM_CHAT_ID")),
-            handoff_timeout_min=_positive_float(
-                get("TROLYAO_HANDOFF_TIMEOUT_MIN", str(cls.handoff_timeout_min)),
-                "TROLYAO_HANDOFF_TIMEOUT_MIN",
-                unit="minutes",
-            ),
-            session_hours=_positive_float(
-                get("TROLYAO_SESSION_HOURS", str(cls.session_hours)), "TROLYAO_SESSION_HOURS", unit="hours"
-            ),
-            rate_chat_sender=_rate(env, "TROLYAO_RATE_CHAT_SENDER", cls.rate_chat_sender),
-            rate_chat_ip=_rate(env, "TROLYAO_RATE_CHAT_IP", cls.rate_chat_ip),
-            rate_webhook_user=_rate(env, "TROLYAO_RATE_WEBHOOK_USER", cls.rate_webhook_user),
-            rate_webhook_ip=_rate(env, "TROLYAO_RATE_WEBHOOK_IP", cls.rate_webhook_ip),
-            rate_exempt_loopback=_flag(
-                get("TROLYAO_RATE_EXEMPT_LOOPBACK", "1"), "TROLYAO_RATE_EXEMPT_LOOPBACK"
-            ),
-            trusted_proxies=env.get("TROLYAO_TRUSTED_PROXIES", cls.trusted_proxies).strip(),
-        )
+    @classmethod
+    def _read_limits(cls, env: Env) -> dict[str, Any]:
+        return {
+            "rate_chat_sender": _rate(env, "TROLYAO_RATE_CHAT_SENDER", cls.rate_chat_sender),
+            "rate_chat_ip": _rate(env, "TROLYAO_RATE_CHAT_IP", cls.rate_chat_ip),
+            "rate_webhook_user": _rate(env, "TROLYAO_RATE_WEBHOOK_USER", cls.rate_webhook_user),
+            "rate_webhook_ip": _rate(env, "TROLYAO_RATE_WEBHOOK_IP", cls.rate_webhook_ip),
+            "rate_exempt_loopback": env.flag("TROLYAO_RATE_EXEMPT_LOOPBACK", True),
+            "trusted_proxies": _trusted_proxies(env, cls.trusted_proxies),
+        }
 
     # --- which channels run --------------------------------------------------------------
 
@@ -202,17 +204,17 @@ class Settings:
     def channel_problem(self, channel: str) -> str | None:
         """One sentence saying why a configured channel must not start, or None."""
         if channel == TELEGRAM:
-            return _first_problem(
-                _placeholder(self.telegram_bot_token, "TELEGRAM_BOT_TOKEN"),
-                _placeholder(self.telegram_webhook_secret, "TELEGRAM_WEBHOOK_SECRET"),
+            return first_problem(
+                placeholder_problem(self.telegram_bot_token, "TELEGRAM_BOT_TOKEN"),
+                placeholder_problem(self.telegram_webhook_secret, "TELEGRAM_WEBHOOK_SECRET"),
                 _token_syntax(self.telegram_webhook_secret, "TELEGRAM_WEBHOOK_SECRET"),
             )
         if channel == ZALO_OA:
-            problem = _first_problem(
-                _placeholder(self.zalo_oa_secret_key, "ZALO_OA_SECRET_KEY"),
-                _placeholder(self.zalo_app_secret, "ZALO_APP_SECRET"),
-                _placeholder(self.zalo_oa_access_token, "ZALO_OA_ACCESS_TOKEN"),
-                _placeholder(self.zalo_oa_refresh_token, "ZALO_OA_REFRESH_TOKEN"),
+            problem = first_problem(
+                placeholder_problem(self.zalo_oa_secret_key, "ZALO_OA_SECRET_KEY"),
+                placeholder_problem(self.zalo_app_secret, "ZALO_APP_SECRET"),
+                placeholder_problem(self.zalo_oa_access_token, "ZALO_OA_ACCESS_TOKEN"),
+                placeholder_problem(self.zalo_oa_refresh_token, "ZALO_OA_REFRESH_TOKEN"),
             )
             if problem:
                 return problem
@@ -223,9 +225,9 @@ class Settings:
                 )
             return None
         if channel == ZALO_BOT:
-            return _first_problem(
-                _placeholder(self.zalo_bot_token, "ZALO_BOT_TOKEN"),
-                _placeholder(self.zalo_bot_secret_token, "ZALO_BOT_SECRET_TOKEN"),
+            return first_problem(
+                placeholder_problem(self.zalo_bot_token, "ZALO_BOT_TOKEN"),
+                placeholder_problem(self.zalo_bot_secret_token, "ZALO_BOT_SECRET_TOKEN"),
                 _token_syntax(self.zalo_bot_secret_token, "ZALO_BOT_SECRET_TOKEN"),
             )
         raise KeyError(channel)
@@ -234,8 +236,8 @@ class Settings:
         """One sentence saying why the admin API must stay off with this token, or None."""
         if not self.admin_token:
             return None
-        return _first_problem(
-            _placeholder(self.admin_token, "TROLYAO_ADMIN_TOKEN"),
+        return first_problem(
+            placeholder_problem(self.admin_token, "TROLYAO_ADMIN_TOKEN"),
             None
             if len(self.admin_token) >= MIN_ADMIN_TOKEN
             else f"TROLYAO_ADMIN_TOKEN is too short: use at least {MIN_ADMIN_TOKEN} random characters.",
@@ -253,19 +255,6 @@ class Settings:
     def session_lifetime(self) -> timedelta:
         return timedelta(hours=self.session_hours)
 
-    @property
-    def locality_file(self) -> Path:
-        return self.content_dir / "localities" / f"{self.locality}.yml"
-
-
-def _first_problem(*problems: str | None) -> str | None:
-    return next((problem for problem in problems if problem), None)
-
-
-def _placeholder(value: str, name: str) -> str | None:
-    if value and _PLACEHOLDER.match(value):
-        return f"{name} looks like a placeholder: set the real value or leave it empty."
-    return None
 
 
 def _token_syntax(value: str, name: str) -> str | None:
@@ -274,28 +263,12 @@ def _token_syntax(value: str, name: str) -> str | None:
     return None
 
 
-def _url(value: str, name: str) -> str:
-    if not value.startswith(("http://", "https://")):
-        raise SettingsError(f"{name}: expected an http(s) URL, got {value!r}")
-    return value.rstrip("/")
-
-
 def _urls(value: str, name: str) -> str:
     """One URL or several, comma-separated (several Rasa processes sharing a tracker store)."""
-    urls = [_url(item.strip(), name) for item in value.split(",") if item.strip()]
+    urls = [http_url(item.strip(), name) for item in value.split(",") if item.strip()]
     if not urls:
         raise SettingsError(f"{name}: expected an http(s) URL, got {value!r}")
     return ",".join(urls)
-
-
-def _positive_float(value: str, name: str, unit: str = "seconds") -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise SettingsError(f"{name}: expected a number of {unit}, got {value!r}") from None
-    if not 0 < number < float("inf"):
-        raise SettingsError(f"{name}: expected a positive number of {unit}, got {value!r}")
-    return number
 
 
 def _chat_id(value: str) -> str:
@@ -307,19 +280,9 @@ def _chat_id(value: str) -> str:
     return value
 
 
-def _port(value: str) -> int:
-    try:
-        port = int(value)
-    except ValueError:
-        raise SettingsError(f"GATEWAY_PORT: expected a port number, got {value!r}") from None
-    if not 0 < port < 65536:
-        raise SettingsError(f"GATEWAY_PORT: expected 1-65535, got {port}")
-    return port
-
-
-def _rate(env: Mapping[str, str], name: str, default: Rate | None) -> Rate | None:
+def _rate(env: Env, name: str, default: Rate | None) -> Rate | None:
     """COUNT/SECONDS or off; unset (or only spaces) keeps the default."""
-    value = env.get(name, "").strip()
+    value = env.text(name)
     if not value:
         return default
     try:
@@ -328,12 +291,7 @@ def _rate(env: Mapping[str, str], name: str, default: Rate | None) -> Rate | Non
         raise SettingsError(f"{name}: {exc}") from None
 
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
-
-
-def _flag(value: str, name: str) -> bool:
-    lowered = value.lower()
-    if lowered in _TRUE | _FALSE:
-        return lowered in _TRUE
-    raise SettingsError(f"{name}: expected 1 or 0 (true/false), got {value!r}")
+def _trusted_proxies(env: Env, default: str) -> str:
+    """Set but empty trusts no proxy, so an empty value is not "unset" here."""
+    value = env.raw("TROLYAO_TRUSTED_PROXIES")
+    return (default if value is None else value).strip()

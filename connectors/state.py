@@ -23,7 +23,6 @@ made from the event loop.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import threading
 import time
@@ -46,7 +45,7 @@ CALLBACK_TTL_S = 90 * 86_400.0
 # (60 s by default) apart.
 LEASE_S = 300.0
 SERVER_PREFIX = "gateway_"
-URL_ENV = "TROLYAO_STATE_DB_URL"
+
 
 
 @dataclass
@@ -118,13 +117,12 @@ def default_owner(port: int | None = None) -> str:
     return f"{host}:{port}" if port else host
 
 
-def open_store(path: Path, port: int | None = None) -> Store:
-    """The deployment's state store: ``TROLYAO_STATE_DB_URL`` if set, else the SQLite file."""
-    url = os.environ.get(URL_ENV, "").strip()
-    return Store(url or path, owner=default_owner(port))
+def open_channel_state(path: Path, url: str = "", port: int | None = None) -> ChannelState:
+    """The deployment's channel state: the shared database at ``url`` if set, else the SQLite file."""
+    return ChannelState(url or path, owner=default_owner(port))
 
 
-class Store:
+class ChannelState:
     """The state tables over SQLAlchemy Core: one SQLite connection under a lock (WAL), or a
     small connection pool to a database server."""
 

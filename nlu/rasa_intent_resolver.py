@@ -11,8 +11,7 @@ Runs after the classifier, before the FallbackClassifier.
 
 from __future__ import annotations
 
-import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -23,12 +22,16 @@ from rasa.shared.nlu.training_data.message import Message
 from tthc.codes import intent_for_code
 from tthc.understanding import PROCEDURE_INTENTS, is_strong
 
+if TYPE_CHECKING:
+    from tthc.content import LiveContent
+    from tthc.retrieval import Candidate
+
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class IntentResolver(GraphComponent):
     def __init__(self, content_dir: str) -> None:
         self._content_dir = content_dir
-        self._live: Any = None
+        self._live: LiveContent | None = None
 
     @classmethod
     def create(
@@ -38,11 +41,11 @@ class IntentResolver(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> IntentResolver:
-        from tthc.paths import CONTENT
+        from tthc.settings import CommonSettings  # the Rasa process reads only what it shares
 
-        return cls(os.environ.get("TROLYAO_CONTENT_DIR") or str(CONTENT))
+        return cls(str(CommonSettings.from_env().content_dir))
 
-    def _search(self, text: str) -> list:
+    def _search(self, text: str) -> list[Candidate]:
         from tthc.content import LiveContent  # lazily: content loads on the first message
 
         if self._live is None:

@@ -5,9 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import lru_cache
 from pathlib import Path
 
+from trolyao.settings import StackSettings
 from tthc import paths
+
+
+@lru_cache(maxsize=1)
+def _settings() -> StackSettings:
+    """This command's one settings object, read on first use."""
+    return StackSettings.from_env()
 
 
 def _content_check(args: argparse.Namespace) -> int:
@@ -75,22 +83,29 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _eval_nlu(args: argparse.Namespace) -> int:
-    from tthc.retrieval import ProcedureIndex
-    from tthc.content import load_content
     from trolyao.evaluation import nlu_eval
     from trolyao.training import model_path, train
+    from tthc.content import load_content
+    from tthc.procedure_codes import codes_of
+    from tthc.retrieval import ProcedureIndex
 
-    items = nlu_eval.read_items(Path(args.file), strip=args.strip_accents)
+    try:
+        items = nlu_eval.read_items(Path(args.file), strip=args.strip_accents)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     model = model_path()
     if not model.exists():
         print("Chưa có mô hình cho dữ liệu hiện tại; đang huấn luyện...", file=sys.stderr)
         model = train(log=sys.stderr)
-    procedures = load_content(paths.CONTENT).procedures.values()
+    base = load_content(paths.CONTENT)
+    procedures = base.procedures.values()
+    codes = lambda procedure_id: codes_of(procedure_id, base)  # noqa: E731
     index = ProcedureIndex.from_content(procedures)
     parser = nlu_eval.RasaParser(model)
     parser("xin chào")  # warm-up: first calls load lazily-imported models
     index.search("xin chào")
-    predictions = nlu_eval.predict_all(items, parser, index.search)
+    predictions = nlu_eval.predict_all(items, parser, index.search, codes=codes)
     result = nlu_eval.score(items, predictions)
     rows = {"ours": result}
 
@@ -103,9 +118,9 @@ def _eval_nlu(args: argparse.Namespace) -> int:
         if "stock" in baselines:
             stock = nlu_eval.RasaParser(stock_model())
             stock("xin chào")
-            rows["stock"] = nlu_eval.score(items, nlu_eval.predict_all(items, stock, fuzzy.search, fuzzy_answer))
+            rows["stock"] = nlu_eval.score(items, nlu_eval.predict_all(items, stock, fuzzy.search, fuzzy_answer, codes))
         if "fuzzy" in baselines:
-            rows["fuzzy"] = nlu_eval.score(items, nlu_eval.predict_all(items, parser, fuzzy.search, fuzzy_answer))
+            rows["fuzzy"] = nlu_eval.score(items, nlu_eval.predict_all(items, parser, fuzzy.search, fuzzy_answer, codes))
         result = {**result, "baselines": {k: v for k, v in rows.items() if k != "ours"}}
 
     if args.chart:
@@ -151,9 +166,9 @@ def _eval_conversations(args: argparse.Namespace) -> int:
 
 def _dossiers_import(args: argparse.Namespace) -> int:
     from trolyao.dossiers import import_file
-    from tthc.records import Store
+    from tthc.records import RecordStore
 
-    result = import_file(Path(args.file), Store.from_env())
+    result = import_file(Path(args.file), RecordStore.for_settings(_settings()))
     for reason in result.skipped:
         print(f"Bỏ qua {reason}", file=sys.stderr)
     print(f"Đã nhập {len(result.rows)} hồ sơ; bỏ qua {len(result.skipped)} dòng.")
@@ -163,7 +178,7 @@ def _dossiers_import(args: argparse.Namespace) -> int:
 def _officers_add(args: argparse.Namespace) -> int:
     import getpass
 
-    from tthc.records import Store
+    from tthc.records import RecordStore
     from tthc.records.accounts import AccountError, Accounts
 
     if sys.stdin.isatty():
@@ -174,7 +189,7 @@ def _officers_add(args: argparse.Namespace) -> int:
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     try:
-        officer = Accounts(Store.from_env()).add(args.name, args.role, password)
+        officer = Accounts(RecordStore.for_settings(_settings())).add(args.name, args.role, password)
     except AccountError as exc:
         print(str(exc), file=sys.stderr)
         return 1
@@ -183,20 +198,20 @@ def _officers_add(args: argparse.Namespace) -> int:
 
 
 def _officers_list(args: argparse.Namespace) -> int:
-    from tthc.records import Store
+    from tthc.records import RecordStore
     from tthc.records.accounts import Accounts
 
-    for row in Accounts(Store.from_env()).list():
+    for row in Accounts(RecordStore.for_settings(_settings())).list():
         state = "đã khóa" if row["disabled_at"] else "hoạt động"
         print(f"{row['name']}\t{row['role']}\t{state}")
     return 0
 
 
 def _officers_disable(args: argparse.Namespace) -> int:
-    from tthc.records import Store
+    from tthc.records import RecordStore
     from tthc.records.accounts import Accounts
 
-    if not Accounts(Store.from_env()).disable(args.name):
+    if not Accounts(RecordStore.for_settings(_settings())).disable(args.name):
         print(f"Không có tài khoản {args.name}.", file=sys.stderr)
         return 1
     print(f"Đã khóa tài khoản {args.name}.")
@@ -204,11 +219,9 @@ def _officers_disable(args: argparse.Namespace) -> int:
 
 
 def _locality_name(locality: str) -> str:
-    import os
-
     import yaml
 
-    content = Path(os.environ.get("TROLYAO_CONTENT_DIR") or paths.CONTENT)
+    content = _settings().content_dir
     try:
         data = yaml.safe_load((content / "localities" / f"{locality}.yml").read_text(encoding="utf-8"))
         return str(data.get("name") or locality)
@@ -218,11 +231,10 @@ def _locality_name(locality: str) -> str:
 
 def _report(args: argparse.Namespace) -> int:
     import datetime as dt
-    import os
 
-    from tthc.reports import compute
     from trolyao.reports.render import write_report
-    from tthc.records import Store
+    from tthc.records import RecordStore
+    from tthc.reports import compute
 
     try:
         day_from, day_to = dt.date.fromisoformat(args.day_from), dt.date.fromisoformat(args.day_to)
@@ -232,9 +244,9 @@ def _report(args: argparse.Namespace) -> int:
     if day_to < day_from:
         print("Ngày kết thúc phải sau ngày bắt đầu.", file=sys.stderr)
         return 2
-    store = Store(args.db) if args.db else Store.from_env()
+    store = RecordStore(args.db) if args.db else RecordStore.for_settings(_settings())
     figures = compute(store.engine, day_from, day_to)
-    locality = _locality_name(args.locality or os.environ.get("TROLYAO_LOCALITY") or "da-nang")
+    locality = _locality_name(args.locality or _settings().locality)
     output = Path(args.output)
     write_report(figures, args.format, output, locality)
     if args.json:

@@ -15,15 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tthc import paths
 from trolyao.environment import process_env
+from trolyao.settings import StackSettings
+from tthc import paths
 
 
 class StackError(SystemExit):
     """A start-up problem, said in one sentence (SystemExit: no traceback for the citizen's admin)."""
 
 
-DEFAULT_RASA_PROCESSES = 2
 
 
 @dataclass(frozen=True)
@@ -36,16 +36,13 @@ class Ports:
     more_rasa: tuple[int, ...] = ()
 
     @classmethod
-    def from_env(cls) -> Ports:
-        rasa = int(os.environ.get("RASA_PORT", 5005))
-        processes = int(os.environ.get("TROLYAO_RASA_PROCESSES", DEFAULT_RASA_PROCESSES))
-        if not 1 <= processes <= 16:
-            raise StackError("TROLYAO_RASA_PROCESSES phải từ 1 đến 16.")
+    def of(cls, settings: StackSettings) -> Ports:
+        rasa = settings.rasa_port
         return cls(
             rasa,
-            int(os.environ.get("ACTIONS_PORT", 5055)),
-            int(os.environ.get("GATEWAY_PORT", 8000)),
-            tuple(rasa + index for index in range(1, processes)),
+            settings.actions_port,
+            settings.gateway_port,
+            tuple(rasa + index for index in range(1, settings.rasa_processes)),
         )
 
     @property
@@ -61,8 +58,9 @@ def rasa_name(index: int) -> str:
 @dataclass
 class Stack:
     model: Path
-    ports: Ports = field(default_factory=Ports.from_env)
-    var: Path = field(default_factory=lambda: Path(os.environ.get("TROLYAO_VAR_DIR") or paths.VAR))
+    settings: StackSettings = field(default_factory=StackSettings.from_env)
+    ports: Ports = field(default_factory=lambda: Ports.of(StackSettings.from_env()))
+    var: Path = field(default_factory=lambda: StackSettings.from_env().var_dir)
     log_dir: Path | None = None  # var/logs unless given
     extra_env: dict[str, str] = field(default_factory=dict)  # e.g. TROLYAO_CONTENT_DIR for tests
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
@@ -75,11 +73,10 @@ class Stack:
         tracker_db = self.var / "tracker.db"
         return process_env(
             {
-                "ACTION_ENDPOINT_URL": os.environ.get(
-                    "ACTION_ENDPOINT_URL", f"http://127.0.0.1:{self.ports.actions}/webhook"
-                ),
-                "TRACKER_DIALECT": os.environ.get("TRACKER_DIALECT", "sqlite"),
-                "TRACKER_STORE_URL": os.environ.get("TRACKER_STORE_URL", f"sqlite:///{tracker_db}"),
+                "ACTION_ENDPOINT_URL": self.settings.action_endpoint_url
+                or f"http://127.0.0.1:{self.ports.actions}/webhook",
+                "TRACKER_DIALECT": self.settings.tracker_dialect,
+                "TRACKER_STORE_URL": self.settings.tracker_store_url or f"sqlite:///{tracker_db}",
                 "RASA_URL": ",".join(f"http://127.0.0.1:{port}" for port in self.ports.rasa_ports),
                 "ACTIONS_URL": f"http://127.0.0.1:{self.ports.actions}",
                 "GATEWAY_HOST": "127.0.0.1",
@@ -203,7 +200,7 @@ class Stack:
         gateway = self.processes.get("gateway")
         if gateway is not None:
             # its own graceful shutdown (GATEWAY_SHUTDOWN_TIMEOUT_S, 8 s by default) plus a margin
-            self._terminate([gateway], float(os.environ.get("GATEWAY_SHUTDOWN_TIMEOUT_S", 8)) + 5)
+            self._terminate([gateway], self.settings.gateway_shutdown_timeout_s + 5)
         self._terminate(list(self.processes.values()), 15)
         self.processes.clear()
 

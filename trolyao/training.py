@@ -11,9 +11,9 @@ from typing import TextIO
 
 import yaml
 
-from tthc.text.normalize import strip_accents
-from tthc import paths
 from trolyao.environment import process_env
+from tthc import paths
+from tthc.text.normalize import strip_accents
 
 INPUTS = ("config.yml", "bot/domain.yml", "bot/data", "nlu")  # what the model depends on
 GENERATED = paths.BUILD / "nlu-unaccented.yml"

@@ -10,12 +10,15 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz
 
 from tthc.text.normalize import strip_accents
 from tthc.text.tokenize import syllable_keys, syllables
+
+if TYPE_CHECKING:
+    from tthc.content.model import ContentBase
 
 # Words and phrases that say what is asked (fee? where? survey?), not which procedure: they must
 # not pull a procedure up. Matched on accent-stripped, teencode-expanded syllables.
@@ -155,12 +158,12 @@ class ProcedureIndex:
         query = _terms(text, query=True)
         if not query:
             return []
-        fused: Counter[str] = Counter()
+        fused: dict[str, float] = {}
         for field, index in self._bm25.items():
             for slug, score in index.scores(query).items():
-                fused[slug] += _FIELD_WEIGHTS[field] * score
+                fused[slug] = fused.get(slug, 0.0) + _FIELD_WEIGHTS[field] * score
         for slug, score in self._fuzzy(" ".join(syllable_keys(text))).items():
-            fused[slug] += _FUZZY_WEIGHT * score
+            fused[slug] = fused.get(slug, 0.0) + _FUZZY_WEIGHT * score
         ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         return [Candidate(slug, round(score, 4)) for slug, score in ranked]
 
@@ -174,13 +177,10 @@ class ProcedureIndex:
         return best
 
 
-def index_for(base: Any) -> ProcedureIndex:
-    """The search index of one content version, built once and kept with it (a ContentBase's
-    `_cache`), so every reader of the live content shares it and an edit rebuilds it."""
-    built = base._cache.get("index")
-    if built is None:
-        built = base._cache["index"] = ProcedureIndex.from_content(base.procedures.values())
-    return built
+def index_for(base: ContentBase) -> ProcedureIndex:
+    """The search index of one content version, built once and kept with it, so every reader
+    of the live content shares it and an edit rebuilds it."""
+    return base.derived("index", lambda: ProcedureIndex.from_content(base.procedures.values()))
 
 
 def faq_similarity(question: str, text: str) -> float:

@@ -24,7 +24,7 @@ from connectors.channels.base import Incoming, Kind, SendError, Submit
 from connectors.media import decode_data_uri, is_data_uri
 from connectors.replies import Button, Reply
 from connectors.settings import TELEGRAM, Settings
-from connectors.state import Store
+from connectors.state import ChannelState
 from connectors.webhook_auth import Verdict, verify_secret_token
 
 logger = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ class TelegramChannel:
     prefix = "tg"
     render_as = "telegram"
 
-    def __init__(self, settings: Settings, store: Store, submit: Submit) -> None:
+    def __init__(self, settings: Settings, store: ChannelState, submit: Submit) -> None:
         self._settings = settings
         self._store = store
         self._submit = submit

@@ -26,7 +26,7 @@ from connectors.channels.base import ChannelRefused, Incoming, Kind, SendError, 
 from connectors.media import decode_data_uri, is_data_uri
 from connectors.replies import Button, Reply
 from connectors.settings import ZALO_OA, Settings
-from connectors.state import Store
+from connectors.state import ChannelState
 from connectors.webhook_auth import Verdict, Window, verify_zalo_oa
 
 logger = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ class Tokens:
     operator puts a different refresh token in the environment.
     """
 
-    def __init__(self, settings: Settings, store: Store, http: httpx.AsyncClient) -> None:
+    def __init__(self, settings: Settings, store: ChannelState, http: httpx.AsyncClient) -> None:
         self._settings = settings
         self._store = store
         self._http = http
@@ -245,7 +245,7 @@ class ZaloOAChannel:
     render_as = "zalo"
 
     def __init__(
-        self, settings: Settings, store: Store, submit: Submit, http: httpx.AsyncClient
+        self, settings: Settings, store: ChannelState, submit: Submit, http: httpx.AsyncClient
     ) -> None:
         self._settings = settings
         self._store = store

@@ -25,7 +25,7 @@ from connectors.channels.base import Incoming, Kind, SendError, Submit
 from connectors.media import decode_data_uri, is_data_uri
 from connectors.replies import Reply
 from connectors.settings import ZALO_BOT, Settings
-from connectors.state import Store
+from connectors.state import ChannelState
 from connectors.webhook_auth import Verdict, verify_secret_token
 
 logger = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ class ZaloBotChannel:
     render_as = "zalo-bot"
 
     def __init__(
-        self, settings: Settings, store: Store, submit: Submit, http: httpx.AsyncClient
+        self, settings: Settings, store: ChannelState, submit: Submit, http: httpx.AsyncClient
     ) -> None:
         self._settings = settings
         self._store = store

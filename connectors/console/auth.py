@@ -20,7 +20,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from connectors.records import call
-from tthc.records import Store
+from tthc.records import RecordStore
 from tthc.records.accounts import Accounts, Session
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class Form:
         return self.fields.get(name, default)
 
 
-def store_of(request: Request) -> Store:
+def store_of(request: Request) -> RecordStore:
     store = getattr(request.app.state, "records", None)
     if store is None:
         raise ConsoleRefusal(503, "Chưa mở được kho dữ liệu; hãy thử lại sau hoặc báo quản trị hệ thống.")

@@ -7,7 +7,6 @@ import csv
 import datetime as dt
 import io
 import logging
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -32,14 +31,14 @@ from connectors.console.auth import (
 from connectors.console.html import Markup, csrf_field, date_range_form, e, join, link, notice, page, table
 from connectors.exports import XLSX_TYPE, mask_phone, safe_cell
 from connectors.officers import channel_label, sender_tag
-from tthc.privacy import mask_pii
 from connectors.records import call
+from tthc.privacy import mask_pii
 from tthc.reports.figures import OUTCOME_NAMES, compute, default_period, percent, summary_rows
+from tthc.settings import child_env
 
 logger = logging.getLogger(__name__)
 audit = logging.getLogger("connectors.admin.audit")
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 REPORT_TIMEOUT_S = 120
 
 
@@ -88,205 +87,217 @@ def exports(path: str, **params: Any) -> Markup:
                  link(path, "Excel (xlsx)", format="xlsx", **params), "</p>"])  # fmt: skip
 
 
+# --- login ---------------------------------------------------------------------------------
+async def root() -> RedirectResponse:
+    return RedirectResponse("/admin/dashboard", status_code=303)
+
+
+def _login_page(request: Request, error: str = "", status_code: int = 200) -> HTMLResponse:
+    token = new_login_token()
+    body = (
+        (notice(error, "error") if error else "")
+        + '<form method="post" action="/admin/login" class="card login">'
+        + csrf_field(token)
+        + '<label>Tên đăng nhập <input name="name" autocomplete="username" required></label>'
+        + '<label>Mật khẩu <input name="password" type="password" autocomplete="current-password" required></label>'
+        + '<button type="submit">Đăng nhập</button></form>'
+    )
+    response = page("Đăng nhập", body, status_code=status_code)
+    set_cookie(request, response, LOGIN_COOKIE, token, 3600)
+    return response
+
+
+async def login_form(request: Request) -> HTMLResponse:
+    return _login_page(request)
+
+
+async def login(request: Request) -> Response:
+    result = await log_in(request, await read_form(request))
+    if isinstance(result, str):
+        return _login_page(request, result, status_code=401)
+    return result
+
+
+async def logout(request: Request) -> Response:
+    return await log_out(request)
+
+
+# --- dashboard -----------------------------------------------------------------------------
+async def dashboard(
+    request: Request, day_from: str | None = Query(None, alias="from"), day_to: str | None = Query(None, alias="to")
+) -> HTMLResponse:
+    session = await current(request)
+    start, end = period(day_from, day_to)
+    f = await call(compute, store_of(request).engine, start, end)
+    cards = "".join(
+        f'<div class="card stat"><div class="value">{e(value)}</div><div class="label">{e(label)}</div></div>'
+        for label, value in summary_rows(f)
+    )
+    days = [d["day"].strftime("%d/%m") for d in f.per_day]
+    chart = svg.bar_line_chart(
+        days, [d["conversations"] for d in f.per_day], [d["messages"] for d in f.per_day],
+        title="Hội thoại và tin nhắn theo ngày", bar_name="Hội thoại", line_name="Tin nhắn",
+    )  # fmt: skip
+    procedures = svg.hbar_chart([(p["procedure"], p["count"]) for p in f.top_procedures], "Thủ tục được hỏi nhiều nhất")
+    intents = svg.hbar_chart([(i["intent"], i["count"]) for i in f.top_intents], "Ý định thường gặp")
+    channels = table(["Kênh", "Hội thoại", "Tin nhắn"], [[c["label"], c["conversations"], c["messages"]] for c in f.per_channel])
+    outcomes = table(["Kết quả", "Số tin nhắn"],
+                     [[OUTCOME_NAMES.get(o, o), n] for o, n in sorted(f.outcomes.items(), key=lambda kv: -kv[1])])  # fmt: skip
+    report_form = (
+        '<form method="get" action="/admin/report" class="filters">'
+        f'<input type="hidden" name="from" value="{start}"><input type="hidden" name="to" value="{end}">'
+        '<label>Báo cáo <select name="format"><option value="xlsx">Excel (xlsx)</option>'
+        '<option value="pdf">PDF</option><option value="md">Markdown</option></select></label>'
+        '<button type="submit">Tải báo cáo kỳ này</button></form>'
+    )
+    body = join([
+        date_range_form("/admin/dashboard", start, end), report_form,
+        f'<p class="muted">Từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}. Tỷ lệ trả lời: {e(percent(f.answer_rate))}.</p>',
+        f'<section class="stats" id="stats">{cards}</section>',
+        f'<section class="card">{chart}</section>',
+        f'<section class="grid2"><div class="card">{procedures}</div><div class="card">{intents}</div></section>',
+        '<section class="grid2"><div class="card"><h2>Theo kênh</h2>', channels,
+        '</div><div class="card"><h2>Kết quả xử lý</h2>', outcomes, "</div></section>",
+    ])  # fmt: skip
+    return page("Tổng quan", body, session.officer, session.csrf)
+
+
+async def report(
+    request: Request,
+    day_from: str | None = Query(None, alias="from"),
+    day_to: str | None = Query(None, alias="to"),
+    format: str = "xlsx",
+) -> Response:
+    session = await current(request)
+    if format not in ("xlsx", "pdf", "md"):
+        raise ConsoleRefusal(422, messages.BAD_FORMAT)
+    start, end = period(day_from, day_to)
+    body = await make_report(request, start, end, format)
+    audit.info("console: report %s..%s (%s) downloaded by %r", start, end, format, session.officer.name)
+    media = {"xlsx": XLSX_TYPE, "pdf": "application/pdf", "md": "text/markdown; charset=utf-8"}[format]
+    name = f"bao-cao-tro-ly-ao-{start}-{end}.{format}"
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                                     "Cache-Control": "no-store"})  # fmt: skip
+
+
+# --- tickets -------------------------------------------------------------------------------
+async def tickets(request: Request, status: str = "open", format: str | None = None) -> Response:
+    session = await current(request)
+    if status not in ("open", "answered", "all"):
+        raise ConsoleRefusal(422, messages.BAD_STATUS)
+    found = await call(store_of(request).tickets, None if status == "all" else status)
+    columns = ["Mã", "Ngày gửi", "Kênh", "Người dân", "Nội dung", "Điện thoại", "Trạng thái"]
+    rows = [[t.code, _time(t.created_at), channel_label(t.channel), sender_tag(t.sender),
+             mask_pii(f"{t.subject}: {t.content}"), mask_phone(t.phone) or "",
+             "Đã trả lời" if t.status == "answered" else "Chờ trả lời"] for t in found]  # fmt: skip
+    if format:
+        return download(rows, columns, f"phan-anh-{status}", format)
+    tabs = " · ".join(
+        str(link("/admin/tickets", label, status=key)) if key != status else f"<strong>{label}</strong>"
+        for key, label in (("open", "Chờ trả lời"), ("answered", "Đã trả lời"), ("all", "Tất cả"))
+    )
+    shown = [[link(f"/admin/tickets/{r[0]}", r[0]), *r[1:]] for r in rows]
+    body = join([f'<p class="filters">{tabs}</p>', exports("/admin/tickets", status=status), table(columns, shown)])
+    return page("Phản ánh, kiến nghị", body, session.officer, session.csrf)
+
+
+async def ticket(code: str, request: Request, sent: str | None = None) -> HTMLResponse:
+    session = await current(request)
+    found = await call(store_of(request).ticket, code[:20])
+    if found is None:
+        raise ConsoleRefusal(404, messages.TICKET_NOT_FOUND.format(code=code[:20]))
+    audit.info("console: ticket %s opened, unmasked, by %r from %s", found.code, session.officer.name,
+               request.client.host if request.client else "?")  # fmt: skip
+    facts = table(["", ""], [
+        ["Mã", found.code], ["Ngày gửi", _time(found.created_at)], ["Kênh", channel_label(found.channel)],
+        ["Người dân", sender_tag(found.sender)], ["Điện thoại", found.phone or ""], ["Về", found.subject],
+        ["Nội dung", found.content], ["Trạng thái", "Đã trả lời" if found.status == "answered" else "Chờ trả lời"],
+        ["Trả lời", found.answer or ""], ["Trả lời lúc", _time(found.answered_at)],
+    ])  # fmt: skip
+    form = ""
+    if session.officer.can_edit:
+        form = (
+            f'<form method="post" action="/admin/tickets/{e(found.code)}/answer" class="card">{csrf_field(session.csrf)}'
+            '<label>Trả lời người dân <textarea name="answer" rows="5" maxlength="4000" required></textarea></label>'
+            '<button type="submit">Gửi trả lời</button></form>'
+        )
+    body = join([notice("Đã gửi trả lời; người dân sẽ nhận trên kênh đã gửi phản ánh.") if sent else "",
+                 facts, form])  # fmt: skip
+    return page(f"Phản ánh {found.code}", body, session.officer, session.csrf)
+
+
+async def answer(code: str, request: Request) -> Response:
+    session, form = await posted(request, editor=True)
+    text = form.get("answer").strip()[:4000]
+    if not text:
+        raise ConsoleRefusal(422, "Hãy nhập nội dung trả lời.")
+    found = await call(store_of(request).answer_ticket, code[:20], text, session.officer.name)
+    if found is None:
+        raise ConsoleRefusal(404, messages.TICKET_NOT_FOUND.format(code=code[:20]))
+    audit.info("console: ticket %s answered by %r", found.code, session.officer.name)
+    delivery = getattr(request.app.state, "delivery", None)
+    if delivery is not None:
+        delivery.wake()
+    return RedirectResponse(f"/admin/tickets/{found.code}?sent=1", status_code=303)
+
+
+# --- bookings and handoffs -----------------------------------------------------------------
+async def bookings(
+    request: Request,
+    day_from: str | None = Query(None, alias="from"),
+    day_to: str | None = Query(None, alias="to"),
+    format: str | None = None,
+) -> Response:
+    session = await current(request)
+    today = dt.date.today()
+    start, end = period(day_from or today.isoformat(), day_to or (today + dt.timedelta(days=30)).isoformat())
+    found = await call(store_of(request).bookings, start, end)
+    columns = ["Mã", "Ngày", "Giờ", "Nơi tiếp nhận", "Thủ tục", "Họ và tên", "Điện thoại", "Trạng thái", "Kênh"]
+    rows = [[b.code, b.day.strftime("%d/%m/%Y"), b.slot, b.centre, b.procedure, b.name, mask_phone(b.phone),
+             "Đã đặt" if b.status == "booked" else "Đã hủy", channel_label(b.channel)] for b in found]  # fmt: skip
+    if format:
+        return download(rows, columns, f"lich-hen-{start}-{end}", format)
+    body = join([date_range_form("/admin/bookings", start, end),
+                 exports("/admin/bookings", **{"from": start, "to": end}), table(columns, rows)])  # fmt: skip
+    return page("Lịch hẹn", body, session.officer, session.csrf)
+
+
+async def handoffs(request: Request, state: str = "open", format: str | None = None) -> Response:
+    session = await current(request)
+    store = store_of(request)
+    if state not in ("open", "closed"):
+        raise ConsoleRefusal(422, "Trạng thái phải là open hoặc closed.")
+    if state == "open":
+        found = await call(store.open_handoffs, request.app.state.settings.handoff_timeout)
+    else:
+        found = await call(_closed_handoffs, store)
+    columns = ["Số", "Kênh", "Người dân", "Bắt đầu", "Hoạt động cuối", "Kết thúc", "Người kết thúc"]
+    rows = [[h["id"], channel_label(h["channel"]), sender_tag(h["sender"]), _time(h["opened_at"]),
+             _time(h["last_activity"]), _time(h.get("closed_at")), h.get("closed_by") or ""] for h in found]  # fmt: skip
+    if format:
+        return download(rows, columns, f"gap-can-bo-{state}", format)
+    tabs = " · ".join(
+        str(link("/admin/handoffs", label, state=key)) if key != state else f"<strong>{label}</strong>"
+        for key, label in (("open", "Đang mở"), ("closed", "Đã kết thúc"))
+    )
+    body = join([f'<p class="filters">{tabs}</p>', exports("/admin/handoffs", state=state), table(columns, rows)])
+    return page("Gặp cán bộ", body, session.officer, session.csrf)
+
+
 def router() -> APIRouter:
+    """The console pages, each a module-level handler."""
     routes = APIRouter(prefix="/admin", include_in_schema=False)
-
-    # --- login ---------------------------------------------------------------------------------
-    @routes.get("")
-    async def root() -> RedirectResponse:
-        return RedirectResponse("/admin/dashboard", status_code=303)
-
-    def login_page(request: Request, error: str = "", status_code: int = 200) -> HTMLResponse:
-        token = new_login_token()
-        body = (
-            (notice(error, "error") if error else "")
-            + '<form method="post" action="/admin/login" class="card login">'
-            + csrf_field(token)
-            + '<label>Tên đăng nhập <input name="name" autocomplete="username" required></label>'
-            + '<label>Mật khẩu <input name="password" type="password" autocomplete="current-password" required></label>'
-            + '<button type="submit">Đăng nhập</button></form>'
-        )
-        response = page("Đăng nhập", body, status_code=status_code)
-        set_cookie(request, response, LOGIN_COOKIE, token, 3600)
-        return response
-
-    @routes.get("/login")
-    async def login_form(request: Request) -> HTMLResponse:
-        return login_page(request)
-
-    @routes.post("/login")
-    async def login(request: Request) -> Response:
-        result = await log_in(request, await read_form(request))
-        if isinstance(result, str):
-            return login_page(request, result, status_code=401)
-        return result
-
-    @routes.post("/logout")
-    async def logout(request: Request) -> Response:
-        return await log_out(request)
-
-    # --- dashboard -----------------------------------------------------------------------------
-    @routes.get("/dashboard")
-    async def dashboard(
-        request: Request, day_from: str | None = Query(None, alias="from"), day_to: str | None = Query(None, alias="to")
-    ) -> HTMLResponse:
-        session = await current(request)
-        start, end = period(day_from, day_to)
-        f = await call(compute, store_of(request).engine, start, end)
-        cards = "".join(
-            f'<div class="card stat"><div class="value">{e(value)}</div><div class="label">{e(label)}</div></div>'
-            for label, value in summary_rows(f)
-        )
-        days = [d["day"].strftime("%d/%m") for d in f.per_day]
-        chart = svg.bar_line_chart(
-            days, [d["conversations"] for d in f.per_day], [d["messages"] for d in f.per_day],
-            title="Hội thoại và tin nhắn theo ngày", bar_name="Hội thoại", line_name="Tin nhắn",
-        )  # fmt: skip
-        procedures = svg.hbar_chart([(p["procedure"], p["count"]) for p in f.top_procedures], "Thủ tục được hỏi nhiều nhất")
-        intents = svg.hbar_chart([(i["intent"], i["count"]) for i in f.top_intents], "Ý định thường gặp")
-        channels = table(["Kênh", "Hội thoại", "Tin nhắn"], [[c["label"], c["conversations"], c["messages"]] for c in f.per_channel])
-        outcomes = table(["Kết quả", "Số tin nhắn"],
-                         [[OUTCOME_NAMES.get(o, o), n] for o, n in sorted(f.outcomes.items(), key=lambda kv: -kv[1])])  # fmt: skip
-        report_form = (
-            '<form method="get" action="/admin/report" class="filters">'
-            f'<input type="hidden" name="from" value="{start}"><input type="hidden" name="to" value="{end}">'
-            '<label>Báo cáo <select name="format"><option value="xlsx">Excel (xlsx)</option>'
-            '<option value="pdf">PDF</option><option value="md">Markdown</option></select></label>'
-            '<button type="submit">Tải báo cáo kỳ này</button></form>'
-        )
-        body = join([
-            date_range_form("/admin/dashboard", start, end), report_form,
-            f'<p class="muted">Từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}. Tỷ lệ trả lời: {e(percent(f.answer_rate))}.</p>',
-            f'<section class="stats" id="stats">{cards}</section>',
-            f'<section class="card">{chart}</section>',
-            f'<section class="grid2"><div class="card">{procedures}</div><div class="card">{intents}</div></section>',
-            '<section class="grid2"><div class="card"><h2>Theo kênh</h2>', channels,
-            '</div><div class="card"><h2>Kết quả xử lý</h2>', outcomes, "</div></section>",
-        ])  # fmt: skip
-        return page("Tổng quan", body, session.officer, session.csrf)
-
-    @routes.get("/report")
-    async def report(
-        request: Request,
-        day_from: str | None = Query(None, alias="from"),
-        day_to: str | None = Query(None, alias="to"),
-        format: str = "xlsx",
-    ) -> Response:
-        session = await current(request)
-        if format not in ("xlsx", "pdf", "md"):
-            raise ConsoleRefusal(422, messages.BAD_FORMAT)
-        start, end = period(day_from, day_to)
-        body = await make_report(request, start, end, format)
-        audit.info("console: report %s..%s (%s) downloaded by %r", start, end, format, session.officer.name)
-        media = {"xlsx": XLSX_TYPE, "pdf": "application/pdf", "md": "text/markdown; charset=utf-8"}[format]
-        name = f"bao-cao-tro-ly-ao-{start}-{end}.{format}"
-        return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"',
-                                                         "Cache-Control": "no-store"})  # fmt: skip
-
-    # --- tickets -------------------------------------------------------------------------------
-    @routes.get("/tickets")
-    async def tickets(request: Request, status: str = "open", format: str | None = None) -> Response:
-        session = await current(request)
-        if status not in ("open", "answered", "all"):
-            raise ConsoleRefusal(422, messages.BAD_STATUS)
-        found = await call(store_of(request).tickets, None if status == "all" else status)
-        columns = ["Mã", "Ngày gửi", "Kênh", "Người dân", "Nội dung", "Điện thoại", "Trạng thái"]
-        rows = [[t.code, _time(t.created_at), channel_label(t.channel), sender_tag(t.sender),
-                 mask_pii(f"{t.subject}: {t.content}"), mask_phone(t.phone) or "",
-                 "Đã trả lời" if t.status == "answered" else "Chờ trả lời"] for t in found]  # fmt: skip
-        if format:
-            return download(rows, columns, f"phan-anh-{status}", format)
-        tabs = " · ".join(
-            str(link("/admin/tickets", label, status=key)) if key != status else f"<strong>{label}</strong>"
-            for key, label in (("open", "Chờ trả lời"), ("answered", "Đã trả lời"), ("all", "Tất cả"))
-        )
-        shown = [[link(f"/admin/tickets/{r[0]}", r[0]), *r[1:]] for r in rows]
-        body = join([f'<p class="filters">{tabs}</p>', exports("/admin/tickets", status=status), table(columns, shown)])
-        return page("Phản ánh, kiến nghị", body, session.officer, session.csrf)
-
-    @routes.get("/tickets/{code}")
-    async def ticket(code: str, request: Request, sent: str | None = None) -> HTMLResponse:
-        session = await current(request)
-        found = await call(store_of(request).ticket, code[:20])
-        if found is None:
-            raise ConsoleRefusal(404, messages.TICKET_NOT_FOUND.format(code=code[:20]))
-        audit.info("console: ticket %s opened, unmasked, by %r from %s", found.code, session.officer.name,
-                   request.client.host if request.client else "?")  # fmt: skip
-        facts = table(["", ""], [
-            ["Mã", found.code], ["Ngày gửi", _time(found.created_at)], ["Kênh", channel_label(found.channel)],
-            ["Người dân", sender_tag(found.sender)], ["Điện thoại", found.phone or ""], ["Về", found.subject],
-            ["Nội dung", found.content], ["Trạng thái", "Đã trả lời" if found.status == "answered" else "Chờ trả lời"],
-            ["Trả lời", found.answer or ""], ["Trả lời lúc", _time(found.answered_at)],
-        ])  # fmt: skip
-        form = ""
-        if session.officer.can_edit:
-            form = (
-                f'<form method="post" action="/admin/tickets/{e(found.code)}/answer" class="card">{csrf_field(session.csrf)}'
-                '<label>Trả lời người dân <textarea name="answer" rows="5" maxlength="4000" required></textarea></label>'
-                '<button type="submit">Gửi trả lời</button></form>'
-            )
-        body = join([notice("Đã gửi trả lời; người dân sẽ nhận trên kênh đã gửi phản ánh.") if sent else "",
-                     facts, form])  # fmt: skip
-        return page(f"Phản ánh {found.code}", body, session.officer, session.csrf)
-
-    @routes.post("/tickets/{code}/answer")
-    async def answer(code: str, request: Request) -> Response:
-        session, form = await posted(request, editor=True)
-        text = form.get("answer").strip()[:4000]
-        if not text:
-            raise ConsoleRefusal(422, "Hãy nhập nội dung trả lời.")
-        found = await call(store_of(request).answer_ticket, code[:20], text, session.officer.name)
-        if found is None:
-            raise ConsoleRefusal(404, messages.TICKET_NOT_FOUND.format(code=code[:20]))
-        audit.info("console: ticket %s answered by %r", found.code, session.officer.name)
-        delivery = getattr(request.app.state, "delivery", None)
-        if delivery is not None:
-            delivery.wake()
-        return RedirectResponse(f"/admin/tickets/{found.code}?sent=1", status_code=303)
-
-    # --- bookings and handoffs -----------------------------------------------------------------
-    @routes.get("/bookings")
-    async def bookings(
-        request: Request,
-        day_from: str | None = Query(None, alias="from"),
-        day_to: str | None = Query(None, alias="to"),
-        format: str | None = None,
-    ) -> Response:
-        session = await current(request)
-        today = dt.date.today()
-        start, end = period(day_from or today.isoformat(), day_to or (today + dt.timedelta(days=30)).isoformat())
-        found = await call(store_of(request).bookings, start, end)
-        columns = ["Mã", "Ngày", "Giờ", "Nơi tiếp nhận", "Thủ tục", "Họ và tên", "Điện thoại", "Trạng thái", "Kênh"]
-        rows = [[b.code, b.day.strftime("%d/%m/%Y"), b.slot, b.centre, b.procedure, b.name, mask_phone(b.phone),
-                 "Đã đặt" if b.status == "booked" else "Đã hủy", channel_label(b.channel)] for b in found]  # fmt: skip
-        if format:
-            return download(rows, columns, f"lich-hen-{start}-{end}", format)
-        body = join([date_range_form("/admin/bookings", start, end),
-                     exports("/admin/bookings", **{"from": start, "to": end}), table(columns, rows)])  # fmt: skip
-        return page("Lịch hẹn", body, session.officer, session.csrf)
-
-    @routes.get("/handoffs")
-    async def handoffs(request: Request, state: str = "open", format: str | None = None) -> Response:
-        session = await current(request)
-        store = store_of(request)
-        if state not in ("open", "closed"):
-            raise ConsoleRefusal(422, "Trạng thái phải là open hoặc closed.")
-        if state == "open":
-            found = await call(store.open_handoffs, request.app.state.settings.handoff_timeout)
-        else:
-            found = await call(_closed_handoffs, store)
-        columns = ["Số", "Kênh", "Người dân", "Bắt đầu", "Hoạt động cuối", "Kết thúc", "Người kết thúc"]
-        rows = [[h["id"], channel_label(h["channel"]), sender_tag(h["sender"]), _time(h["opened_at"]),
-                 _time(h["last_activity"]), _time(h.get("closed_at")), h.get("closed_by") or ""] for h in found]  # fmt: skip
-        if format:
-            return download(rows, columns, f"gap-can-bo-{state}", format)
-        tabs = " · ".join(
-            str(link("/admin/handoffs", label, state=key)) if key != state else f"<strong>{label}</strong>"
-            for key, label in (("open", "Đang mở"), ("closed", "Đã kết thúc"))
-        )
-        body = join([f'<p class="filters">{tabs}</p>', exports("/admin/handoffs", state=state), table(columns, rows)])
-        return page("Gặp cán bộ", body, session.officer, session.csrf)
-
+    routes.add_api_route("", root, methods=["GET"])
+    routes.add_api_route("/login", login_form, methods=["GET"])
+    routes.add_api_route("/login", login, methods=["POST"])
+    routes.add_api_route("/logout", logout, methods=["POST"])
+    routes.add_api_route("/dashboard", dashboard, methods=["GET"])
+    routes.add_api_route("/report", report, methods=["GET"])
+    routes.add_api_route("/tickets", tickets, methods=["GET"])
+    routes.add_api_route("/tickets/{code}", ticket, methods=["GET"])
+    routes.add_api_route("/tickets/{code}/answer", answer, methods=["POST"])
+    routes.add_api_route("/bookings", bookings, methods=["GET"])
+    routes.add_api_route("/handoffs", handoffs, methods=["GET"])
     return routes
 
 
@@ -300,23 +311,15 @@ def _closed_handoffs(store: Any, limit: int = 500) -> list[dict[str, Any]]:
         return [dict(r) for r in db.execute(query).mappings()]
 
 
-def trolyao_command() -> list[str]:
-    """The Rasa venv's CLI (it has matplotlib and openpyxl for the report)."""
-    configured = os.environ.get("TROLYAO_REPORT_COMMAND")
-    if configured:
-        return configured.split()
-    return [str(REPO_ROOT / ".venv" / "bin" / "trolyao")]
-
-
 async def make_report(request: Request, start: dt.date, end: dt.date, fmt: str) -> bytes:
     """Run `trolyao report` (Rasa venv) into a temp file, on the same store and locality."""
     store = store_of(request)
     settings = request.app.state.settings
     with tempfile.TemporaryDirectory(prefix="trolyao-report-") as folder:
         output = Path(folder) / f"report.{fmt}"
-        env = {**os.environ, "TROLYAO_CONTENT_DIR": str(settings.content_dir), "MPLCONFIGDIR": folder}
+        env = child_env(TROLYAO_CONTENT_DIR=str(settings.content_dir), MPLCONFIGDIR=folder)
         process = await asyncio.create_subprocess_exec(
-            *trolyao_command(), "report", "--from", start.isoformat(), "--to", end.isoformat(), "--format", fmt,
+            *settings.report_command, "report", "--from", start.isoformat(), "--to", end.isoformat(), "--format", fmt,
             "--output", str(output), "--db", store.url, "--locality", settings.locality,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
         )  # fmt: skip

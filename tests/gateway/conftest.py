@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -12,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:  # run from anywhere, with or without `python -m`
@@ -23,7 +25,7 @@ from platform_fakes import FakeTelegram, FakeZaloBot, FakeZaloOA  # noqa: E402
 
 from connectors.app import create_app  # noqa: E402
 from connectors.settings import Settings  # noqa: E402
-from tthc.records import Store  # noqa: E402
+from tthc.records import RecordStore  # noqa: E402
 
 TEST_LOCALITY = "tinh-thu"
 TEST_HOTLINE_NAME = "Tổng đài dịch vụ công tỉnh Thử (gọi từ di động)"
@@ -48,17 +50,23 @@ def records_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.fixture
-def records(records_db: str) -> Store:
+def records(records_db: str) -> RecordStore:
     """The records store the test's gateway uses, to arrange and inspect."""
-    return Store(records_db)
+    return RecordStore(records_db)
 
 
 @pytest.fixture(scope="session")
 def content_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A content directory of our own, so that officers' edits cannot break these tests."""
-    root = tmp_path_factory.mktemp("content")
-    (root / "localities").mkdir()
-    (root / "localities" / f"{TEST_LOCALITY}.yml").write_text(LOCALITY_YAML, encoding="utf-8")
+    """A copy of the content with a test locality of our own, so that officers' edits of the
+    real hotlines cannot break these tests (the gateway reads the same live content as the
+    action server)."""
+    root = tmp_path_factory.mktemp("content") / "content"
+    shutil.copytree(REPO_ROOT / "content", root)
+    base = yaml.safe_load((root / "localities" / "da-nang.yml").read_text(encoding="utf-8"))
+    base.update(yaml.safe_load(LOCALITY_YAML))
+    (root / "localities" / f"{TEST_LOCALITY}.yml").write_text(
+        yaml.safe_dump(base, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     return root
 
 
@@ -196,7 +204,7 @@ TEST_TIMINGS: dict[str, Any] = {
 
 @pytest.fixture
 def make_gateway(
-    servers: list[ServerThread], content_dir: Path, tmp_path: Path
+    servers: list[ServerThread], content_dir: Path, tmp_path: Path, records_db: str
 ) -> Iterator[Callable[..., Gateway]]:
     clients: list[httpx.Client] = []
 
@@ -208,6 +216,7 @@ def make_gateway(
                 "content_dir": content_dir,
                 "locality": TEST_LOCALITY,
                 "state_db": tmp_path / "state.sqlite3",
+                "records_db_url": records_db,
                 **TEST_TIMINGS,
                 **overrides,
             },

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from conftest import REPO_ROOT, Gateway
 
-from tthc.records import Store
+from tthc.records import RecordStore
 from tthc.records.accounts import AccountError, Accounts, hash_password, verify_password
 
 PASSWORD = "mật-khẩu-dài-123"
@@ -26,7 +26,7 @@ def test_password_hash_is_salted_scrypt_never_plain() -> None:
     assert not verify_password(PASSWORD, "garbage")
 
 
-def test_accounts_refuse_short_passwords_and_unknown_roles(records: Store) -> None:
+def test_accounts_refuse_short_passwords_and_unknown_roles(records: RecordStore) -> None:
     accounts = Accounts(records)
     with pytest.raises(AccountError):
         accounts.add("a", "viewer", "short")
@@ -40,7 +40,7 @@ def test_accounts_refuse_short_passwords_and_unknown_roles(records: Store) -> No
     assert PASSWORD not in stored
 
 
-def test_sessions_expire_and_end(records: Store) -> None:
+def test_sessions_expire_and_end(records: RecordStore) -> None:
     accounts = Accounts(records)
     officer = accounts.add("Lan", "editor", PASSWORD)
     token, session = accounts.start_session(officer, dt.timedelta(hours=8))
@@ -57,7 +57,7 @@ def test_officers_add_from_the_command_line(records_db: str) -> None:
     done = subprocess.run([str(cli), "officers", "add", "Minh", "--role", "editor"], input=PASSWORD + "\n",
                           capture_output=True, text=True, env={"TROLYAO_DB_URL": records_db, "PATH": "/usr/bin"})  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert Accounts(Store(records_db)).check("Minh", PASSWORD).role == "editor"
+    assert Accounts(RecordStore(records_db)).check("Minh", PASSWORD).role == "editor"
 
 
 def login(gateway: Gateway, name: str, password: str = PASSWORD) -> httpx.Response:
@@ -81,7 +81,7 @@ def test_pages_need_a_login(gateway: Gateway) -> None:
     assert "<script" not in page.text and "http" not in page.text.split("<body>")[1]  # nothing from elsewhere
 
 
-def test_login_cookie_dashboard_and_logout(gateway: Gateway, records: Store) -> None:
+def test_login_cookie_dashboard_and_logout(gateway: Gateway, records: RecordStore) -> None:
     Accounts(records).add("Lan", "viewer", PASSWORD)
     records.log_turn("u1", "web", "làm khai sinh", "ask_documents", 0.9, "khai-sinh", "answered")
     response = login(gateway, "Lan")
@@ -94,7 +94,7 @@ def test_login_cookie_dashboard_and_logout(gateway: Gateway, records: Store) -> 
     assert gateway.client.get("/admin/dashboard", follow_redirects=False).status_code == 303
 
 
-def test_post_without_csrf_is_refused(gateway: Gateway, records: Store) -> None:
+def test_post_without_csrf_is_refused(gateway: Gateway, records: RecordStore) -> None:
     Accounts(records).add("Lan", "editor", PASSWORD)
     ticket = records.create_ticket("telegram:9", "telegram", "UBND xã", "Đường hỏng", "0905123456")
     login(gateway, "Lan")
@@ -108,7 +108,7 @@ def test_post_without_csrf_is_refused(gateway: Gateway, records: Store) -> None:
     assert bare.post("/admin/login", data={"name": "Lan", "password": PASSWORD}).status_code == 403
 
 
-def test_viewer_cannot_reply_editor_can(gateway: Gateway, records: Store) -> None:
+def test_viewer_cannot_reply_editor_can(gateway: Gateway, records: RecordStore) -> None:
     accounts = Accounts(records)
     accounts.add("Xem", "viewer", PASSWORD)
     accounts.add("Sua", "editor", PASSWORD)
@@ -130,14 +130,14 @@ def test_viewer_cannot_reply_editor_can(gateway: Gateway, records: Store) -> Non
     assert queued and queued[0]["text"] == f"Trả lời phản ánh {ticket.code}: Đã sửa đường"
 
 
-def test_failed_logins_are_throttled(gateway: Gateway, records: Store) -> None:
+def test_failed_logins_are_throttled(gateway: Gateway, records: RecordStore) -> None:
     Accounts(records).add("Lan", "viewer", PASSWORD)
     for _ in range(5):
         assert login(gateway, "Lan", "wrong-password").status_code == 401
     assert login(gateway, "Lan").status_code == 429  # even the right password waits
 
 
-def test_session_lifetime_setting(make_gateway, rasa, records: Store) -> None:  # type: ignore[no-untyped-def]
+def test_session_lifetime_setting(make_gateway, rasa, records: RecordStore) -> None:  # type: ignore[no-untyped-def]
     gateway = make_gateway(rasa.url, session_hours=0.5)
     Accounts(records).add("Lan", "viewer", PASSWORD)
     response = login(gateway, "Lan")
@@ -145,7 +145,7 @@ def test_session_lifetime_setting(make_gateway, rasa, records: Store) -> None:  
     assert "Max-Age=1800" in cookie
 
 
-def test_exports_and_report_download(gateway: Gateway, records: Store) -> None:
+def test_exports_and_report_download(gateway: Gateway, records: RecordStore) -> None:
     Accounts(records).add("Lan", "viewer", PASSWORD)
     records.create_ticket("web:1", "web", "UBND", "=HYPERLINK(\"x\")", "0905123456")
     records.log_turn("u1", "web", "làm khai sinh", "ask_documents", 0.9, "khai-sinh", "answered")

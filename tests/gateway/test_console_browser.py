@@ -15,7 +15,7 @@ import yaml
 from conftest import REPO_ROOT, Served
 from test_gateway_browser import browser  # noqa: F401  (the fixture)
 
-from tthc.records import Store
+from tthc.records import RecordStore
 from tthc.records.accounts import Accounts
 
 # Skipped without Chromium, as the chat page's browser test is (or an error if it is required).
@@ -31,7 +31,7 @@ def content_copy(tmp_path: Path) -> Path:
     return target
 
 
-def seed(records: Store) -> None:
+def seed(records: RecordStore) -> None:
     now = dt.datetime.now().replace(microsecond=0)
     for n in range(40):
         at = now - dt.timedelta(days=n % 10, minutes=n)
@@ -46,7 +46,7 @@ def test_console_login_dashboard_promote_preview_and_reply(
     browser: Any,  # noqa: F811
     make_gateway: Any,
     rasa: Served,
-    records: Store,
+    records: RecordStore,
     content_copy: Path,
 ) -> None:
     from selenium.webdriver.common.by import By

@@ -25,7 +25,7 @@ from connectors import messages
 from connectors.delivery import Backoff
 from connectors.exports import mask_phone, safe_cell
 from connectors.settings import Settings, SettingsError
-from tthc.records import Store
+from tthc.records import RecordStore
 
 DAY = dt.date(2026, 12, 1)
 
@@ -112,7 +112,7 @@ def test_officer_settings_from_the_environment() -> None:
 
 
 def test_tickets_listed_masked_opened_unmasked_and_logged(
-    admin_gateway: Gateway, records: Store, caplog: pytest.LogCaptureFixture
+    admin_gateway: Gateway, records: RecordStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     ticket = records.create_ticket(
         "api:w1", "api", "Bộ phận một cửa", "Gọi lại cho tôi số 0905123456", "0905123456"
@@ -136,7 +136,7 @@ def test_tickets_listed_masked_opened_unmasked_and_logged(
     assert admin_gateway.admin("GET", "/tickets/PAZZZZZZ").status_code == 404
 
 
-def test_ticket_answer_reaches_a_web_citizen(admin_gateway: Gateway, records: Store) -> None:
+def test_ticket_answer_reaches_a_web_citizen(admin_gateway: Gateway, records: RecordStore) -> None:
     ticket = records.create_ticket("api:w1", "api", "Phường Hải Châu", "Hướng dẫn chưa rõ", None)
     answered = admin_gateway.admin(
         "POST",
@@ -160,7 +160,7 @@ def test_ticket_answer_reaches_a_web_citizen(admin_gateway: Gateway, records: St
 
 
 def test_ticket_answer_comes_with_the_next_chat_answer(
-    admin_gateway: Gateway, records: Store
+    admin_gateway: Gateway, records: RecordStore
 ) -> None:
     ticket = records.create_ticket("api:w3", "api", "Phường", "Nội dung", None)
     admin_gateway.admin(
@@ -175,7 +175,7 @@ def test_ticket_answer_comes_with_the_next_chat_answer(
 
 
 def test_ticket_answer_reaches_a_zalo_oa_citizen(
-    zalo_gateway: Gateway, zalo_api: Served, records: Store
+    zalo_gateway: Gateway, zalo_api: Served, records: RecordStore
 ) -> None:
     ticket = records.create_ticket("zalo:5551234", "zalo", "UBND phường", "Thái độ tiếp dân", None)
     response = zalo_gateway.admin(
@@ -193,7 +193,7 @@ def test_ticket_answer_reaches_a_zalo_oa_citizen(
 
 
 def test_a_failed_delivery_stays_queued_and_is_retried(
-    zalo_gateway: Gateway, zalo_api: Served, records: Store
+    zalo_gateway: Gateway, zalo_api: Served, records: RecordStore
 ) -> None:
     zalo_api.fake.outside_window.add("5550000")  # Zalo refuses: -230
     ticket = records.create_ticket("zalo:5550000", "zalo", "UBND phường", "Nội dung", None)
@@ -209,7 +209,7 @@ def test_a_failed_delivery_stays_queued_and_is_retried(
     wait_until(lambda: records.undelivered() == [], what="marked delivered")
 
 
-def test_messages_for_a_channel_that_is_off_wait(admin_gateway: Gateway, records: Store) -> None:
+def test_messages_for_a_channel_that_is_off_wait(admin_gateway: Gateway, records: RecordStore) -> None:
     records.queue_for_citizen("tg:42", "tg", "Trả lời")
     assert admin_gateway.inbox("42") == []  # never handed to a web citizen
     assert len(records.undelivered()) == 1
@@ -227,7 +227,7 @@ def test_backoff_grows_and_is_capped() -> None:
 # --- bookings export --------------------------------------------------------------------------
 
 
-def book(records: Store) -> None:
+def book(records: RecordStore) -> None:
     records.book(
         "api:1",
         "api",
@@ -243,7 +243,7 @@ def book(records: Store) -> None:
                  '=HYPERLINK("http://x","y")', "0912345678", 5)  # fmt: skip
 
 
-def test_bookings_export_csv_masked_by_default(admin_gateway: Gateway, records: Store) -> None:
+def test_bookings_export_csv_masked_by_default(admin_gateway: Gateway, records: RecordStore) -> None:
     book(records)
     response = admin_gateway.admin(
         "GET", "/bookings", params={"from": "2026-12-01", "to": "2026-12-31"}
@@ -268,7 +268,7 @@ def test_bookings_export_csv_masked_by_default(admin_gateway: Gateway, records: 
 
 
 def test_bookings_export_xlsx_and_unmasked_is_logged(
-    admin_gateway: Gateway, records: Store, caplog: pytest.LogCaptureFixture
+    admin_gateway: Gateway, records: RecordStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     book(records)
     with caplog.at_level(logging.INFO, logger="connectors.admin.audit"):
@@ -299,7 +299,7 @@ def test_mask_phone_and_safe_cell() -> None:
 # --- ratings ----------------------------------------------------------------------------------
 
 
-def test_ratings_summary(admin_gateway: Gateway, records: Store) -> None:
+def test_ratings_summary(admin_gateway: Gateway, records: RecordStore) -> None:
     for useful, procedure in [
         (True, "khai-sinh"),
         (True, "khai-sinh"),

@@ -15,7 +15,7 @@ import pytest
 from conftest import Gateway, Served
 from gateway_fakes import ScriptedTurn
 
-from tthc.records import Store
+from tthc.records import RecordStore
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -67,7 +67,7 @@ def browser() -> Iterator[Any]:
 
 
 def test_question_answer_button_and_qr_image(
-    browser: Any, gateway: Gateway, rasa: Served, records: Store
+    browser: Any, gateway: Gateway, rasa: Served, records: RecordStore
 ) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys

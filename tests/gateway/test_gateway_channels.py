@@ -26,7 +26,7 @@ from connectors.channels.zalo import api_error, parse_event, phone_code
 from connectors.channels.zalo_bot import media_base, parse_updates
 from connectors.media import decode_data_uri
 from tthc.privacy import PiiMaskingFormatter
-from connectors.state import Store
+from connectors.state import ChannelState
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
@@ -118,7 +118,7 @@ def test_data_uris() -> None:
 
 
 def test_store_dedupes_with_expiry_and_keeps_the_outbox(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+    store = ChannelState(tmp_path / "s.db")
     job = store.accept("telegram", "7", "u1", "text", "chào", ttl_s=10, now=1000)
     assert job is not None and job.text == "chào"
     assert store.accept("telegram", "7", "u1", "text", "chào", ttl_s=10, now=1005) is None
@@ -128,7 +128,7 @@ def test_store_dedupes_with_expiry_and_keeps_the_outbox(tmp_path: Path) -> None:
     job.attempts, job.notified = 2, True
     store.update(job)
     store.close()
-    reopened = Store(tmp_path / "s.db")  # a restart
+    reopened = ChannelState(tmp_path / "s.db")  # a restart
     assert reopened.accept("telegram", "7", "u1", "text", "chào", ttl_s=10, now=1009) is None
     [pending, _] = reopened.pending()
     assert (pending.attempts, pending.notified, pending.text) == (2, True, "chào")

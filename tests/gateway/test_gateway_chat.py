@@ -21,8 +21,10 @@ HOTLINE_REPLY = {
 }
 
 
-def hotline_body(intent: str | None = None, procedure: str | None = None) -> dict[str, Any]:
-    return {"replies": [HOTLINE_REPLY], "intent": intent, "procedure": procedure}
+def hotline_body(
+    intent: str | None = None, procedure: str | None = None, codes: list[str] | None = None
+) -> dict[str, Any]:
+    return {"replies": [HOTLINE_REPLY], "intent": intent, "procedure": procedure, "codes": codes or []}
 
 
 def test_reply_with_buttons_and_image(gateway: Gateway, rasa: Served) -> None:
@@ -57,6 +59,7 @@ def test_reply_with_buttons_and_image(gateway: Gateway, rasa: Served) -> None:
         ],
         "intent": "ask_documents",
         "procedure": "khai-sinh",
+        "codes": [],  # no turn summary named its codes (see test_every_answer_carries_codes)
     }
     assert rasa.fake.received == [
         {
@@ -83,6 +86,46 @@ def test_follow_up_reports_the_procedure_carried_over(gateway: Gateway, rasa: Se
     assert (other["intent"], other["procedure"]) == ("ask_fee", None)
 
 
+def summary_turn(text: str, intent: str, procedure: str | None, codes: list[str]) -> ScriptedTurn:
+    """What the action server answers: the reply, then its turn summary (actions/turn.py)."""
+    summary = {"intent": intent, "confidence": 0.9, "procedure": procedure, "outcome": "answered", "codes": codes}
+    return ScriptedTurn([{"text": text}, {"custom": {"trolyao_turn": summary}}], intent, procedure)
+
+
+def test_every_answer_carries_codes(gateway: Gateway, rasa: Served) -> None:
+    """CONTRACT.md section 6: `codes`, the official codes of the answer's procedure."""
+    script = rasa.fake.script
+    script["lệ phí khai sinh"] = summary_turn("Miễn lệ phí.", "ask_fee", "khai-sinh", ["1.001193"])
+    script["mất sổ đỏ làm lại"] = summary_turn("Hồ sơ gồm...", "ask_documents", "1.013978", ["1.013978"])
+    script["cảm ơn"] = ScriptedTurn([{"text": "Không có gì ạ."}], "thank")
+    script["chào"] = ScriptedTurn([{"text": "Xin chào!"}], "greet", None)
+
+    first = gateway.chat("lệ phí khai sinh", sender_id="codes-1").json()
+    assert (first["procedure"], first["codes"]) == ("khai-sinh", ["1.001193"])
+    assert first["replies"] == [{"text": "Miễn lệ phí."}]
+    # A template answer has no summary: the codes of the carried-over procedure are those the
+    # action server last gave for it, not read from content by the gateway.
+    thanks = gateway.chat("cảm ơn", sender_id="codes-1").json()
+    assert (thanks["intent"], thanks["procedure"], thanks["codes"]) == ("thank", "khai-sinh", ["1.001193"])
+    # A rating never reaches Rasa and reports the same procedure and codes.
+    rating = gateway.chat("#rating:up", sender_id="codes-1").json()
+    assert (rating["procedure"], rating["codes"]) == ("khai-sinh", ["1.001193"])
+    # A catalogue procedure without a slug is named by its official code.
+    catalogue = gateway.chat("mất sổ đỏ làm lại", sender_id="codes-2").json()
+    assert (catalogue["procedure"], catalogue["codes"]) == ("1.013978", ["1.013978"])
+    # No procedure: an empty list, never a missing key.
+    hello = gateway.chat("chào", sender_id="codes-3").json()
+    assert (hello["procedure"], hello["codes"]) == (None, [])
+    assert gateway.chat("", sender_id="codes-3").json()["codes"] == []
+
+
+def test_a_procedure_no_summary_named_gets_the_codes_its_id_says(gateway: Gateway, rasa: Served) -> None:
+    rasa.fake.script["tạm vắng"] = ScriptedTurn([{"text": "Báo tạm vắng..."}], "ask_procedure", "1.003677")
+    rasa.fake.script["khai sinh"] = ScriptedTurn([{"text": "Khai sinh..."}], "ask_procedure", "khai-sinh")
+    assert gateway.chat("tạm vắng", sender_id="ids-1").json()["codes"] == ["1.003677"]
+    assert gateway.chat("khai sinh", sender_id="ids-2").json()["codes"] == []
+
+
 def test_api_senders_cannot_reach_channel_conversations(gateway: Gateway, rasa: Served) -> None:
     # `channel` only picks the rendering: /api/chat ids never collide with Telegram/Zalo users.
     gateway.chat("xin chào", sender_id="42", channel="telegram")
@@ -102,6 +145,7 @@ def test_empty_text_prompts_without_calling_rasa(gateway: Gateway, rasa: Served)
             "replies": [{"text": messages.EMPTY_TEXT}],
             "intent": None,
             "procedure": None,
+            "codes": [],
         }
     assert rasa.fake.received == []
 
@@ -130,6 +174,7 @@ def test_emoji_only_is_forwarded(gateway: Gateway, rasa: Served) -> None:
         "replies": [{"text": "Cảm ơn bạn!"}],
         "intent": "thank",
         "procedure": None,
+        "codes": [],
     }
     assert rasa.fake.received[0]["message"] == "👍🙏"
 
@@ -189,6 +234,7 @@ def test_tracker_failure_keeps_the_replies(gateway: Gateway, rasa: Served) -> No
         "replies": [{"text": "Bạn hỏi: xin chào"}],
         "intent": None,
         "procedure": None,
+        "codes": [],
     }
 
 

@@ -25,18 +25,18 @@ from gateway_fakes import ScriptedTurn
 from connectors import messages
 from connectors.channels.base import log_tag
 from connectors.conversation import outcome_of
-from tthc.records import Store
+from tthc.records import RecordStore
 from tthc.records.schema import handoffs, ratings, turns
 
 TG_HEADER = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
 
 
-def rows(store: Store, table: sa.Table) -> list[dict[str, Any]]:
+def rows(store: RecordStore, table: sa.Table) -> list[dict[str, Any]]:
     with store.engine.connect() as db:
         return [dict(r) for r in db.execute(sa.select(table).order_by(table.c.id)).mappings()]
 
 
-def opens_handoff(store: Store) -> Any:
+def opens_handoff(store: RecordStore) -> Any:
     """What the action server does for "cho tôi gặp cán bộ" during staffed hours."""
 
     def side_effect(sender: str) -> None:
@@ -76,7 +76,7 @@ def tg_update(update_id: int, text: str, chat_id: int = 777) -> dict[str, Any]:
 
 @pytest.fixture
 def staffed(
-    make_gateway: MakeGateway, rasa: Served, actions: Served, telegram_api: Served, records: Store
+    make_gateway: MakeGateway, rasa: Served, actions: Served, telegram_api: Served, records: RecordStore
 ) -> Gateway:
     """A gateway with Telegram, the officers' group and the admin API."""
     rasa.fake.script["cho tôi gặp cán bộ"] = ScriptedTurn(
@@ -95,7 +95,7 @@ def staffed(
 
 
 def test_rating_is_stored_for_the_last_procedure_and_never_reaches_rasa(
-    gateway: Gateway, rasa: Served, records: Store
+    gateway: Gateway, rasa: Served, records: RecordStore
 ) -> None:
     rasa.fake.script["làm khai sinh cần gì"] = ScriptedTurn(
         [{"text": "Cần tờ khai."}], "ask_documents", "khai-sinh"
@@ -107,6 +107,7 @@ def test_rating_is_stored_for_the_last_procedure_and_never_reaches_rasa(
         "replies": [{"text": messages.RATING_THANKS}],
         "intent": None,
         "procedure": "khai-sinh",
+        "codes": [],  # no turn summary gave the codes of khai-sinh in this test
     }
     assert down["replies"] == [{"text": "Cảm ơn bạn đã đánh giá!"}] and down["procedure"] is None
     assert [body["message"] for body in rasa.fake.received] == ["làm khai sinh cần gì"]
@@ -118,7 +119,7 @@ def test_rating_is_stored_for_the_last_procedure_and_never_reaches_rasa(
 
 
 def test_turn_is_logged_with_personal_data_masked(
-    gateway: Gateway, rasa: Served, records: Store
+    gateway: Gateway, rasa: Served, records: RecordStore
 ) -> None:
     text = "tôi muốn phản ánh, số điện thoại 0905 123 456, căn cước 001203004567"
     rasa.fake.script[text] = ScriptedTurn([{"text": "Mời bạn nhập nội dung."}], "give_feedback")
@@ -131,7 +132,7 @@ def test_turn_is_logged_with_personal_data_masked(
     assert turn["outcome"] == "service"
 
 
-def test_outcome_of_each_kind_of_turn(gateway: Gateway, rasa: Served, records: Store) -> None:
+def test_outcome_of_each_kind_of_turn(gateway: Gateway, rasa: Served, records: RecordStore) -> None:
     script = {
         "chào": ScriptedTurn([{"text": "Xin chào!"}], "greet"),
         "số tổng đài": ScriptedTurn([{"text": "Gọi 1022."}], "ask_hotline"),
@@ -174,14 +175,14 @@ def test_nlu_fallback_is_reported_as_out_of_scope(gateway: Gateway, rasa: Served
 
 
 def test_a_broken_records_store_never_breaks_an_answer(
-    gateway: Gateway, rasa: Served, records: Store
+    gateway: Gateway, rasa: Served, records: RecordStore
 ) -> None:
     with records.engine.begin() as db:
         db.execute(sa.text("DROP TABLE turns"))
         db.execute(sa.text("DROP TABLE handoffs"))
     rasa.fake.script["chào"] = ScriptedTurn([{"text": "Xin chào!"}], "greet")
     body = gateway.chat("chào").json()
-    assert body == {"replies": [{"text": "Xin chào!"}], "intent": "greet", "procedure": None}
+    assert body == {"replies": [{"text": "Xin chào!"}], "intent": "greet", "procedure": None, "codes": []}
     assert gateway.chat("#rating:up").json()["replies"] == [{"text": messages.RATING_THANKS}]
 
 
@@ -189,7 +190,7 @@ def test_a_broken_records_store_never_breaks_an_answer(
 
 
 def test_web_handoff_relay_officer_reply_and_close(
-    staffed: Gateway, rasa: Served, telegram_api: Served, records: Store
+    staffed: Gateway, rasa: Served, telegram_api: Served, records: RecordStore
 ) -> None:
     first = staffed.chat("cho tôi gặp cán bộ", sender_id="web1").json()
     assert first["intent"] == "human_handoff"
@@ -262,7 +263,7 @@ def test_web_handoff_relay_officer_reply_and_close(
 
 
 def test_handoff_times_out_and_the_bot_resumes(
-    staffed: Gateway, rasa: Served, records: Store
+    staffed: Gateway, rasa: Served, records: RecordStore
 ) -> None:
     staffed.chat("cho tôi gặp cán bộ", sender_id="web2")
     assert staffed.chat("alo", sender_id="web2").json()["replies"] == [
@@ -279,7 +280,7 @@ def test_handoff_times_out_and_the_bot_resumes(
 
 
 def test_handoff_without_officers_group_still_pauses_the_bot(
-    gateway: Gateway, rasa: Served, records: Store
+    gateway: Gateway, rasa: Served, records: RecordStore
 ) -> None:
     rasa.fake.script["gặp cán bộ"] = ScriptedTurn(
         [{"text": "Đã chuyển."}], "human_handoff", side_effect=opens_handoff(records)
@@ -294,7 +295,7 @@ def test_handoff_without_officers_group_still_pauses_the_bot(
 
 
 def test_telegram_citizen_handoff_reply_reaches_the_chat_and_close_resumes(
-    staffed: Gateway, rasa: Served, telegram_api: Served, records: Store
+    staffed: Gateway, rasa: Served, telegram_api: Served, records: RecordStore
 ) -> None:
     def send(update_id: int, text: str) -> None:
         response = staffed.post("/webhooks/telegram", tg_update(update_id, text), TG_HEADER)
@@ -337,7 +338,7 @@ def test_telegram_citizen_handoff_reply_reaches_the_chat_and_close_resumes(
 
 
 def test_telegram_rating_button_is_stored_without_rasa(
-    staffed: Gateway, rasa: Served, telegram_api: Served, records: Store
+    staffed: Gateway, rasa: Served, telegram_api: Served, records: RecordStore
 ) -> None:
     callback = {
         "update_id": 50,
@@ -364,10 +365,10 @@ def test_telegram_rating_button_is_stored_without_rasa(
 
 
 def test_without_a_records_store_the_bot_still_answers(
-    make_gateway: MakeGateway, rasa: Served, monkeypatch: pytest.MonkeyPatch
+    make_gateway: MakeGateway, rasa: Served
 ) -> None:
-    monkeypatch.setenv("TROLYAO_DB_URL", "sqlite:////nonexistent-dir/records.sqlite3")
-    gateway = make_gateway(rasa.url, admin_token="admin-Token_for-tests-0123456789")
+    unreachable = "sqlite:////nonexistent-dir/records.sqlite3"
+    gateway = make_gateway(rasa.url, records_db_url=unreachable, admin_token="admin-Token_for-tests-0123456789")
     assert gateway.chat("chào").json()["replies"] == [{"text": "Bạn hỏi: chào"}]
     assert gateway.chat("#rating:up").json()["replies"] == [{"text": messages.RATING_THANKS}]
     assert [b["message"] for b in rasa.fake.received] == ["chào"]

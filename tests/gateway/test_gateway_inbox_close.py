@@ -18,7 +18,7 @@ from connectors.inbox import Inbox, Policy
 from connectors.locality import Hotline
 from connectors.rasa_client import RasaTurn
 from connectors.replies import Reply
-from connectors.state import Store
+from connectors.state import ChannelState
 from connectors.webhook_auth import Verdict
 
 
@@ -49,7 +49,7 @@ class SlowChannel:
         return None
 
 
-def make_inbox(store: Store, answer: Any) -> Inbox:
+def make_inbox(store: ChannelState, answer: Any) -> Inbox:
     async def actions_healthy() -> bool:
         return True
 
@@ -65,7 +65,7 @@ async def until(predicate: Any, timeout: float = 5.0) -> None:
 
 def test_an_answer_being_sent_is_sent_whole(tmp_path: Path) -> None:
     async def scenario() -> None:
-        store = Store(tmp_path / "state.sqlite3")
+        store = ChannelState(tmp_path / "state.sqlite3")
         channel = SlowChannel(send_s=0.3)
 
         async def answer(sender: str, text: str, metadata: dict[str, Any]) -> RasaTurn:
@@ -90,7 +90,7 @@ def test_a_message_waiting_for_rasa_stays_in_the_outbox_with_its_request_id(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     async def scenario() -> None:
-        store = Store(tmp_path / "state.sqlite3")
+        store = ChannelState(tmp_path / "state.sqlite3")
         channel = SlowChannel(send_s=0)
         asked: list[str | None] = []
 

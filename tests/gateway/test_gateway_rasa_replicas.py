@@ -101,14 +101,15 @@ def test_a_timeout_is_not_sent_to_another_process(servers: list[ServerThread]) -
 def test_a_turn_summary_from_the_action_server_spares_the_tracker_read(
     make_gateway: MakeGateway, rasa: Served, actions: Served
 ) -> None:
-    summary = {"intent": "ask_fee", "confidence": 0.91, "procedure": "khai-sinh", "outcome": "answered"}
+    summary = {"intent": "ask_fee", "confidence": 0.91, "procedure": "khai-sinh", "outcome": "answered",
+               "codes": ["1.001193"]}  # fmt: skip
     rasa.fake.script["lệ phí khai sinh"] = ScriptedTurn(
         [{"text": "Miễn lệ phí."}, {"custom": {"trolyao_turn": summary}}], "ask_fee"
     )
     gateway = make_gateway(rasa.url, actions.url)
     body = gateway.chat("lệ phí khai sinh", sender_id="summary-1").json()
     assert body["replies"] == [{"text": "Miễn lệ phí."}]  # the summary is not shown
-    assert (body["intent"], body["procedure"]) == ("ask_fee", "khai-sinh")
+    assert (body["intent"], body["procedure"], body["codes"]) == ("ask_fee", "khai-sinh", ["1.001193"])
     assert rasa.fake.tracker_requests == []
     # A turn answered by a template alone has no summary: the tracker is read as before.
     gateway.chat("xin chào", sender_id="summary-1")

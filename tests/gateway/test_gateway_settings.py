@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import TEST_HOTLINE_NAME, TEST_LOCALITY
 
-from connectors.locality import Hotline, LocalityError, dial_string, load_hotline
-from connectors.settings import REPO_ROOT, Settings, SettingsError
+from connectors.locality import Hotline, LiveHotline, LocalityError, dial_string
+from connectors.settings import Settings, SettingsError
+from tthc.paths import REPO as REPO_ROOT
 
 
 def test_defaults() -> None:
@@ -23,7 +25,6 @@ def test_defaults() -> None:
     assert not (
         settings.telegram_configured or settings.zalo_oa_configured or settings.zalo_bot_configured
     )
-    assert settings.locality_file == REPO_ROOT / "content" / "localities" / "da-nang.yml"
 
 
 def test_overrides_and_secrets_hidden_from_repr(tmp_path: Path) -> None:
@@ -128,18 +129,31 @@ def test_a_placeholder_secret_stops_only_its_channel(
 
 
 def test_hotline_is_the_first_entry(content_dir: Path) -> None:
-    hotline = load_hotline(content_dir / "localities" / f"{TEST_LOCALITY}.yml")
+    hotline = LiveHotline.open(content_dir, TEST_LOCALITY).current()
     assert hotline == Hotline(name=TEST_HOTLINE_NAME, number="0236.1022")
     assert hotline.dial == "02361022"
 
 
-def test_default_locality_file_has_a_usable_hotline() -> None:
+def test_default_locality_has_a_usable_hotline() -> None:
     """The real content/localities/da-nang.yml (its values are officers' to change)."""
-    path = Settings().locality_file
+    settings = Settings()
+    path = settings.content_dir / "localities" / f"{settings.locality}.yml"
     first = yaml.safe_load(path.read_text(encoding="utf-8"))["hotlines"][0]
-    hotline = load_hotline(path)
-    assert hotline == Hotline(name=first["name"].strip(), number=str(first["number"]).strip())
+    hotline = LiveHotline.open(settings.content_dir, settings.locality)
+    assert hotline.current() == Hotline(name=first["name"].strip(), number=str(first["number"]).strip())
     assert hotline.dial.lstrip("+").isdigit()
+
+
+def test_an_edit_of_the_hotline_is_live_without_a_restart(content_dir: Path, tmp_path: Path) -> None:
+    own = tmp_path / "content"
+    shutil.copytree(content_dir, own)
+    hotline = LiveHotline.open(own, TEST_LOCALITY, poll_seconds=0)
+    assert hotline.number == "0236.1022"
+    path = own / "localities" / f"{TEST_LOCALITY}.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("0236.1022", "0236.3333"), encoding="utf-8")
+    assert hotline.number == "0236.3333"
+    path.write_text("hotlines: [\n", encoding="utf-8")  # a broken edit keeps the last good content
+    assert hotline.number == "0236.3333"
 
 
 def test_dial_string() -> None:
@@ -149,14 +163,13 @@ def test_dial_string() -> None:
     assert dial_string("không có") == ""
 
 
-def test_bad_locality_files(tmp_path: Path) -> None:
+def test_bad_localities(content_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(LocalityError, match="khong-co"):
+        LiveHotline.open(content_dir, "khong-co")
     with pytest.raises(LocalityError):
-        load_hotline(tmp_path / "missing.yml")
-    empty = tmp_path / "empty.yml"
-    empty.write_text("id: x\nhotlines: []\n", encoding="utf-8")
+        LiveHotline.open(tmp_path / "missing", TEST_LOCALITY)
+    own = tmp_path / "content"
+    shutil.copytree(content_dir, own)
+    (own / "localities" / f"{TEST_LOCALITY}.yml").write_text("hotlines: [\n", encoding="utf-8")
     with pytest.raises(LocalityError):
-        load_hotline(empty)
-    broken = tmp_path / "broken.yml"
-    broken.write_text("hotlines: [\n", encoding="utf-8")
-    with pytest.raises(LocalityError):
-        load_hotline(broken)
+        LiveHotline.open(own, TEST_LOCALITY)

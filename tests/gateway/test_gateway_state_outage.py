@@ -68,12 +68,12 @@ INSERT INTO kv VALUES ('zalo_oa.tokens', '{"refresh_token": "r-1"}', 1000);
 def test_a_state_file_from_before_replicas_keeps_its_outbox_and_tokens(tmp_path: Any) -> None:
     import sqlite3
 
-    from connectors.state import Store
+    from connectors.state import ChannelState
 
     path = tmp_path / "state.sqlite3"
     with sqlite3.connect(path) as db:
         db.executescript(OLD_SCHEMA)
-    store = Store(path)
+    store = ChannelState(path)
     [job] = store.pending({"telegram"})
     assert (job.user_id, job.text) == ("7", "chào")
     assert store.get("zalo_oa.tokens") == {"refresh_token": "r-1"}

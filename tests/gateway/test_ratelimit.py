@@ -157,8 +157,8 @@ def test_a_fast_sender_gets_429_in_the_chat_shape(make_gateway: MakeGateway, ras
     assert refused.status_code == 429
     assert refused.headers["Retry-After"] == "20"
     body = refused.json()
-    assert set(body) == {"replies", "intent", "procedure"}
-    assert body["intent"] is None and body["procedure"] is None
+    assert set(body) == {"replies", "intent", "procedure", "codes"}
+    assert body["intent"] is None and body["procedure"] is None and body["codes"] == []
     [reply] = body["replies"]
     assert reply["text"].startswith("Bạn đang gửi tin nhắn quá nhanh")
     assert "20 giây" in reply["text"] and TEST_HOTLINE_NUMBER in reply["text"]

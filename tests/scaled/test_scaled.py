@@ -154,13 +154,13 @@ def test_a_platform_retry_on_the_other_gateway_is_answered_once(cluster: Cluster
 
 
 def test_state_store_on_postgresql_dedupes_and_hands_over_across_replicas(cluster: Cluster) -> None:
-    from connectors.state import LEASE_S, Store
+    from connectors.state import LEASE_S, ChannelState
 
-    one, two = Store(cluster.db_url, owner="replica-one"), Store(cluster.db_url, owner="replica-two")
+    one, two = ChannelState(cluster.db_url, owner="replica-one"), ChannelState(cluster.db_url, owner="replica-two")
     try:
         winners: list[Any] = []
 
-        def race(store: Store, message_id: str) -> None:
+        def race(store: ChannelState, message_id: str) -> None:
             winners.append(store.accept("scaled-test", "u1", message_id, "text", "chào", ttl_s=60))
 
         threads = [threading.Thread(target=race, args=(store, f"m{n}")) for n in range(20) for store in (one, two)]

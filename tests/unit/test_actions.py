@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime as dt
 import io
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import ActionAnswerProcedure, ActionDeny, ActionHotline, ActionSurvey
 from actions.procedures import ActionFallback
+from actions.settings import ActionSettings
 from actions.turn import TURN_KEY, turn_summary
 
 
@@ -70,12 +73,12 @@ def test_follow_up_uses_the_conversation_procedure() -> None:
     assert slot(events, "procedure") == "khai-sinh"
 
 
-def test_fee_shows_a_dated_rate_with_its_end_date(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TROLYAO_TODAY", "2026-11-23")
+def test_fee_shows_a_dated_rate_with_its_end_date(actions_settings: Callable[..., ActionSettings]) -> None:
+    actions_settings(today=dt.date.fromisoformat("2026-11-23"))
     question = tracker("lệ phí căn cước", "ask_fee")
     during = [m for m in run(ActionAnswerProcedure(), question)[0] if m["response"] == "utter_procedure_fee"]
     assert "31/12/2026" in during[0]["rates"] and "25.000" in during[0]["rates"]
-    monkeypatch.setenv("TROLYAO_TODAY", "2027-01-05")
+    actions_settings(today=dt.date.fromisoformat("2027-01-05"))
     after = [m for m in run(ActionAnswerProcedure(), question)[0] if m["response"] == "utter_procedure_fee"]
     assert "31/12/2026" not in after[0]["rates"] and "25.000" not in after[0]["rates"]
     assert "50.000" in after[0]["rates"]
@@ -152,8 +155,8 @@ def test_fallback_without_anything_gives_the_hotline() -> None:
     assert "1022" in messages[0]["hotline"]
 
 
-def test_a_locality_fee_set_by_its_council_is_added(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TROLYAO_TODAY", "2026-11-23")
+def test_a_locality_fee_set_by_its_council_is_added(actions_settings: Callable[..., ActionSettings]) -> None:
+    actions_settings(today=dt.date.fromisoformat("2026-11-23"))
     t = tracker("lệ phí khai sinh bao nhiêu", "ask_fee", {"locality": "dak-lak"})
     fee = [m for m in run(ActionAnswerProcedure(), t)[0] if m["response"] == "utter_procedure_fee"][0]
     assert "Đắk Lắk" in fee["rates"] and "0 đồng khi nộp qua dịch vụ công trực tuyến" in fee["rates"]
@@ -168,4 +171,6 @@ def test_the_turn_summary_reports_intent_and_the_slots_after_the_action() -> Non
     assert summary["intent"] == "ask_documents"
     assert summary["procedure"] == slot(events, "procedure") == "khai-sinh"
     assert summary["outcome"] == slot(events, "outcome") == "answered"
-    assert turn_summary(tracker("x", "greet"), [{"event": "restart"}])["procedure"] is None
+    assert summary["codes"] == ["1.001193"]  # the official codes of the procedure, for /api/chat
+    reset = turn_summary(tracker("x", "greet"), [{"event": "restart"}])
+    assert reset["procedure"] is None and reset["codes"] == []

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
@@ -13,21 +14,22 @@ from typing import Any
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import runtime_store
+from actions import process
 from actions.booking import ActionBookingStart, ActionSubmitBooking, ValidateBookingForm
 from actions.dossiers import ActionDossierStatus
 from actions.feedback import ActionFeedbackStart, ActionSubmitFeedback, ValidateFeedbackForm
 from actions.services import ActionHandoff
+from actions.settings import ActionSettings
 from tests.unit.test_actions import run, slot, tracker
 
 
 @pytest.fixture(autouse=True)
-def private_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("TROLYAO_DB_URL", f"sqlite:///{tmp_path / 'bot.db'}")
-    monkeypatch.setenv("TROLYAO_TODAY", "2026-11-23")
-    runtime_store.store.cache_clear()
+def private_store(tmp_path: Path, actions_settings: Callable[..., ActionSettings]) -> Iterator[None]:
+    actions_settings(records_db_url=f"sqlite:///{tmp_path / 'bot.db'}")
+    actions_settings(today=dt.date.fromisoformat("2026-11-23"))
+    process.store.cache_clear()
     yield
-    runtime_store.store.cache_clear()
+    process.store.cache_clear()
 
 
 def validate(form: Any, slot_name: str, value: Any, slots: dict | None = None) -> tuple[dict, list[dict]]:
@@ -56,7 +58,7 @@ def test_feedback_submit_creates_a_ticket_and_its_status_is_found_by_code() -> N
     slots = {"feedback_content": "Hướng dẫn không rõ", "feedback_subject": "Một cửa phường", "feedback_phone": "-"}
     messages, _ = run(ActionSubmitFeedback(), tracker("bỏ qua", "deny", slots))
     code = messages[0]["code"]
-    ticket = runtime_store.store().ticket(code)
+    ticket = process.store().ticket(code)
     assert ticket is not None and ticket.phone is None and ticket.sender == "test"
     status, _ = run(ActionFeedbackStart(), tracker(f"phản ánh {code} sao rồi", "give_feedback"))
     assert status[0]["response"] == "utter_ticket_open"
@@ -109,15 +111,14 @@ class _DossierApi(BaseHTTPRequestHandler):
         pass
 
 
-def test_dossier_status_through_the_http_source(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dossier_status_through_the_http_source(actions_settings: Callable[..., ActionSettings]) -> None:
     server = HTTPServer(("127.0.0.1", 0), _DossierApi)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        monkeypatch.setenv("TROLYAO_DOSSIER_SOURCE", "http")
-        monkeypatch.setenv("TROLYAO_DOSSIER_URL", f"http://127.0.0.1:{server.server_port}/dossiers/{{code}}?known=1")
+        actions_settings(dossier_source="http", dossier_url=f"http://127.0.0.1:{server.server_port}/dossiers/{{code}}?known=1")
         found, _ = run(ActionDossierStatus(), tracker("ma ho so H17.1-251110-0007", "check_dossier_status"))
         assert found[0]["response"] == "utter_dossier_found" and found[0]["status"] == "Đang thẩm định"
-        monkeypatch.setenv("TROLYAO_DOSSIER_URL", f"http://127.0.0.1:{server.server_port}/dossiers/{{code}}")
+        actions_settings(dossier_url=f"http://127.0.0.1:{server.server_port}/dossiers/{{code}}")
         unknown, _ = run(ActionDossierStatus(), tracker("ma ho so H17.1-251110-0008", "check_dossier_status"))
         assert unknown[0]["response"] == "utter_dossier_unknown"
     finally:
@@ -126,11 +127,11 @@ def test_dossier_status_through_the_http_source(monkeypatch: pytest.MonkeyPatch)
     assert down[0]["response"] == "utter_dossier_unavailable" and "1022" in down[0]["hotline"]
 
 
-def test_handoff_opens_in_staffed_hours_and_gives_the_hotline_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TROLYAO_NOW", "2026-11-23T09:00")
+def test_handoff_opens_in_staffed_hours_and_gives_the_hotline_otherwise(actions_settings: Callable[..., ActionSettings]) -> None:
+    actions_settings(now=dt.datetime.fromisoformat("2026-11-23T09:00"))
     messages, _ = run(ActionHandoff(), tracker("cho tôi gặp cán bộ", "human_handoff"))
     assert messages[0]["response"] == "utter_handoff"
-    assert runtime_store.store().active_handoff("test") is not None
-    monkeypatch.setenv("TROLYAO_NOW", "2026-11-23T20:00")
+    assert process.store().active_handoff("test") is not None
+    actions_settings(now=dt.datetime.fromisoformat("2026-11-23T20:00"))
     messages, _ = run(ActionHandoff(), tracker("cho tôi gặp cán bộ", "human_handoff"))
     assert messages[0]["response"] == "utter_handoff_closed" and messages[0]["opens"] == "07:30 sáng mai"

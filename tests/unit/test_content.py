@@ -7,6 +7,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from tthc.content import ContentBase, LiveContent, check_content
 from tthc.content.check import _contract_slugs
 
@@ -20,10 +22,12 @@ def test_real_content_is_valid_and_complete(content: ContentBase) -> None:
 
 
 def test_contract_copy_matches_the_shared_contract() -> None:
+    ours = Path(__file__).resolve().parents[2] / "tthc" / "content" / "procedures.tsv"
+    assert ours.is_file() and ours.read_text(encoding="utf-8").startswith("slug\t")
     shared = Path(__file__).resolve().parents[3] / "shared" / "contract" / "procedures.tsv"
-    if shared.exists():  # beside a checkout in CI and on developers' machines
-        ours = Path(__file__).resolve().parents[2] / "tthc" / "content" / "procedures.tsv"
-        assert ours.read_text(encoding="utf-8") == shared.read_text(encoding="utf-8")
+    if not shared.exists():  # beside the checkout in CI (where a skip fails) and on developers' machines
+        pytest.skip("../shared/contract/procedures.tsv is not beside this checkout: the copy is not compared")
+    assert ours.read_text(encoding="utf-8") == shared.read_text(encoding="utf-8")
 
 
 def _replace(path: Path, old: str, new: str) -> None:

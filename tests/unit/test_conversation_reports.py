@@ -31,3 +31,16 @@ def test_junit_and_markdown_report(tmp_path: Path) -> None:
     assert "## hỏi lệ phí" in text and "❌" in text and "Lệ phí: miễn" in text
     write_report(results, tmp_path / "out.html")
     assert (tmp_path / "out.html").read_text(encoding="utf-8").startswith("<!doctype html>")
+
+
+def test_codes_expectation_passes_when_the_answer_carries_one_of_them() -> None:
+    reply = {**REPLY, "codes": ["1.001193"]}
+    assert check_turn({"codes": ["1.001193"]}, reply) == []
+    assert check_turn({"codes": ["2.000000", "1.001193"]}, reply) == []
+    assert check_turn({"procedure": "khai-sinh", "codes": ["1.001193"]}, reply) == []
+    missed = check_turn({"codes": ["1.013978"]}, reply)
+    assert len(missed) == 1 and missed[0].startswith("codes:")
+    assert len(check_turn({"codes": ["1.001193"]}, REPLY)) == 1  # an answer without codes
+    # codes: [] wants an answer with no procedure's codes (not in the catalogue)
+    assert check_turn({"codes": []}, {**REPLY, "procedure": None, "codes": []}) == []
+    assert len(check_turn({"codes": []}, reply)) == 1

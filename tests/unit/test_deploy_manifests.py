@@ -6,7 +6,6 @@ No cluster here: these checks read the files. The topology itself (2 Rasa, 2 act
 
 from __future__ import annotations
 
-import ast
 import ipaddress
 import re
 import shlex
@@ -22,7 +21,7 @@ import yaml
 
 # Plain dataclasses and the standard library: importable in the Rasa environment too.
 from connectors import settings as gateway_settings
-from connectors import state as gateway_state
+from tthc.settings import LogSettings, placeholder_problem
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -174,56 +173,12 @@ def compose_env(deployment: str) -> dict[str, str]:
     }
 
 
-class _Recorder(dict):
-    """An environment that notes every name asked for."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.read: set[str] = set()
-
-    def get(self, key: str, default: Any = None) -> Any:
-        self.read.add(key)
-        return super().get(key, default)
-
-    def __getitem__(self, key: str) -> Any:
-        self.read.add(key)
-        return super().__getitem__(key)
-
-
-def _read_in_source(paths: list[Path]) -> set[str]:
-    """Variable names these modules read: x.get("NAME"), getenv("NAME"), environ["NAME"], *_ENV = "NAME"."""
-    names: set[str] = set()
-    for path in paths:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in {"get", "getenv"}
-            ):
-                arg = node.args[0] if node.args else None
-            elif isinstance(node, ast.Subscript):
-                arg = node.slice
-            elif isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id.endswith("_ENV") for t in node.targets
-            ):
-                arg = node.value
-            else:
-                continue
-            if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and ENV_NAME.fullmatch(arg.value):
-                names.add(arg.value)
-    return names
-
-
 @cache
 def gateway_reads() -> frozenset[str]:
-    """What the gateway process reads: its Settings (recorded while they parse an empty
-    environment), plus the few modules that read one variable themselves (logging, the state
-    store, the records store it shares with the action server, the console's report command)."""
-    recorder = _Recorder()
-    gateway_settings.Settings.from_env(recorder)
-    sources = sorted((REPO / "connectors").rglob("*.py")) + sorted((REPO / "trolyao" / "store").rglob("*.py"))
-    names = recorder.read | _read_in_source(sources)
-    assert gateway_state.URL_ENV in names and "TROLYAO_DB_URL" in names, "the scan of the sources found nothing"
+    """What the gateway process reads: its settings object and its log settings, the only
+    places it reads the environment (tests/unit/test_architecture.py keeps it so)."""
+    names = gateway_settings.Settings.env_names() | LogSettings.env_names()
+    assert {"TROLYAO_STATE_DB_URL", "TROLYAO_DB_URL", "RASA_URL"} <= names
     return frozenset(names)
 
 
@@ -543,7 +498,7 @@ def test_secret_template_holds_placeholders_only() -> None:
     assert "data" not in secret, "base64 data could hide a real value: stringData placeholders only"
     for key, value in secret["stringData"].items():
         assert re.fullmatch(r"<[^<>]+>", value), f"{key}: not a <placeholder>"
-        assert gateway_settings._PLACEHOLDER.match(value), f"{key}: the gateway would not refuse it"
+        assert placeholder_problem(value, key), f"{key}: the gateway would not refuse it"
 
 
 def test_secret_template_has_the_keys_the_deployments_use() -> None:

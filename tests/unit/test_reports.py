@@ -15,7 +15,7 @@ import pytest
 
 from trolyao.cli import main
 from tthc.reports import compute, period_name
-from tthc.records import Store
+from tthc.records import RecordStore
 from tthc.records.schema import bookings, handoffs, ratings, tickets, turns
 
 Q1 = (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
@@ -24,7 +24,7 @@ OUTCOMES = ["answered"] * 6 + ["clarified", "asked", "fallback", "out_of_scope",
 CHANNELS = ["web", "telegram", "zalo", "zalo-bot"]
 
 
-def seed(store: Store, conversations: int = 4000, seed: int = 7) -> None:
+def seed(store: RecordStore, conversations: int = 4000, seed: int = 7) -> None:
     """Conversations from 2025-12-15 to 2026-04-15 (some outside Q1), 1-4 messages each."""
     rng = random.Random(seed)
     start = dt.datetime(2025, 12, 15, 7)
@@ -64,9 +64,9 @@ def seed(store: Store, conversations: int = 4000, seed: int = 7) -> None:
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Path]:
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[RecordStore, Path]:
     path = tmp_path_factory.mktemp("records") / "records.sqlite3"
-    store = Store(f"sqlite:///{path}")
+    store = RecordStore(f"sqlite:///{path}")
     seed(store)
     return store, path
 
@@ -79,7 +79,7 @@ def sql(path: Path, query: str, *args: object) -> int:
 PERIOD = "at >= '2026-01-01' AND at < '2026-04-01'"
 
 
-def test_figures_match_a_direct_count(seeded: tuple[Store, Path]) -> None:
+def test_figures_match_a_direct_count(seeded: tuple[RecordStore, Path]) -> None:
     store, path = seeded
     f = compute(store.engine, *Q1, today=dt.date(2026, 3, 1))
     assert sql(path, "SELECT count(*) FROM turns") > 8000
@@ -120,7 +120,7 @@ def _report(path: Path, out: Path, fmt: str) -> None:
     assert code == 0 and out.stat().st_size > 0
 
 
-def test_markdown_report_carries_the_figures(seeded: tuple[Store, Path], tmp_path: Path) -> None:
+def test_markdown_report_carries_the_figures(seeded: tuple[RecordStore, Path], tmp_path: Path) -> None:
     store, path = seeded
     out = tmp_path / "bao-cao.md"
     _report(path, out, "md")
@@ -130,7 +130,7 @@ def test_markdown_report_carries_the_figures(seeded: tuple[Store, Path], tmp_pat
     assert f"| Số tin nhắn | {messages:,} |".replace(",", ".") in text
 
 
-def test_xlsx_report_has_figures_and_chart_images(seeded: tuple[Store, Path], tmp_path: Path) -> None:
+def test_xlsx_report_has_figures_and_chart_images(seeded: tuple[RecordStore, Path], tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     store, path = seeded
@@ -144,7 +144,7 @@ def test_xlsx_report_has_figures_and_chart_images(seeded: tuple[Store, Path], tm
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed (scripts/ensure-chromium.sh)")
-def test_pdf_report_renders(seeded: tuple[Store, Path], tmp_path: Path) -> None:
+def test_pdf_report_renders(seeded: tuple[RecordStore, Path], tmp_path: Path) -> None:
     store, path = seeded
     out = tmp_path / "bao-cao.pdf"
     _report(path, out, "pdf")

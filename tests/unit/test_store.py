@@ -7,18 +7,19 @@ import threading
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from trolyao.dossiers import DossierImportError, import_file
-from tthc.records import Store
+from tthc.records import RecordStore
 from tthc.records.repository import SlotFull
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(f"sqlite:///{tmp_path / 'bot.db'}")
+def store(tmp_path: Path) -> RecordStore:
+    return RecordStore(f"sqlite:///{tmp_path / 'bot.db'}")
 
 
-def test_ticket_answer_is_queued_for_the_citizen(store: Store) -> None:
+def test_ticket_answer_is_queued_for_the_citizen(store: RecordStore) -> None:
     ticket = store.create_ticket("tg:42", "tg", "Bộ phận Một cửa", "Hướng dẫn chưa rõ", "0905123456")
     assert ticket.code.startswith("PA") and len(ticket.code) == 8 and ticket.status == "open"
     store.answer_ticket(ticket.code.lower(), "Đã chấn chỉnh", "canbo1")
@@ -28,7 +29,7 @@ def test_ticket_answer_is_queued_for_the_citizen(store: Store) -> None:
     assert store.take_undelivered("tg:42") == []  # delivered once
 
 
-def test_booking_capacity_holds_under_concurrency(store: Store) -> None:
+def test_booking_capacity_holds_under_concurrency(store: RecordStore) -> None:
     day = dt.date(2026, 12, 1)
     results: list[str] = []
 
@@ -48,7 +49,7 @@ def test_booking_capacity_holds_under_concurrency(store: Store) -> None:
     assert store.taken("c1", day, "09:00") == 3
 
 
-def test_cancel_frees_the_slot(store: Store) -> None:
+def test_cancel_frees_the_slot(store: RecordStore) -> None:
     day = dt.date(2026, 12, 1)
     booking = store.book("api:1", "api", "can-cuoc", "c1", day, "09:00", "An", "0905123456", capacity=1)
     with pytest.raises(SlotFull):
@@ -57,7 +58,7 @@ def test_cancel_frees_the_slot(store: Store) -> None:
     store.book("api:2", "api", "can-cuoc", "c1", day, "09:00", "Bình", "0905123457", capacity=1)
 
 
-def test_handoff_times_out(store: Store) -> None:
+def test_handoff_times_out(store: RecordStore) -> None:
     handoff = store.open_handoff("api:9", "api")
     assert store.open_handoff("api:9", "api") == handoff  # one open handoff per conversation
     assert store.active_handoff("api:9", timeout=dt.timedelta(minutes=30)) == handoff
@@ -65,7 +66,7 @@ def test_handoff_times_out(store: Store) -> None:
     assert store.active_handoff("api:9") is None
 
 
-def test_dossier_csv_import(store: Store, tmp_path: Path) -> None:
+def test_dossier_csv_import(store: RecordStore, tmp_path: Path) -> None:
     csv_file = tmp_path / "export.csv"
     csv_file.write_text(
         "Mã hồ sơ;Tên thủ tục;Trạng thái;Ngày hẹn trả\n"
@@ -79,7 +80,7 @@ def test_dossier_csv_import(store: Store, tmp_path: Path) -> None:
     assert found["status"] == "Đã có kết quả" and found["due"] == "04/11/2026"
 
 
-def test_dossier_csv_without_required_columns(store: Store, tmp_path: Path) -> None:
+def test_dossier_csv_without_required_columns(store: RecordStore, tmp_path: Path) -> None:
     csv_file = tmp_path / "bad.csv"
     csv_file.write_text("Số thứ tự,Họ tên\n1,An\n", encoding="utf-8")
     with pytest.raises(DossierImportError, match="Mã hồ sơ"):
@@ -94,8 +95,8 @@ def test_an_older_database_gets_new_columns_and_announcements_are_claimed_once(t
         db.execute("CREATE TABLE handoffs (id INTEGER PRIMARY KEY AUTOINCREMENT, sender VARCHAR(160) NOT NULL, "
                    "channel VARCHAR(20) NOT NULL, opened_at DATETIME NOT NULL, last_activity DATETIME NOT NULL, "
                    "closed_at DATETIME, closed_by VARCHAR(80))")  # fmt: skip
-    store = Store(f"sqlite:///{path}")
-    Store(f"sqlite:///{path}")  # a second process opening the same file
+    store = RecordStore(f"sqlite:///{path}")
+    RecordStore(f"sqlite:///{path}")  # a second process opening the same file
     handoff = store.open_handoff("tg:1", "tg")
     assert store.claim_announcement(handoff) and not store.claim_announcement(handoff)
     store.release_announcement(handoff)
@@ -103,7 +104,7 @@ def test_an_older_database_gets_new_columns_and_announcements_are_claimed_once(t
     assert [h["id"] for h in store.open_handoffs(dt.timedelta(minutes=30))] == [handoff]
 
 
-def test_outbox_messages_wait_until_marked_delivered(store: Store) -> None:
+def test_outbox_messages_wait_until_marked_delivered(store: RecordStore) -> None:
     store.queue_for_citizen("tg:1", "tg", "một")
     store.queue_for_citizen("api:2", "api", "hai")
     pending = store.undelivered(exclude_prefix="api:")
@@ -114,7 +115,7 @@ def test_outbox_messages_wait_until_marked_delivered(store: Store) -> None:
     assert store.undelivered() == []
 
 
-def test_last_procedure_and_ratings_summary(store: Store) -> None:
+def test_last_procedure_and_ratings_summary(store: RecordStore) -> None:
     store.log_turn("api:1", "web", "khai sinh", "ask_procedure", 0.9, "khai-sinh", "answered")
     store.log_turn("api:1", "web", "cảm ơn", "thank", 0.9, None, "chitchat")
     assert store.last_procedure("api:1") == "khai-sinh" and store.last_procedure("api:2") is None
@@ -122,3 +123,20 @@ def test_last_procedure_and_ratings_summary(store: Store) -> None:
     store.add_rating("api:1", "web", False, "khai-sinh")
     summary = store.ratings_summary()
     assert (summary["total"], summary["useful_rate"]) == (2, 0.5)
+
+
+def test_old_channel_spellings_are_renamed_when_the_store_opens(tmp_path: Path) -> None:
+    """Rows written when the action server stored sender prefixes as channel names."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = RecordStore(url)
+    store.create_ticket("tg:42", "tg", "Bộ phận Một cửa", "Hướng dẫn chưa rõ", "0905123456")
+    store.open_handoff("zalobot:7", "zalobot")
+    store.log_turn("api:1", "api", "xin chào", "greet", 0.9, None, "answered")
+    store.log_turn("zalo:2", "zalo", "xin chào", "greet", 0.9, None, "answered")
+    reopened = RecordStore(url)
+    with reopened.engine.connect() as db:
+        stored = {
+            table: sorted(db.execute(sa.text(f"SELECT channel FROM {table}")).scalars())
+            for table in ("tickets", "handoffs", "turns")
+        }
+    assert stored == {"tickets": ["telegram"], "handoffs": ["zalo-bot"], "turns": ["web", "zalo"]}

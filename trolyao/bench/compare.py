@@ -27,14 +27,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tthc import paths
 from trolyao.bench import webhooks
 from trolyao.bench.load import rss_mb
 from trolyao.bench.load import run as run_load
 from trolyao.environment import process_env
 from trolyao.evaluation.baselines import reference_target, train_reference
+from trolyao.settings import StackSettings
 from trolyao.stack import Ports, Stack
 from trolyao.training import model_path, write_unaccented_copies
+from tthc import paths
 
 STOCK_CONFIG = Path(__file__).with_name("stock_rasa.yml")
 # How our stack is loaded (`trolyao bench --through`): /api/chat, the signed channel webhooks.
@@ -148,7 +149,7 @@ def ours(work: Path, through: tuple[str, ...] = ("chat",)) -> Iterator[list[Targ
     """The embedded default, as `trolyao run` starts it, on free ports with its own var dir; one
     target per way in: /api/chat, and each channel's webhook against a fake of its platform's
     API started first (every other channel off)."""
-    more = int(os.environ.get("TROLYAO_RASA_PROCESSES", "2")) - 1
+    more = StackSettings.from_env().rasa_processes - 1
     ports = Ports(free_port(), free_port(), free_port(), tuple(free_port() for _ in range(more)))
     with contextlib.ExitStack() as fakes:
         apis = [fakes.enter_context(webhooks.FakeBotApi(webhooks.PLATFORMS[name]))

@@ -16,10 +16,10 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from tthc.retrieval import Candidate
-from tthc import paths
 from trolyao.environment import process_env
 from trolyao.training import write_unaccented_copies
+from tthc import paths
+from tthc.retrieval import Candidate
 
 STOCK_CONFIG = Path(__file__).with_name("stock_config.yml")
 FUZZY_ANSWER = 90.0  # WRatio at or above this counts as a confident answer

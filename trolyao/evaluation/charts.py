@@ -11,6 +11,7 @@ METRICS = [
     ("procedure_top3", "Thủ tục đúng (top-3)"),
     ("oos_recall", "Nhận ra câu ngoài phạm vi"),
     ("wrong_answer_rate", "Tỉ lệ trả lời sai thủ tục"),
+    ("answer_rate", "Tỉ lệ trả lời thẳng"),
 ]
 
 

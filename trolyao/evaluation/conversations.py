@@ -45,6 +45,10 @@ def check_turn(expect: dict[str, Any], response: dict[str, Any]) -> list[str]:
         problems.append(f"intent: mong {expect['intent']}, nhận {response.get('intent')}")
     if "procedure" in expect and response.get("procedure") != expect["procedure"]:
         problems.append(f"procedure: mong {expect['procedure']}, nhận {response.get('procedure')}")
+    if "codes" in expect:
+        problem = codes_problem(expect["codes"], response.get("codes"))
+        if problem:
+            problems.append(problem)
     for needle in expect.get("contains") or []:
         if needle.lower() not in lowered:
             problems.append(f"contains: thiếu '{needle}'")
@@ -63,6 +67,18 @@ def check_turn(expect: dict[str, Any], response: dict[str, Any]) -> list[str]:
     if "link_contains" in expect and not any(expect["link_contains"] in link for link in links):
         problems.append(f"link_contains: không có liên kết chứa '{expect['link_contains']}'")
     return problems
+
+
+def codes_problem(wanted: Any, got: Any) -> str | None:
+    """`codes` (CONTRACT.md section 4): the answer's codes include one of the wanted ones;
+    `codes: []` wants an answer with none (a procedure the catalogue does not hold)."""
+    wanted = [str(code) for code in wanted or []]
+    got = [str(code) for code in got] if isinstance(got, list) else []
+    if not wanted:
+        return None if not got else f"codes: mong không có thủ tục nào, nhận {got}"
+    if any(code in got for code in wanted):
+        return None
+    return f"codes: mong một trong {wanted}, nhận {got}"
 
 
 def replay(path: Path, base_url: str) -> tuple[dict[str, Any], list[TurnResult]]:
@@ -137,7 +153,10 @@ def write_report(results: list[TurnResult], path: Path) -> None:
         for turn in (r for r in results if r.conversation == name):
             mark = "✅" if turn.passed else "❌"
             parts.append(f"{mark} **Người dân:** {turn.user}  ")
-            parts.append(f"intent={turn.response.get('intent')}, procedure={turn.response.get('procedure')}  ")
+            parts.append(
+                f"intent={turn.response.get('intent')}, procedure={turn.response.get('procedure')}, "
+                f"codes={turn.response.get('codes')}  "
+            )
             for line in _reply_text(turn.response).splitlines():
                 parts.append(f"> {line}  ")
             for problem in turn.problems:

@@ -1,4 +1,10 @@
-"""`trolyao eval nlu`: score intent and procedure understanding on a contract NLU file, in process."""
+"""`trolyao eval nlu`: score intent and procedure understanding on a contract NLU file, in process.
+
+An item names its correct procedures by `procedure` (a slug), `codes` (official codes) or both
+(CONTRACT.md sections 1 and 3): a procedure is correct when it is that slug or carries one of
+those codes. `codes: []` labels a real procedure the catalogue does not hold: the bot must
+answer with none, whatever intent it reads.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +12,14 @@ import asyncio
 import statistics
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from tthc.procedure_codes import codes_of, is_correct
 from tthc.text.normalize import strip_accents
 from tthc.understanding import NO_PROCEDURE_INTENTS, decide
 
@@ -21,42 +28,83 @@ from tthc.understanding import NO_PROCEDURE_INTENTS, decide
 class Item:
     text: str
     intent: str
-    procedure: str | None
+    procedure: str | None = None  # the slug of a correct procedure
+    codes: tuple[str, ...] | None = None  # official codes of the correct ones; () = none exists
+
+    @property
+    def names_procedure(self) -> bool:
+        """The label names a correct procedure (a slug or at least one code)."""
+        return bool(self.procedure or self.codes)
+
+    @property
+    def wants_none(self) -> bool:
+        """The bot must not answer with a procedure: out of scope, or `codes: []`."""
+        return self.intent == "out_of_scope" or self.codes == ()
+
+    def accepts(self, procedure_id: str | None, codes: Sequence[str] = ()) -> bool:
+        """``procedure_id`` (with its official ``codes``) is a correct procedure for this item."""
+        return is_correct(procedure_id, codes, self.procedure, self.codes or ())
 
 
 @dataclass(frozen=True)
 class Prediction:
     intent: str
-    ranked: list[str]
+    ranked: list[str]  # procedure ids (slugs or official codes), best first
     answered: str | None  # the procedure the bot would answer about confidently
     ms: float
+    codes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id -> its official codes
+
+    def codes_of(self, procedure_id: str) -> tuple[str, ...]:
+        return self.codes.get(procedure_id, ())
 
 
 def read_items(path: Path, strip: bool = False) -> list[Item]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     items = []
-    for row in data:
+    for number, row in enumerate(data, start=1):
         text = str(row["text"])
-        items.append(Item(strip_accents(text) if strip else text, row["intent"], row.get("procedure")))
+        codes = row.get("codes")
+        if codes is not None and not (isinstance(codes, list) and all(isinstance(c, str) for c in codes)):
+            # an unquoted 1.001190 would be read as the number 1.00119
+            raise ValueError(f'{path}: mục {number}: "codes" phải là danh sách mã trong ngoặc kép, như ["1.001193"]')
+        items.append(
+            Item(
+                strip_accents(text) if strip else text,
+                row["intent"],
+                row.get("procedure"),
+                None if codes is None else tuple(str(code).strip() for code in codes),
+            )
+        )
     return items
 
 
+def _ratio(hits: int, total: int) -> float:
+    return round(hits / total, 4) if total else 0.0
+
+
 def score(items: list[Item], predictions: list[Prediction]) -> dict[str, Any]:
-    with_proc = [(i, p) for i, p in zip(items, predictions) if i.procedure]
-    oos = [(i, p) for i, p in zip(items, predictions) if i.intent == "out_of_scope"]
+    """The keys of CONTRACT.md section 3."""
+    pairs = list(zip(items, predictions))
+    named = [(i, p) for i, p in pairs if i.names_procedure]
+    none_wanted = [(i, p) for i, p in pairs if i.wants_none]
     times = sorted(p.ms for p in predictions)
 
-    def ratio(hits: int, total: int) -> float:
-        return round(hits / total, 4) if total else 0.0
+    def top(item: Item, pred: Prediction, k: int) -> bool:
+        return any(item.accepts(pid, pred.codes_of(pid)) for pid in pred.ranked[:k])
 
-    wrong = sum(1 for i, p in zip(items, predictions) if p.answered is not None and p.answered != i.procedure)
+    def wrong(item: Item, pred: Prediction) -> bool:
+        """Answered confidently about a procedure that is not a correct one (any, for a label
+        naming none; with `codes: []` whatever the intent)."""
+        return pred.answered is not None and not item.accepts(pred.answered, pred.codes_of(pred.answered))
+
     return {
         "n": len(items),
-        "intent_accuracy": ratio(sum(i.intent == p.intent for i, p in zip(items, predictions)), len(items)),
-        "procedure_top1": ratio(sum(p.ranked[:1] == [i.procedure] for i, p in with_proc), len(with_proc)),
-        "procedure_top3": ratio(sum(i.procedure in p.ranked[:3] for i, p in with_proc), len(with_proc)),
-        "oos_recall": ratio(sum(p.answered is None for _, p in oos), len(oos)),
-        "wrong_answer_rate": ratio(wrong, len(items)),
+        "intent_accuracy": _ratio(sum(i.intent == p.intent for i, p in pairs), len(items)),
+        "procedure_top1": _ratio(sum(top(i, p, 1) for i, p in named), len(named)),
+        "procedure_top3": _ratio(sum(top(i, p, 3) for i, p in named), len(named)),
+        "oos_recall": _ratio(sum(p.answered is None for _, p in none_wanted), len(none_wanted)),
+        "wrong_answer_rate": _ratio(sum(wrong(i, p) for i, p in pairs), len(items)),
+        "answer_rate": _ratio(sum(p.answered is not None for _, p in named), len(named)),
         "p50_ms": round(statistics.median(times), 2) if times else 0.0,
         "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 2) if times else 0.0,
     }
@@ -64,7 +112,7 @@ def score(items: list[Item], predictions: list[Prediction]) -> dict[str, Any]:
 
 def table(rows: dict[str, dict[str, Any]]) -> str:
     """Metrics side by side: ours and each baseline."""
-    keys = ["intent_accuracy", "procedure_top1", "procedure_top3", "oos_recall", "wrong_answer_rate", "p50_ms", "p95_ms"]
+    keys = ["intent_accuracy", "procedure_top1", "procedure_top3", "oos_recall", "wrong_answer_rate", "answer_rate", "p50_ms", "p95_ms"]
     lines = [f"{'':<10}" + "".join(f"{k:>18}" for k in keys)]
     for name, metrics in rows.items():
         lines.append(f"{name:<10}" + "".join(f"{metrics[k]:>18}" for k in keys))
@@ -93,8 +141,11 @@ def predict_all(
     parse: Callable[[str], str],
     search: Callable[[str], list[Any]],
     answer: Callable[[str, list[Any]], str | None] = _our_answer,
+    codes: Callable[[str], list[str]] = codes_of,
 ) -> list[Prediction]:
-    """Run every item through intent classification and retrieval, timing both together."""
+    """Run every item through intent classification and retrieval, timing both together.
+    ``codes`` gives a procedure id's official codes (tthc.procedure_codes.codes_of with the
+    content); it is looked up after the timing, as the answer's footer would."""
     out = []
     for item in items:
         started = time.perf_counter()
@@ -103,7 +154,9 @@ def predict_all(
         chosen = answer(intent, candidates)
         ms = (time.perf_counter() - started) * 1000
         answered = chosen if intent not in NO_PROCEDURE_INTENTS else None
-        out.append(Prediction(intent, [c.slug for c in candidates], answered, ms))
+        ranked = [c.slug for c in candidates]
+        known = {pid: tuple(codes(pid)) for pid in dict.fromkeys([*ranked, *([answered] if answered else [])])}
+        out.append(Prediction(intent, ranked, answered, ms, known))
     return out
 
 

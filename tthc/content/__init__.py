@@ -11,7 +11,7 @@ Officers' tools, imported on use (they pull in openpyxl):
 
 from tthc.content.check import CheckReport, Problem, check_content
 from tthc.content.live import LiveContent
-from tthc.content.model import ContentBase, ContentError, Locality, Procedure, load_content
+from tthc.content.model import ContentBase, ContentError, Locality, Procedure, UnknownLocality, load_content
 
 __all__ = [
     "CheckReport",
@@ -21,6 +21,7 @@ __all__ = [
     "Locality",
     "Problem",
     "Procedure",
+    "UnknownLocality",
     "check_content",
     "load_content",
 ]

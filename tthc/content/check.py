@@ -260,7 +260,7 @@ def check_content(directory: Path | str) -> CheckReport:
                 report.localities.append(ident)
             fees = _value(root, "local_fees")
             if isinstance(fees, SequenceNode):
-                links.extend((checker, _value(f, "procedure"), _scalar(f, "procedure") or "") for f in fees.value)
+                links.extend((checker, _value(f, "procedure") or f, _scalar(f, "procedure") or "") for f in fees.value)
 
     for checker, node, slug in links:
         if slug and slug not in slugs:

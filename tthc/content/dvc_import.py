@@ -22,6 +22,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from tthc.text.normalize import strip_accents
@@ -51,8 +52,6 @@ _FIELD_NAMES = {
 }
 
 _DOC_HEADER = "Tên giấy tờMẫu đơn, tờ khaiSố lượng"
-_QUANTITY = re.compile(r"\d+ bản (?:chính|sao)(?:\s*,\s*\d+ bản (?:chính|sao))*")
-_FORM_FILE = re.compile(r"(\S+(?: \(\d+\))?\.(?:docx?|pdf|xlsx?|rtf|odt))\s*$", re.I)
 _STEP_WORD = re.compile(r"^[-+*•]?\s*Bước\s*\d+\s*[:.]?\s*", re.I)
 _MARKERS = [
     re.compile(r"^-\s*"),
@@ -76,10 +75,21 @@ _ISSUERS = {
 }
 _DOC_TYPES = ("Thông tư liên tịch", "Thông tư", "Nghị định", "Nghị quyết", "Quyết định", "Luật", "Pháp lệnh", "Chỉ thị")
 
+# A row of 'Cách thức thực hiện': channel, time, fee cell, run together ('Trực tuyến5 Ngày làm
+# việcMiễn phí(...)Mô tả...'). The time cell is a figure with its unit, "Không có thông tin", or a
+# short sentence ('Không phải trả kết quả cho người nộp thuế'); it starts right after the channel,
+# which is how a row differs from a channel named in a description ('Trực tuyến: nộp qua ...').
 _CHANNEL = r"(Trực tuyến|Trực tiếp|Dịch vụ bưu chính)"
-_TIME = r"(Không có thông tin|\d+(?:[.,]\d+)?(?:\s*(?:Ngày làm việc|Ngày|Giờ làm việc|Giờ|Tháng|Năm))?)"
-_FEE = r"(Miễn phí|Không có thông tin|[\d.,]+\s*(?:Việt Nam Đồng|VNĐ|VND|USD|Đồng|đồng))"
+_FEE_CELL = r"(?:Miễn phí|Không có thông tin|\d[\d.,]*\s*(?:Việt Nam Đồng|VNĐ|VND|USD|EUR|Đồng|đồng))"
+_TIME_UNIT = r"(?:Ngày làm việc|Ngày|Giờ làm việc|Giờ|Tháng|Năm|Tuần|Phút)"
+_TIME = (
+    r"(Không có thông tin|\d+(?:[.,]\d+)?(?: " + _TIME_UNIT + r")?"
+    r"|(?=[^\W\d_])(?:(?!" + _CHANNEL[1:-1] + "|" + _FEE_CELL + r")[^\n\d]){1,160}?)"
+)
+_FEE = "(" + _FEE_CELL + ")"
 _WAY_ROW = re.compile(_CHANNEL + _TIME + _FEE)
+_WAYS_HEADER = re.compile(r"^\s*Hình thức nộp\s*Thời gian\s*Phí, lệ phí\s*Mô tả")
+_ENUMERATOR = re.compile(r"\((?:\d{1,2}|[a-zđ]|[ivx]{1,4})\)")  # '(1) Trường hợp ...' opens a description
 _MONEY = re.compile(r"(\d{1,3}(?:\.\d{3})+|\d+)\s*(?:đồng|đ\b|VNĐ)", re.I)
 # Wider than the checker's rule: a draft also flags a cut "cấp huy..." and any district ("huyện",
 # "quận"); none of them exists since 1 July 2025.
@@ -101,25 +111,115 @@ def _meaningful(text: str) -> bool:
     return bool(text) and text != NO_INFO
 
 
-def raw_sections(raw: str) -> dict[str, str]:
-    """The text under each heading of the page, found in page order."""
-    positions: dict[str, int] = {}
+# Labels of the page's header block, in page order, each followed by its value.
+_RAW_LABELS = (
+    ("ten_thu_tuc", "Tên thủ tục"),
+    ("ma_thu_tuc", "Mã thủ tục"),
+    ("so_quyet_dinh", "Số quyết định"),
+    ("cap_thuc_hien", "Cấp thực hiện"),
+    ("loai_thu_tuc", "Loại thủ tục"),
+    ("linh_vuc", "Lĩnh vực"),
+    ("doi_tuong_thuc_hien", "Đối tượng thực hiện"),
+    ("co_quan_co_tham_quyen", "Cơ quan có thẩm quyền"),
+    ("dia_chi_tiep_nhan", "Địa chỉ tiếp nhận HS"),
+    ("co_quan_duoc_uy_quyen", "Cơ quan được ủy quyền"),
+    ("co_quan_phoi_hop", "Cơ quan phối hợp"),
+    ("thu_tuc_lien_quan", "Thủ tục hành chính liên quan"),
+)
+_PAGE_TAIL = ("Từ khóa", "Chọn cơ quan thực hiện")
+_DOCS_TABLE = "Tên giấy tờMẫu đơn, tờ khaiSố lượng"
+
+
+def raw_sections(raw: str, record: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The text under each heading of the page (raw_text), by field name.
+
+    A heading's words also occur in the text of other sections ('Thành phần hồ sơ phải được kê
+    khai...', 'Căn cứ pháp lý: Thông tư...' inside a fee note), which is how the scrape cut some
+    fields short. So each heading is taken where the page's structure puts it: the header labels
+    in order from the top, the last sections searched back from the page's tail, a table heading
+    before its table; and, when `record` is given, where the text after it starts like that
+    record's own field (right in most records).
+    """
+    raw = raw.replace("\xa0", " ")
+    fields = {k: _clean(v).replace("\xa0", " ") for k, v in (record or {}).items() if isinstance(v, str)}
+    starts: dict[str, tuple[int, int]] = {}  # field -> (heading position, text start)
+
     cursor = 0
-    for key in ("trinh_tu_thuc_hien", "cach_thuc_thuc_hien", "thanh_phan_ho_so", "can_cu_phap_ly"):
-        found = raw.find(_RAW_HEADINGS[key], cursor)
+    for key, label in _RAW_LABELS:
+        found = raw.find(label, cursor)
         if found >= 0:
-            positions[key] = found
-            cursor = found
-    for key in ("co_quan_thuc_hien", "yeu_cau_dieu_kien", "ket_qua_xu_ly"):
-        found = raw.find(_RAW_HEADINGS[key], cursor)
+            starts[key] = (found, found + len(label))
+            cursor = found + len(label)
+    steps = raw.find(_RAW_HEADINGS["trinh_tu_thuc_hien"], cursor)
+    if steps >= 0:
+        starts["trinh_tu_thuc_hien"] = (steps, steps + len(_RAW_HEADINGS["trinh_tu_thuc_hien"]))
+        cursor = steps
+    ways = _heading(raw, _RAW_HEADINGS["cach_thuc_thuc_hien"], cursor, len(raw), fields.get("cach_thuc_thuc_hien"), first=True)
+    if ways >= 0:
+        starts["cach_thuc_thuc_hien"] = (ways, ways + len(_RAW_HEADINGS["cach_thuc_thuc_hien"]))
+        cursor = ways
+
+    end = len(raw)
+    for tail in _PAGE_TAIL:
+        found = raw.rfind(tail, cursor)
         if found >= 0:
-            positions[key] = found
+            end = found
+            break
+    conditions = _heading(raw, _RAW_HEADINGS["yeu_cau_dieu_kien"], cursor, end, fields.get("yeu_cau_dieu_kien"))
+    agency_end = conditions if conditions >= 0 else end
+    if conditions >= 0:
+        starts["yeu_cau_dieu_kien"] = (conditions, conditions + len(_RAW_HEADINGS["yeu_cau_dieu_kien"]))
+        result = _heading(raw, _RAW_HEADINGS["ket_qua_xu_ly"], conditions, end, fields.get("ket_qua_xu_ly"))
+        if result >= 0:
+            starts["ket_qua_xu_ly"] = (result, result + len(_RAW_HEADINGS["ket_qua_xu_ly"]))
+    agency = _heading(raw, _RAW_HEADINGS["co_quan_thuc_hien"], cursor, agency_end, fields.get("co_quan_thuc_hien"))
+    legal_end = agency if agency >= 0 else agency_end
+    if agency >= 0:
+        starts["co_quan_thuc_hien"] = (agency, agency + len(_RAW_HEADINGS["co_quan_thuc_hien"]))
+    legal = _heading(
+        raw, _RAW_HEADINGS["can_cu_phap_ly"], cursor, legal_end, fields.get("can_cu_phap_ly"),
+        follows=("Tên văn bản pháp lý", NO_INFO), stop=legal_end,
+    )  # fmt: skip
+    docs_end = legal if legal >= 0 else legal_end
+    if legal >= 0:
+        starts["can_cu_phap_ly"] = (legal, legal + len(_RAW_HEADINGS["can_cu_phap_ly"]))
+    table = raw.find(_DOCS_TABLE, cursor, docs_end)
+    docs = _heading(raw, _RAW_HEADINGS["thanh_phan_ho_so"], cursor, table if table >= 0 else docs_end, fields.get("thanh_phan_ho_so"))
+    if docs >= 0:
+        starts["thanh_phan_ho_so"] = (docs, docs + len(_RAW_HEADINGS["thanh_phan_ho_so"]))
+
+    ordered = sorted(starts.items(), key=lambda kv: kv[1][0])
     sections: dict[str, str] = {}
-    ordered = sorted(positions.items(), key=lambda kv: kv[1])
-    for index, (key, start) in enumerate(ordered):
-        end = ordered[index + 1][1] if index + 1 < len(ordered) else len(raw)
-        sections[key] = raw[start + len(_RAW_HEADINGS[key]) : end].strip()
+    for index, (key, (_, begin)) in enumerate(ordered):
+        stop = ordered[index + 1][1][0] if index + 1 < len(ordered) else end
+        sections[key] = raw[begin:stop].strip()
     return sections
+
+
+def _heading(
+    raw: str, heading: str, begin: int, end: int, field_text: str | None, first: bool = False,
+    follows: tuple[str, ...] = (), stop: int = -1,
+) -> int:  # fmt: skip
+    """Where `heading` starts its section within raw[begin:end], or -1.
+
+    Preference: an occurrence followed by what the section always starts with (`follows`, or
+    nothing before `stop`); among those, one followed by the record's own field text; then the
+    first or the last."""
+    found: list[int] = []
+    position = raw.find(heading, begin, end)
+    while position >= 0:
+        found.append(position)
+        position = raw.find(heading, position + 1, end)
+    if not found:
+        return -1
+    if follows:
+        fitting = [p for p in found if raw.startswith(follows, p + len(heading)) or p + len(heading) == stop]
+        found = fitting or found
+    if field_text and _meaningful(field_text) and len(found) > 1:
+        probe = field_text[:40]
+        matching = [p for p in found if raw[p + len(heading) : p + len(heading) + 60].lstrip().startswith(probe)]
+        found = matching or found
+    return found[0] if first else found[-1]
 
 
 @dataclass
@@ -210,45 +310,83 @@ def split_documents(text: str) -> tuple[list[Document], list[str]]:
         parts = ["", text]
     title = _group_title(parts[0])
     for index, part in enumerate(parts[1:], start=1):
-        pieces = _QUANTITY.split(part)  # one more piece than quantities: what follows the last one
-        quantities = _QUANTITY.findall(part)
-        for piece, quantity in zip(pieces, quantities):
+        cells = quantity_cells(part)
+        bounds = [0] + [end for _, end, _ in cells]
+        pieces = [part[bounds[i] : start] for i, (start, _, _) in enumerate(cells)] + [part[bounds[-1] :]]
+        for piece, (_, _, quantity) in zip(pieces, cells):
             name, form = _split_form(piece)
-            name = _strip_marker(name.strip())
+            name = _strip_marker(_clean(name))
             if not name:
                 continue
             if re.match(r"lưu ý", title, re.I) or re.match(r"lưu ý\s*:", name, re.I):
                 remarks.append(name)
                 continue
-            quantity = re.sub(r"\s*,\s*", ", ", quantity)
             documents.append(Document(name, quantity, form, title or None))
         if index < len(parts) - 1:
             title = _group_title(pieces[-1])  # the next group's title, glued after the last quantity
         else:
-            leftover = _strip_marker(pieces[-1].strip().strip("-").strip())
+            leftover = _strip_marker(_clean(pieces[-1]).strip("-").strip())
             if leftover:  # a row cut before its quantity
                 documents.append(Document(leftover, "", None, title or None))
     return documents, remarks
 
 
+# The quantity cell is one digit per kind: '1 bản chính', '0 bản chính,1 bản sao', '2 bản sao'. It is
+# glued to the name before it, even to digits ('theo Mẫu số 01' + '1 bản chính' reads 'Mẫu số 011 bản
+# chính'), and to the next row after it. '01 bản sao có chứng thực ...', '(01 bản chính)' are words
+# of a name, not a cell.
+_QUANTITY_CELL = re.compile(r"(\d) bản (chính|sao)(?:\s*,\s*(\d) bản sao)?")
+
+
+def quantity_cells(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, quantity text) of each quantity cell in a flattened documents table."""
+    cells = []
+    for match in _QUANTITY_CELL.finditer(text):
+        start, end = match.span()
+        run = re.search(r"\d*$", text[:start]).group(0)  # digits glued before the quantity's digit
+        before = text[start - len(run) - 1] if start - len(run) > 0 else " "
+        if run == "0" and (before.isspace() or before == "("):
+            continue  # '(01 bản chính)', '+ 01 bản sao ...': a count written in a name
+        following = text[end : end + 3]
+        if re.match(r"\s+[^\W\d_]", following) and following.lstrip()[:1].islower():
+            continue  # '... 1 bản chính văn bản ...': words of a sentence
+        quantity = f"{match.group(1)} bản {match.group(2)}"
+        if match.group(3):
+            quantity += f", {match.group(3)} bản sao"
+        cells.append((start, end, quantity))
+    return cells
+
+
 def _group_title(text: str) -> str:
-    title = text.strip().strip("-").strip()
+    title = _clean(text).strip("-").strip()
     title = re.sub(r"^[*•\s]+", "", title).rstrip(":").strip()
     return title
 
 
+_FORM_EXTENSION = re.compile(r"\.(?:docx?|pdf|xlsx?|rtf|odt)(?:\.(?:docx?|pdf))?\s*$", re.I)
+
+
 def _split_form(piece: str) -> tuple[str, str | None]:
-    """'Đơn đề nghị ...;Mau01-ĐN(BHYT).doc' -> ('Đơn đề nghị ...;', 'Mau01-ĐN(BHYT).doc')."""
-    match = _FORM_FILE.search(piece)
-    if not match:
+    """'Đơn đề nghị ...;Mau01-ĐN(BHYT).doc' -> ('Đơn đề nghị ...;', 'Mau01-ĐN(BHYT).doc').
+
+    The file name is glued to the text before it: it starts after the last ';', ')' or '.' that is
+    followed by no space, leaves a whole name (brackets closed) and is not a dot inside a code
+    ('PHLC1.TT06 (QĐ.3730).doc')."""
+    extension = _FORM_EXTENSION.search(piece)
+    if not extension:
         return piece, None
-    token = match.group(1)
-    body = token.rsplit(".", 1)[0]
-    glue = re.search(r"[.;)](?=[^\s.;)])", body)  # where the file name was glued to the text
-    if not glue:
-        return piece, None
-    cut = match.start(1) + glue.end()
-    return piece[:cut], piece[cut:].strip().lstrip(".").strip() or None
+    stop = extension.start()
+    for glue in range(stop - 1, max(-1, stop - 200), -1):
+        char = piece[glue]
+        if char not in ".;)" or glue + 1 >= len(piece) or piece[glue + 1].isspace():
+            continue
+        stem = piece[glue + 1 : stop]
+        if len(stem.strip()) < 2 or stem[0] in ".;)(" or not _balanced(stem):
+            continue
+        if char == "." and glue > 0 and piece[glue - 1].isdigit():
+            continue  # 'PHLC1.TT06': a dot inside a code
+        return piece[: glue + 1], _clean(piece[glue + 1 :]) or None
+    return piece, None
 
 
 def _issuer_fix(code: str, following: str) -> str:
@@ -351,17 +489,29 @@ class Way:
     fee: str
     fee_note: str
     description: str
+    uncertain: str = ""  # why the split of this row's cells is a guess ('' when it is not)
+
+
+def way_rows(text: str) -> list[re.Match[str]]:
+    """The rows' starts (channel, time, fee) in the flattened table, in order."""
+    rows = []
+    for match in _WAY_ROW.finditer(text):
+        time = match.group(2)
+        if not (time[0].isdigit() or time[0].isupper()):
+            continue  # 'Trực tiếp tại ...': a channel named inside a description
+        rows.append(match)
+    return rows
 
 
 def parse_ways(text: str) -> list[Way]:
-    body = re.sub(r"^\s*Hình thức nộp\s*Thời gian\s*Phí, lệ phí\s*Mô tả", "", text)
-    rows = list(_WAY_ROW.finditer(body))
+    body = _WAYS_HEADER.sub("", text)
+    rows = way_rows(body)
     ways: list[Way] = []
     for index, match in enumerate(rows):
         end = rows[index + 1].start() if index + 1 < len(rows) else len(body)
         rest = body[match.end() : end]
         fee_note = ""
-        if rest.startswith("("):
+        if rest.startswith("(") and not _ENUMERATOR.match(rest):
             depth = 0
             for position, char in enumerate(rest):
                 depth += char == "("
@@ -369,8 +519,62 @@ def parse_ways(text: str) -> list[Way]:
                 if depth == 0:
                     fee_note, rest = rest[1:position], rest[position + 1 :]
                     break
-        ways.append(Way(match.group(1), _clean(match.group(2)), _clean(match.group(3)), _clean(fee_note).strip("()"), _clean(rest)))
-    return ways
+            else:  # the note's closing bracket was cut off
+                fee_note, rest = rest[1:], ""
+        time, fee = _clean(match.group(2)), _clean(match.group(3))
+        ways.append(Way(match.group(1), time, fee, _fee_note(fee_note), _clean(rest)))
+    return _split_glued_figures(ways)
+
+
+def _fee_note(note: str) -> str:
+    note = _clean(note)
+    wrapped = re.fullmatch(r"(?:Đồng\s*)?\((.*)\)", note, re.S)  # '(Đồng (Mức lệ phí ...))', '((áp dụng ...))'
+    if wrapped and _balanced(wrapped.group(1)):
+        note = _clean(wrapped.group(1))
+    return note.strip("()").strip() if not _balanced(note) else note
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += char == "("
+        depth -= char == ")"
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _split_glued_figures(ways: list[Way]) -> list[Way]:
+    """'Trực tuyến120 VNĐ(20.000 vnđ/tờ khai)': a bare time glued to a bare fee; which digits are
+    whose is read from the amounts the note states, then from the other rows' times."""
+    known_times = {w.time for w in ways if w.time.isdigit() and not w.fee[:1].isdigit()}
+    fixed = []
+    for way in ways:
+        if not (way.time.isdigit() and way.fee[:1].isdigit()):
+            fixed.append(way)
+            continue
+        digits = way.time + way.fee
+        number = re.match(r"[\d.,]+", digits).group(0)
+        unit = digits[len(number) :]
+        stated = _amounts_in(f"{way.fee_note} {way.description}".replace("đ", " đồng").replace("Đ", " đồng"))
+        stated |= {int(m.group(1).replace(".", "")) for m in re.finditer(r"(\d{1,3}(?:\.\d{3})+)", way.fee_note)}
+        choices = []
+        for cut in range(1, len(way.time) + 1):
+            time, fee_number = number[:cut], number[cut:]
+            if not re.fullmatch(r"[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*|0", fee_number):
+                continue  # a fee does not start with 0, and its thousands groups are whole
+            value = int(fee_number.replace(",", ""))
+            score = 2 * (value in stated or value * 1000 in stated) + (time in known_times)
+            choices.append((-score, cut, time, fee_number + unit))
+        if not choices:
+            fixed.append(way)
+            continue
+        choices.sort()
+        score, _, time, fee = choices[0]
+        sure = score <= -2 and sum(c[0] == score for c in choices) == 1
+        reason = "" if sure else f"thời gian và phí dính liền '{digits}', tách thành '{time}' và '{fee}'"
+        fixed.append(Way(way.channel, time, _clean(fee), way.fee_note, way.description, reason))
+    return fixed
 
 
 def _amount(fee: str) -> int | None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tthc.content.check import check_content
 from tthc.content.live import write_atomically
@@ -38,7 +40,7 @@ def procedure_file(content_dir: Path, slug: str) -> Path | None:
     return None
 
 
-def _apply(content_dir: Path, slug: str, change_for: callable) -> EditResult:  # type: ignore[valid-type]
+def _apply(content_dir: Path, slug: str, change_for: Callable[[Any], Any]) -> EditResult:
     path = procedure_file(content_dir, slug)
     if path is None:
         return EditResult(False, [f"Không có thủ tục '{slug}'."])

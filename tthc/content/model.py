@@ -5,15 +5,25 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import yaml
+
+from tthc.settings import DEFAULT_LOCALITY
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Appointment desk when a locality sets none: weekday slots, a few citizens per slot.
 DEFAULT_BOOKING = {"capacity": 5, "slots": ["08:00", "09:00", "10:00", "14:00", "15:00", "16:00"],
                    "days": ["mon", "tue", "wed", "thu", "fri"], "horizon_days": 30}  # fmt: skip
 NATIONAL_PORTAL = "https://dichvucong.gov.vn"
+
+
+T = TypeVar("T")
+
+
+class UnknownLocality(LookupError):
+    """The deployment's locality (TROLYAO_LOCALITY) has no file in content/localities/."""
 
 
 class ContentError(Exception):
@@ -106,14 +116,25 @@ class ContentBase:
     procedures: dict[str, Procedure]
     localities: dict[str, Locality]
     signature: str = ""
-    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    _derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    def locality(self, wanted: str | None) -> Locality:
-        """The named locality, or Đà Nẵng (the default deployment), or the first one."""
-        for key in (wanted, "da-nang"):
-            if key and key in self.localities:
-                return self.localities[key]
-        return next(iter(self.localities.values()))
+    def locality(self, wanted: str | None = None) -> Locality:
+        """The named locality, else the default deployment's (DEFAULT_LOCALITY).
+
+        Raises UnknownLocality when it is not in the content: a deployment whose locality file
+        is missing must say so at start, not answer with another province's hotline."""
+        key = wanted or DEFAULT_LOCALITY
+        if key not in self.localities:
+            known = ", ".join(sorted(self.localities)) or "none"
+            raise UnknownLocality(f"content/localities/{key}.yml: locality {key!r} not found (known: {known})")
+        return self.localities[key]
+
+    def derived(self, key: str, build: Callable[[], T]) -> T:
+        """A value computed from this content version once (e.g. its search index), shared by
+        every reader of it; an edit makes a new version, so the value is rebuilt."""
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]
 
 
 def _procedure(data: dict[str, Any]) -> Procedure:

@@ -3,9 +3,9 @@
 SQLite under var/ by default; any SQLAlchemy URL (PostgreSQL for a scaled deployment) through
 TROLYAO_DB_URL. Both the action server and the gateway use it.
 
-    Store.from_env()      the store of this deployment
+    RecordStore.for_settings(settings)      the store of this deployment
 """
 
-from tthc.records.repository import Booking, Store, Ticket
+from tthc.records.repository import Booking, RecordStore, Ticket
 
-__all__ = ["Booking", "Store", "Ticket"]
+__all__ = ["Booking", "RecordStore", "Ticket"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from tthc.records.repository import Store
+from tthc.records.repository import RecordStore
 from tthc.records.schema import console_sessions, officers
 
 ROLES = ("viewer", "editor")
@@ -80,7 +80,7 @@ def _token_hash(token: str) -> str:
 
 
 class Accounts:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: RecordStore) -> None:
         self.engine = store.engine
 
     # --- accounts ------------------------------------------------------------------------------

@@ -1,20 +1,19 @@
-"""Reading and writing the bot's records. One Store per process; thread-safe through SQLAlchemy."""
+"""Reading and writing the bot's records. One RecordStore per process; thread-safe through SQLAlchemy."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-from tthc import paths
+from tthc.channels import OLD_SPELLINGS
 from tthc.records.engine import create_all, make_engine
 from tthc.records.schema import bookings, dossiers, handoffs, metadata, outbox, ratings, tickets, turns
+from tthc.settings import CommonSettings
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud on the phone
 
@@ -63,22 +62,21 @@ class SlotFull(Exception):
     """The chosen time slot has reached the centre's capacity."""
 
 
-class Store:
+class RecordStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
         with self.engine.begin() as db:
             create_all(db, metadata, lock_key=7215001)
         _add_missing_columns(self.engine)
+        _rename_old_channel_spellings(self.engine)
 
     @classmethod
-    def from_env(cls) -> Store:
-        url = os.environ.get("TROLYAO_DB_URL")
-        if not url:
-            var = Path(os.environ.get("TROLYAO_VAR_DIR") or paths.VAR)
-            var.mkdir(parents=True, exist_ok=True)
-            url = f"sqlite:///{var / 'trolyao.db'}"
-        return cls(url)
+    def for_settings(cls, settings: CommonSettings) -> RecordStore:
+        """The store of this deployment: TROLYAO_DB_URL, or SQLite under var/ (created)."""
+        if not settings.records_db_url:
+            settings.var_dir.mkdir(parents=True, exist_ok=True)
+        return cls(settings.records_url)
 
     # --- conversation log and ratings ---------------------------------------------------------
     def log_turn(self, sender: str, channel: str, text: str, intent: str | None, confidence: float | None,
@@ -347,3 +345,14 @@ def _add_missing_columns(engine: sa.engine.Engine) -> None:
                 if column.name not in {c["name"] for c in sa.inspect(engine).get_columns(table.name)}:
                     raise
 
+
+
+def _rename_old_channel_spellings(engine: sa.engine.Engine) -> None:
+    """Rows stored when the action server wrote sender prefixes ("tg", "zalobot", "api") as
+    channel names get the one spelling per channel (tthc.channels); idempotent."""
+    with engine.begin() as db:
+        for table in metadata.sorted_tables:
+            if "channel" not in table.c:
+                continue
+            for old, new in OLD_SPELLINGS.items():
+                db.execute(table.update().where(table.c.channel == old).values(channel=new))

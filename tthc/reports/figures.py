@@ -20,13 +20,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tthc import channels
 from tthc.records.schema import bookings, handoffs, ratings, tickets, turns
 
 QUESTION_OUTCOMES = ("answered", "clarified", "asked", "fallback", "out_of_scope")
 UNANSWERED_OUTCOMES = ("fallback", "clarified", "asked", "out_of_scope")  # asked: no procedure could be placed
 SURVEY_INTENTS = ("ask_survey",)
 TOP = 10
-CHANNEL_NAMES = {"web": "Web", "telegram": "Telegram", "zalo": "Zalo OA", "zalo-bot": "Zalo Bot"}
+CHANNEL_NAMES = channels.LABELS
 OUTCOME_NAMES = {
     "answered": "Đã trả lời",
     "clarified": "Hỏi lại để làm rõ",

@@ -76,9 +76,9 @@ def tokenize(text: str) -> list[WordToken]:
             groups.append((first, last, [p.text for p in parts]))
 
     tokens = []
-    for first, last, parts in groups:
+    for first, last, texts in groups:
         start, end = raw[first].start(), raw[last].end()
-        norm = " ".join(parts)
+        norm = " ".join(texts)
         tokens.append(WordToken(text[start:end], start, end, norm, strip_accents(norm).replace(" ", "_")))
     return tokens
 

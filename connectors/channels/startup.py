@@ -15,10 +15,10 @@ import httpx
 
 from connectors.channels.base import Channel, ChannelRefused
 from connectors.inbox import AskRasa, Inbox, Probe, policy_from
-from connectors.locality import Hotline
+from connectors.locality import HotlineSource
 from connectors.ratelimit import Throttle
 from connectors.settings import TELEGRAM, ZALO_BOT, ZALO_OA, Settings
-from connectors.state import Store, open_store
+from connectors.state import ChannelState, open_channel_state
 
 logger = logging.getLogger(__name__)
 
@@ -41,11 +41,11 @@ def off_reason(settings: Settings, name: str) -> str:
 
 
 @dataclass
-class Runtime:
+class RunningChannels:
     """What runs for the channels between the gateway's start and stop."""
 
     channels: dict[str, Channel] = field(default_factory=dict)
-    store: Store | None = None
+    store: ChannelState | None = None
     inbox: Inbox | None = None
     _janitor: asyncio.Task[None] | None = None
 
@@ -73,11 +73,11 @@ class Runtime:
 
 async def start(
     settings: Settings,
-    hotline: Hotline,
+    hotline: HotlineSource,
     ask_rasa: AskRasa,
     actions_healthy: Probe,
     platform_http: httpx.AsyncClient,
-) -> Runtime:
+) -> RunningChannels:
     wanted = []
     for name in (TELEGRAM, ZALO_OA, ZALO_BOT):
         label = LABELS[name]
@@ -89,11 +89,11 @@ async def start(
             logger.error("%s channel not started: %s", label, problem)
             continue
         wanted.append(name)
-    runtime = Runtime()
+    running = RunningChannels()
     if not wanted:
-        return runtime
+        return running
 
-    store = open_store(settings.state_db, settings.port)
+    store = open_channel_state(settings.state_db, settings.state_db_url, settings.port)
     store.prune()
     throttle = Throttle(settings.rate_webhook_user) if settings.rate_webhook_user else None
     inbox = Inbox(
@@ -105,7 +105,7 @@ async def start(
         policy_from(settings),
         throttle=throttle,
     )
-    runtime.store, runtime.inbox = store, inbox
+    running.store, running.inbox = store, inbox
     factories: dict[str, Callable[[], Channel]] = {
         TELEGRAM: lambda: _telegram(settings, store, inbox),
         ZALO_OA: lambda: _zalo_oa(settings, store, inbox, platform_http),
@@ -122,30 +122,30 @@ async def start(
             logger.exception("%s channel not started: %s", LABELS[name], exc)
             continue
         inbox.attach(channel)
-        runtime.channels[name] = channel
-    runtime._janitor = asyncio.create_task(_janitor(store, inbox, set(runtime.channels)), name="channels:prune")
-    return runtime
+        running.channels[name] = channel
+    running._janitor = asyncio.create_task(_janitor(store, inbox, set(running.channels)), name="channels:prune")
+    return running
 
 
-def _telegram(settings: Settings, store: Store, inbox: Inbox) -> Channel:
+def _telegram(settings: Settings, store: ChannelState, inbox: Inbox) -> Channel:
     from connectors.channels.telegram import TelegramChannel
 
     return TelegramChannel(settings, store, inbox.submit)
 
 
-def _zalo_oa(settings: Settings, store: Store, inbox: Inbox, http: httpx.AsyncClient) -> Channel:
+def _zalo_oa(settings: Settings, store: ChannelState, inbox: Inbox, http: httpx.AsyncClient) -> Channel:
     from connectors.channels.zalo import ZaloOAChannel
 
     return ZaloOAChannel(settings, store, inbox.submit, http)
 
 
-def _zalo_bot(settings: Settings, store: Store, inbox: Inbox, http: httpx.AsyncClient) -> Channel:
+def _zalo_bot(settings: Settings, store: ChannelState, inbox: Inbox, http: httpx.AsyncClient) -> Channel:
     from connectors.channels.zalo_bot import ZaloBotChannel
 
     return ZaloBotChannel(settings, store, inbox.submit, http)
 
 
-async def _janitor(store: Store, inbox: Inbox, channels: set[str]) -> None:
+async def _janitor(store: ChannelState, inbox: Inbox, channels: set[str]) -> None:
     """Prune expired ids and images hourly; every minute, adopt the unanswered messages of a
     replica that stopped renewing its lease (none with a single gateway)."""
     last_prune = asyncio.get_running_loop().time()

@@ -1,0 +1,66 @@
+"""What the action-server process holds, created on first use: its settings, the live content
+and its search index, the records store, and the clock in Vietnam's time zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from actions.settings import ActionSettings
+from tthc.channels import channel_of_sender
+from tthc.content import ContentBase, LiveContent, Locality
+from tthc.records import RecordStore
+from tthc.retrieval import ProcedureIndex, index_for
+
+
+@lru_cache(maxsize=1)
+def settings() -> ActionSettings:
+    return ActionSettings.from_env()
+
+
+@lru_cache(maxsize=1)
+def live_content() -> LiveContent:
+    return LiveContent(settings().content_dir, poll_seconds=settings().content_poll_s)
+
+
+def content() -> ContentBase:
+    return live_content().get()
+
+
+def index(base: ContentBase) -> ProcedureIndex:
+    """The search index of this content version (rebuilt when the content changes)."""
+    return index_for(base)
+
+
+@lru_cache(maxsize=1)
+def store() -> RecordStore:
+    return RecordStore.for_settings(settings())
+
+
+def channel_of(sender_id: str) -> str:
+    """The channel name of a sender the gateway scoped ("tg:…" is "telegram")."""
+    return channel_of_sender(sender_id)
+
+
+def today() -> dt.date:
+    """Today's date in Vietnam; TROLYAO_TODAY=YYYY-MM-DD pins it (tests of dated fees)."""
+    return settings().today or now().date()
+
+
+def now() -> dt.datetime:
+    """Wall-clock time in Vietnam, naive; TROLYAO_NOW=YYYY-MM-DDTHH:MM pins it (tests of hours)."""
+    pinned = settings().now
+    return pinned or dt.datetime.now(ZoneInfo(settings().timezone)).replace(tzinfo=None)
+
+
+def locality(base: ContentBase, named: str | None = None) -> Locality:
+    """The locality the citizen named, if the content has it; else the deployment's."""
+    if named and named in base.localities:
+        return base.localities[named]
+    return base.locality(settings().locality)
+
+
+def hotline_text(loc: Locality) -> str:
+    first = loc.hotlines[0]
+    return f"{first['name']}: {first['number']}"

@@ -1,0 +1,222 @@
+"""Text analysis for catalogue search: accent-free syllables and their bigrams, the words that say
+what is asked rather than which procedure, and the citizen vocabulary (tthc/search/data/).
+
+Everything is matched on accent-stripped syllables, so "mất sổ đỏ" and "mat so do" give the same
+terms. Documents (official text) are not teencode-expanded; questions are.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from tthc.text.normalize import strip_accents
+from tthc.text.tokenize import syllables
+
+DATA = Path(__file__).parent / "data"
+VOCABULARY_FILE = DATA / "vocabulary.tsv"
+OUT_OF_CATALOGUE_FILE = DATA / "out_of_catalogue.tsv"
+
+_MARKS = re.compile(r"[\u0300-\u036f]")
+_GLUED_CASE = re.compile(r"([a-z\u0111][\u0300-\u036f]*)(?=[A-Z\u0110])")  # "khaiSố" (NFD) -> "khai Số"
+_GLUED_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")  # "chính1 bản" -> "chính 1 bản"
+_WORD = re.compile(r"[a-z0-9]+")
+
+# Single syllables that say how or what is asked, never which procedure (accent-stripped, so each
+# stands for several accented words; none of them is needed to tell two procedures apart: a bigram
+# with a neighbour still counts, e.g. "bao hiem xa hoi" keeps hiem_xa and xa_hoi).
+QUESTION_WORDS = frozenset(
+    """a ad ah ak anh ba bac ban bay biet bi cac can chi cho chu co con cua da dang dau day de den
+    di do duoc em gi giup gio ha hay het hoi huhu khi khong la lam len luc minh moi mot muon nao nay
+    neu nguoi nhe nhi nhieu nhu nhung noi nua o oi ok phai qua ra rang roi sao se tai the them thi
+    thoi toi trong ve vi voi vay vao xin xong u uh vang z""".split()
+)
+# Phrases that are only the question's form: fee, time, place, online, papers, politeness.
+QUESTION_PHRASES = tuple(
+    tuple(p.split())
+    for p in """giay to|ho so|thanh phan ho so|le phi|chi phi|bao nhieu|bao nhieu tien|het bao nhieu
+    |bao lau|trong bao lau|mat bao lau|bao gio|khi nao|may ngay|mat may ngay|bao nhieu ngay
+    |ngay lam viec|thoi gian|mat thoi gian|mat tien|mat phi|mat bao nhieu|co mat|tra ket qua
+    |co ket qua|lay ket qua|nhan ket qua|o dau|di dau|len dau|den dau|tai dau|cho nao|noi nao
+    |co quan nao|nop o dau|lam o dau|truc tuyen|online|qua mang|tren mang|dich vu cong
+    |cong dich vu cong|thu tuc|the nao|nhu the nao|nhu nao|ra sao|lam sao|lam gi|phai lam gi
+    |can gi|can nhung gi|gom nhung gi|nhung gi|mang theo|can mang|chuan bi|duoc khong
+    |co duoc khong|co phai|bo phan mot cua|mot cua|uy ban nhan dan|uy ban|cap xa|cap tinh
+    |cap huyen|xa phuong|phuong|huong dan|tu van|giai dap|cho hoi|xin hoi|cho minh hoi
+    |vui long|cam on|ad oi|a oi|truc tiep|buu dien|buu chinh cong ich|mien phi""".replace("\n", "").split("|")
+)
+
+
+@lru_cache(maxsize=8192)
+def _strip(word: str) -> str:
+    return strip_accents(word)
+
+
+def doc_syllables(text: str) -> list[str]:
+    """Accent-free lower-case syllables of official text, glued table cells split apart."""
+    if not text:
+        return []
+    decomposed = unicodedata.normalize("NFD", text)
+    decomposed = _GLUED_DIGIT.sub(" ", _GLUED_CASE.sub(r"\1 ", decomposed))
+    flat = _MARKS.sub("", decomposed).replace("\u0111", "d").replace("\u0110", "D").lower()
+    return _WORD.findall(flat)
+
+
+def query_syllables(text: str) -> list[str]:
+    """Accent-free syllables of a citizen's message, teencode expanded ("gks" -> giay khai sinh)."""
+    out: list[str] = []
+    for syllable in syllables(text):
+        out.extend(_WORD.findall(_strip(syllable)))
+    return out
+
+
+def ngrams(sylls: Sequence[str]) -> list[str]:
+    """Unigram and bigram terms of a syllable sequence: ["so", "do", "so_do"]."""
+    return list(sylls) + [f"{a}_{b}" for a, b in zip(sylls, sylls[1:])]
+
+
+def phrase_key(text: str) -> tuple[str, ...]:
+    return tuple(doc_syllables(text))
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Citizen forms -> official phrases, and out-of-catalogue subjects -> ministry."""
+
+    synonyms: dict[tuple[str, ...], tuple[tuple[str, ...], ...]]
+    outside: dict[tuple[str, ...], str]
+    max_len: int = 6
+
+    @classmethod
+    def load(cls, vocabulary: Path = VOCABULARY_FILE, outside: Path = OUT_OF_CATALOGUE_FILE) -> Lexicon:
+        synonyms: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {}
+        for forms, targets in _rows(vocabulary):
+            expansion = tuple(phrase_key(t) for t in targets.split(";") if phrase_key(t))
+            for form in forms.split("|"):
+                key = phrase_key(form)
+                if key:
+                    synonyms[key] = tuple(dict.fromkeys(synonyms.get(key, ()) + expansion))
+        out: dict[tuple[str, ...], str] = {}
+        for forms, ministry in _rows(outside):
+            for form in forms.split("|"):
+                if phrase_key(form):
+                    out[phrase_key(form)] = ministry.strip()
+        longest = max((len(k) for k in [*synonyms, *out]), default=1)
+        return cls(synonyms, out, longest)
+
+    def text_hash_parts(self) -> Iterable[str]:
+        for key, value in sorted(self.synonyms.items()):
+            yield " ".join(key) + "=" + "|".join(" ".join(v) for v in value)
+        for key, ministry in sorted(self.outside.items()):
+            yield " ".join(key) + "!" + ministry
+
+
+def _rows(path: Path) -> Iterable[tuple[str, str]]:
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        if not raw.strip() or raw.lstrip().startswith("#") or "\t" not in raw:
+            continue
+        left, right = raw.split("\t", 1)
+        yield left, right
+
+
+@dataclass
+class Unit:
+    """One idea of the question: a content syllable, or a citizen phrase with its official words."""
+
+    alternatives: tuple[tuple[str, ...], ...]  # each: terms that together show the idea in a text
+    label: str
+
+
+@dataclass
+class Query:
+    text: str
+    weights: dict[str, float] = field(default_factory=dict)  # term -> weight
+    units: list[Unit] = field(default_factory=list)
+    outside: list[tuple[tuple[str, ...], str]] = field(default_factory=list)  # (phrase, ministry)
+
+
+def _find(sylls: Sequence[str], table: dict[tuple[str, ...], object], max_len: int, blocked: Sequence[bool]):
+    """Longest-first, left-to-right phrase matches of `table` over free positions."""
+    i, n = 0, len(sylls)
+    while i < n:
+        hit = None
+        if not blocked[i]:
+            for size in range(min(max_len, n - i), 0, -1):
+                key = tuple(sylls[i : i + size])
+                if key in table and not any(blocked[i : i + size]):
+                    hit = (i, size, key)
+                    break
+        if hit:
+            yield hit
+            i += hit[1]
+        else:
+            i += 1
+
+
+EXPANSION_WEIGHT = 1.0
+
+
+def _phrase_terms(phrase: Sequence[str]) -> list[str]:
+    """The terms that show a phrase is present: its bigrams, or the syllable of a one-word phrase."""
+    if len(phrase) == 1:
+        return [phrase[0]]
+    return [f"{a}_{b}" for a, b in zip(phrase, phrase[1:])]
+
+
+def analyze_query(text: str, lexicon: Lexicon) -> Query:
+    sylls = query_syllables(text)
+    query = Query(text)
+    n = len(sylls)
+    phrase_masked = [False] * n
+    for phrase in QUESTION_PHRASES:
+        size = len(phrase)
+        for i in range(n - size + 1):
+            if tuple(sylls[i : i + size]) == phrase:
+                phrase_masked[i : i + size] = [True] * size
+    word_masked = [phrase_masked[i] or s in QUESTION_WORDS for i, s in enumerate(sylls)]
+
+    for start, size, key in _find(sylls, lexicon.outside, lexicon.max_len, [False] * n):
+        query.outside.append((key, lexicon.outside[key]))
+
+    in_synonym = [False] * n
+    weights: dict[str, float] = {}
+    for start, size, key in _find(sylls, lexicon.synonyms, lexicon.max_len, phrase_masked):
+        in_synonym[start : start + size] = [True] * size
+        alternatives = [_phrase_terms(key)]
+        for target in lexicon.synonyms[key]:
+            alternatives.append(_phrase_terms(target))
+            for term in ngrams(target):
+                weights[term] = max(weights.get(term, 0.0), EXPANSION_WEIGHT)
+        query.units.append(Unit(tuple(tuple(a) for a in alternatives), " ".join(key)))
+
+    for i, s in enumerate(sylls):
+        if not word_masked[i]:
+            weights[s] = max(weights.get(s, 0.0), 1.0)
+            if not in_synonym[i]:
+                query.units.append(Unit(((s,),), s))
+    for i in range(n - 1):
+        if phrase_masked[i] or phrase_masked[i + 1] or (word_masked[i] and word_masked[i + 1]):
+            continue
+        term = f"{sylls[i]}_{sylls[i + 1]}"
+        weights[term] = max(weights.get(term, 0.0), 1.0)
+    query.weights = weights
+    return query
+
+
+def analyze_question_text(text: str) -> list[str]:
+    """Terms of an FAQ question stored with a procedure: question words masked, no vocabulary."""
+    sylls = query_syllables(text)
+    masked = [s in QUESTION_WORDS for s in sylls]
+    n = len(sylls)
+    for phrase in QUESTION_PHRASES:
+        size = len(phrase)
+        for i in range(n - size + 1):
+            if tuple(sylls[i : i + size]) == phrase:
+                masked[i : i + size] = [True] * size
+    terms = [s for s, m in zip(sylls, masked) if not m]
+    terms += [f"{a}_{b}" for a, b, m1, m2 in zip(sylls, sylls[1:], masked, masked[1:]) if not (m1 and m2)]
+    return terms

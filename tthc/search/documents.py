@@ -1,0 +1,255 @@
+"""What the search indexes: one document per procedure, built from official records (several levels
+of one record grouped) and from the curated procedures, which win over the records they cite.
+
+The search reads records through the small `CatalogueRecord` protocol, so it works on the plain JSON
+view here (`read_records`) and on the catalogue objects of `tthc.catalogue` alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from tthc.text.normalize import accent_key
+
+LEVELS = ("Cấp xã", "Cấp tỉnh", "Cấp bộ", "Cơ quan khác")  # the order a citizen of a locality tries them
+
+# "(thực hiện tại cấp tỉnh)", "tại Công an cấp tỉnh", "(cấp Bộ)", "... thực hiện tại cấp trung ương, cấp tỉnh, cấp xã"
+_LEVEL_SUFFIX = re.compile(
+    r"\s*\(?\s*(?:được\s+)?(?:thực\s+hiện\s+)?(?:tại|ở)\s+(?:công\s+an\s+)?cấp\s+"
+    r"(?:trung\s+ương|tỉnh|tinh|xã|huyện|bộ)(?:\s*,\s*cấp\s+(?:trung\s+ương|tỉnh|xã|huyện|bộ))*\s*\)?\s*$",
+    re.I,
+)
+_LEVEL_BRACKET = re.compile(r"\s*\(\s*(?:cấp\s+)?(?:trung\s+ương|tỉnh|xã|huyện|bộ)\s*\)\s*$", re.I)
+_PREFIX = re.compile(r"^\s*thủ\s+tục\s+", re.I)
+_RESULT_JUNK = re.compile(r"Mã:\s*KQ\.|Từ khóa|Chọn cơ quan thực hiện")
+_NO_INFO = "Không có thông tin"
+DOCUMENTS_MAX_CHARS = 4000  # the first pages of the document list say what the procedure is about
+
+
+class CatalogueRecord(Protocol):
+    """The fields of an official record the search reads."""
+
+    code: str
+    name: str
+    level: str  # "Cấp xã", "Cấp tỉnh, Cấp xã", ...
+    field: str  # lĩnh vực
+    agency: str
+    result: str
+    applicants: str
+    documents_text: str
+
+
+@dataclass(frozen=True)
+class RecordView:
+    """A record of shared/catalogue/records/ as the search sees it (implements CatalogueRecord)."""
+
+    code: str
+    name: str
+    level: str = ""
+    field: str = ""
+    agency: str = ""
+    result: str = ""
+    applicants: str = ""
+    documents_text: str = ""
+    ministry: str = ""
+    url: str = ""
+
+
+def _clean(text: Any) -> str:
+    text = " ".join(str(text or "").split())
+    return "" if text == _NO_INFO else text
+
+
+def record_view(data: dict[str, Any], ministry: str = "") -> RecordView:
+    """The search's view of one portal record (the JSON of shared/catalogue/records/)."""
+    result = _clean(data.get("ket_qua_xu_ly"))
+    cut = _RESULT_JUNK.search(result)
+    if cut:
+        result = result[: cut.start()]
+    return RecordView(
+        code=str(data["ma_thu_tuc"]).strip(),
+        name=_clean(data.get("ten_thu_tuc")),
+        level=_clean(data.get("cap_thuc_hien")),
+        field=_clean(data.get("linh_vuc")),
+        agency=_clean(data.get("co_quan_thuc_hien")),
+        result=result,
+        applicants=_clean(data.get("doi_tuong_thuc_hien")),
+        documents_text=_clean(data.get("thanh_phan_ho_so"))[:DOCUMENTS_MAX_CHARS],
+        ministry=ministry,
+        url=_clean(data.get("detail_url")),
+    )
+
+
+def read_records(directory: Path | str) -> list[RecordView]:
+    """Every record under `directory` (records/<ministry>/<code>.json), sorted by code."""
+    out = []
+    for path in sorted(Path(directory).glob("*/*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        out.append(record_view(data, ministry=path.parent.name))
+    return sorted(out, key=lambda r: r.code)
+
+
+def base_name(name: str) -> str:
+    """The name without its level ("(thực hiện tại cấp tỉnh)", "(cấp Bộ)") or a leading "Thủ tục"."""
+    name = " ".join(name.split()).rstrip(" .;")
+    name = _LEVEL_BRACKET.sub("", _LEVEL_SUFFIX.sub("", name)).rstrip(" .;")
+    return _PREFIX.sub("", name).strip()
+
+
+def level_rank(level: str) -> int:
+    """Rank of a record's level for a citizen: its lowest level (a record at "Cấp bộ, Cấp xã" is done at xã)."""
+    ranks = [i for i, name in enumerate(LEVELS) if name.lower() in level.lower()]
+    return min(ranks) if ranks else len(LEVELS)
+
+
+def preferred_level(level: str) -> str:
+    rank = level_rank(level)
+    return LEVELS[rank] if rank < len(LEVELS) else level
+
+
+@dataclass(frozen=True)
+class CuratedView:
+    """A curated procedure (content/procedures/*.yml) as the search sees it."""
+
+    slug: str
+    name: str
+    field: str = ""
+    codes: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()  # official name, the names of its codes, aliases
+    questions: tuple[str, ...] = ()  # FAQ questions
+    summary: str = ""
+
+
+def curated_view(procedure: Any) -> CuratedView:
+    """From a tthc.content.model.Procedure (or anything with slug, name, field, codes, aliases, faqs)."""
+    codes = tuple(str(c["code"]) for c in getattr(procedure, "codes", []) or [] if c.get("code"))
+    code_names = tuple(str(c.get("name") or "") for c in getattr(procedure, "codes", []) or [])
+    names = (procedure.name, *code_names, *(getattr(procedure, "aliases", []) or []))
+    questions = tuple(q for faq in getattr(procedure, "faqs", []) or [] for q in faq.get("questions", []))
+    return CuratedView(
+        slug=procedure.slug,
+        name=procedure.name,
+        field=str(getattr(procedure, "field", "") or ""),
+        codes=codes,
+        names=tuple(dict.fromkeys(n for n in names if n)),
+        questions=questions,
+        summary=str(getattr(procedure, "summary", "") or ""),
+    )
+
+
+CONTEXT_FIELDS = ("field", "result", "applicants", "agency", "documents")
+
+
+@dataclass(frozen=True)
+class SearchDoc:
+    """One procedure in the index: a curated one (key = slug) or a catalogue one (key = its first code)."""
+
+    key: str
+    kind: str  # "curated" | "catalogue"
+    name: str  # what to show
+    codes: tuple[str, ...]  # the preferred level first
+    levels: tuple[str, ...]  # the level of each code
+    names: tuple[str, ...]  # texts matched as names (strongest)
+    questions: tuple[str, ...] = ()  # curated FAQ questions
+    context: tuple[tuple[str, str], ...] = ()  # (field, text) for CONTEXT_FIELDS
+    fingerprint: str = ""
+
+    @property
+    def code(self) -> str | None:
+        return self.codes[0] if self.codes else None
+
+    @property
+    def level(self) -> str | None:
+        return self.levels[0] if self.levels else None
+
+    def context_text(self, name: str) -> str:
+        return " ".join(text for f, text in self.context if f == name)
+
+
+def _fingerprint(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _record_context(records: Sequence[CatalogueRecord]) -> tuple[tuple[str, str], ...]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for r in records:
+        for name, value in (("field", r.field), ("result", r.result), ("applicants", r.applicants),
+                            ("agency", r.agency), ("documents", r.documents_text)):  # fmt: skip
+            if value and value not in out[name]:
+                out[name].append(value)
+    return tuple((name, " ".join(out[name])) for name in CONTEXT_FIELDS if out[name])
+
+
+def group_records(records: Iterable[CatalogueRecord]) -> list[list[CatalogueRecord]]:
+    """Records that are one procedure at several levels: the same name once the level is removed.
+    Each group is ordered by the level a citizen would use (xã, tỉnh, bộ), then by code."""
+    groups: dict[str, list[CatalogueRecord]] = defaultdict(list)
+    for record in records:
+        groups[accent_key(base_name(record.name))].append(record)
+    out = [sorted(g, key=lambda r: (level_rank(r.level), r.code)) for g in groups.values()]
+    return sorted(out, key=lambda g: g[0].code)
+
+
+def catalogue_doc(group: Sequence[CatalogueRecord]) -> SearchDoc:
+    first = group[0]
+    names = tuple(dict.fromkeys(base_name(r.name) for r in group))
+    return SearchDoc(
+        key=first.code,
+        kind="catalogue",
+        name=base_name(first.name),
+        codes=tuple(r.code for r in group),
+        levels=tuple(preferred_level(r.level) for r in group),
+        names=names,
+        context=_record_context(group),
+        fingerprint=_fingerprint([(r.code, r.name, r.level, r.field, r.agency, r.result, r.applicants,
+                                   r.documents_text) for r in group]),  # fmt: skip
+    )
+
+
+def curated_doc(view: CuratedView, groups: Sequence[Sequence[CatalogueRecord]]) -> SearchDoc:
+    """A curated procedure with the record groups it cites: its own codes first, then the other
+    levels of the same records."""
+    records = [r for g in groups for r in g]
+    by_code = {r.code: r for r in records}
+    codes = list(view.codes) + [r.code for r in records if r.code not in view.codes]
+    levels = [preferred_level(by_code[c].level) if c in by_code else "" for c in codes]
+    names = view.names + tuple(base_name(r.name) for r in records)
+    context = list(_record_context(records))
+    if view.field and not any(f == "field" for f, _ in context):
+        context.insert(0, ("field", view.field))
+    return SearchDoc(
+        key=view.slug,
+        kind="curated",
+        name=view.name,
+        codes=tuple(codes),
+        levels=tuple(levels),
+        names=tuple(dict.fromkeys(n for n in names if n)),
+        questions=view.questions,
+        context=tuple(context),
+        fingerprint=_fingerprint(view, [r.code for r in records], [catalogue_doc(g).fingerprint for g in groups]),
+    )
+
+
+def build_documents(
+    records: Iterable[CatalogueRecord], curated: Iterable[CuratedView] = ()
+) -> list[SearchDoc]:
+    """Every procedure once: curated procedures (with the record groups they cite) and every other
+    record group."""
+    groups = group_records(records)
+    group_of: dict[str, int] = {r.code: i for i, g in enumerate(groups) for r in g}
+    taken: set[int] = set()
+    docs: list[SearchDoc] = []
+    for view in curated:
+        cited = sorted({group_of[c] for c in view.codes if c in group_of})
+        taken.update(cited)
+        docs.append(curated_doc(view, [groups[i] for i in cited]))
+    docs += [catalogue_doc(g) for i, g in enumerate(groups) if i not in taken]
+    return docs
+
