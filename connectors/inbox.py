@@ -33,7 +33,7 @@ from connectors.channels.base import Channel, Incoming, SendError, log_tag, rasa
 from connectors.chat import fallback_replies, prepare_text
 from connectors.locality import HotlineSource
 from connectors.rasa_client import RasaError, RasaTurn
-from connectors.ratelimit import Decision, Throttle
+from connectors.ratelimit import ThrottleVerdict, Throttle
 from connectors.replies import Button, Reply, from_rasa, render
 from connectors.state import ChannelState, Job
 from tthc.privacy import mask_pii
@@ -168,7 +168,7 @@ class Inbox:
             return False
         job.request_id = request_context.current()
         decision = self._throttle.check(_key(job.channel, job.user_id)) if self._throttle else None
-        if decision in (Decision.NOTIFY, Decision.DROP):
+        if decision in (ThrottleVerdict.NOTIFY, ThrottleVerdict.DROP):
             # Stays "seen", so a redelivery is dropped too; the platform still gets its 200
             # (an error would only make it retry), the citizen one short notice per burst.
             self._store.done(job)
@@ -179,7 +179,7 @@ class Inbox:
                 job.id,
                 extra={"channel": job.channel, "sender": tag, "job": job.id},
             )
-            if decision is Decision.NOTIFY:
+            if decision is ThrottleVerdict.NOTIFY:
                 self._spawn(self._too_fast(job))
             return True
         logger.info(

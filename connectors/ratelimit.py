@@ -80,7 +80,7 @@ class Limiter:
         return wait
 
 
-class Decision(Enum):
+class ThrottleVerdict(Enum):
     ALLOW = "allow"
     NOTIFY = "notify"  # over the limit for the first time: tell the citizen once
     DROP = "drop"  # over the limit and already told
@@ -95,16 +95,16 @@ class Throttle:
         self._max_keys = max_keys
         self._told: OrderedDict[str, None] = OrderedDict()
 
-    def check(self, key: str) -> Decision:
+    def check(self, key: str) -> ThrottleVerdict:
         if self._limiter.hit(key) == 0.0:
             self._told.pop(key, None)
-            return Decision.ALLOW
+            return ThrottleVerdict.ALLOW
         if key in self._told:
-            return Decision.DROP
+            return ThrottleVerdict.DROP
         self._told[key] = None
         while len(self._told) > self._max_keys:
             self._told.popitem(last=False)
-        return Decision.NOTIFY
+        return ThrottleVerdict.NOTIFY
 
 
 def is_loopback(host: str) -> bool:

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 PIP_AUDIT=${PIP_AUDIT:-.venv-gateway/bin/pip-audit}
 SERVICE=${AUDIT_SERVICE:-pypi}
 IGNORE_FILE=requirements/audit-ignore.txt
-REQUIREMENTS=(requirements/rasa.txt requirements/gateway.txt)
+REQUIREMENTS=(requirements/rasa.txt requirements/gateway.txt requirements/rasa-dev.txt requirements/gateway-dev.txt)
 
 ignore=()
 while read -r line || [ -n "$line" ]; do

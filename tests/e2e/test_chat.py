@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from pathlib import Path
@@ -19,7 +20,10 @@ def sender() -> str:
 
 def test_health_reports_every_part(client: Client) -> None:
     status, body = client.get("/health")
-    assert status == 200 and '"ok"' in body
+    health = json.loads(body)
+    assert status == 200, body
+    assert (health["status"], health["rasa"], health["actions"]) == ("ok", "ok", "ok"), health
+    assert set(health.get("rasa_processes", ["ok"])) == {"ok"}, health
 
 
 def test_web_chat_page_is_served(client: Client) -> None:

@@ -106,11 +106,12 @@ def servers() -> Iterator[list[ServerThread]]:
 
 
 @pytest.fixture
-def rasa(servers: list[ServerThread]) -> Served:
+def rasa(servers: list[ServerThread]) -> Iterator[Served]:
     fake = FakeRasa()
     server = ServerThread(fake.app()).start()
     servers.append(server)
-    return Served(server, fake, servers)
+    yield Served(server, fake, servers)
+    fake.release_all()  # a message a test held at Rasa must not keep its server from stopping
 
 
 @pytest.fixture

@@ -72,6 +72,10 @@ class FakeRasa:
     """Answers the REST channel from a script and keeps a tracker per sender.
 
     ``received`` holds every REST body, ``tracker_requests`` every (sender, query) read.
+    ``wait_received`` waits (generously) until the bodies received so far satisfy a condition:
+    each request wakes it, no test sleeps for a fixed time. ``hold(text)`` closes a gate: a
+    message with that text is recorded, then not answered until the gate is opened (``set()``)
+    or ``release_all()`` runs (the ``rasa`` fixture does at teardown).
     """
 
     script: dict[str, ScriptedTurn] = field(default_factory=dict)
@@ -84,6 +88,38 @@ class FakeRasa:
     delays: dict[str, float] = field(default_factory=dict)  # per message text
     slots: dict[str, dict[str, Any]] = field(default_factory=dict)
     latest_intent: dict[str, str | None] = field(default_factory=dict)
+    gates: dict[str, threading.Event] = field(default_factory=dict)  # message text -> gate
+    _changed: threading.Condition = field(default_factory=threading.Condition, repr=False, compare=False)
+
+    def texts(self) -> list[str]:
+        """The message of every REST body received, in order."""
+        with self._changed:
+            return [body["message"] for body in self.received]
+
+    def wait_received(
+        self, predicate: Callable[[list[dict[str, Any]]], bool] | int = 1, timeout: float = 10.0, what: str = ""
+    ) -> list[dict[str, Any]]:
+        """Wait until ``predicate(received)`` holds (an int: that many bodies); a copy of them."""
+        if isinstance(predicate, int):
+            count = predicate
+            predicate, what = (lambda bodies: len(bodies) >= count), what or f"{count} message(s) at Rasa"
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not predicate(self.received):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"timed out waiting for {what or 'Rasa'}; got {self.texts()}")
+                self._changed.wait(remaining)
+            return list(self.received)
+
+    def hold(self, text: str) -> threading.Event:
+        """Hold every message with this text at Rasa until the returned gate is set."""
+        gate = self.gates[text] = threading.Event()
+        return gate
+
+    def release_all(self) -> None:
+        for gate in self.gates.values():
+            gate.set()
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -95,8 +131,13 @@ class FakeRasa:
         @app.post("/webhooks/rest/webhook")
         async def rest(request: Request) -> Response:
             body = await request.json()
-            self.received_headers.append(dict(request.headers))
-            self.received.append(body)
+            with self._changed:
+                self.received_headers.append(dict(request.headers))
+                self.received.append(body)
+                self._changed.notify_all()
+            gate = self.gates.get(body.get("message"))
+            while gate is not None and not gate.is_set():
+                await asyncio.sleep(0.01)  # held by the test: answered once it opens the gate
             delay = self.delays.get(body.get("message"), self.delay_s)
             if delay:
                 await asyncio.sleep(delay)

@@ -69,29 +69,35 @@ async def read_params(request: Request) -> tuple[dict[str, Any], dict[str, Uploa
 
 
 class Recorder:
-    """Calls received, readable from the test thread while the server runs in another."""
+    """Calls received, readable from the test thread while the server runs in another.
+
+    ``wait_for`` is woken by every recorded call (and looks again every 50 ms, for conditions
+    on something else, such as a channel's counters) until its generous timeout."""
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()  # its lock is reentrant: predicates may call named()
 
     def record(self, call: Call) -> None:
-        with self._lock:
+        with self._changed:
             self.calls.append(call)
+            self._changed.notify_all()
 
     def named(self, *methods: str) -> list[Call]:
-        with self._lock:
+        with self._changed:
             return [call for call in self.calls if call.method in methods]
 
     def wait_for(
         self, predicate: Callable[[Recorder], bool], timeout: float = 10.0, what: str = ""
     ) -> None:
         deadline = time.monotonic() + timeout
-        while not predicate(self):
-            if time.monotonic() > deadline:
-                methods = [call.method for call in self.calls]
-                raise AssertionError(f"timed out waiting for {what or 'a call'}; got {methods}")
-            time.sleep(0.02)
+        with self._changed:
+            while not predicate(self):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    methods = [call.method for call in self.calls]
+                    raise AssertionError(f"timed out waiting for {what or 'a call'}; got {methods}")
+                self._changed.wait(min(remaining, 0.05))
 
     def wait_count(self, count: int, *methods: str, timeout: float = 10.0) -> list[Call]:
         self.wait_for(lambda r: len(r.named(*methods)) >= count, timeout, f"{count} x {methods}")

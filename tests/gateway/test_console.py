@@ -1,17 +1,24 @@
-"""The officers' console without a browser: passwords, sessions, CSRF, roles, throttling, lists,
-the report download. Issue #7."""
+"""The officers' console without a browser: passwords, sessions, CSRF (on every POST route),
+roles, throttling, lists, the report download, the FAQ answer edit. Issues #7 and #14."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import html
 import re
+import shutil
 import subprocess
-import sys
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import yaml
 from conftest import REPO_ROOT, Gateway
+from starlette.routing import Mount
 
+from tthc.content import check_content
 from tthc.records import RecordStore
 from tthc.records.accounts import AccountError, Accounts, hash_password, verify_password
 
@@ -145,7 +152,9 @@ def test_session_lifetime_setting(make_gateway, rasa, records: RecordStore) -> N
     assert "Max-Age=1800" in cookie
 
 
-def test_exports_and_report_download(gateway: Gateway, records: RecordStore) -> None:
+def test_exports_and_report_download(
+    gateway: Gateway, records: RecordStore, records_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     Accounts(records).add("Lan", "viewer", PASSWORD)
     records.create_ticket("web:1", "web", "UBND", "=HYPERLINK(\"x\")", "0905123456")
     records.log_turn("u1", "web", "làm khai sinh", "ask_documents", 0.9, "khai-sinh", "answered")
@@ -156,8 +165,162 @@ def test_exports_and_report_download(gateway: Gateway, records: RecordStore) -> 
     assert xlsx.content.startswith(b"PK")
     if not (REPO_ROOT / ".venv" / "bin" / "trolyao").exists():
         pytest.skip("Rasa venv absent: no report")
+    started: list[tuple[tuple[str, ...], dict[str, str]]] = []
+    real_exec = asyncio.create_subprocess_exec
+
+    async def spy(*argv: str, **kwargs: Any) -> asyncio.subprocess.Process:
+        started.append((tuple(map(str, argv)), dict(kwargs.get("env") or {})))
+        return await real_exec(*argv, **kwargs)
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", spy)
     today = dt.date.today().isoformat()
     md = gateway.client.get("/admin/report", params={"from": today, "to": today, "format": "md"}, timeout=120)
     assert md.status_code == 200, md.text
     assert "| Số tin nhắn | 1 |" in md.text
-    assert sys.platform  # the report ran in the Rasa venv as a subprocess
+    # The report ran as a subprocess: the Rasa venv's `trolyao report`, on the gateway's own
+    # records store, locality and content.
+    [(argv, env)] = started
+    assert Path(argv[0]) == REPO_ROOT / ".venv" / "bin" / "trolyao" and argv[1] == "report", argv
+    options = dict(zip(argv[2::2], argv[3::2]))
+    assert options["--db"] == records_db and options["--locality"] == gateway.settings.locality
+    assert (options["--from"], options["--to"], options["--format"]) == (today, today, "md")
+    assert env["TROLYAO_CONTENT_DIR"] == str(gateway.settings.content_dir)
+
+
+# --- content: the FAQ edit route, and CSRF on every POST route --------------------------------
+
+
+@pytest.fixture
+def editable(make_gateway: Any, rasa: Any, tmp_path: Path) -> tuple[Gateway, Path]:
+    """A gateway on its own copy of the real content, which its console may change."""
+    content = tmp_path / "editable-content"
+    shutil.copytree(REPO_ROOT / "content", content, ignore=shutil.ignore_patterns("README.md"))
+    return make_gateway(rasa.url, content_dir=content, locality="da-nang"), content
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def faqs_of(content: Path, slug: str) -> list[dict[str, Any]]:
+    return yaml.safe_load((content / "procedures" / f"{slug}.yml").read_text(encoding="utf-8"))["faqs"]
+
+
+def test_faq_answer_edit_refuses_bad_input_and_writes_good_input(
+    editable: tuple[Gateway, Path], records: RecordStore
+) -> None:
+    gateway, content = editable
+    accounts = Accounts(records)
+    accounts.add("Xem", "viewer", PASSWORD)
+    accounts.add("Sua", "editor", PASSWORD)
+    old_faqs = faqs_of(content, "khai-sinh")
+    before = snapshot(content)
+
+    login(gateway, "Xem")
+    viewer_page = gateway.client.get("/admin/content/khai-sinh")
+    assert 'action="/admin/content/khai-sinh/faq/1"' not in viewer_page.text
+    refused = gateway.client.post("/admin/content/khai-sinh/faq/1", data={"csrf": csrf_of(viewer_page.text), "answer": "Trả lời mới."})
+    assert refused.status_code == 403 and "quyền biên tập" in refused.text
+    assert snapshot(content) == before
+
+    gateway.client.cookies.clear()
+    login(gateway, "Sua")
+    page = gateway.client.get("/admin/content/khai-sinh")
+    assert page.status_code == 200 and 'action="/admin/content/khai-sinh/faq/1"' in page.text
+    csrf = csrf_of(page.text)
+    bad = [  # (slug, FAQ number, answer, what the officer is told)
+        ("khai-sinh", 1, "   ", "Câu trả lời đang trống."),
+        ("khai-sinh", 99, "Nộp tại UBND cấp xã.", "Thủ tục khai-sinh không có câu hỏi thường gặp số 99."),
+        ("khai-sinh", 0, "Nộp tại UBND cấp xã.", "không có câu hỏi thường gặp số 0"),
+        ("khong-co-thu-tuc", 1, "Nộp tại UBND cấp xã.", "Không có thủ tục 'khong-co-thu-tuc'."),
+        # Valid YAML, but the content check refuses it: the answer is never written.
+        ("khai-sinh", 1, "Nộp hồ sơ tại UBND cấp huyện.", "nhắc đến cấp huyện"),
+    ]
+    for slug, number, answer, message in bad:
+        response = gateway.client.post(f"/admin/content/{slug}/faq/{number}", data={"csrf": csrf, "answer": answer})
+        assert response.status_code == 422, (slug, number, answer, response.status_code)
+        text = html.unescape(response.text)
+        assert "Chưa lưu được" in text and message in text, (message, text[-1500:])
+        assert snapshot(content) == before, f"{slug} {number} {answer!r} changed the content"
+    checked = html.unescape(gateway.client.post("/admin/content/khai-sinh/faq/1", data={"csrf": csrf, "answer": "UBND huyện"}).text)
+    assert re.search(r"procedures/khai-sinh\.yml:\d+:\d+", checked), "the check's error names the file and line"
+
+    answer = "Nộp tại UBND cấp xã nơi cư trú của cha hoặc mẹ; có kết quả trong ngày."
+    saved = gateway.client.post("/admin/content/khai-sinh/faq/1", data={"csrf": csrf, "answer": answer}, follow_redirects=False)
+    assert saved.status_code == 303 and saved.headers["location"] == "/admin/content/khai-sinh?saved=1#faq-1"
+    after = snapshot(content)
+    assert {name for name in after if after[name] != before.get(name)} == {"procedures/khai-sinh.yml"}
+    assert set(after) == set(before)
+    assert faqs_of(content, "khai-sinh") == [{**old_faqs[0], "answer": answer}, *old_faqs[1:]]
+    assert check_content(content).ok
+    shown = html.unescape(gateway.client.get(saved.headers["location"]).text)
+    assert "Đã lưu" in shown and answer in shown
+
+
+PATH_VALUES = {"slug": "khai-sinh", "number": "1"}  # {code}: the test's ticket
+KNOWN_POST_ROUTES = {
+    "/admin/login",
+    "/admin/logout",
+    "/admin/tickets/{code}/answer",
+    "/admin/unanswered/promote",
+    "/admin/content/{slug}/faq/{number}",
+}
+
+
+def flat_routes(routes: list[Any]) -> list[Any]:
+    """The app's routes, those of included routers among them (FastAPI >= 0.165 includes them
+    lazily: ``app.routes`` then holds one entry per included router)."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # older FastAPI: app.routes is flat already
+        return list(routes)
+    return list(iter_route_contexts(routes))
+
+
+def console_post_routes(routes: list[Any], prefix: str = "") -> list[str]:
+    """Every POST route of the console (the officers' pages; /admin/api has Bearer tokens)."""
+    found: list[str] = []
+    for route in flat_routes(routes):
+        path = prefix + (getattr(route, "path", None) or "")
+        if isinstance(getattr(route, "original_route", route), Mount):
+            found += console_post_routes(route.routes, path)
+        elif "POST" in (getattr(route, "methods", None) or ()) and path.startswith("/admin") and not path.startswith("/admin/api"):
+            found.append(path)
+    return sorted(found)
+
+
+def test_every_console_post_route_refuses_a_missing_or_wrong_csrf_token(
+    editable: tuple[Gateway, Path], records: RecordStore
+) -> None:
+    gateway, content = editable
+    Accounts(records).add("Sua", "editor", PASSWORD)
+    routes = console_post_routes(gateway.app.routes)
+    assert KNOWN_POST_ROUTES <= set(routes), routes  # the enumeration sees the routes
+    today = dt.date.today().isoformat()
+    form = {"name": "Sua", "password": PASSWORD, "answer": "Câu trả lời thử nghiệm.", "question": "câu hỏi thử nghiệm mới",
+            "slug": "khai-sinh", "faq": "1", "from": today, "to": today}  # fmt: skip
+    for route in routes:
+        ticket = records.create_ticket("telegram:9", "telegram", "UBND xã", "Đường hỏng", "0905123456")
+        names = re.findall(r"{(\w+)[^}]*}", route)
+        values = {**PATH_VALUES, "code": ticket.code}
+        assert set(names) <= set(values), f"{route}: add a value for {set(names) - set(values)} to PATH_VALUES"
+        path = re.sub(r"{(\w+)[^}]*}", lambda m: values[m.group(1)], route)
+        gateway.client.cookies.clear()
+        dashboard = login(gateway, "Sua")
+        session_token = csrf_of(dashboard.text)
+        login_token = csrf_of(gateway.client.get("/admin/login").text)  # the login form's cookie and token
+        right, other = (login_token, session_token) if route == "/admin/login" else (session_token, login_token)
+        before = snapshot(content)
+        for label, token in (("no token", None), ("a forged token", "forged-token"), ("the other form's token", other)):
+            data = form if token is None else {**form, "csrf": token}
+            refused = gateway.client.post(path, data=data, follow_redirects=False)
+            where = f"POST {route} with {label}"
+            assert refused.status_code == 403, f"{where}: {refused.status_code} {refused.text[-300:]}"
+            assert "không hợp lệ" in html.unescape(refused.text), where
+            assert not any(c.startswith("trolyao_console=") for c in refused.headers.get_list("set-cookie")), where
+            assert snapshot(content) == before, f"{where}: the content changed"
+            assert records.ticket(ticket.code).status == "open", f"{where}: the ticket was answered"
+            assert gateway.client.get("/admin/dashboard", follow_redirects=False).status_code == 200, f"{where}: logged out"
+        # The same request with the right token is not refused: the 403s above were the CSRF check.
+        accepted = gateway.client.post(path, data={**form, "csrf": right}, follow_redirects=False)
+        assert accepted.status_code not in (401, 403), f"POST {route} with the right token: {accepted.status_code}"

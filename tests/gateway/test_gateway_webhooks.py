@@ -22,7 +22,7 @@ from conftest import (
 )
 
 from connectors import messages
-from connectors.webhook_auth import Verdict, verify_secret_token, verify_zalo_oa
+from connectors.webhook_auth import Verdict, Window, verify_secret_token, verify_zalo_oa, zalo_oa_signature
 
 UPDATE = {"update_id": 1, "message": {"message_id": 1, "text": "xin chào"}}
 
@@ -99,6 +99,47 @@ def test_zalo_oa_signature(configured: Gateway) -> None:
         "/webhooks/zalo", content=body, headers={**headers, "X-ZEvent-Signature": zalo_mac(body)}
     )
     assert (ok.status_code, ok.json()) == (200, {"ok": True})
+
+
+# A frozen known-answer vector for the Zalo OA event signature, computed once outside this code
+# base (the tests above recompute the formula; a wrong formula would pass them):
+#   printf '%s' '1234567890<KAT_BODY>1767225600000zalo-oa-secret-key' | sha256sum
+# i.e. sha256(app_id + raw body + timestamp + OA secret key), sent as "X-ZEvent-Signature: mac=<hex>".
+KAT_TIMESTAMP = "1767225600000"  # 2026-01-01 00:00:00 UTC, in ms
+KAT_BODY = (
+    '{"app_id":"1234567890","event_name":"user_send_text","timestamp":"1767225600000",'
+    '"sender":{"id":"246813579"},"recipient":{"id":"oa-1"},'
+    '"message":{"msg_id":"kat-1","text":"l\u1ec7 ph\u00ed khai sinh"}}'
+).encode("utf-8")
+KAT_MAC = "c1a4707112b14f51358b8b1a150ab44e37d11b93cbb72cd180c34f5fcbd686ad"
+
+
+def test_zalo_oa_signature_matches_a_frozen_known_answer() -> None:
+    assert (ZALO_APP, ZALO_KEY, len(KAT_BODY)) == ("1234567890", "zalo-oa-secret-key", 193)  # what was hashed
+    assert zalo_oa_signature(ZALO_APP, KAT_BODY, KAT_TIMESTAMP, ZALO_KEY) == KAT_MAC
+    assert verify_zalo_oa(ZALO_APP, ZALO_KEY, KAT_BODY, f"mac={KAT_MAC}") is Verdict.OK
+    assert verify_zalo_oa(ZALO_APP, ZALO_KEY, KAT_BODY, KAT_MAC) is Verdict.OK  # the bare hex too
+    at_the_time = int(KAT_TIMESTAMP) / 1000 + 5
+    assert verify_zalo_oa(ZALO_APP, ZALO_KEY, KAT_BODY, f"mac={KAT_MAC}", Window(300, 60), at_the_time) is Verdict.OK
+    flipped = KAT_MAC[:-1] + ("0" if KAT_MAC[-1] != "0" else "1")
+    assert verify_zalo_oa(ZALO_APP, ZALO_KEY, KAT_BODY, f"mac={flipped}") is Verdict.WRONG
+    assert verify_zalo_oa(ZALO_APP, ZALO_KEY + "x", KAT_BODY, f"mac={KAT_MAC}") is Verdict.WRONG
+
+
+def test_the_known_answer_event_is_accepted_by_the_webhook(
+    make_gateway: MakeGateway, rasa: Served, zalo_api: Served
+) -> None:
+    # A window wide enough for the frozen date: only the signature decides.
+    gateway = make_gateway(rasa.url, **zalo_settings(zalo_api),
+                           zalo_oa_event_max_age_s=1e10, zalo_oa_event_max_ahead_s=1e10)  # fmt: skip
+    wait_ready(gateway, "zalo")
+    headers = {"Content-Type": "application/json"}
+    forged = gateway.client.post("/webhooks/zalo", content=KAT_BODY, headers={**headers, "X-ZEvent-Signature": "mac=" + "0" * 64})
+    assert forged.status_code == 403
+    ok = gateway.client.post("/webhooks/zalo", content=KAT_BODY, headers={**headers, "X-ZEvent-Signature": f"mac={KAT_MAC}"})
+    assert (ok.status_code, ok.json()) == (200, {"ok": True})
+    [body] = rasa.fake.wait_received(1)
+    assert (body["sender"], body["message"]) == ("zalo:246813579", "lệ phí khai sinh")
 
 
 @pytest.mark.parametrize("path", ["/webhooks/telegram", "/webhooks/zalo", "/webhooks/zalo-bot"])

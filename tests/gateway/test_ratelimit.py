@@ -26,7 +26,7 @@ from subprocess_gateway import start_gateway
 from connectors import messages
 from connectors.ratelimit import (
     ClientLimits,
-    Decision,
+    ThrottleVerdict,
     Limiter,
     Rate,
     Throttle,
@@ -89,11 +89,11 @@ def test_throttle_tells_once_per_burst() -> None:
     clock = Clock()
     throttle = Throttle(Rate(2, 60.0), clock)
     decisions = [throttle.check("tg:1") for _ in range(5)]
-    assert decisions == [Decision.ALLOW, Decision.ALLOW, Decision.NOTIFY, Decision.DROP, Decision.DROP]
-    assert throttle.check("tg:2") is Decision.ALLOW
+    assert decisions == [ThrottleVerdict.ALLOW, ThrottleVerdict.ALLOW, ThrottleVerdict.NOTIFY, ThrottleVerdict.DROP, ThrottleVerdict.DROP]
+    assert throttle.check("tg:2") is ThrottleVerdict.ALLOW
     clock.now += 30  # one token back
-    assert throttle.check("tg:1") is Decision.ALLOW
-    assert throttle.check("tg:1") is Decision.NOTIFY  # a new burst: told again
+    assert throttle.check("tg:1") is ThrottleVerdict.ALLOW
+    assert throttle.check("tg:1") is ThrottleVerdict.NOTIFY  # a new burst: told again
 
 
 def test_client_limits_address_first_and_loopback_exempt() -> None:

@@ -81,3 +81,25 @@ def test_env_names_lists_what_the_settings_read() -> None:
     assert "TRACKER_STORE_URL" in StackSettings.env_names()
     env = Env({"A": " x "})
     assert (env.text("A"), env.text("B", "d")) == ("x", "d") and env.names == {"A", "B"}
+
+
+TEST_TOOLS = {"pytest", "selenium", "ruff", "mypy", "hypothesis", "import-linter", "pip-audit"}
+
+
+def _pinned(path: Path) -> set[str]:
+    names = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line and not line.startswith("-"):
+            names.add(line.split("==", 1)[0].strip().lower().replace("_", "-"))
+    return names
+
+
+@pytest.mark.parametrize("environment", ["rasa", "gateway"])
+def test_test_tools_stay_out_of_the_production_requirements(environment: str) -> None:
+    production = _pinned(REPO / "requirements" / f"{environment}.txt")
+    development = _pinned(REPO / "requirements" / f"{environment}-dev.txt")
+    assert production & TEST_TOOLS == set()
+    assert "pytest" in development
+    dockerfile = (REPO / "deploy" / f"Dockerfile.{environment}").read_text(encoding="utf-8")
+    assert f"-r requirements/{environment}.txt" in dockerfile and "-dev.txt" not in dockerfile

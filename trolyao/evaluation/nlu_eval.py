@@ -59,10 +59,17 @@ class Prediction:
 
 
 def read_items(path: Path, strip: bool = False) -> list[Item]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    """The items of a contract NLU file; ValueError with one sentence naming the file (and the
+    item) for a file that cannot be read or is not a list of items with `text` and `intent`."""
+    data = _load_list(path)
     items = []
     for number, row in enumerate(data, start=1):
-        text = str(row["text"])
+        if not isinstance(row, dict):
+            raise ValueError(f"{path}: mục {number}: mỗi mục phải có dạng `text: ...` và `intent: ...`")
+        for key in ("text", "intent"):
+            if not isinstance(row.get(key), str) or not row[key].strip():
+                raise ValueError(f'{path}: mục {number}: thiếu "{key}" (một chuỗi ký tự)')
+        text = row["text"]
         codes = row.get("codes")
         if codes is not None and not (isinstance(codes, list) and all(isinstance(c, str) for c in codes)):
             # an unquoted 1.001190 would be read as the number 1.00119
@@ -76,6 +83,22 @@ def read_items(path: Path, strip: bool = False) -> list[Item]:
             )
         )
     return items
+
+
+def _load_list(path: Path) -> list[Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(f"{path}: không đọc được tệp ({exc.strerror or exc}).") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: tệp không phải văn bản UTF-8.") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"dòng {mark.line + 1}: " if mark is not None else ""
+        raise ValueError(f"{path}: {where}YAML không hợp lệ ({getattr(exc, 'problem', None) or exc}).") from None
+    if not isinstance(data, list) or not data:
+        raise ValueError(f"{path}: tệp phải là một danh sách mục không rỗng, mỗi mục có `text` và `intent`.")
+    return data
 
 
 def _ratio(hits: int, total: int) -> float:
@@ -112,7 +135,16 @@ def score(items: list[Item], predictions: list[Prediction]) -> dict[str, Any]:
 
 def table(rows: dict[str, dict[str, Any]]) -> str:
     """Metrics side by side: ours and each baseline."""
-    keys = ["intent_accuracy", "procedure_top1", "procedure_top3", "oos_recall", "wrong_answer_rate", "answer_rate", "p50_ms", "p95_ms"]
+    keys = [
+        "intent_accuracy",
+        "procedure_top1",
+        "procedure_top3",
+        "oos_recall",
+        "wrong_answer_rate",
+        "answer_rate",
+        "p50_ms",
+        "p95_ms",
+    ]
     lines = [f"{'':<10}" + "".join(f"{k:>18}" for k in keys)]
     for name, metrics in rows.items():
         lines.append(f"{name:<10}" + "".join(f"{metrics[k]:>18}" for k in keys))

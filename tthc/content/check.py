@@ -240,40 +240,69 @@ def check_content(directory: Path | str) -> CheckReport:
         if ident and ident != path.stem:
             checker.add(_value(root, key), f"'{key}: {ident}' phải trùng tên tệp ('{path.stem}').")
         if bucket == "procedures":
-            _check_dates(checker, root, "rates")
-            if ident:
-                if ident in slugs:
-                    checker.add(_value(root, key), f"Mã thủ tục '{ident}' đã có trong {slugs[ident]}.")
-                slugs.setdefault(ident, checker.display)
-                report.procedures.append(ident)
-            codes = _value(root, "codes")
-            if isinstance(codes, SequenceNode) and not codes.value and _scalar(root, "verified") != "false":
-                checker.add(codes, "Thủ tục chưa có mã và trang chính thức thì phải ghi 'verified: false' và 'notes'.")
-            if _scalar(root, "verified") == "false" and not _scalar(root, "notes"):
-                checker.add(_value(root, "verified"), "Khi 'verified: false' cần ghi 'notes' nói rõ điều gì chưa có nguồn.")
-            related = _value(root, "related")
-            if isinstance(related, SequenceNode):
-                links.extend((checker, item, str(item.value)) for item in related.value)
+            _check_procedure(checker, root, ident, slugs, report, links)
         else:
-            _check_dates(checker, root, "local_fees")
-            if ident:
-                report.localities.append(ident)
-            fees = _value(root, "local_fees")
-            if isinstance(fees, SequenceNode):
-                links.extend((checker, _value(f, "procedure") or f, _scalar(f, "procedure") or "") for f in fees.value)
+            _check_locality(checker, root, ident, report, links)
 
+    _check_links_and_contract(base, report, slugs, links)
+    for checker in checkers:
+        report.errors.extend(checker.problems)
+    report.errors.sort(key=lambda p: (p.file, p.line, p.column))
+    return report
+
+
+def _check_procedure(
+    checker: _FileChecker,
+    root: Node,
+    ident: str | None,
+    slugs: dict[str, str],
+    report: CheckReport,
+    links: list[tuple[_FileChecker, Node, str]],
+) -> None:
+    """One procedure file: its fee dates, a slug no other file has, codes or a note, related links."""
+    _check_dates(checker, root, "rates")
+    if ident:
+        if ident in slugs:
+            checker.add(_value(root, "slug"), f"Mã thủ tục '{ident}' đã có trong {slugs[ident]}.")
+        slugs.setdefault(ident, checker.display)
+        report.procedures.append(ident)
+    codes = _value(root, "codes")
+    if isinstance(codes, SequenceNode) and not codes.value and _scalar(root, "verified") != "false":
+        checker.add(codes, "Thủ tục chưa có mã và trang chính thức thì phải ghi 'verified: false' và 'notes'.")
+    if _scalar(root, "verified") == "false" and not _scalar(root, "notes"):
+        checker.add(_value(root, "verified"), "Khi 'verified: false' cần ghi 'notes' nói rõ điều gì chưa có nguồn.")
+    related = _value(root, "related")
+    if isinstance(related, SequenceNode):
+        links.extend((checker, item, str(item.value)) for item in related.value)
+
+
+def _check_locality(
+    checker: _FileChecker,
+    root: Node,
+    ident: str | None,
+    report: CheckReport,
+    links: list[tuple[_FileChecker, Node, str]],
+) -> None:
+    """One locality file: its local fees' dates, and the procedures they link to."""
+    _check_dates(checker, root, "local_fees")
+    if ident:
+        report.localities.append(ident)
+    fees = _value(root, "local_fees")
+    if isinstance(fees, SequenceNode):
+        links.extend((checker, _value(f, "procedure") or f, _scalar(f, "procedure") or "") for f in fees.value)
+
+
+def _check_links_and_contract(
+    base: Path, report: CheckReport, slugs: dict[str, str], links: list[tuple[_FileChecker, Node, str]]
+) -> None:
+    """What spans files: every link names a procedure file, every contract slug has one."""
     for checker, node, slug in links:
         if slug and slug not in slugs:
             checker.add(node, f"Liên kết tới thủ tục '{slug}' nhưng không có tệp procedures/{slug}.yml.")
     for slug in _contract_slugs():
         if slug not in slugs:
-            report.errors.append(
-                Problem(_display(base / "procedures" / f"{slug}.yml", base), 1, 1, f"Thiếu tệp cho thủ tục bắt buộc '{slug}'.")
-            )
-    for checker in checkers:
-        report.errors.extend(checker.problems)
-    report.errors.sort(key=lambda p: (p.file, p.line, p.column))
-    return report
+            display = _display(base / "procedures" / f"{slug}.yml", base)
+            report.errors.append(Problem(display, 1, 1, f"Thiếu tệp cho thủ tục bắt buộc '{slug}'."))
 
 
 def _display(path: Path, base: Path) -> str:

@@ -133,93 +133,88 @@ _DOCS_TABLE = "Tên giấy tờMẫu đơn, tờ khaiSố lượng"
 def raw_sections(raw: str, record: Mapping[str, Any] | None = None) -> dict[str, str]:
     """The text under each heading of the page (raw_text), by field name.
 
-    A heading's words also occur in the text of other sections ('Thành phần hồ sơ phải được kê
-    khai...', 'Căn cứ pháp lý: Thông tư...' inside a fee note), which is how the scrape cut some
-    fields short. So each heading is taken where the page's structure puts it: the header labels
-    in order from the top, the last sections searched back from the page's tail, a table heading
-    before its table; and, when `record` is given, where the text after it starts like that
-    record's own field (right in most records).
+    A heading's words also occur inside other sections ('Thành phần hồ sơ phải được kê khai...'
+    in the steps, 'Căn cứ pháp lý: Thông tư...' in a fee note, '11.10. Yêu cầu, điều kiện thực
+    hiện' in the conditions), which is how the scrape cut some fields short or ran them on. So
+    each heading is taken where the page's structure puts it: the header labels in order from the
+    top; the legal basis where its table or "Không có thông tin" follows, then the agency and the
+    conditions right after it, the results last; the documents' heading after the last row of
+    the ways table. `record`'s own fields only break a tie between equally placed headings.
     """
     raw = raw.replace("\xa0", " ")
-    fields = {k: _clean(v).replace("\xa0", " ") for k, v in (record or {}).items() if isinstance(v, str)}
-    starts: dict[str, tuple[int, int]] = {}  # field -> (heading position, text start)
+    fields = {k: _clean(v) for k, v in (record or {}).items() if isinstance(v, str)}
+    starts: dict[str, int] = {}  # field -> where its text starts
+    labels = {**dict(_RAW_LABELS), **_RAW_HEADINGS}
+
+    def found(key: str, position: int) -> int:
+        if position >= 0:
+            starts[key] = position + len(labels[key])
+        return position
 
     cursor = 0
     for key, label in _RAW_LABELS:
-        found = raw.find(label, cursor)
-        if found >= 0:
-            starts[key] = (found, found + len(label))
-            cursor = found + len(label)
-    steps = raw.find(_RAW_HEADINGS["trinh_tu_thuc_hien"], cursor)
-    if steps >= 0:
-        starts["trinh_tu_thuc_hien"] = (steps, steps + len(_RAW_HEADINGS["trinh_tu_thuc_hien"]))
-        cursor = steps
-    ways = _heading(raw, _RAW_HEADINGS["cach_thuc_thuc_hien"], cursor, len(raw), fields.get("cach_thuc_thuc_hien"), first=True)
-    if ways >= 0:
-        starts["cach_thuc_thuc_hien"] = (ways, ways + len(_RAW_HEADINGS["cach_thuc_thuc_hien"]))
-        cursor = ways
+        if found(key, raw.find(label, cursor)) >= 0:
+            cursor = starts[key]
+    if found("trinh_tu_thuc_hien", raw.find(labels["trinh_tu_thuc_hien"], cursor)) >= 0:
+        cursor = starts["trinh_tu_thuc_hien"]
+    ways_at = _occurrences(raw, labels["cach_thuc_thuc_hien"], cursor, len(raw))
+    ways_at = [p for p in ways_at if raw.startswith("Hình thức nộp", p + len(labels["cach_thuc_thuc_hien"]))] or ways_at
+    if ways_at:
+        found("cach_thuc_thuc_hien", ways_at[0])
+        cursor = starts["cach_thuc_thuc_hien"]
 
     end = len(raw)
     for tail in _PAGE_TAIL:
-        found = raw.rfind(tail, cursor)
-        if found >= 0:
-            end = found
+        if raw.rfind(tail, cursor) >= 0:
+            end = raw.rfind(tail, cursor)
             break
-    conditions = _heading(raw, _RAW_HEADINGS["yeu_cau_dieu_kien"], cursor, end, fields.get("yeu_cau_dieu_kien"))
-    agency_end = conditions if conditions >= 0 else end
-    if conditions >= 0:
-        starts["yeu_cau_dieu_kien"] = (conditions, conditions + len(_RAW_HEADINGS["yeu_cau_dieu_kien"]))
-        result = _heading(raw, _RAW_HEADINGS["ket_qua_xu_ly"], conditions, end, fields.get("ket_qua_xu_ly"))
-        if result >= 0:
-            starts["ket_qua_xu_ly"] = (result, result + len(_RAW_HEADINGS["ket_qua_xu_ly"]))
-    agency = _heading(raw, _RAW_HEADINGS["co_quan_thuc_hien"], cursor, agency_end, fields.get("co_quan_thuc_hien"))
-    legal_end = agency if agency >= 0 else agency_end
-    if agency >= 0:
-        starts["co_quan_thuc_hien"] = (agency, agency + len(_RAW_HEADINGS["co_quan_thuc_hien"]))
-    legal = _heading(
-        raw, _RAW_HEADINGS["can_cu_phap_ly"], cursor, legal_end, fields.get("can_cu_phap_ly"),
-        follows=("Tên văn bản pháp lý", NO_INFO), stop=legal_end,
-    )  # fmt: skip
-    docs_end = legal if legal >= 0 else legal_end
-    if legal >= 0:
-        starts["can_cu_phap_ly"] = (legal, legal + len(_RAW_HEADINGS["can_cu_phap_ly"]))
-    table = raw.find(_DOCS_TABLE, cursor, docs_end)
-    docs = _heading(raw, _RAW_HEADINGS["thanh_phan_ho_so"], cursor, table if table >= 0 else docs_end, fields.get("thanh_phan_ho_so"))
-    if docs >= 0:
-        starts["thanh_phan_ho_so"] = (docs, docs + len(_RAW_HEADINGS["thanh_phan_ho_so"]))
+    heading = labels["can_cu_phap_ly"]
+    legal_at = _occurrences(raw, heading, cursor, end)
+    opening = ("Tên văn bản pháp lý", NO_INFO, labels["co_quan_thuc_hien"])
+    legal = found("can_cu_phap_ly", ([p for p in legal_at if raw.startswith(opening, p + len(heading))] or legal_at or [-1])[-1])
+    after = starts.get("can_cu_phap_ly", cursor)
+    agency = found("co_quan_thuc_hien", raw.find(labels["co_quan_thuc_hien"], after, end))
+    after = starts.get("co_quan_thuc_hien", after)
+    if found("yeu_cau_dieu_kien", raw.find(labels["yeu_cau_dieu_kien"], after, end)) >= 0:
+        found("ket_qua_xu_ly", raw.rfind(labels["ket_qua_xu_ly"], starts["yeu_cau_dieu_kien"], end))
 
-    ordered = sorted(starts.items(), key=lambda kv: kv[1][0])
+    docs_end = next((p for p in (legal, agency) if p >= 0), end)
+    table = raw.find(_DOCS_TABLE, cursor, docs_end)
+    docs_at = _occurrences(raw, labels["thanh_phan_ho_so"], cursor, table if table >= 0 else docs_end)
+    rows = way_rows(raw[cursor:docs_end])
+    last_row = cursor + rows[-1].end() if rows else cursor
+    placed = [p for p in docs_at if p >= last_row] or docs_at[-1:]
+    if len(placed) > 1 and _meaningful(fields.get("thanh_phan_ho_so", "")):
+        probe = fields["thanh_phan_ho_so"][:40]
+        heading = labels["thanh_phan_ho_so"]
+        placed = [p for p in placed if raw[p + len(heading) : p + len(heading) + 60].lstrip().startswith(probe)] or placed
+    if placed:
+        found("thanh_phan_ho_so", placed[0])
+
+    ordered = sorted(starts.items(), key=lambda kv: kv[1])
     sections: dict[str, str] = {}
-    for index, (key, (_, begin)) in enumerate(ordered):
-        stop = ordered[index + 1][1][0] if index + 1 < len(ordered) else end
+    for index, (key, begin) in enumerate(ordered):
+        if index + 1 < len(ordered):
+            next_key, next_begin = ordered[index + 1]
+            stop = next_begin - len(labels[next_key])
+        else:
+            stop = end
         sections[key] = raw[begin:stop].strip()
+    if raw.startswith(_PAGE_TAIL[0], end):  # the results' keywords and description
+        tail = raw[end + len(_PAGE_TAIL[0]) :]
+        footer = tail.find(_PAGE_TAIL[1])
+        keywords, _, description = tail[: footer if footer >= 0 else len(tail)].partition("Mô tả")
+        sections["tu_khoa"], sections["mo_ta"] = keywords.strip(), description.strip()
     return sections
 
 
-def _heading(
-    raw: str, heading: str, begin: int, end: int, field_text: str | None, first: bool = False,
-    follows: tuple[str, ...] = (), stop: int = -1,
-) -> int:  # fmt: skip
-    """Where `heading` starts its section within raw[begin:end], or -1.
-
-    Preference: an occurrence followed by what the section always starts with (`follows`, or
-    nothing before `stop`); among those, one followed by the record's own field text; then the
-    first or the last."""
-    found: list[int] = []
-    position = raw.find(heading, begin, end)
+def _occurrences(text: str, word: str, begin: int, end: int) -> list[int]:
+    positions = []
+    position = text.find(word, begin, end)
     while position >= 0:
-        found.append(position)
-        position = raw.find(heading, position + 1, end)
-    if not found:
-        return -1
-    if follows:
-        fitting = [p for p in found if raw.startswith(follows, p + len(heading)) or p + len(heading) == stop]
-        found = fitting or found
-    if field_text and _meaningful(field_text) and len(found) > 1:
-        probe = field_text[:40]
-        matching = [p for p in found if raw[p + len(heading) : p + len(heading) + 60].lstrip().startswith(probe)]
-        found = matching or found
-    return found[0] if first else found[-1]
+        positions.append(position)
+        position = text.find(word, position + 1, end)
+    return positions
 
 
 @dataclass
@@ -369,8 +364,8 @@ _FORM_EXTENSION = re.compile(r"\.(?:docx?|pdf|xlsx?|rtf|odt)(?:\.(?:docx?|pdf))?
 def _split_form(piece: str) -> tuple[str, str | None]:
     """'Đơn đề nghị ...;Mau01-ĐN(BHYT).doc' -> ('Đơn đề nghị ...;', 'Mau01-ĐN(BHYT).doc').
 
-    The file name is glued to the text before it: it starts after the last ';', ')' or '.' that is
-    followed by no space, leaves a whole name (brackets closed) and is not a dot inside a code
+    The file name is glued to the text before it: it starts after the last ';', ')' or '.' (or ','
+    and ':' before a capital) that is followed by no space, leaves a whole name (brackets closed) and is not a dot inside a code
     ('PHLC1.TT06 (QĐ.3730).doc')."""
     extension = _FORM_EXTENSION.search(piece)
     if not extension:
@@ -378,15 +373,52 @@ def _split_form(piece: str) -> tuple[str, str | None]:
     stop = extension.start()
     for glue in range(stop - 1, max(-1, stop - 200), -1):
         char = piece[glue]
-        if char not in ".;)" or glue + 1 >= len(piece) or piece[glue + 1].isspace():
+        if _camel_glue(piece, glue):
+            stem = piece[glue + 1 : stop]
+            if _balanced(stem):
+                return piece[: glue + 1], _clean(piece[glue + 1 :]) or None
             continue
+        if char not in ".;),:" or glue + 1 >= len(piece) or piece[glue + 1].isspace():
+            continue
+        if char in ",:" and not piece[glue + 1].isupper():
+            continue  # '1,5', 'a,b': not where a name was glued
         stem = piece[glue + 1 : stop]
-        if len(stem.strip()) < 2 or stem[0] in ".;)(" or not _balanced(stem):
+        if char == "." and _FORM_EXTENSION_START.match(piece, glue):
+            continue  # the end of another form's name: 'Mau06.docxMau08.docx'
+        if len(stem.strip()) < 2 or stem[0] in ".,;)(" or not _balanced(stem):
             continue
         if char == "." and glue > 0 and piece[glue - 1].isdigit():
             continue  # 'PHLC1.TT06': a dot inside a code
         return piece[: glue + 1], _clean(piece[glue + 1 :]) or None
     return piece, None
+
+
+def _camel_glue(text: str, index: int) -> bool:
+    """'... tại Việt NamMẫu số 06.docx': a sentence's last word glued to a capitalised file name.
+    Not 'MauDanhsach.docx', where the lower-case run is itself inside the file name."""
+    if not (text[index].islower() and index + 1 < len(text) and text[index + 1].isupper()):
+        return False
+    start = index
+    while start > 0 and text[start - 1].isalpha() and text[start - 1].islower():
+        start -= 1
+    if start > 0 and text[start - 1].isupper():
+        start -= 1  # 'Nam' in 'Việt NamMẫu'
+    return start == 0 or text[start - 1] == " "
+
+
+_FORM_EXTENSION_START = re.compile(r"\.(?:docx?|pdf|xlsx?|rtf|odt)(?=\S)", re.I)
+
+
+def split_forms(form: str) -> list[str]:
+    """'Mau06.docxMau08.docx' -> ['Mau06.docx', 'Mau08.docx']: several forms of one row."""
+    names = re.split(r"(?<=\.docx)(?=\S)|(?<=\.doc)(?=[^\sx])|(?<=\.pdf)(?=\S)|(?<=\.xlsx)(?=\S)", form, flags=re.I)
+    forms: list[str] = []
+    for name in (n.strip(" ,;") for n in names):
+        if forms and re.fullmatch(r"\.\w+", name):
+            forms[-1] += name  # 'Bao cao.docx.docx': a doubled extension, one file
+        elif name:
+            forms.append(name)
+    return forms
 
 
 def _issuer_fix(code: str, following: str) -> str:
@@ -418,10 +450,11 @@ def _find_numbers(body: str) -> list[tuple[int, int, str]]:
     return found
 
 
-def parse_legal_basis(text: str) -> list[str]:
-    """'Tên văn bảnMã văn bản' rows: each title followed by its number, run together."""
+def split_legal_basis(text: str) -> list[tuple[str, str | None]]:
+    """'Tên văn bảnMã văn bản' rows as (title cell, number cell): each title is followed by its
+    number, run together; a title whose number the page left out has None."""
     body = re.sub(r"^\s*Tên văn bản pháp lý\s*Mã văn bản", "", text).strip()
-    entries: list[str] = []
+    rows: list[tuple[str, str | None]] = []
     start = 0
     for begin, end, code in _find_numbers(body):
         after = body[end : end + 2]
@@ -441,12 +474,21 @@ def parse_legal_basis(text: str) -> list[str]:
         title = re.sub(r"\s+", " ", body[start:begin]).strip()
         if code in title:  # the number cell may repeat the type: '...Bộ Tư phápThông tư số 03/2023/TT-BTP'
             title = re.sub(r"(?:" + "|".join(_DOC_TYPES) + r")(?: số)?\s*$", "", title).strip()
-        entries.append(_legal_entry(title, code))
+        rows.append((_unglue(title), code))
         start = end
     tail = re.sub(r"\s+", " ", body[start:]).strip()
     if tail:
-        entries.append(tail)  # a title whose number the page left out
-    entries = [_GLUED_WORD.sub(lambda m: m.group(1) + (" " if m.group(2).islower() else "") + m.group(2), e) for e in entries]
+        rows.append((_unglue(tail), None))  # a title whose number the page left out
+    return rows
+
+
+def _unglue(text: str) -> str:
+    return _GLUED_WORD.sub(lambda m: m.group(1) + (" " if m.group(2).islower() else "") + m.group(2), text)
+
+
+def parse_legal_basis(text: str) -> list[str]:
+    """The legal basis as readable entries: 'Thông tư 85/2019/TT-BTC Hướng dẫn về phí và lệ phí'."""
+    entries = [_unglue(_legal_entry(title, code)) if code else title for title, code in split_legal_basis(text)]
     bare = [e for e in entries if _DOC_NUMBER.fullmatch(e) and any(e in other and e != other for other in entries)]
     return [e for e in dict.fromkeys(entries) if e and e not in bare]
 
@@ -474,10 +516,25 @@ def _legal_entry(title: str, code: str) -> str:
     return f"{title} ({code})"
 
 
+# 'Kết quả xử lý' lists each result's name followed by 'Mã: <code>' ('KQ.G15.000033', 'G19-KQ006178',
+# 'VBTT'), the next name glued to the code; then 'Từ khóa', 'Mô tả' and the page's footer.
+_RESULT_CODE = re.compile(r"Mã:\s*(?:(?:[A-Za-zĐ]*\d*[.\-_])*[A-Za-zĐ]*\d+|[A-Z]{2,}(?=[A-ZĐ][a-zà-ỹ])|[A-Za-z]+(?=Từ khóa|$))?")
+_PAGE_FOOTER = re.compile(r"Chọn cơ quan thực hiện.*$", re.S)
+
+
 def parse_results(text: str) -> list[str]:
-    body = text.split("Từ khóa", 1)[0]
-    names = re.split(r"Mã:\s*KQ\.[A-Z]\d+\.\d+", body)
+    body = re.split(r"Từ khóa", text, maxsplit=1)[0]
+    names = _RESULT_CODE.split(body)
     return [_clean(n) for n in names if _clean(n)]
+
+
+def result_extras(text: str) -> tuple[str, str]:
+    """The page's 'Từ khóa' (keywords) and 'Mô tả' (description) after the results, '' when none."""
+    _, _, tail = text.partition("Từ khóa")
+    tail = _PAGE_FOOTER.sub("", tail)
+    keywords, _, description = tail.partition("Mô tả")
+    keywords, description = _clean(keywords), _clean(description)
+    return (keywords if _meaningful(keywords) else ""), (description if _meaningful(description) else "")
 
 
 @dataclass(frozen=True)
@@ -528,6 +585,8 @@ def parse_ways(text: str) -> list[Way]:
 
 def _fee_note(note: str) -> str:
     note = _clean(note)
+    if note.startswith("(") and note.rstrip(" .").endswith(")") and _balanced(note.rstrip(" .")[1:-1]):
+        note = note.rstrip(" .")  # '((áp dụng mức phí ...). )': the page's own brackets around the note
     wrapped = re.fullmatch(r"(?:Đồng\s*)?\((.*)\)", note, re.S)  # '(Đồng (Mức lệ phí ...))', '((áp dụng ...))'
     if wrapped and _balanced(wrapped.group(1)):
         note = _clean(wrapped.group(1))

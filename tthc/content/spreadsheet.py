@@ -425,160 +425,217 @@ def diff_rows(
     procedures: dict[str, dict[str, Any]], rows: WorkbookRows, today: dt.date
 ) -> tuple[list[Change], list[ImportProblem], list[str]]:
     """What the workbook changes in the content: changes, problems (naming cells), notices."""
-    changes: list[Change] = []
-    problems: list[ImportProblem] = []
-    notices: list[str] = []
-    originals = rows.originals
-    seen: set[tuple[str, int | None]] = set()
-    appended: dict[str, list[dict[str, Any]]] = {}
-
-    def unknown(row: SheetRow) -> ImportProblem:
-        return ImportProblem(
-            f"Không có thủ tục nào có mã '{row.slug}' trong content/procedures/ (không đổi mã ở cột này).",
-            cell=row.cells.get("slug"),
-        )
-
-    def moved(row: SheetRow) -> str:
-        slug, _, number = row.origin.partition("#")
-        was = f"câu hỏi số {number} của '{slug}'" if number else f"dòng của thủ tục '{slug}'"
-        return (
-            f"Dòng này vốn là {was}; không đổi mã thủ tục hay số thứ tự của dòng có sẵn "
-            "(muốn thêm câu hỏi mới: thêm dòng mới, để trống số thứ tự)."
-        )
-
-    def decide(new: Any, current: Any, original: Any, has_original: bool) -> str:
-        """'same' | 'apply' | 'conflict' for one cell."""
-        if new == current:
-            return "same"
-        if not has_original:
-            return "apply"
-        if new == original:
-            return "same"  # not edited in Excel; the file changed since the export: keep the file
-        return "apply" if current == original else "conflict"
-
-    conflict = "Ô này đã sửa trong Excel, nhưng mục này trong tệp YAML cũng đã bị sửa sau khi xuất. Hãy xuất lại tệp Excel mới rồi sửa lại."
-
+    diff = _RowDiff(procedures, rows.originals)
     for row in rows.faqs:
-        if row.slug not in procedures:
-            problems.append(unknown(row))
-            continue
+        diff.faq_row(row)
+    for row in rows.facts:
+        diff.fact_row(row)
+    diff.review_dates(today)
+    return diff.changes, diff.problems, diff.notices
+
+
+_CONFLICT = (
+    "Ô này đã sửa trong Excel, nhưng mục này trong tệp YAML cũng đã bị sửa sau khi xuất. "
+    "Hãy xuất lại tệp Excel mới rồi sửa lại."
+)
+
+
+def _unknown(row: SheetRow) -> ImportProblem:
+    return ImportProblem(
+        f"Không có thủ tục nào có mã '{row.slug}' trong content/procedures/ (không đổi mã ở cột này).",
+        cell=row.cells.get("slug"),
+    )
+
+
+def _moved(row: SheetRow) -> str:
+    slug, _, number = row.origin.partition("#")
+    was = f"câu hỏi số {number} của '{slug}'" if number else f"dòng của thủ tục '{slug}'"
+    return (
+        f"Dòng này vốn là {was}; không đổi mã thủ tục hay số thứ tự của dòng có sẵn "
+        "(muốn thêm câu hỏi mới: thêm dòng mới, để trống số thứ tự)."
+    )
+
+
+def _decide(new: Any, current: Any, original: Any, has_original: bool) -> str:
+    """'same' | 'apply' | 'conflict' for one cell."""
+    if new == current:
+        return "same"
+    if not has_original:
+        return "apply"
+    if new == original:
+        return "same"  # not edited in Excel; the file changed since the export: keep the file
+    return "apply" if current == original else "conflict"
+
+
+def _empty_faq_cells(row: SheetRow) -> dict[str, ImportProblem]:
+    """What to report when a FAQ row leaves its questions or its answer empty."""
+    return {
+        "questions": ImportProblem("Chưa có câu hỏi nào; ghi ít nhất một cách hỏi.", cell=row.cells.get("questions")),
+        "answer": ImportProblem("Câu trả lời đang trống.", cell=row.cells.get("answer")),
+    }
+
+
+class _RowDiff:
+    """diff_rows while it walks the rows: what it found so far, and which rows it has seen."""
+
+    def __init__(
+        self,
+        procedures: dict[str, dict[str, Any]],
+        originals: dict[tuple[str, str, int | None], dict[str, Any]] | None,
+    ) -> None:
+        self.procedures = procedures
+        self.originals = originals
+        self.changes: list[Change] = []
+        self.problems: list[ImportProblem] = []
+        self.notices: list[str] = []
+        self.seen: set[tuple[str, int | None]] = set()
+        self.appended: dict[str, list[dict[str, Any]]] = {}
+        self.reviewed: dict[str, Change] = {}
+        self.fact_slugs: set[str] = set()
+
+    def _original(self, sheet: str, slug: str, number: int | None) -> dict[str, Any] | None:
+        return self.originals.get((sheet, slug, number)) if self.originals is not None else None
+
+    # --- the FAQ sheet: one row per FAQ, new ones without a number
+
+    def faq_row(self, row: SheetRow) -> None:
+        if row.slug not in self.procedures:
+            self.problems.append(_unknown(row))
+            return
         if row.number is not None and row.origin and row.origin != row_key(row.slug, row.number):
-            problems.append(ImportProblem(moved(row), cell=row.cells.get("slug")))
-            continue
+            self.problems.append(ImportProblem(_moved(row), cell=row.cells.get("slug")))
+            return
         if row.number is not None:
-            if (row.slug, row.number) in seen:
-                problems.append(
-                    ImportProblem(f"Câu hỏi số {row.number} của '{row.slug}' có ở hai dòng.", cell=row.cells.get("number"))
-                )
-                continue
-            seen.add((row.slug, row.number))
-        faqs = procedures[row.slug].get("faqs") or []
+            if (row.slug, row.number) in self.seen:
+                message = f"Câu hỏi số {row.number} của '{row.slug}' có ở hai dòng."
+                self.problems.append(ImportProblem(message, cell=row.cells.get("number")))
+                return
+            self.seen.add((row.slug, row.number))
+        faqs = self.procedures[row.slug].get("faqs") or []
+        original = self._original(FAQ_SHEET, row.slug, row.number)
+        empty = _empty_faq_cells(row)
+        if self._is_new_faq(row, faqs, original):
+            self._new_faq(row, faqs, empty)
+        else:
+            self._edited_faq(row, faqs, original, empty)
+
+    def _is_new_faq(self, row: SheetRow, faqs: list[dict[str, Any]], original: dict[str, Any] | None) -> bool:
+        if row.number is None:
+            return True
+        if self.originals is not None:
+            return original is None
+        return row.number > len(faqs)
+
+    def _new_faq(self, row: SheetRow, faqs: list[dict[str, Any]], empty: dict[str, ImportProblem]) -> None:
         questions = row.values.get("questions")
         answer = row.values.get("answer")
-        original = originals.get((FAQ_SHEET, row.slug, row.number)) if originals is not None else None
-        if row.number is None:
-            is_new = True
-        elif originals is not None:
-            is_new = original is None
-        else:
-            is_new = row.number > len(faqs)
-        empty = {
-            "questions": ImportProblem("Chưa có câu hỏi nào; ghi ít nhất một cách hỏi.", cell=row.cells.get("questions")),
-            "answer": ImportProblem("Câu trả lời đang trống.", cell=row.cells.get("answer")),
-        }
-        if is_new:
-            missing = [empty[k] for k, v in (("questions", questions), ("answer", answer)) if v is not None and not v]
-            if missing or questions is None or answer is None:
-                problems.extend(missing)
-                continue
-            item = {"questions": questions, "answer": answer}
-            same = [
-                i for i, f in enumerate(faqs + appended.get(row.slug, []), start=1)
-                if norm_lines(f.get("questions")) == questions and norm_text(f.get("answer")) == answer
-            ]
-            if same:
-                notices.append(f"{row.slug}: dòng {row.row} của bảng '{row.sheet}' trùng câu hỏi số {same[0]}; bỏ qua.")
-                continue
-            appended.setdefault(row.slug, []).append(item)
-            number = len(faqs) + len(appended[row.slug])
-            changes.append(
-                Change(row.slug, f"faqs[{number}]", ("faqs",), None, item, row.cells.get("answer"), "append")
-            )
-            continue
+        missing = [empty[k] for k, v in (("questions", questions), ("answer", answer)) if v is not None and not v]
+        if missing or questions is None or answer is None:
+            self.problems.extend(missing)
+            return
+        item = {"questions": questions, "answer": answer}
+        same = [
+            i for i, f in enumerate(faqs + self.appended.get(row.slug, []), start=1)
+            if norm_lines(f.get("questions")) == questions and norm_text(f.get("answer")) == answer
+        ]  # fmt: skip
+        if same:
+            where = f"dòng {row.row} của bảng '{row.sheet}'"
+            self.notices.append(f"{row.slug}: {where} trùng câu hỏi số {same[0]}; bỏ qua.")
+            return
+        self.appended.setdefault(row.slug, []).append(item)
+        number = len(faqs) + len(self.appended[row.slug])
+        cell = row.cells.get("answer")
+        self.changes.append(Change(row.slug, f"faqs[{number}]", ("faqs",), None, item, cell, "append"))
+
+    def _edited_faq(
+        self,
+        row: SheetRow,
+        faqs: list[dict[str, Any]],
+        original: dict[str, Any] | None,
+        empty: dict[str, ImportProblem],
+    ) -> None:
         index = (row.number or 0) - 1
         if index >= len(faqs):
-            problems.append(
+            self.problems.append(
                 ImportProblem(
                     f"Thủ tục '{row.slug}' không còn câu hỏi số {row.number} (tệp YAML đã bị sửa sau khi xuất). "
                     "Hãy xuất lại tệp Excel mới.",
                     cell=row.cells.get("number"),
                 )
             )
-            continue
+            return
         for column in FAQ_COLUMNS[2:]:
             if column.key not in row.values:
                 continue
             new = row.values[column.key]
             current = _typed(column, _get(faqs[index], column.path))
-            verdict = decide(new, current, (original or {}).get(column.key), original is not None)
+            verdict = _decide(new, current, (original or {}).get(column.key), original is not None)
             if verdict == "same":
                 continue
             cell = row.cells.get(column.key)
             if verdict == "conflict":
-                problems.append(ImportProblem(conflict, cell=cell))
+                self.problems.append(ImportProblem(_CONFLICT, cell=cell))
             elif not new:
-                problems.append(empty[column.key])
+                self.problems.append(empty[column.key])
             else:
                 label = f"câu hỏi số {row.number}, {column.label}"
-                changes.append(
-                    Change(row.slug, f"faqs[{row.number}].{column.key}", ("faqs", index, *column.path), current, new, cell, label=label)
+                path = ("faqs", index, *column.path)
+                self.changes.append(
+                    Change(row.slug, f"faqs[{row.number}].{column.key}", path, current, new, cell, label=label)
                 )
 
-    reviewed: dict[str, Change] = {}
-    fact_slugs: set[str] = set()
-    for row in rows.facts:
-        if row.slug not in procedures:
-            problems.append(unknown(row))
-            continue
-        if row.origin and row.origin != row.slug:
-            problems.append(ImportProblem(moved(row), cell=row.cells.get("slug")))
-            continue
-        if row.slug in fact_slugs:
-            problems.append(ImportProblem(f"Thủ tục '{row.slug}' có ở hai dòng.", cell=row.cells.get("slug")))
-            continue
-        fact_slugs.add(row.slug)
-        data = procedures[row.slug]
-        original = originals.get((FACTS_SHEET, row.slug, None)) if originals is not None else None
-        for column in FACT_COLUMNS[1:]:
-            if column.key not in row.values:
-                continue
-            new = row.values[column.key]
-            current = _typed(column, _get(data, column.path))
-            old_original = (original or {}).get(column.key)
-            if column.kind == "date" and old_original is not None:
-                old_original = parse_date(old_original)
-            verdict = decide(new, current, old_original, original is not None)
-            if verdict == "same":
-                continue
-            cell = row.cells.get(column.key)
-            if verdict == "conflict":
-                problems.append(ImportProblem(conflict, cell=cell))
-                continue
-            change = Change(row.slug, ".".join(column.path), column.path, current, new, cell, label=column.label)
-            if column.key == "last_reviewed":
-                reviewed[row.slug] = change  # an explicit date wins over today
-            else:
-                changes.append(change)
+    # --- the facts sheet: one row per procedure
 
-    changed = {c.slug for c in changes}
-    for slug in sorted(changed | set(reviewed)):
-        if slug in reviewed:
-            changes.append(reviewed[slug])
-            continue
-        current = parse_date(procedures[slug].get("last_reviewed"))
-        if current != today:
-            changes.append(Change(slug, "last_reviewed", ("last_reviewed",), current, today, None, label="ngày rà soát"))
-    return changes, problems, notices
+    def fact_row(self, row: SheetRow) -> None:
+        if row.slug not in self.procedures:
+            self.problems.append(_unknown(row))
+            return
+        if row.origin and row.origin != row.slug:
+            self.problems.append(ImportProblem(_moved(row), cell=row.cells.get("slug")))
+            return
+        if row.slug in self.fact_slugs:
+            self.problems.append(ImportProblem(f"Thủ tục '{row.slug}' có ở hai dòng.", cell=row.cells.get("slug")))
+            return
+        self.fact_slugs.add(row.slug)
+        data = self.procedures[row.slug]
+        original = self._original(FACTS_SHEET, row.slug, None)
+        for column in FACT_COLUMNS[1:]:
+            if column.key in row.values:
+                self._fact_cell(row, column, data, original)
+
+    def _fact_cell(self, row: SheetRow, column: Column, data: dict[str, Any], original: dict[str, Any] | None) -> None:
+        new = row.values[column.key]
+        current = _typed(column, _get(data, column.path))
+        old_original = (original or {}).get(column.key)
+        if column.kind == "date" and old_original is not None:
+            old_original = parse_date(old_original)
+        verdict = _decide(new, current, old_original, original is not None)
+        if verdict == "same":
+            return
+        cell = row.cells.get(column.key)
+        if verdict == "conflict":
+            self.problems.append(ImportProblem(_CONFLICT, cell=cell))
+            return
+        change = Change(row.slug, ".".join(column.path), column.path, current, new, cell, label=column.label)
+        if column.key == "last_reviewed":
+            self.reviewed[row.slug] = change  # an explicit date wins over today
+        else:
+            self.changes.append(change)
+
+    # --- last
+
+    def review_dates(self, today: dt.date) -> None:
+        """A changed procedure is reviewed today, unless its row gives the date."""
+        changed = {c.slug for c in self.changes}
+        for slug in sorted(changed | set(self.reviewed)):
+            if slug in self.reviewed:
+                self.changes.append(self.reviewed[slug])
+                continue
+            current = parse_date(self.procedures[slug].get("last_reviewed"))
+            if current != today:
+                self.changes.append(
+                    Change(slug, "last_reviewed", ("last_reviewed",), current, today, None, label="ngày rà soát")
+                )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -157,7 +157,8 @@ def _find(sylls: Sequence[str], table: dict[tuple[str, ...], object], max_len: i
             i += 1
 
 
-EXPANSION_WEIGHT = 1.0
+EXPANSION_WEIGHT = 1.0  # an official phrase added for a citizen's word ...
+EXPANSION_SPAN = 3  # ... weighs like a phrase of at most this many syllables, however long it is
 
 
 def _phrase_terms(phrase: Sequence[str]) -> list[str]:
@@ -189,8 +190,9 @@ def analyze_query(text: str, lexicon: Lexicon) -> Query:
         alternatives = [_phrase_terms(key)]
         for target in lexicon.synonyms[key]:
             alternatives.append(_phrase_terms(target))
+            weight = EXPANSION_WEIGHT * min(1.0, EXPANSION_SPAN / len(target))
             for term in ngrams(target):
-                weights[term] = max(weights.get(term, 0.0), EXPANSION_WEIGHT)
+                weights[term] = max(weights.get(term, 0.0), weight)
         query.units.append(Unit(tuple(tuple(a) for a in alternatives), " ".join(key)))
 
     for i, s in enumerate(sylls):

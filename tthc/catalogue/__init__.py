@@ -1,0 +1,2 @@
+"""The official procedure catalogue (national portal records), imported into content/catalogue/.
+"""

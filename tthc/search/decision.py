@@ -1,0 +1,58 @@
+"""Answer, ask back, or say "not in the catalogue": the decision over the ranked procedures.
+
+Thresholds are chosen on tests/fixtures/search_calibration.yml (`trolyao.evaluation.catalogue_eval
+calibrate`), never on the evaluation files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from tthc.search.analysis import Query
+from tthc.search.index import CatalogueIndex, Hit
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_score: float = 8.0  # below: nothing in the catalogue is close
+    min_coverage: float = 0.45  # the best procedure holds less than this share of the question: decline
+    answer_score: float = 14.0  # answer only at or above this score ...
+    answer_margin: float = 1.2  # ... at least this many times the runner-up's ...
+    answer_coverage: float = 0.7  # ... and holding this share of the question
+    outside_override: float = 0.85  # an out-of-catalogue word is overruled only by this name coverage
+    clarify_fraction: float = 0.6  # candidates offered: those within this fraction of the best
+    clarify_max: int = 3
+
+
+THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: str  # "answer" | "clarify" | "decline"
+    hits: tuple[Hit, ...] = ()  # answer: the procedure; clarify: the candidates; decline: none
+    reason: str = ""  # confident | ambiguous | weak | outside | no_match
+    ministry: str | None = None  # for "outside": the ministry that handles such procedures
+    ranked: tuple[Hit, ...] = field(default=(), repr=False)  # the whole ranking, for evaluation
+
+    @property
+    def answer(self) -> Hit | None:
+        return self.hits[0] if self.action == "answer" and self.hits else None
+
+
+def decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresholds = THRESHOLDS) -> Verdict:
+    ranked = tuple(hits)
+    if not hits or hits[0].score < t.min_score:
+        return Verdict("decline", reason="no_match", ranked=ranked)
+    top = hits[0]
+    foreign = [(phrase, ministry) for phrase, ministry in query.outside if not index.holds_phrase(top.key, phrase)]
+    if foreign and top.name_coverage < t.outside_override:
+        return Verdict("decline", reason="outside", ministry=foreign[0][1], ranked=ranked)
+    if top.coverage < t.min_coverage:
+        return Verdict("decline", reason="weak", ranked=ranked)
+    runner = hits[1].score if len(hits) > 1 else 0.0
+    if top.score >= t.answer_score and top.score >= t.answer_margin * runner and top.coverage >= t.answer_coverage:
+        return Verdict("answer", (top,), reason="confident", ranked=ranked)
+    offered = tuple(h for h in hits[: t.clarify_max] if h.score >= t.clarify_fraction * top.score)
+    return Verdict("clarify", offered, reason="ambiguous", ranked=ranked)

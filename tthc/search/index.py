@@ -1,0 +1,320 @@
+"""The catalogue search index: weighted BM25 fields over accent-free unigrams and bigrams, kept as
+sparse matrices so a question is scored against every procedure in a few milliseconds.
+
+Fields, strongest first: names (a procedure's official name and, for a curated procedure, its
+aliases; each name scored on its own and the best one kept), curated FAQ questions, then the
+record's field (lĩnh vực), result, applicants, agency and documents.
+
+Built once from the documents (`CatalogueIndex.build`), saved to var/build/ keyed by a hash of
+its inputs and loaded at start (`load_or_build`); `sync` re-analyses only the procedures whose
+text changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import pickle
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+from tthc.search.analysis import Lexicon, Query, analyze_query, analyze_question_text, doc_syllables, ngrams
+from tthc.search.documents import CONTEXT_FIELDS, SearchDoc
+
+INDEX_VERSION = 1  # bump when analysis or the stored layout changes: old files are not loaded
+
+NAME_WEIGHT = 1.0
+QUESTION_WEIGHT = 0.5
+CONTEXT_WEIGHTS = {"field": 0.3, "result": 0.3, "applicants": 0.15, "agency": 0.15, "documents": 0.2}
+_K1 = 1.2
+_B = {"names": 0.6, "questions": 0.5, "field": 0.3, "result": 0.5, "applicants": 0.3, "agency": 0.3, "documents": 0.75}
+RERANK_POOL = 40  # the best this many by BM25 are re-ranked by how much of the question they hold
+COORDINATION = 0.3  # score = bm25 * (COORDINATION + (1 - COORDINATION) * coverage)
+UNKNOWN_WEIGHT = 4.0  # coverage weight of a question word no procedure holds (typo, or another domain)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked procedure."""
+
+    key: str  # slug of a curated procedure, or the first code of a catalogue one
+    kind: str  # "curated" | "catalogue"
+    name: str
+    codes: tuple[str, ...]  # the preferred level first
+    levels: tuple[str, ...]
+    score: float
+    name_score: float  # the part of the score its names earned
+    coverage: float  # 0..1: weighted share of the question's ideas found in its text
+    name_coverage: float  # the same, in its names only
+
+    @property
+    def code(self) -> str | None:
+        return self.codes[0] if self.codes else None
+
+
+@dataclass
+class _Analyzed:
+    names: list[tuple[np.ndarray, np.ndarray]]
+    questions: list[tuple[np.ndarray, np.ndarray]]
+    context: dict[str, tuple[np.ndarray, np.ndarray]]
+    terms: np.ndarray  # every term id of the document, sorted
+
+
+def _counts(terms: Iterable[str], vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    counts = Counter(terms)
+    ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in counts), dtype=np.int32, count=len(counts))
+    tfs = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+    return ids, tfs
+
+
+def _analyze(doc: SearchDoc, vocab: dict[str, int]) -> _Analyzed:
+    names = [_counts(ngrams(doc_syllables(n)), vocab) for n in doc.names]
+    questions = [_counts(analyze_question_text(q), vocab) for q in doc.questions]
+    context = {f: _counts(ngrams(doc_syllables(doc.context_text(f))), vocab) for f in CONTEXT_FIELDS}
+    all_ids = [a for a, _ in names] + [a for a, _ in questions] + [a for a, _ in context.values()]
+    terms = np.unique(np.concatenate(all_ids)) if all_ids else np.zeros(0, dtype=np.int32)
+    return _Analyzed(names, questions, context, terms.astype(np.int32))
+
+
+def _matrix(rows: Sequence[tuple[np.ndarray, np.ndarray]], width: int) -> sparse.csr_matrix:
+    lengths = np.fromiter((len(ids) for ids, _ in rows), dtype=np.int64, count=len(rows))
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    if rows and indptr[-1]:
+        ids = np.concatenate([ids for ids, _ in rows])
+        tfs = np.concatenate([tfs for _, tfs in rows])
+    else:
+        ids, tfs = np.zeros(0, np.int32), np.zeros(0, np.float32)
+    return sparse.csr_matrix((tfs, ids, indptr), shape=(len(rows), width))
+
+
+def _bm25(tf: sparse.csr_matrix, b: float) -> tuple[sparse.csc_matrix, np.ndarray]:
+    """BM25 weight of every (row, term) for a query term counted once, and the field's idf."""
+    n = tf.shape[0]
+    df = np.bincount(tf.indices, minlength=tf.shape[1]).astype(np.float64)
+    idf = np.log1p((n - df + 0.5) / (df + 0.5))
+    lengths = np.asarray(tf.sum(axis=1)).ravel()
+    avg = lengths.mean() if n and lengths.mean() > 0 else 1.0
+    norm = _K1 * (1 - b + b * lengths / avg)
+    rows = np.repeat(np.arange(n), np.diff(tf.indptr))
+    data = idf[tf.indices] * tf.data * (_K1 + 1) / (tf.data + norm[rows])
+    out = sparse.csr_matrix((data.astype(np.float32), tf.indices, tf.indptr), shape=tf.shape)
+    return out.tocsc(), idf
+
+
+def content_hash(docs: Sequence[SearchDoc], lexicon: Lexicon) -> str:
+    digest = hashlib.sha256(f"v{INDEX_VERSION}".encode())
+    for doc in docs:
+        digest.update(f"{doc.key}:{doc.fingerprint}\n".encode())
+    for part in lexicon.text_hash_parts():
+        digest.update(part.encode() + b"\n")
+    return digest.hexdigest()[:20]
+
+
+class CatalogueIndex:
+    """Ranks every procedure for a question. Build with `build`, or `load_or_build` from var/build/."""
+
+    def __init__(self, docs: Sequence[SearchDoc], lexicon: Lexicon, analyzed: list[_Analyzed], vocab: dict[str, int]):
+        self.docs = list(docs)
+        self.lexicon = lexicon
+        self._analyzed = analyzed
+        self.vocab = vocab
+        self.hash = content_hash(self.docs, lexicon)
+        self._position = {d.key: i for i, d in enumerate(self.docs)}
+        self._derive()
+
+    # ---------------------------------------------------------------- building
+    @classmethod
+    def build(cls, docs: Sequence[SearchDoc], lexicon: Lexicon | None = None) -> CatalogueIndex:
+        lexicon = lexicon or Lexicon.load()
+        vocab: dict[str, int] = {}
+        analyzed = [_analyze(d, vocab) for d in docs]
+        return cls(docs, lexicon, analyzed, vocab)
+
+    def _derive(self) -> None:
+        """The scoring matrices, from the analysed documents (vectorized; no text is read)."""
+        width = len(self.vocab)
+        name_rows = [r for a in self._analyzed for r in a.names]
+        self._name_owner = np.repeat(np.arange(len(self.docs)), [len(a.names) for a in self._analyzed])
+        self._names, self._name_idf = _bm25(_matrix(name_rows, width), _B["names"])
+        q_rows = [r for a in self._analyzed for r in a.questions]
+        self._q_owner = np.repeat(np.arange(len(self.docs)), [len(a.questions) for a in self._analyzed])
+        self._questions, _ = _bm25(_matrix(q_rows, width), _B["questions"])
+        context = None
+        for f, weight in CONTEXT_WEIGHTS.items():
+            part, _ = _bm25(_matrix([a.context[f] for a in self._analyzed], width), _B[f])
+            context = part * weight if context is None else context + part * weight
+        self._context = sparse.csc_matrix(context) if context is not None else sparse.csc_matrix((len(self.docs), width))
+        terms = [a.terms for a in self._analyzed]
+        lengths = np.fromiter((len(t) for t in terms), dtype=np.int64, count=len(terms))
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        ids = np.concatenate(terms) if terms else np.zeros(0, np.int32)
+        self._doc_terms = sparse.csr_matrix((np.ones(len(ids), np.float32), ids, indptr), shape=(len(self.docs), width))
+        df = np.bincount(ids, minlength=width).astype(np.float64)
+        self._idf = np.log1p((len(self.docs) - df + 0.5) / (df + 0.5))
+        self._name_terms = [
+            np.unique(np.concatenate([r[0] for r in a.names])) if a.names else np.zeros(0, np.int32)
+            for a in self._analyzed
+        ]
+
+    # ---------------------------------------------------------------- updates
+    def sync(self, docs: Sequence[SearchDoc]) -> dict[str, list[str]]:
+        """Make the index hold exactly `docs`, re-analysing only the procedures that changed.
+        Returns the keys added, changed and removed."""
+        old = {d.key: (d, a) for d, a in zip(self.docs, self._analyzed)}
+        changes: dict[str, list[str]] = {"added": [], "changed": [], "removed": []}
+        analyzed = []
+        for doc in docs:
+            kept = old.get(doc.key)
+            if kept and kept[0].fingerprint == doc.fingerprint and kept[0] == doc:
+                analyzed.append(kept[1])
+                continue
+            changes["changed" if kept else "added"].append(doc.key)
+            analyzed.append(_analyze(doc, self.vocab))
+        wanted = {d.key for d in docs}
+        changes["removed"] = [k for k in old if k not in wanted]
+        self.docs, self._analyzed = list(docs), analyzed
+        self._position = {d.key: i for i, d in enumerate(self.docs)}
+        self.hash = content_hash(self.docs, self.lexicon)
+        self._derive()
+        return changes
+
+    def update(self, doc: SearchDoc) -> dict[str, list[str]]:
+        """Add or replace one procedure."""
+        docs = list(self.docs)
+        at = self._position.get(doc.key)
+        if at is None:
+            docs.append(doc)
+        else:
+            docs[at] = doc
+        return self.sync(docs)
+
+    def remove(self, key: str) -> dict[str, list[str]]:
+        return self.sync([d for d in self.docs if d.key != key])
+
+    # ---------------------------------------------------------------- persistence
+    def save(self, path: Path | str) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        state = {"version": INDEX_VERSION, "hash": self.hash, "docs": self.docs, "lexicon": self.lexicon,
+                 "analyzed": self._analyzed, "vocab": self.vocab}  # fmt: skip
+        with tmp.open("wb") as fh:
+            pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: Path | str) -> CatalogueIndex:
+        with Path(path).open("rb") as fh:
+            state = pickle.load(fh)  # our own file in var/build/, written by save()
+        if state.get("version") != INDEX_VERSION:
+            raise ValueError(f"{path}: index version {state.get('version')}, expected {INDEX_VERSION}")
+        return cls(state["docs"], state["lexicon"], state["analyzed"], state["vocab"])
+
+    @classmethod
+    def load_or_build(
+        cls, docs: Sequence[SearchDoc], directory: Path | str, lexicon: Lexicon | None = None
+    ) -> CatalogueIndex:
+        """The index of these documents from `directory`/search-<hash>.pkl, built and saved if absent."""
+        lexicon = lexicon or Lexicon.load()
+        path = Path(directory) / f"search-{content_hash(docs, lexicon)}.pkl"
+        if path.exists():
+            try:
+                return cls.load(path)
+            except Exception:  # a stale or truncated file: rebuild it
+                path.unlink(missing_ok=True)
+        index = cls.build(docs, lexicon)
+        index.save(path)
+        return index
+
+    # ---------------------------------------------------------------- search
+    def analyze(self, text: str) -> Query:
+        return analyze_query(text, self.lexicon)
+
+    def doc(self, key: str) -> SearchDoc | None:
+        at = self._position.get(key)
+        return self.docs[at] if at is not None else None
+
+    def search(self, text: str, k: int = 10, query: Query | None = None) -> list[Hit]:
+        query = query or self.analyze(text)
+        pairs = [(self.vocab[t], w) for t, w in query.weights.items() if t in self.vocab]
+        if not pairs or not self.docs:
+            return []
+        ids = np.fromiter((i for i, _ in pairs), dtype=np.int64, count=len(pairs))
+        weights = np.fromiter((w for _, w in pairs), dtype=np.float32, count=len(pairs))
+        n = len(self.docs)
+        name_rows = self._names[:, ids] @ weights
+        names = np.zeros(n, np.float32)
+        np.maximum.at(names, self._name_owner, name_rows)
+        questions = np.zeros(n, np.float32)
+        if self._questions.shape[0]:
+            np.maximum.at(questions, self._q_owner, self._questions[:, ids] @ weights)
+        total = NAME_WEIGHT * names + QUESTION_WEIGHT * questions + self._context[:, ids] @ weights
+        top = np.flatnonzero(total > 0)
+        if not len(top):
+            return []
+        pool = max(k, RERANK_POOL)
+        if len(top) > pool:
+            top = top[np.argpartition(-total[top], pool - 1)[:pool]]
+        hits = []
+        for i in top:
+            coverage, name_coverage = self._coverage(int(i), query)
+            score = float(total[i]) * (COORDINATION + (1 - COORDINATION) * coverage)
+            doc = self.docs[i]
+            hits.append(Hit(doc.key, doc.kind, doc.name, doc.codes, doc.levels, round(score, 4),
+                            round(float(names[i]), 4), coverage, name_coverage))  # fmt: skip
+        hits.sort(key=lambda h: (-h.score, h.key))
+        return hits[:k]
+
+    def unit_weight(self, terms: Sequence[str]) -> float:
+        known = [self._idf[self.vocab[t]] for t in terms if t in self.vocab]
+        if len(known) < len(terms) or not known:
+            return UNKNOWN_WEIGHT
+        return float(max(known))
+
+    def _coverage(self, i: int, query: Query) -> tuple[float, float]:
+        """Weighted share of the question's ideas present in the procedure's text, and in its names."""
+        if not query.units:
+            return 0.0, 0.0
+        row = self._doc_terms.indices[self._doc_terms.indptr[i] : self._doc_terms.indptr[i + 1]]
+        present, in_names = set(row.tolist()), set(self._name_terms[i].tolist())
+        total = got = got_names = 0.0
+        for unit in query.units:
+            weight = max(self.unit_weight(a) for a in unit.alternatives)
+            total += weight
+            if any(_holds(a, self.vocab, present) for a in unit.alternatives):
+                got += weight
+            if any(_holds(a, self.vocab, in_names) for a in unit.alternatives):
+                got_names += weight
+        return round(got / total, 4), round(got_names / total, 4)
+
+    def holds_phrase(self, key: str, phrase: Sequence[str]) -> bool:
+        """Whether a procedure's text holds a phrase (accent-free syllables), e.g. an out-of-catalogue cue."""
+        at = self._position.get(key)
+        if at is None:
+            return False
+        row = self._doc_terms.indices[self._doc_terms.indptr[at] : self._doc_terms.indptr[at + 1]]
+        terms = [phrase[0]] if len(phrase) == 1 else [f"{a}_{b}" for a, b in zip(phrase, phrase[1:])]
+        present = set(row.tolist())
+        return all(t in self.vocab and self.vocab[t] in present for t in terms)
+
+    def memory_bytes(self) -> int:
+        total = 0
+        for m in (self._names, self._questions, self._context, self._doc_terms):
+            total += m.data.nbytes + m.indices.nbytes + m.indptr.nbytes
+        for a in self._analyzed:
+            for ids, tfs in [*a.names, *a.questions, *a.context.values()]:
+                total += ids.nbytes + tfs.nbytes
+            total += a.terms.nbytes
+        return total
+
+
+def _holds(terms: Sequence[str], vocab: dict[str, int], present: set[int]) -> bool:
+    """At least half of the terms (all of a one- or two-term phrase's first) are in the text."""
+    found = sum(1 for t in terms if t in vocab and vocab[t] in present)
+    return found >= max(1, math.ceil(len(terms) / 2))
