@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import process, validators
 from actions.dates import parse_date, vn_weekday
 from actions.forms_common import cancel, wants_to_cancel
-from actions.process import channel_of, store
+from actions.process import channel_of, message_key, store
 from actions.turn import reports_turn
 from tthc.content import ContentBase, Locality
 from tthc.records.repository import SlotFull
@@ -237,6 +237,7 @@ class ActionSubmitBooking(Action):
                 name=tracker.get_slot("booking_name"),
                 phone=tracker.get_slot("booking_phone"),
                 capacity=int(loc.booking["capacity"]),
+                key=message_key(tracker, "booking"),  # the same message again: the same booking
             )
         except SlotFull:
             dispatcher.utter_message(response="utter_booking_slot_full", slot=tracker.get_slot("booking_slot"))

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import process, validators
 from actions.forms_common import cancel, wants_to_cancel
-from actions.process import channel_of, store
+from actions.process import channel_of, message_key, store
 from actions.turn import reports_turn
 
 FEEDBACK_SLOTS = ("feedback_content", "feedback_subject", "feedback_phone")
@@ -97,6 +97,7 @@ class ActionSubmitFeedback(Action):
             subject=tracker.get_slot("feedback_subject") or "",
             content=tracker.get_slot("feedback_content") or "",
             phone=None if phone in (None, "-") else phone,
+            key=message_key(tracker, "ticket"),  # the same message again: the same ticket
         )
         loc = process.locality(process.content(), tracker.get_slot("locality"))
         dispatcher.utter_message(response="utter_feedback_received", code=ticket.code, hotline=process.hotline_text(loc))

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from actions.settings import ActionSettings
 from tthc.channels import channel_of_sender
 from tthc.content import ContentBase, LiveContent, Locality
 from tthc.records import RecordStore
+from tthc.records.idempotency import idempotency_key, message_id_of
 from tthc.retrieval import ProcedureIndex, index_for
 
 
@@ -36,6 +38,15 @@ def index(base: ContentBase) -> ProcedureIndex:
 @lru_cache(maxsize=1)
 def store() -> RecordStore:
     return RecordStore.for_settings(settings())
+
+
+def message_key(tracker: Any, kind: str) -> str | None:
+    """The idempotency key of a ``kind`` of record ("ticket", "booking") made while answering
+    the latest message: from the channel's message id the gateway put in its metadata, so the
+    same message answered again (a retry after a crash or a failed turn) finds the first record.
+    None when the message came without an id."""
+    metadata = (tracker.latest_message or {}).get("metadata")
+    return idempotency_key(kind, tracker.sender_id, message_id_of(metadata))
 
 
 def channel_of(sender_id: str) -> str:

@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from connectors import admin, chat, console, errors, health, records, request_context, webhooks
+from connectors import admin, chat, console, errors, health, history, records, request_context, webhooks
 from connectors.access_log import RequestContextMiddleware
 from connectors.bodylimit import BodyLimitMiddleware
 from connectors.channels import startup as channels
@@ -61,6 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.known_codes = KnownCodes()  # procedure -> official codes, from turn summaries
     app.state.records = None
     app.state.delivery = None
+    app.state.history = None  # the web chat's history, opened with the channels' state
     app.state.shutdown = Deadline()  # started by the signal handler (connectors.shutdown)
     errors.install(app, fallback=_chat_fallback(hotline))
     app.add_middleware(BodyLimitMiddleware)  # 413 beyond 64 KiB on /api/chat, 1 MiB elsewhere
@@ -82,6 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_api_route("/api/inbox", get_inbox, methods=["GET"])
     app.state.channels = {}
     app.include_router(webhooks.router())
+    app.include_router(history.router())  # GET/DELETE /api/history
     admin.install(app)
     console.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -127,6 +129,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.channels = runtime.channels
         app.state.store = runtime.store
         app.state.inbox = runtime.inbox
+        app.state.history = history.open_history(settings, runtime.store)
         if officers.configured and TELEGRAM not in runtime.channels:
             logger.warning(
                 "OFFICERS_TELEGRAM_CHAT_ID is set but the Telegram channel does not run: "
@@ -149,6 +152,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             await runtime.drain(budget(settings.shutdown_timeout_s))
             await conversation.close(min(5.0, budget(settings.shutdown_timeout_s)))
             await runtime.stop()
+            app.state.history.close()
             if store is not None:
                 store.engine.dispose()
 
@@ -181,9 +185,13 @@ async def post_chat(body: chat.ChatRequest, request: Request) -> dict[str, Any] 
     if wait:
         logger.info("chat: rate limit reached, answered 429 (retry in %.0f s)", wait)
         return chat.too_fast(state.hotline, body.channel, wait)
+    refused = chat.too_long(body)
+    if refused is not None:
+        return refused
     ask = state.conversation.ask
     return await chat.answer(
-        body, ask, state.hotline, state.settings.locality, _pending(request), state.known_codes.of
+        body, ask, state.hotline, state.settings.locality, _pending(request), state.known_codes.of,
+        history=state.history, retry_for_s=state.settings.chat_retry_s,
     )
 
 
@@ -191,7 +199,7 @@ async def get_inbox(
     request: Request,
     sender_id: str = Query(min_length=1, max_length=128),
 ) -> dict[str, Any]:
-    return await chat.inbox(sender_id, _pending(request))
+    return await chat.inbox(sender_id, _pending(request), request.app.state.history)
 
 
 def _pending(request: Request) -> chat.Pending:

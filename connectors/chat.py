@@ -1,26 +1,33 @@
 """POST /api/chat: clean the text, ask the conversation layer (Rasa behind it), fall back to
-the hotline, add officers' messages waiting for the citizen, render per channel.
+the hotline, add officers' messages waiting for the citizen, render per channel; for the web
+page, refuse a text over the limit and keep what was shown (connectors.history).
 GET /api/inbox: officers' messages waiting for a web citizen."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import math
 import re
+import time
 import unicodedata
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from connectors import messages
 from connectors.locality import HotlineSource
-from connectors.rasa_client import RasaError, RasaTurn
+from connectors.rasa_client import RasaError, RasaTurn, RasaTurnNotKept
 from connectors.replies import Button, Channel, Reply, from_rasa, render
 from tthc.privacy import mask_pii
 from tthc.procedure_codes import codes_of
+from tthc.records.idempotency import METADATA_KEY
+
+if TYPE_CHECKING:
+    from connectors.history import WebHistory
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +58,19 @@ class ChatRequest(BaseModel):
     sender_id: str = Field(min_length=1, max_length=128)
     text: str
     channel: Channel = "web"
+    # One id per message, the same when the client sends it again (the web page does): a ticket
+    # or booking made for the message is found again instead of made twice.
+    client_message_id: str | None = Field(default=None, min_length=1, max_length=128)
+
+
+def _clean(text: str) -> str:
+    text = text.encode("utf-8", "ignore").decode("utf-8")  # drops lone surrogates
+    return _INVISIBLE.sub("", unicodedata.normalize("NFC", text)).strip()
 
 
 def prepare_text(text: str) -> str:
     """NFC, without invisible characters, stripped, at most MAX_TEXT_CHARS characters."""
-    text = text.encode("utf-8", "ignore").decode("utf-8")  # drops lone surrogates
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text)).strip()
+    text = _clean(text)
     if len(text) <= MAX_TEXT_CHARS:
         return text
     cut = text[:MAX_TEXT_CHARS]
@@ -102,6 +116,25 @@ def turn_codes(turn: RasaTurn, known: CodesOf = codes_of) -> list[str]:
     return list(turn.codes) if turn.codes is not None else known(turn.procedure)
 
 
+def too_long(request: ChatRequest) -> JSONResponse | None:
+    """422 with a sentence saying the limit, for a web page text over MAX_TEXT_CHARS (counted
+    as the page counts: after NFC, without invisible characters and outer spaces). Other
+    renderings keep cutting the text (the channels split long messages themselves)."""
+    if request.channel != "web":
+        return None
+    length = len(_clean(request.text))
+    if length <= MAX_TEXT_CHARS:
+        return None
+    text = messages.TEXT_TOO_LONG.format(length=_thousands(length), limit=_thousands(MAX_TEXT_CHARS))
+    body = chat_body([Reply(text=text)], None, None)
+    return JSONResponse({**body, "error": text, "max_chars": MAX_TEXT_CHARS}, status_code=422)
+
+
+def _thousands(number: int) -> str:
+    """5000 -> "5.000", as Vietnamese writes numbers."""
+    return f"{number:,}".replace(",", ".")
+
+
 def too_fast(hotline: HotlineSource, channel: Channel, wait_s: float) -> JSONResponse:
     """429 for a sender (or an address) over its rate limit: the usual /api/chat body, so the
     page shows it like any answer, with the hotline, and Retry-After."""
@@ -119,12 +152,16 @@ async def answer(
     locality: str,
     pending: Pending = _nothing_pending,
     known_codes: CodesOf = codes_of,
+    history: WebHistory | None = None,
+    retry_for_s: float = 0.0,
 ) -> dict[str, Any]:
     """The /api/chat JSON body for one message; never raises for a Rasa failure.
 
     ``ask`` is the conversation layer (or Rasa itself); ``pending`` gives the officers'
     messages still waiting for this citizen, shown before the answer (they are older);
-    ``known_codes`` the codes of a procedure whose turn carried none."""
+    ``known_codes`` the codes of a procedure whose turn carried none; ``history`` keeps what
+    the web page showed. A turn Rasa could not keep (its database blinked) is asked again for
+    up to ``retry_for_s`` seconds before the hotline answer."""
     text = prepare_text(request.text)
     sender = scoped_sender(request.channel, request.sender_id)
     tag = hashlib.sha256(sender.encode("utf-8")).hexdigest()[:10]
@@ -134,11 +171,14 @@ async def answer(
 
     logger.debug("chat sender=%s text=%r", tag, mask_pii(text), extra={"sender": tag})
     metadata = {"channel": request.channel, "locality": locality}
+    if request.client_message_id:
+        metadata[METADATA_KEY] = request.client_message_id
     try:
-        turn = await ask(sender, text, metadata)
+        turn = await ask_until_kept(ask, sender, text, metadata, retry_for_s)
     except RasaError as exc:
         logger.warning("chat sender=%s Rasa failed: %s", tag, exc)
         waiting = await pending(sender)
+        await _remember(history, request, text, waiting, fallback_replies(hotline))
         return chat_body(render(waiting + fallback_replies(hotline), request.channel), None, None)
 
     replies = from_rasa(turn.messages)
@@ -156,12 +196,43 @@ async def answer(
         extra={"channel": request.channel, "sender": tag},
     )
     waiting = await pending(sender)
+    await _remember(history, request, text, waiting, replies)
     intent = reported_intent(turn.intent)
     codes = turn_codes(turn, known_codes)
     return chat_body(render(waiting + replies, request.channel), intent, turn.procedure, codes)
 
 
-async def inbox(sender_id: str, pending: Pending) -> dict[str, Any]:
+async def ask_until_kept(ask: Ask, sender: str, text: str, metadata: dict[str, Any], retry_for_s: float) -> RasaTurn:
+    """Rasa's turn; a turn Rasa said it could not keep (nothing of it saved) is asked again,
+    waiting 0.25 s, then twice as long each time, while ``retry_for_s`` allows. Other failures
+    are not retried here: Rasa may have handled the message."""
+    deadline = time.monotonic() + retry_for_s
+    wait = 0.25
+    while True:
+        try:
+            return await ask(sender, text, metadata)
+        except RasaTurnNotKept:
+            if time.monotonic() + wait > deadline:
+                raise
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, 2.0)
+
+
+async def _remember(
+    history: WebHistory | None, request: ChatRequest, text: str, officer: list[Reply], bot: list[Reply]
+) -> None:
+    """Keep the web page's turn (its client message id, when the page sent one)."""
+    if history is None or request.channel != "web":
+        return
+    client_id = getattr(request, "client_message_id", None)
+    await history.remember_turn(
+        request.sender_id, text, client_id, render(officer, "web"), render(bot, "web")
+    )
+
+
+async def inbox(sender_id: str, pending: Pending, history: WebHistory | None = None) -> dict[str, Any]:
     """GET /api/inbox: the officers' messages waiting for this web citizen (then delivered)."""
-    replies = await pending(scoped_sender("web", sender_id))
-    return {"replies": [reply.to_dict() for reply in render(replies, "web")]}
+    replies = render(await pending(scoped_sender("web", sender_id)), "web")
+    if history is not None:
+        await history.remember_officer(sender_id, replies)
+    return {"replies": [reply.to_dict() for reply in replies]}

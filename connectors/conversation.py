@@ -2,7 +2,8 @@
 what goes to an officer, and what is logged.
 
 - ``#rating:up`` / ``#rating:down`` (the one-tap rating after an answer) are stored as a rating
-  of the conversation's last procedure and thanked; Rasa never sees them.
+  of the conversation's latest answer and last procedure, and thanked; a second rating of the
+  same answer replaces the first (it counts once). Rasa never sees them.
 - While the conversation is handed to an officer (an open handoff, not idle past the timeout),
   messages are logged, relayed to the officers' group and acknowledged; Rasa does not answer.
 - Anything else goes to Rasa, and the turn is logged with personal data masked. A turn that
@@ -119,12 +120,15 @@ class Conversation:
     # --- the three paths --------------------------------------------------------------------
 
     async def _rate(self, sender: str, channel: str, useful: bool) -> RasaTurn:
-        procedure = None
+        procedure, changed = None, False
         if self._store is not None:
             procedure = await safely(self._store.last_procedure, sender)
-            await safely(self._store.add_rating, sender, channel, useful, procedure)
-        logger.info("rating sender=%s useful=%s procedure=%s", log_tag(sender), useful, procedure)
-        return RasaTurn(said(messages.RATING_THANKS), intent=None, procedure=procedure)
+            changed = await safely(self._store.add_rating, sender, channel, useful, procedure, default=False)
+        logger.info(
+            "rating sender=%s useful=%s procedure=%s changed=%s", log_tag(sender), useful, procedure, changed
+        )
+        thanks = messages.RATING_CHANGED if changed else messages.RATING_THANKS
+        return RasaTurn(said(thanks), intent=None, procedure=procedure)
 
     async def _hand_over(self, handoff_id: int, sender: str, channel: str, text: str) -> RasaTurn:
         """A message while an officer has the conversation: to the officers, not to Rasa."""

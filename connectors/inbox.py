@@ -13,6 +13,10 @@ On shutdown (``close``) no new message is started and no retry waited for; answe
 worked on may finish within the grace period, and one being sent is always sent whole. What
 is left stays in the outbox for the next start. Log lines of a message carry the id of the
 webhook request that accepted it (``job-<id>`` after a restart or for a polled message).
+
+Answers and notices are not sent from here: they are rendered for the channel and put in the
+outbound queue (``connectors.outbound``), the answer in the same transaction that takes its
+question out of the inbox, and the queue sends them, in order, until the platform takes them.
 """
 
 from __future__ import annotations
@@ -29,11 +33,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors import messages, request_context
-from connectors.channels.base import Channel, Incoming, SendError, log_tag, rasa_sender
+from connectors.channels.base import Channel, Incoming, log_tag, rasa_sender
 from connectors.chat import fallback_replies, prepare_text
 from connectors.locality import HotlineSource
+from connectors.outbound import Outbound
 from connectors.rasa_client import RasaError, RasaTurn
-from connectors.ratelimit import ThrottleVerdict, Throttle
+from connectors.ratelimit import Throttle, ThrottleVerdict
 from connectors.replies import Button, Reply, from_rasa, render
 from connectors.state import ChannelState, Job
 from tthc.privacy import mask_pii
@@ -51,8 +56,6 @@ UNSUPPORTED = {
     "other": messages.UNSUPPORTED_OTHER,
     "expired": messages.BUTTON_EXPIRED,
 }
-SEND_TRIES = 3
-SEND_GRACE_S = 3.0  # on shutdown, an answer being sent gets this long to be sent whole
 _OPTION_NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 
 
@@ -77,8 +80,10 @@ class Inbox:
         locality: str,
         policy: Policy,
         throttle: Throttle | None = None,
+        outbound: Outbound | None = None,
     ) -> None:
         self._store = store
+        self.outbound = outbound or Outbound(store)
         self._throttle = throttle  # per platform user: a flood is dropped, told once
         self._ask_rasa = ask_rasa
         self._actions_healthy = actions_healthy
@@ -93,13 +98,13 @@ class Inbox:
         self._recovered = asyncio.Event()
         self._rasa_slots = asyncio.Semaphore(policy.rasa_concurrency)
         self._closing = False
-        self._sending: set[str] = set()  # senders whose answer is being sent right now
 
     # --- wiring ------------------------------------------------------------------------------
 
     def attach(self, channel: Channel) -> None:
         """A started channel: its messages can be answered (and its outbox resumed)."""
         self._channels[channel.name] = channel
+        self.outbound.attach(channel)
         for job in self._store.pending({channel.name}):
             logger.info("outbox: resuming message %s of %s", job.id, channel.name)
             self._enqueue(job)
@@ -115,25 +120,25 @@ class Inbox:
         """Stop the workers; unanswered messages stay in the outbox for the next start.
 
         Workers start no new message and stop retrying at once; one asking Rasa may finish
-        within ``grace_s``, and one sending its answer gets up to SEND_GRACE_S more, since a
-        half-sent answer would be sent again in full after the restart.
+        within ``grace_s`` (its answer is queued). Then the outbound queue stops: a message
+        being sent is sent whole, the rest stays queued for the next start.
         """
         if self._closing and not self._workers:
+            await self.outbound.close()
             return  # closed already
         self._closing = True
         self._wake_waiters()
         workers = dict(self._workers)
+        started = time.monotonic()
         if workers and grace_s > 0:
             await asyncio.wait(workers.values(), timeout=grace_s)
-        sending = [task for key, task in workers.items() if key in self._sending and not task.done()]
-        if sending:
-            await asyncio.wait(sending, timeout=SEND_GRACE_S)
         for task in workers.values():
             task.cancel()
         await asyncio.gather(*workers.values(), return_exceptions=True)
         left = len(self._store.pending(set(self._channels)))
         if left:
             logger.info("outbox: %d message(s) kept for the next start", left)
+        await self.outbound.close(max(0.0, grace_s - (time.monotonic() - started)))
 
     # --- the way in --------------------------------------------------------------------------
 
@@ -191,6 +196,7 @@ class Inbox:
             extra={"channel": job.channel, "sender": tag, "job": job.id},
         )
         key = _key(job.channel, job.user_id)
+        self.outbound.poke(job.channel, job.user_id)  # a message waiting for them goes now
         if key in self._stalled and job.kind == "text":
             # Rasa is already failing for this citizen: say so now, answer when it is back.
             self._spawn(self._notify(job))
@@ -226,8 +232,9 @@ class Inbox:
             return
 
     async def _notify_held(self, job: Job) -> None:
-        """The hotline notice for a message not even in the outbox yet (nothing stored)."""
-        await self._delay_notice(job)
+        """The hotline notice for a message not even in the outbox yet: sent at once, not
+        queued (the state store is what is down)."""
+        await self._delay_notice(job, queued=False)
 
     def _enqueue(self, job: Job) -> None:
         key = _key(job.channel, job.user_id)
@@ -299,7 +306,8 @@ class Inbox:
 
     async def _answer(self, job: Job, sender: str, text: str) -> list[Reply] | None:
         """Rasa's replies, or None when it must be asked again later."""
-        metadata = {"channel": job.channel, "locality": self._locality}
+        # The platform's message id: a ticket or booking made for it is made once (issue 15).
+        metadata = {"channel": job.channel, "locality": self._locality, "message_id": job.message_id}
         task = asyncio.create_task(self._call_rasa(sender, text, metadata))
         try:
             if not job.notified:
@@ -348,7 +356,7 @@ class Inbox:
         self._store.update(job)
         await self._delay_notice(job)
 
-    async def _delay_notice(self, job: Job) -> None:
+    async def _delay_notice(self, job: Job, queued: bool = True) -> None:
         """"Busy, call the hotline", at most once per outage (notice_repeat_s) per citizen."""
         key = _key(job.channel, job.user_id)
         now = time.monotonic()
@@ -360,56 +368,54 @@ class Inbox:
         button = Button(
             messages.CALL_BUTTON.format(number=self._hotline.number), phone=self._hotline.dial
         )
-        await self._deliver(job, [Reply(text=text, buttons=[button])], remember_options=False)
+        notice = [Reply(text=text, buttons=[button])]
+        if not queued:
+            channel = self._channels[job.channel]
+            await self.outbound.send_now(job.channel, job.user_id, render(notice, channel.render_as))
+            return
+        self._queue(job, notice, "notice")
 
     async def _too_fast(self, job: Job) -> None:
         text = messages.TOO_FAST_CHANNEL.format(name=self._hotline.name, number=self._hotline.number)
-        await self._deliver(job, [Reply(text=text)], remember_options=False)
+        self._queue(job, [Reply(text=text)], "notice")
 
     # --- the way out -------------------------------------------------------------------------
 
     async def _finish(self, job: Job, replies: list[Reply]) -> None:
-        """Send the answer, then drop the message from the outbox (``close`` lets this end)."""
-        key = _key(job.channel, job.user_id)
-        self._sending.add(key)
-        try:
-            await self._deliver(job, replies)
-            self._store.done(job)
-        finally:
-            self._sending.discard(key)
+        """Queue the answer; the message leaves the outbox in the same transaction."""
+        self._queue(job, replies, "answer", answered=job)
 
-    async def _deliver(self, job: Job, replies: list[Reply], remember_options: bool = True) -> None:
+    def _queue(self, job: Job, replies: list[Reply], kind: str, answered: Job | None = None) -> None:
+        """Render replies for the citizen's channel and put them in the outbound queue. An
+        answer's numbered lines become the citizen's current options."""
         channel = self._channels[job.channel]
         rendered = render(replies, channel.render_as)
-        if remember_options:
+        if kind == "answer":
             self._remember_options(job, rendered)
-        tag = log_tag(_key(job.channel, job.user_id))
-        for reply in rendered:
-            for attempt in range(1, SEND_TRIES + 1):
-                try:
-                    await channel.send(job.user_id, reply)
-                    break
-                except SendError as exc:
-                    if not exc.retryable or attempt == SEND_TRIES:
-                        logger.error("%s sender=%s reply not delivered: %s", job.channel, tag, exc)
-                        break
-                    logger.warning("%s sender=%s send failed, retrying: %s", job.channel, tag, exc)
-                    await asyncio.sleep(0.5 * 2 ** (attempt - 1))
-        logger.info(
-            "%s sender=%s message %s answered (%d)",
-            job.channel,
-            tag,
-            job.id,
-            len(rendered),
-            extra={"channel": job.channel, "sender": tag, "job": job.id},
-        )
+        question = job.text if kind == "answer" and job.kind == "text" and not _is_payload(job.text) else None
+        self.outbound.queue(
+            job.channel, job.user_id, rendered, kind,
+            question=question, asked=job.created, request_id=job.request_id, answered=answered,
+        )  # fmt: skip
+        if kind == "answer":
+            tag = log_tag(_key(job.channel, job.user_id))
+            logger.info(
+                "%s sender=%s message %s answered (%d), queued for sending",
+                job.channel,
+                tag,
+                job.id,
+                len(rendered),
+                extra={"channel": job.channel, "sender": tag, "job": job.id},
+            )
 
     def _remember_options(self, job: Job, rendered: list[Reply]) -> None:
-        options = next((r.options for r in reversed(rendered) if r.options), [])
+        """The lines of every message of this answer, numbered across them: a bare number
+        answers this, the most recent list (an answer without lines clears it)."""
+        options = [option for reply in rendered for option in reply.options]
         key = "options:" + _key(job.channel, job.user_id)
-        if any(button.payload for button in options):
-            pairs = [[button.title, button.payload] for button in options]
-            self._store.put(key, {"numbered": len(options) > 1, "options": pairs})
+        if any(option.button.payload for option in options):
+            rows = [[option.number, option.button.title, option.button.payload] for option in options]
+            self._store.put(key, {"lines": rows})
         else:
             self._store.delete(key)
 
@@ -418,16 +424,14 @@ class Inbox:
         saved = self._store.get("options:" + _key(job.channel, job.user_id))
         if not saved:
             return None
-        options = saved["options"]
+        lines = _saved_lines(saved)
         match = _OPTION_NUMBER.match(job.text)
-        if match and saved["numbered"]:
-            index = int(match.group(1)) - 1
-            if 0 <= index < len(options):
-                return options[index][1] or None
-            return None
+        if match:
+            number = int(match.group(1))
+            return next((payload or None for shown, _, payload in lines if shown == number), None)
         wanted = _fold(job.text)
         return next(
-            (payload for title, payload in options if payload and _fold(title) == wanted), None
+            (payload for _, title, payload in lines if payload and _fold(title) == wanted), None
         )
 
     def _spawn(self, coroutine: Awaitable[None]) -> None:
@@ -437,6 +441,19 @@ class Inbox:
 
 def _key(channel: str, user_id: str) -> str:
     return f"{channel}:{user_id}"
+
+
+def _saved_lines(saved: dict[str, Any]) -> list[tuple[int | None, str, str | None]]:
+    """(number, title, payload) of the saved options; also as a gateway before issue 15 saved them."""
+    if "lines" in saved:
+        return [(number, title, payload) for number, title, payload in saved["lines"]]
+    numbered = saved.get("numbered")
+    return [(i if numbered else None, title, payload) for i, (title, payload) in enumerate(saved["options"], 1)]
+
+
+def _is_payload(text: str) -> bool:
+    """A button's payload ("/ask_fee", "#rating:up") is no question to quote."""
+    return text.startswith(("/", "#"))
 
 
 def _fold(text: str) -> str:

@@ -9,6 +9,11 @@ BOT_UNAVAILABLE = (
     "Bạn vui lòng thử lại sau ít phút hoặc gọi {name}, số {number}."
 )
 CALL_BUTTON = "Gọi {number}"
+# The web chat refuses a message over the limit (the page says the same before sending).
+TEXT_TOO_LONG = (
+    "Tin nhắn dài {length} ký tự, vượt quá giới hạn {limit} ký tự nên chưa được gửi. "
+    "Bạn vui lòng rút gọn câu hỏi hoặc chia thành nhiều tin nhắn ngắn hơn."
+)
 MORE_OPTIONS = "Lựa chọn khác:"
 
 INTERNAL_ERROR = "Hệ thống đang gặp sự cố. Bạn vui lòng thử lại sau ít phút."
@@ -70,10 +75,13 @@ UNSUPPORTED_OTHER = (
     "ví dụ: “làm giấy khai sinh cần giấy tờ gì”."
 )
 BUTTON_EXPIRED = "Nút bấm này đã hết hạn. Bạn vui lòng gõ lại câu hỏi."
+# An answer sent minutes after the question (Rasa or the platform was down): what it answers.
+LATE_ANSWER = "Trả lời câu hỏi “{question}” của bạn:"
 CHOOSE = "Mời bạn chọn:"
 
 # Conversation layer: ratings and a conversation handed to an officer.
 RATING_THANKS = "Cảm ơn bạn đã đánh giá!"
+RATING_CHANGED = "Đã đổi đánh giá của bạn cho câu trả lời này. Cảm ơn bạn!"
 HANDOFF_FORWARDED = (
     "Tin nhắn của bạn đã được chuyển tới cán bộ. "
     "Cán bộ sẽ trả lời bạn ngay tại đây, bạn vui lòng chờ trong giây lát."

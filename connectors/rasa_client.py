@@ -38,6 +38,17 @@ class RasaRefused(RasaUnavailable):
     """Nothing listens at that Rasa address: the message surely was not handled there."""
 
 
+class RasaTurnNotKept(RasaUnavailable):
+    """Rasa could not read, save or lock the conversation (its tracker or lock store failed) and
+    said so (nlu.rest_channel: 503 with ``X-Trolyao-Turn: not-kept``): nothing of the turn was
+    kept, so the same message may be sent again."""
+
+
+# The header of nlu.rest_channel's "turn not kept" answer (the gateway does not import nlu).
+NOT_KEPT_HEADER = "x-trolyao-turn"
+NOT_KEPT = "not-kept"
+
+
 class RasaBadResponse(RasaError):
     """Rasa answered, but not with what its REST channel documents."""
 
@@ -180,6 +191,8 @@ class RasaClient:
             raise RasaUnavailable(f"Rasa timed out on {path}") from exc
         except httpx.TransportError as exc:
             raise RasaUnavailable(f"Rasa unreachable: {type(exc).__name__}") from exc
+        if response.status_code == 503 and response.headers.get(NOT_KEPT_HEADER, "").lower() == NOT_KEPT:
+            raise RasaTurnNotKept(f"Rasa could not keep the turn on {path} (its tracker or lock store failed)")
         if response.status_code >= 500:
             raise RasaUnavailable(f"Rasa answered HTTP {response.status_code} on {path}")
         return response

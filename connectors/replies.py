@@ -41,6 +41,14 @@ class Button:
         return {key: value for key, value in keys if value}
 
 
+@dataclass(frozen=True)
+class Option:
+    """A button shown as a line: its number ("1. Lệ phí"), or None for a lone unnumbered line."""
+
+    number: int | None
+    button: Button
+
+
 @dataclass
 class Reply:
     """One bot message: text, buttons and an image (URL or data: URI), each optional."""
@@ -50,7 +58,7 @@ class Reply:
     image: str | None = None
     # Set by render(): buttons shown as lines ("1. Lệ phí"), so that a citizen who answers
     # "1" or the title on a channel without buttons still gets the button's payload.
-    options: list[Button] = field(default_factory=list, compare=False, repr=False)
+    options: list[Option] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def is_empty(self) -> bool:
@@ -66,6 +74,12 @@ class Reply:
         if self.image:
             out["image"] = self.image
         return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Reply:
+        """The reply ``to_dict`` gave (a message kept in the outbound queue)."""
+        buttons = [Button(**button) for button in data.get("buttons") or []]
+        return cls(text=data.get("text"), buttons=buttons, image=data.get("image"))
 
 
 # --- from Rasa --------------------------------------------------------------------------
@@ -169,13 +183,19 @@ LIMITS: dict[str, ChannelLimits] = {
 
 
 def render(replies: Sequence[Reply], channel: str) -> list[Reply]:
-    """Fit replies to a channel: split long text, degrade buttons the channel cannot show."""
+    """Fit replies to a channel: split long text, degrade buttons the channel cannot show.
+
+    Numbered lines continue from one message to the next ("1. Lệ phí", "2. Thời hạn", then
+    "3. 👍 Hữu ích"), so that a number typed back picks one line of the turn, never two."""
     limits = LIMITS[channel]
     if limits.merge_text and limits.max_text:
         replies = merge_text_replies(replies, limits.max_text)
     out: list[Reply] = []
+    numbered = 0
     for reply in replies:
-        out.extend(_render_one(reply, limits))
+        rendered = _render_one(reply, limits, numbered + 1)
+        numbered += sum(1 for part in rendered for option in part.options if option.number is not None)
+        out.extend(rendered)
     return out
 
 
@@ -199,7 +219,7 @@ def merge_text_replies(replies: Sequence[Reply], max_text: int) -> list[Reply]:
     return out
 
 
-def _render_one(reply: Reply, limits: ChannelLimits) -> list[Reply]:
+def _render_one(reply: Reply, limits: ChannelLimits, first_number: int = 1) -> list[Reply]:
     buttons = list(reply.buttons)
     degraded: list[Button] = []
     if not limits.phone_buttons:
@@ -209,7 +229,8 @@ def _render_one(reply: Reply, limits: ChannelLimits) -> list[Reply]:
         degraded = buttons[limits.max_buttons :] + degraded
         buttons = buttons[: limits.max_buttons]
 
-    text = "\n\n".join(part for part in (reply.text, _lines(degraded, bool(buttons))) if part)
+    options = _options(degraded, first_number)
+    text = "\n\n".join(part for part in (reply.text, _lines(options, bool(buttons))) if part)
     chunks = split_text(text, limits.max_text) if limits.max_text else ([text] if text else [])
     if not chunks:
         return [Reply(buttons=buttons, image=reply.image)]
@@ -222,16 +243,24 @@ def _render_one(reply: Reply, limits: ChannelLimits) -> list[Reply]:
         else:
             out.insert(0, Reply(image=reply.image))
     out[-1].buttons = buttons
-    out[-1].options = degraded
+    out[-1].options = options
     return out
 
 
-def _lines(degraded: list[Button], after_buttons: bool) -> str:
-    if not degraded:
+def _options(degraded: list[Button], first_number: int) -> list[Option]:
+    """Several lines are numbered from ``first_number``; a lone line is not."""
+    if len(degraded) == 1:
+        return [Option(None, degraded[0])]
+    return [Option(number, button) for number, button in enumerate(degraded, start=first_number)]
+
+
+def _lines(options: list[Option], after_buttons: bool) -> str:
+    if not options:
         return ""
-    lines = [_button_line(b) for b in degraded]
-    if len(lines) > 1:
-        lines = [f"{number}. {line}" for number, line in enumerate(lines, start=1)]
+    lines = [
+        f"{option.number}. {_button_line(option.button)}" if option.number else _button_line(option.button)
+        for option in options
+    ]
     if after_buttons:
         lines.insert(0, messages.MORE_OPTIONS)
     return "\n".join(lines)

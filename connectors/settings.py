@@ -53,6 +53,18 @@ class Settings(CommonSettings):
     retry_max_s: float = 60.0
     retry_for_s: float = 86_400.0  # a message Rasa could not answer for this long is dropped
     dedupe_ttl_s: float = 259_200.0  # how long a platform message id is remembered
+    # /api/chat: a turn Rasa could not keep (its tracker or lock store blinked) is asked again
+    # for this long before the hotline answer (channel messages are retried by the outbox).
+    chat_retry_s: float = 8.0
+    # The outbound queue (connectors.outbound): a message the platform did not take is tried
+    # again after send_retry_first_s, doubled each time up to send_retry_max_s, for at most
+    # send_retry_for_s; an answer sent later than late_answer_s after the question quotes it.
+    send_retry_first_s: float = 1.0
+    send_retry_max_s: float = 60.0
+    send_retry_for_s: float = 86_400.0
+    late_answer_s: float = 300.0
+    # How long the web chat's history is kept per sender (shown again on reload); 0: not kept.
+    web_history_hours: float = 24.0
     # On SIGTERM/SIGINT: how long requests in flight and answers being worked on may take.
     shutdown_timeout_s: float = 8.0
     # Telegram
@@ -121,6 +133,12 @@ class Settings(CommonSettings):
             "retry_max_s": env.number("CHANNEL_RETRY_MAX_S", cls.retry_max_s),
             "retry_for_s": env.number("CHANNEL_RETRY_FOR_S", cls.retry_for_s),
             "dedupe_ttl_s": env.number("CHANNEL_DEDUPE_TTL_S", cls.dedupe_ttl_s),
+            "chat_retry_s": env.number("TROLYAO_CHAT_RETRY_S", cls.chat_retry_s),
+            "send_retry_first_s": env.number("CHANNEL_SEND_RETRY_FIRST_S", cls.send_retry_first_s),
+            "send_retry_max_s": env.number("CHANNEL_SEND_RETRY_MAX_S", cls.send_retry_max_s),
+            "send_retry_for_s": env.number("CHANNEL_SEND_RETRY_FOR_S", cls.send_retry_for_s),
+            "late_answer_s": env.number("CHANNEL_LATE_ANSWER_S", cls.late_answer_s),
+            "web_history_hours": _hours_or_off(env, "TROLYAO_WEB_HISTORY_HOURS", cls.web_history_hours),
             "shutdown_timeout_s": env.number("GATEWAY_SHUTDOWN_TIMEOUT_S", cls.shutdown_timeout_s),
             "report_command": tuple(env.text("TROLYAO_REPORT_COMMAND").split()) or cls.report_command,
         }
@@ -278,6 +296,14 @@ def _chat_id(value: str) -> str:
             f"OFFICERS_TELEGRAM_CHAT_ID: expected a Telegram chat id like -1001234567890, got {value!r}"
         )
     return value
+
+
+def _hours_or_off(env: Env, name: str, default: float) -> float:
+    """A positive number of hours, or 0 (or "off") for none."""
+    value = env.text(name).lower()
+    if value in ("0", "off"):
+        return 0.0
+    return env.number(name, default, "hours")
 
 
 def _rate(env: Env, name: str, default: Rate | None) -> Rate | None:

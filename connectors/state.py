@@ -5,7 +5,13 @@ server shared by several gateway replicas (``TROLYAO_STATE_DB_URL``, e.g. Postgr
 - ``outbox``: accepted messages not answered yet (Rasa down or slow); removed once answered;
 - ``kv``: small values (the Zalo OA tokens, numbered options offered to a sender);
 - ``callbacks``: Telegram button payloads too long for callback_data, by short id;
-- ``media``: images from data: URIs served at /media/<id> for platforms that need a URL.
+- ``media``: images from data: URIs served at /media/<id> for platforms that need a URL;
+- ``web_history``: what the web chat showed a sender, kept for a limited time
+  (``connectors.history``), so that a reload shows the conversation again;
+- ``sends``: the outbound queue, messages to citizens not yet taken by their platform
+  (``connectors.outbound``), with the parts already sent, so none is sent twice;
+- ``leases``: who works on what for now: a citizen's outbound queue (one replica at a time,
+  so that answers leave in order) and the Zalo OA token refresh (one for all replicas).
 
 Shared by replicas: a platform's retry of a message landing on the other replica is dropped
 by the same unique key (``INSERT ... ON CONFLICT DO NOTHING`` in one transaction), and every
@@ -64,6 +70,33 @@ class Job:
     request_id: str | None = None  # the webhook request that accepted it (not stored)
 
 
+@dataclass
+class Send:
+    """One message (in one or more parts) waiting in the outbound queue."""
+
+    id: int
+    channel: str
+    user_id: str
+    kind: str  # "answer", "notice" or "officer"
+    parts: list[dict[str, Any]]  # rendered replies, as Reply.to_dict()
+    sent: int  # parts the platform took already
+    created: float
+    expires: float  # given up after this
+    attempts: int = 0
+    next_at: float = 0.0  # not tried again before
+    unknown: int = 0  # sends of the current part that ended with no answer
+    question: str | None = None  # the citizen's question, quoted if the answer is late
+    asked: float | None = None
+    request_id: str | None = None
+    ref: str | None = None  # the officer message it carries ("officer:<id>")
+
+
+_SEND_COLUMNS = (
+    "id", "channel", "user_id", "kind", "parts", "sent", "created", "expires", "attempts", "next_at",
+    "unknown", "question", "asked", "request_id", "ref",
+)  # fmt: skip
+
+
 def _tables(prefix: str) -> tuple[sa.MetaData, dict[str, sa.Table]]:
     metadata = sa.MetaData()
     tables = {
@@ -106,6 +139,42 @@ def _tables(prefix: str) -> tuple[sa.MetaData, dict[str, sa.Table]]:
             sa.Column("mime", sa.Text, nullable=False),
             sa.Column("data", sa.LargeBinary, nullable=False),
             sa.Column("created", sa.Float, nullable=False),
+        ),
+        "history": sa.Table(
+            prefix + "web_history", metadata,
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("sender", sa.Text, nullable=False),
+            sa.Column("at", sa.Float, nullable=False),
+            sa.Column("kind", sa.Text, nullable=False),
+            sa.Column("body", sa.Text, nullable=False),
+            sa.Index(prefix + "web_history_sender", "sender", "id"),
+            sqlite_autoincrement=True,
+        ),
+        "sends": sa.Table(
+            prefix + "sends", metadata,
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("channel", sa.Text, nullable=False),
+            sa.Column("user_id", sa.Text, nullable=False),
+            sa.Column("kind", sa.Text, nullable=False),
+            sa.Column("parts", sa.Text, nullable=False),
+            sa.Column("sent", sa.Integer, nullable=False, server_default="0"),
+            sa.Column("created", sa.Float, nullable=False),
+            sa.Column("expires", sa.Float, nullable=False),
+            sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+            sa.Column("next_at", sa.Float, nullable=False, server_default="0"),
+            sa.Column("unknown", sa.Integer, nullable=False, server_default="0"),
+            sa.Column("question", sa.Text, nullable=True),
+            sa.Column("asked", sa.Float, nullable=True),
+            sa.Column("request_id", sa.Text, nullable=True),
+            sa.Column("ref", sa.Text, nullable=True),
+            sa.Index(prefix + "sends_citizen", "channel", "user_id", "id"),
+            sqlite_autoincrement=True,
+        ),
+        "leases": sa.Table(
+            prefix + "leases", metadata,
+            sa.Column("key", sa.Text, primary_key=True),
+            sa.Column("owner", sa.Text, nullable=False),
+            sa.Column("expires", sa.Float, nullable=False),
         ),
     }  # fmt: skip
     return metadata, tables
@@ -328,6 +397,179 @@ class ChannelState:
         with self._session() as db:
             row = db.execute(sa.select(media.c.mime, media.c.data).where(media.c.id == media_id)).first()
         return (row[0], bytes(row[1])) if row else None
+
+    # --- the web chat's history (connectors.history) -------------------------------------------
+
+    def add_history(self, sender: str, rows: list[tuple[str, Any]], now: float | None = None) -> None:
+        """Append (kind, JSON value) rows to a sender's history, in order."""
+        if not rows:
+            return
+        now = time.time() if now is None else now
+        history = self._t["history"]
+        values = [
+            {"sender": sender, "at": now, "kind": kind, "body": json.dumps(body, ensure_ascii=False)}
+            for kind, body in rows
+        ]
+        with self._session() as db:
+            db.execute(history.insert(), values)
+
+    def history(self, sender: str, since: float, limit: int = 500) -> list[tuple[float, str, Any]]:
+        """A sender's (at, kind, value) rows since a time, oldest first; the latest ``limit``."""
+        history = self._t["history"]
+        query = (
+            sa.select(history.c.at, history.c.kind, history.c.body)
+            .where(history.c.sender == sender, history.c.at >= since)
+            .order_by(history.c.id.desc())
+            .limit(limit)
+        )
+        with self._session() as db:
+            rows = db.execute(query).all()
+        return [(at, kind, json.loads(body)) for at, kind, body in reversed(rows)]
+
+    def clear_history(self, sender: str) -> int:
+        history = self._t["history"]
+        with self._session() as db:
+            return db.execute(history.delete().where(history.c.sender == sender)).rowcount
+
+    def prune_history(self, before: float) -> int:
+        """Forget every sender's rows older than ``before``."""
+        history = self._t["history"]
+        with self._session() as db:
+            return db.execute(history.delete().where(history.c.at < before)).rowcount
+
+    # --- the outbound queue (connectors.outbound) ----------------------------------------------
+
+    def queue_send(
+        self,
+        channel: str,
+        user_id: str,
+        kind: str,
+        parts: list[dict[str, Any]],
+        expires_in_s: float,
+        *,
+        question: str | None = None,
+        asked: float | None = None,
+        request_id: str | None = None,
+        ref: str | None = None,
+        ref_ttl_s: float = 259_200.0,
+        answered: Job | None = None,
+        now: float | None = None,
+    ) -> int | None:
+        """Queue one message for a citizen; its id, or None if ``ref`` was queued before.
+
+        ``answered``: the accepted message this answers leaves the outbox in the same
+        transaction, so that a crash neither loses the answer nor asks Rasa twice."""
+        now = time.time() if now is None else now
+        seen, sends, outbox = self._t["seen"], self._t["sends"], self._t["outbox"]
+        with self._session() as db:
+            if ref is not None:
+                inserted = db.execute(
+                    self._insert(seen)
+                    .values(channel="outbound", message_id=ref, expires=now + ref_ttl_s)
+                    .on_conflict_do_nothing(index_elements=["channel", "message_id"])
+                )
+                if inserted.rowcount == 0:
+                    return None
+            result = db.execute(
+                sends.insert().values(
+                    channel=channel, user_id=user_id, kind=kind, parts=json.dumps(parts, ensure_ascii=False),
+                    sent=0, created=now, expires=now + expires_in_s, attempts=0, next_at=0.0, unknown=0,
+                    question=question, asked=asked, request_id=request_id, ref=ref,
+                )
+            )  # fmt: skip
+            if answered is not None:
+                db.execute(outbox.delete().where(outbox.c.id == answered.id))
+            send_id = result.inserted_primary_key[0]
+        return int(send_id)
+
+    def send_queued(self, ref: str) -> bool:
+        """Whether the message queued under ``ref`` is still waiting to be sent."""
+        sends = self._t["sends"]
+        with self._session() as db:
+            return db.execute(sa.select(sends.c.id).where(sends.c.ref == ref).limit(1)).first() is not None
+
+    def next_send(self, channel: str, user_id: str) -> Send | None:
+        """The citizen's oldest queued message."""
+        sends = self._t["sends"]
+        query = (
+            sa.select(*(sends.c[name] for name in _SEND_COLUMNS))
+            .where(sends.c.channel == channel, sends.c.user_id == user_id)
+            .order_by(sends.c.id)
+            .limit(1)
+        )
+        with self._session() as db:
+            row = db.execute(query).first()
+        if row is None:
+            return None
+        values = dict(zip(_SEND_COLUMNS, row, strict=True))
+        values["parts"] = json.loads(values["parts"])
+        return Send(**values)
+
+    def save_send(self, send: Send) -> None:
+        """Progress of a queued message: parts sent, tries, when to try again."""
+        sends = self._t["sends"]
+        with self._session() as db:
+            db.execute(
+                sends.update().where(sends.c.id == send.id).values(
+                    parts=json.dumps(send.parts, ensure_ascii=False), sent=send.sent, attempts=send.attempts,
+                    next_at=send.next_at, unknown=send.unknown, question=send.question,
+                )
+            )  # fmt: skip
+
+    def drop_send(self, send_id: int) -> None:
+        """Sent, or given up: the message leaves the queue."""
+        sends = self._t["sends"]
+        with self._session() as db:
+            db.execute(sends.delete().where(sends.c.id == send_id))
+
+    def citizens_waiting(self, channels: set[str], now: float | None = None) -> list[tuple[str, str]]:
+        """(channel, user_id) of citizens with queued messages that no other live replica works on."""
+        now = time.time() if now is None else now
+        sends, leases = self._t["sends"], self._t["leases"]
+        key = sends.c.channel + sa.literal(":") + sends.c.user_id
+        query = (
+            sa.select(sends.c.channel, sends.c.user_id)
+            .select_from(sends.outerjoin(leases, leases.c.key == key))
+            .where(
+                sends.c.channel.in_(sorted(channels)),
+                sa.or_(leases.c.key.is_(None), leases.c.owner == self.owner, leases.c.expires < now),
+            )
+            .distinct()
+        )
+        with self._session() as db:
+            return [(row[0], row[1]) for row in db.execute(query).all()]
+
+    def send_backlog(self, now: float | None = None) -> tuple[int, float | None]:
+        """(messages queued, age in seconds of the oldest), over all replicas."""
+        now = time.time() if now is None else now
+        sends = self._t["sends"]
+        with self._session() as db:
+            count, oldest = db.execute(sa.select(sa.func.count(sends.c.id), sa.func.min(sends.c.created))).one()
+        return int(count), (max(0.0, now - oldest) if oldest is not None else None)
+
+    # --- leases: one replica at a time -------------------------------------------------------
+
+    def hold(self, key: str, ttl_s: float, now: float | None = None) -> bool:
+        """Take or renew the lease on ``key`` for ``ttl_s``; False while another replica holds it."""
+        now = time.time() if now is None else now
+        leases = self._t["leases"]
+        statement = self._insert(leases).values(key=key, owner=self.owner, expires=now + ttl_s)
+        statement = statement.on_conflict_do_update(
+            index_elements=["key"],
+            set_={"owner": statement.excluded.owner, "expires": statement.excluded.expires},
+            where=sa.or_(leases.c.owner == statement.excluded.owner, leases.c.expires < now),
+        )
+        with self._session() as db:
+            return bool(db.execute(statement).rowcount == 1)
+
+    def release(self, key: str | None = None) -> None:
+        """Give up this replica's lease on ``key`` (all of them when None, at shutdown)."""
+        leases = self._t["leases"]
+        condition = leases.c.owner == self.owner
+        if key is not None:
+            condition = sa.and_(condition, leases.c.key == key)
+        with self._session() as db:
+            db.execute(leases.delete().where(condition))
 
 
 _LOCK_KEY = zlib.crc32(b"trolyao.connectors.state") & 0x7FFFFFFF

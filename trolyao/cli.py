@@ -164,6 +164,41 @@ def _eval_conversations(args: argparse.Namespace) -> int:
     return 0 if summary["turns_passed"] == summary["turns"] else 1
 
 
+def _catalogue_import(args: argparse.Namespace) -> int:
+    from tthc.catalogue import import_catalogue, report_lines
+
+    bar = _ProgressBar("Đang nhập danh mục") if not args.quiet else None
+    report = import_catalogue([Path(d) for d in args.dirs], Path(args.content), progress=bar)
+    if bar:
+        bar.close()
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(report_lines(report)))
+    return 0 if report.imported else 1
+
+
+class _ProgressBar:
+    """A one-line text progress bar on stderr, redrawn at most every 1 %."""
+
+    def __init__(self, label: str, width: int = 30) -> None:
+        self.label, self.width, self.shown = label, width, -1
+
+    def __call__(self, done: int, total: int) -> None:
+        percent = done * 100 // total if total else 100
+        if percent == self.shown:
+            return
+        self.shown = percent
+        filled = self.width * percent // 100
+        sys.stderr.write(f"\r{self.label}: [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} ({percent} %)")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.shown >= 0:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
 def _dossiers_import(args: argparse.Namespace) -> int:
     from trolyao.dossiers import import_file
     from tthc.records import RecordStore
@@ -286,6 +321,17 @@ def build_parser() -> argparse.ArgumentParser:
     dvc.add_argument("--output", help="where to write the draft (default content/drafts/<slug>.yml)")
     dvc.add_argument("--dir", default=str(paths.CONTENT))
     dvc.set_defaults(func=_content_import_dvc)
+
+    catalogue = sub.add_parser("catalogue", help="the official procedure catalogue (national portal records)")
+    catalogue_sub = catalogue.add_subparsers(dest="catalogue_command", required=True)
+    catalogue_import = catalogue_sub.add_parser(
+        "import", help="import portal records (ministry folders of <code>.json) into content/catalogue/, printing what changed"
+    )
+    catalogue_import.add_argument("dirs", nargs="+", metavar="DIR", help="ministry folders, a folder of them, or record files")
+    catalogue_import.add_argument("--content", default=str(paths.CONTENT), help="the content directory (default content/)")
+    catalogue_import.add_argument("--json", action="store_true", help="print the report as JSON")
+    catalogue_import.add_argument("--quiet", action="store_true", help="no progress bar")
+    catalogue_import.set_defaults(func=_catalogue_import)
 
     dossiers = sub.add_parser("dossiers", help="dossier status data").add_subparsers(dest="dossiers_command", required=True)
     dossier_import = dossiers.add_parser("import", help="import the one-stop system's CSV export")

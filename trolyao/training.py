@@ -15,7 +15,18 @@ from trolyao.environment import process_env
 from tthc import paths
 from tthc.text.normalize import strip_accents
 
-INPUTS = ("config.yml", "bot/domain.yml", "bot/data", "nlu")  # what the model depends on
+# What the model depends on: the pipeline, the dialogue and its data, the components that
+# featurize (their text normalization lives in tthc/text). Other Rasa-side modules (tracker and
+# lock stores) are loaded at run time and do not change the model.
+INPUTS = (
+    "config.yml",
+    "bot/domain.yml",
+    "bot/data",
+    "nlu/rasa_tokenizer.py",
+    "nlu/rasa_classifier.py",
+    "nlu/rasa_intent_resolver.py",
+    "tthc/text",
+)
 GENERATED = paths.BUILD / "nlu-unaccented.yml"
 
 

@@ -46,9 +46,28 @@ def mask_digits(value: str) -> str:
     return "".join(out)
 
 
-def mask_pii(text: str) -> str:
-    """Mask phone numbers and 9/12-digit ID numbers in ``text``."""
-    return _ID_NUMBER.sub(_mask, _PHONE.sub(_mask, text))
+def mask_pii(text: str, keep: Callable[[str], bool] | None = None) -> str:
+    """Mask phone numbers and 9/12-digit ID numbers in ``text``; with ``keep``, a number for
+    which ``keep(number)`` is true stays as written (e.g. a number the citizen never typed)."""
+    if keep is None:
+        return _ID_NUMBER.sub(_mask, _PHONE.sub(_mask, text))
+
+    def mask_unless_kept(match: re.Match[str]) -> str:
+        return match.group(0) if keep(match.group(0)) else mask_digits(match.group(0))
+
+    return _ID_NUMBER.sub(mask_unless_kept, _PHONE.sub(mask_unless_kept, text))
+
+
+def pii_numbers(text: str) -> list[str]:
+    """The phone and ID numbers in ``text`` as written (what ``mask_pii`` would mask)."""
+    found: list[str] = []
+
+    def note(number: str) -> bool:
+        found.append(number)
+        return True
+
+    mask_pii(text, keep=note)
+    return found
 
 
 def redact_secrets(text: str) -> str:

@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+import httpx
+
 from connectors.replies import Reply
 from connectors.webhook_auth import Verdict
 
@@ -35,11 +37,48 @@ Submit = Callable[[Incoming], Awaitable[bool]]
 
 
 class SendError(Exception):
-    """A platform refused or failed to take a reply."""
+    """A platform refused or failed to take a reply, and what that proves.
 
-    def __init__(self, message: str, retryable: bool = False) -> None:
+    - ``retryable``: it was not delivered (unreachable, 5xx, rate limit, token expired): try
+      again later, not before ``retry_after`` seconds (the platform's own wait, honoured) or
+      ``min_wait_s`` (a wait that a new message from the citizen may cut short);
+    - ``unknown``: the request went out and no answer came back (a read timeout): it may
+      have been delivered;
+    - ``too_long``: the platform calls the message too long: split it and send the pieces;
+    - ``gone``: the citizen cannot be reached at all (blocked the bot, chat not found);
+    - none of these: this one message is refused for good (an invalid request).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        retryable: bool = False,
+        *,
+        retry_after: float | None = None,
+        min_wait_s: float | None = None,
+        unknown: bool = False,
+        too_long: bool = False,
+        gone: bool = False,
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.retry_after = retry_after
+        self.min_wait_s = min_wait_s
+        self.unknown = unknown
+        self.too_long = too_long
+        self.gone = gone
+
+
+def transport_error(platform: str, exc: httpx.HTTPError) -> SendError:
+    """A request that got no HTTP answer: not sent if the connection never carried it
+    (refused, connect or pool timeout), of unknown outcome if it went out (read timeout,
+    connection dropped before the answer)."""
+    name = type(exc).__name__
+    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)):
+        return SendError(f"{platform} unreachable: {name}", retryable=True)
+    if isinstance(exc, (httpx.ReadTimeout, httpx.WriteTimeout, httpx.RemoteProtocolError, httpx.ReadError)):
+        return SendError(f"{platform} gave no answer: {name}", unknown=True)
+    return SendError(f"{platform} unreachable: {name}", retryable=True)
 
 
 class ChannelRefused(Exception):

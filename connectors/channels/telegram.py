@@ -3,24 +3,43 @@
 Webhook mode (TELEGRAM_PUBLIC_URL set): the application has no updater; /webhooks/telegram
 checks the secret header and puts the update on the application's queue; setWebhook is
 called at start. Polling mode (no public URL): the library's updater polls, for a local run.
-Either way the same handler turns an update into an ``Incoming`` for the inbox.
+Either way the same handler turns an update into an ``Incoming`` for the inbox. An update
+the library cannot read (a field it requires is missing, as in some real sticker updates) is
+read from its JSON for the chat and the text, so a citizen's words are never dropped.
+
+Sending raises ``SendError`` saying what Telegram's answer proves: 429 with its
+``retry_after``, 5xx and unreachable are not delivered (retried by ``connectors.outbound``),
+a timeout after the request went out is of unknown outcome, "message is too long" asks for
+a split, a blocked bot or an unknown chat is final.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import datetime as dt
 import hashlib
 import json
 import logging
 from collections.abc import Callable, Mapping
+from typing import Any
 
+import httpx
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from connectors import messages
-from connectors.channels.base import Incoming, Kind, SendError, Submit
+from connectors.channels.base import Incoming, Kind, SendError, Submit, transport_error
 from connectors.media import decode_data_uri, is_data_uri
 from connectors.replies import Button, Reply
 from connectors.settings import TELEGRAM, Settings
@@ -37,6 +56,8 @@ SHORT_ID_PREFIX = "c:"
 # /start and /help open a conversation: the bot greets.
 COMMANDS = {"/start": "/greet", "/help": "/greet"}
 START_RETRY_MAX_S = 60.0
+# Bad Request descriptions that mean the chat itself cannot be written to.
+_CHAT_GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated", "have no rights")
 
 
 # --- pure functions ------------------------------------------------------------------------
@@ -87,24 +108,93 @@ def incoming_from_update(update: Update, lookup: Callable[[str], str | None]) ->
         return None
     chat_id = str(message.chat.id)
     if isinstance(message.text, str):
-        text = message.text
-        command = text.split(maxsplit=1)[0].split("@")[0].lower() if text.startswith("/") else ""
-        if command in COMMANDS:
-            text = COMMANDS[command]
-        return Incoming(TELEGRAM, chat_id, message_id, text=text)
+        return _text_message(chat_id, message_id, message.text)
+    if isinstance(message.caption, str) and message.caption.strip():  # a photo's words
+        return _text_message(chat_id, message_id, message.caption)
     return Incoming(TELEGRAM, chat_id, message_id, kind=_kind(message))
 
 
+def incoming_from_json(data: dict[str, Any], lookup: Callable[[str], str | None]) -> Incoming | None:
+    """The citizen's message read from an update's JSON, for updates the library cannot parse:
+    the private chat and the text (or a caption); None if there is no chat to answer."""
+    update_id = data.get("update_id")
+    query = data.get("callback_query")
+    message = query.get("message") if isinstance(query, dict) else data.get("message")
+    if not isinstance(message, dict):
+        return None
+    chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
+    chat_id = chat.get("id")
+    if not _is_id(chat_id) or chat.get("type", "private") != "private":
+        return None
+    if isinstance(query, dict):
+        data_field = query.get("data") if isinstance(query.get("data"), str) else ""
+        payload = lookup(data_field) if data_field.startswith(SHORT_ID_PREFIX) else data_field
+        message_id = f"{update_id}" if _is_id(update_id) else f"cb:{query.get('id')}"
+        if not payload:
+            return Incoming(TELEGRAM, str(chat_id), message_id, kind="expired")
+        return Incoming(TELEGRAM, str(chat_id), message_id, text=payload)
+    message_id = str(update_id) if _is_id(update_id) else f"raw:{chat_id}:{message.get('message_id')}"
+    for field_name in ("text", "caption"):
+        text = message.get(field_name)
+        if isinstance(text, str) and text.strip():
+            return _text_message(str(chat_id), message_id, text)
+    return Incoming(TELEGRAM, str(chat_id), message_id, kind=_kind(message))
+
+
+def _text_message(chat_id: str, message_id: str, text: str) -> Incoming:
+    command = text.split(maxsplit=1)[0].split("@")[0].lower() if text.startswith("/") else ""
+    if command in COMMANDS:
+        text = COMMANDS[command]
+    return Incoming(TELEGRAM, chat_id, message_id, text=text)
+
+
+def _is_id(value: Any) -> bool:
+    return bool(value) and isinstance(value, (str, int)) and not isinstance(value, bool)
+
+
 def _kind(message: object) -> Kind:
-    if getattr(message, "photo", None):
+    def has(name: str) -> bool:
+        value = message.get(name) if isinstance(message, dict) else getattr(message, name, None)
+        return bool(value)
+
+    if has("photo"):
         return "image"
-    if getattr(message, "sticker", None):
+    if has("sticker"):
         return "sticker"
-    if getattr(message, "location", None) or getattr(message, "venue", None):
+    if has("location") or has("venue"):
         return "location"
-    if getattr(message, "document", None):
+    if has("document"):
         return "file"
     return "other"
+
+
+def send_error(exc: TelegramError) -> SendError:
+    """What a Telegram error proves about the message (see ``SendError``)."""
+    if isinstance(exc, RetryAfter):
+        return SendError(f"Telegram rate limit: {exc}", retryable=True, retry_after=_seconds(exc.retry_after))
+    if isinstance(exc, TimedOut):
+        if isinstance(exc.__cause__, httpx.HTTPError):
+            return transport_error("Telegram", exc.__cause__)
+        return SendError(f"Telegram gave no answer: {exc}", unknown=True)
+    description = str(exc)
+    if isinstance(exc, BadRequest):
+        lowered = description.lower()
+        if "too long" in lowered:
+            return SendError(f"Telegram refused: {description}", too_long=True)
+        if any(words in lowered for words in _CHAT_GONE):
+            return SendError(f"Telegram refused: {description}", gone=True)
+        return SendError(f"Telegram refused: {description}")
+    if isinstance(exc, (Forbidden, ChatMigrated)):  # blocked by the user, or a group that moved
+        return SendError(f"Telegram refused: {description}", gone=True)
+    if isinstance(exc, NetworkError) and isinstance(exc.__cause__, httpx.HTTPError):
+        return transport_error("Telegram", exc.__cause__)
+    if isinstance(exc, (NetworkError, InvalidToken)):  # 5xx, 409, 401: not taken, try again later
+        return SendError(f"Telegram did not take it: {description}", retryable=True)
+    return SendError(f"Telegram gave no usable answer: {description}", unknown=True)
+
+
+def _seconds(value: int | float | dt.timedelta) -> float:
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
 def webhook_url(public_url: str) -> str:
@@ -131,7 +221,9 @@ class TelegramChannel:
             .token(settings.telegram_bot_token)
             .base_url(f"{api}/bot")
             .base_file_url(f"{api}/file/bot")
-            .rate_limiter(AIORateLimiter(max_retries=2))
+            # Paces sends; a 429 is not retried here but by the outbound queue, which keeps
+            # the answer (and its retry_after) across restarts.
+            .rate_limiter(AIORateLimiter(max_retries=0))
         )
         if not self._polling:
             builder = builder.updater(None)
@@ -150,17 +242,43 @@ class TelegramChannel:
     async def receive(self, body: bytes) -> None:
         try:
             data = json.loads(body)
-            if not isinstance(data, dict):
-                raise TypeError("an update is a JSON object")
+        except (ValueError, RecursionError):
+            logger.warning("telegram: update that is not JSON ignored")
+            return
+        if not isinstance(data, dict):
+            logger.warning("telegram: update that is not a JSON object ignored")
+            return
+        try:
             update = Update.de_json(data, self.app.bot)
-        except Exception as exc:  # any odd field type: the library raises many kinds; never a 5xx
-            logger.warning("telegram: unreadable update ignored (%s)", type(exc).__name__)
+        except Exception as exc:  # any odd or missing field: the library raises many kinds
+            await self._receive_raw(data, type(exc).__name__)
             return
         if update is None:
             return
         # Handled now rather than queued: the message is in the outbox before Telegram gets its
         # 200 (a crash cannot lose it), and its log lines carry the webhook's request id.
         await self.app.process_update(update)
+
+    async def _receive_raw(self, data: dict[str, Any], problem: str) -> None:
+        """An update the library could not read: the chat and the text from its JSON."""
+        try:
+            incoming = incoming_from_json(data, self._store.get_callback)
+        except RecursionError:
+            incoming = None
+        if incoming is None:
+            logger.warning("telegram: update without a private chat ignored (unreadable: %s)", problem)
+            return
+        logger.warning("telegram: update read from its JSON (the library could not: %s)", problem)
+        query = data.get("callback_query")
+        if isinstance(query, dict) and isinstance(query.get("id"), str):
+            self.app.create_task(self._answer_callback_id(query["id"]))
+        await self._submit(incoming)
+
+    async def _answer_callback_id(self, query_id: str) -> None:
+        try:
+            await self.app.bot.answer_callback_query(query_id)
+        except TelegramError as exc:
+            logger.warning("telegram: could not answer a callback query: %s", exc)
 
     async def _on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not isinstance(update, Update):
@@ -200,12 +318,8 @@ class TelegramChannel:
                 await bot.send_message(
                     user_id, text=reply.text or messages.CHOOSE, reply_markup=markup
                 )
-        except (BadRequest, Forbidden, InvalidToken) as exc:
-            raise SendError(f"Telegram refused: {exc}") from exc
-        except NetworkError as exc:  # includes TimedOut
-            raise SendError(f"Telegram unreachable: {exc}", retryable=True) from exc
         except TelegramError as exc:
-            raise SendError(f"Telegram error: {exc}") from exc
+            raise send_error(exc) from exc
 
     # lifecycle ----------------------------------------------------------------------------
 

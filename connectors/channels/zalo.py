@@ -5,9 +5,13 @@
 - Replies go to ``POST {ZALO_OA_API_BASE}/v3.0/oa/message/cs`` with an ``access_token``
   header: text, buttons (oa.open.url, oa.query.show, oa.open.phone) and images (QR codes
   from data: URIs are uploaded first and sent by attachment id).
-- Errors come back as HTTP 200 with a negative ``error``: -216 (invalid or expired access
-  token) refreshes the token with the single-use refresh token, persists the new one and
-  retries once; -230 (citizen outside the interaction window) is logged and not retried.
+- Errors come back as HTTP 200 with a negative ``error``: -216 (invalid access token) and
+  -220 (expired or removed) refresh the token with the single-use refresh token, persist the
+  new one and retry once. One refresh serves every replica: it runs under a lease in the
+  shared state store, and a replica whose token was refused first looks whether another one
+  already stored a newer token. -32 (rate limit), a refused token and HTTP 5xx/429 are "not
+  delivered" (``connectors.outbound`` tries again later); -230 (citizen outside the
+  interaction window) waits for the citizen to write again; other errors refuse the message.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any
 import httpx
 
 from connectors import messages
-from connectors.channels.base import ChannelRefused, Incoming, Kind, SendError, Submit
+from connectors.channels.base import ChannelRefused, Incoming, Kind, SendError, Submit, transport_error
 from connectors.media import decode_data_uri, is_data_uri
 from connectors.replies import Button, Reply
 from connectors.settings import ZALO_OA, Settings
@@ -36,8 +40,17 @@ SEND_PATH = "/v3.0/oa/message/cs"
 UPLOAD_PATH = "/v2.0/oa/upload/image"
 OAUTH_PATH = "/v4/oa/access_token"
 TOKEN_INVALID = -216
+TOKEN_EXPIRED = -220
+TOKEN_ERRORS = (TOKEN_INVALID, TOKEN_EXPIRED)
+RATE_LIMITED = -32
 OUTSIDE_WINDOW = -230
+NOT_FOLLOWING = -213  # the citizen does not follow the OA (any more)
 TOKENS_KEY = "zalo_oa.tokens"
+REFRESH_LEASE = "lock:zalo_oa.refresh"
+REFRESH_LEASE_S = 30.0  # a replica that died while refreshing blocks the others this long
+REFRESH_WAIT_S = 20.0  # how long a replica waits for another's refresh before giving up
+REFRESH_COOLDOWN_S = 30.0  # a token refused this soon after its refresh is not refreshed again
+WINDOW_WAIT_S = 2.0  # -230: first wait before trying again (or when the citizen writes)
 ATTACHMENT_TTL_S = 86_400.0
 MAX_BUTTON_TITLE = 100
 
@@ -127,6 +140,19 @@ def image_message(element: dict[str, str], caption: str | None) -> dict[str, Any
     return message
 
 
+def send_error(code: int, text: str) -> SendError:
+    """What an OA API error code proves about the message (see ``SendError``)."""
+    message = f"Zalo OA error {code}: {text}".rstrip(": ")
+    if code == RATE_LIMITED or code in TOKEN_ERRORS:
+        return SendError(message, retryable=True)
+    if code == OUTSIDE_WINDOW:
+        # The window opens again when the citizen writes: tried again then, or later.
+        return SendError(message, retryable=True, min_wait_s=WINDOW_WAIT_S)
+    if code == NOT_FOLLOWING:
+        return SendError(message, gone=True)
+    return SendError(message)
+
+
 def api_error(body: Any) -> tuple[int, str]:
     """(error code, message) of an OA API answer; (0, "") on success."""
     if not isinstance(body, dict):
@@ -154,17 +180,21 @@ class Tokens:
         self._store = store
         self._http = http
         self._lock = asyncio.Lock()
-        seed = settings.zalo_oa_refresh_token
-        stored = store.get(TOKENS_KEY)
+        self._refused_at = -REFRESH_COOLDOWN_S  # when OAuth last refused the refresh token
+        self._state: dict[str, Any] = self._stored() or {
+            "access_token": settings.zalo_oa_access_token,
+            "refresh_token": settings.zalo_oa_refresh_token,
+            "expires_at": None,
+            "seed": settings.zalo_oa_refresh_token,
+        }
+
+    def _stored(self) -> dict[str, Any] | None:
+        """The tokens in the state store, if they descend from this environment's seed."""
+        seed = self._settings.zalo_oa_refresh_token
+        stored = self._store.get(TOKENS_KEY)
         if isinstance(stored, dict) and (not seed or stored.get("seed") == seed):
-            self._state: dict[str, Any] = stored
-        else:
-            self._state = {
-                "access_token": settings.zalo_oa_access_token,
-                "refresh_token": seed,
-                "expires_at": None,
-                "seed": seed,
-            }
+            return stored
+        return None
 
     @property
     def usable(self) -> bool:
@@ -183,57 +213,105 @@ class Tokens:
         return token
 
     async def refresh(self, failed: str) -> str:
-        """A fresh access token. Only one refresh at a time; if another call already replaced
-        the token that failed, that new token is used (the refresh token is single-use)."""
+        """A fresh access token. Only one refresh at a time over all replicas; if another call
+        or replica already replaced the token that failed, that new token is used (the refresh
+        token is single-use)."""
         async with self._lock:
-            current = self._state.get("access_token") or ""
-            if current and current != failed:
-                return current
+            newer = self._newer_than(failed)
+            if newer:
+                return newer
             if not self.can_refresh:
-                raise SendError("Zalo OA access token invalid and no refresh token to renew it")
-            refresh_token = self._state["refresh_token"]
-            url = self._settings.zalo_oauth_base.rstrip("/") + OAUTH_PATH
+                raise SendError("Zalo OA access token invalid and no refresh token to renew it", retryable=True)
+            refreshed_at = self._state.get("refreshed_at") or 0.0
+            if time.monotonic() - self._refused_at < REFRESH_COOLDOWN_S:
+                raise SendError("Zalo OA token refresh refused a moment ago", retryable=True)
+            if not self._state.get("proven") and time.time() - refreshed_at < REFRESH_COOLDOWN_S:
+                # A token just refreshed and never accepted: another refresh would not help now
+                # (and each one spends a refresh token).
+                raise SendError("Zalo OA refused a freshly refreshed access token", retryable=True)
+            newer = await self._take_refresh_lease(failed)
+            if newer:
+                return newer
             try:
-                response = await self._http.post(
-                    url,
-                    headers={"secret_key": self._settings.zalo_app_secret},
-                    data={
-                        "refresh_token": refresh_token,
-                        "app_id": self._settings.zalo_app_id,
-                        "grant_type": "refresh_token",
-                    },
-                )
-                body = response.json()
-            except (httpx.HTTPError, ValueError) as exc:
-                raise SendError(
-                    f"Zalo OAuth unreachable: {type(exc).__name__}", retryable=True
-                ) from exc
-            if (
-                not isinstance(body, dict)
-                or not body.get("access_token")
-                or not body.get("refresh_token")
-            ):
-                code, text = api_error(body)
-                logger.error(
-                    "zalo: token refresh refused (%s %s); set a new ZALO_OA_REFRESH_TOKEN",
-                    code,
-                    text,
-                )
-                raise SendError("Zalo OA token refresh refused")
-            try:
-                expires_in = float(body.get("expires_in") or 0)
-            except (TypeError, ValueError):
-                expires_in = 0.0
-            self._state = {
-                "access_token": body["access_token"],
-                "refresh_token": body["refresh_token"],
-                "expires_at": time.time() + expires_in if expires_in > 0 else None,
-                "seed": self._state.get("seed", ""),
-            }
-            # Persist before use: the old refresh token is already spent.
+                return await self._refresh_now()
+            finally:
+                self._store.release(REFRESH_LEASE)
+
+    def _newer_than(self, failed: str) -> str:
+        """A token other than the one that failed, from memory or stored by another replica."""
+        stored = self._stored()
+        if stored is not None and stored.get("access_token") not in (None, "", failed):
+            self._state = stored
+        current = self._state.get("access_token") or ""
+        return current if current != failed else ""
+
+    async def _take_refresh_lease(self, failed: str) -> str:
+        """Take the refresh lease; "" once held, or the token another replica refreshed meanwhile."""
+        deadline = time.monotonic() + REFRESH_WAIT_S
+        while not self._store.hold(REFRESH_LEASE, REFRESH_LEASE_S):
+            if time.monotonic() > deadline:
+                raise SendError("Zalo OA token refresh of another replica took too long", retryable=True)
+            await asyncio.sleep(0.2)
+            newer = self._newer_than(failed)
+            if newer:
+                return newer
+        newer = self._newer_than(failed)  # refreshed between the first look and the lease
+        if newer:
+            self._store.release(REFRESH_LEASE)
+        return newer
+
+    def accepted(self, token: str) -> None:
+        """The OA API took a message with ``token``: a refresh that gave it worked."""
+        if token == self._state.get("access_token") and not self._state.get("proven"):
+            self._state = {**self._state, "proven": True}
             self._store.put(TOKENS_KEY, self._state)
-            logger.info("zalo: access token refreshed, new refresh token stored")
-            return body["access_token"]
+
+    async def _refresh_now(self) -> str:
+        """Spend the refresh token (under the lease) and store the new pair at once."""
+        refresh_token = self._state["refresh_token"]
+        url = self._settings.zalo_oauth_base.rstrip("/") + OAUTH_PATH
+        try:
+            response = await self._http.post(
+                url,
+                headers={"secret_key": self._settings.zalo_app_secret},
+                data={
+                    "refresh_token": refresh_token,
+                    "app_id": self._settings.zalo_app_id,
+                    "grant_type": "refresh_token",
+                },
+            )
+            body = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            # Not even an unknown outcome matters here: nothing went to the citizen.
+            raise SendError(f"Zalo OAuth unreachable: {type(exc).__name__}", retryable=True) from exc
+        if (
+            not isinstance(body, dict)
+            or not body.get("access_token")
+            or not body.get("refresh_token")
+        ):
+            code, text = api_error(body)
+            logger.error(
+                "zalo: token refresh refused (%s %s); set a new ZALO_OA_REFRESH_TOKEN",
+                code,
+                text,
+            )
+            self._refused_at = time.monotonic()
+            raise SendError("Zalo OA token refresh refused", retryable=True)
+        try:
+            expires_in = float(body.get("expires_in") or 0)
+        except (TypeError, ValueError):
+            expires_in = 0.0
+        self._state = {
+            "access_token": body["access_token"],
+            "refresh_token": body["refresh_token"],
+            "expires_at": time.time() + expires_in if expires_in > 0 else None,
+            "seed": self._state.get("seed", ""),
+            "refreshed_at": time.time(),
+        }
+        # Persist before use: the old refresh token is already spent.
+        self._store.put(TOKENS_KEY, self._state)
+        logger.info("zalo: access token refreshed, new refresh token stored")
+        return body["access_token"]
 
 
 # --- the adapter ---------------------------------------------------------------------------
@@ -313,16 +391,16 @@ class ZaloOAChannel:
         token = await self.tokens.access_token()
         body = await self._post(path, token, **kwargs)
         code, text = api_error(body)
-        if code == TOKEN_INVALID:
-            logger.info("zalo: access token rejected (-216), refreshing")
+        if code in TOKEN_ERRORS:
+            logger.info("zalo: access token rejected (%s), refreshing", code)
             token = await self.tokens.refresh(token)
             body = await self._post(path, token, **kwargs)
             code, text = api_error(body)
         if code == OUTSIDE_WINDOW:
-            logger.warning("zalo: citizen outside the OA interaction window (-230); not retried")
-            raise SendError("Zalo OA: user outside the interaction window (-230)")
+            logger.warning("zalo: citizen outside the OA interaction window (-230); kept until they write")
         if code != 0:
-            raise SendError(f"Zalo OA error {code}: {text}")
+            raise send_error(code, text)
+        self.tokens.accepted(token)
         return body
 
     async def _post(self, path: str, token: str, **kwargs: Any) -> dict[str, Any]:
@@ -331,7 +409,7 @@ class ZaloOAChannel:
                 self._base + path, headers={"access_token": token}, **kwargs
             )
         except httpx.HTTPError as exc:
-            raise SendError(f"Zalo OA unreachable: {type(exc).__name__}", retryable=True) from exc
+            raise transport_error("Zalo OA", exc) from exc
         if response.status_code >= 500 or response.status_code == 429:
             raise SendError(f"Zalo OA answered HTTP {response.status_code}", retryable=True)
         try:

@@ -9,6 +9,9 @@
 - Replies: sendMessage (text ≤ 2,000 characters, split before) and sendPhoto (by URL; a QR
   code from a data: URI is served by the gateway at {ZALO_BOT_PUBLIC_URL}/media/<id>).
   The platform has no buttons: they arrive as numbered lines, and "1" picks the first.
+- A failed send raises ``SendError`` saying what the answer proves (as for Telegram): 429
+  (with ``parameters.retry_after`` when given) and 5xx are not delivered, 403 or an unknown
+  chat is final, "too long" asks for a split, a timeout after sending is of unknown outcome.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from connectors.channels.base import Incoming, Kind, SendError, Submit
+from connectors.channels.base import Incoming, Kind, SendError, Submit, transport_error
 from connectors.media import decode_data_uri, is_data_uri
 from connectors.replies import Reply
 from connectors.settings import ZALO_BOT, Settings
@@ -164,19 +167,16 @@ class ZaloBotChannel:
         try:
             response = await self._http.post(f"{self._api}/{method}", json=body, timeout=timeout)
         except httpx.HTTPError as exc:
-            raise SendError(
-                f"Zalo Bot API unreachable: {type(exc).__name__}", retryable=True
-            ) from exc
+            raise transport_error("Zalo Bot API", exc) from exc
         try:
             answer = response.json()
         except ValueError:
             answer = None
         if isinstance(answer, dict) and answer.get("ok"):
             return answer.get("result")
-        code = answer.get("error_code") if isinstance(answer, dict) else response.status_code
-        description = answer.get("description") if isinstance(answer, dict) else ""
-        retryable = response.status_code >= 500 or code in (429, 500, 502, 503, 504)
-        raise ApiError(method, code, str(description or ""), retryable)
+        if not isinstance(answer, dict):
+            answer = {"error_code": response.status_code}
+        raise ApiError(method, response.status_code, answer)
 
     # lifecycle ----------------------------------------------------------------------------
 
@@ -239,6 +239,20 @@ class ZaloBotChannel:
 
 
 class ApiError(SendError):
-    def __init__(self, method: str, code: Any, description: str, retryable: bool) -> None:
-        super().__init__(f"Zalo Bot {method}: error {code} {description}".strip(), retryable)
+    """An error answer of the Bot API, classified like Telegram's (same shape of answer)."""
+
+    def __init__(self, method: str, status: int, answer: dict[str, Any]) -> None:
+        code = answer.get("error_code", status)
+        description = str(answer.get("description") or "")
+        parameters = answer.get("parameters") if isinstance(answer.get("parameters"), dict) else {}
+        retry_after = parameters.get("retry_after")
+        retry_after = float(retry_after) if isinstance(retry_after, (int, float)) and retry_after > 0 else None
+        lowered = description.lower()
+        super().__init__(
+            f"Zalo Bot {method}: error {code} {description}".strip(),
+            retryable=status >= 500 or code in (401, 429, 500, 502, 503, 504),
+            retry_after=retry_after,
+            too_long="too long" in lowered,
+            gone=code == 403 or "chat not found" in lowered or "blocked" in lowered,
+        )
         self.code = code

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from connectors import messages
 from tests.e2e.conftest import Client, reply_text
 
 EVAL = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev-conversations.yml"
@@ -55,10 +56,38 @@ def test_survey_link_and_qr_image(client: Client) -> None:
     assert "khaosathailong.danang.gov.vn" in reply_text(body)
 
 
-@pytest.mark.parametrize("text", ["", "   ", "😀😀😀", "làm căn cước " * 800, "<script>alert(1)</script>", "12345"])
-def test_bad_input_gets_a_sensible_reply(client: Client, text: str) -> None:
+# CONTRACT.md section 2: the one intent every message gets.
+CONTRACT_INTENTS = {
+    "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "ask_procedure", "ask_documents", "ask_fee",
+    "ask_processing_time", "ask_where", "ask_online", "ask_hotline", "ask_working_hours", "ask_survey",
+    "give_feedback", "check_dossier_status", "book_appointment", "human_handoff", "out_of_scope",
+}  # fmt: skip
+# The first sentence of the gateway's own "busy / unavailable" notices (Rasa gave no answer).
+BUSY = [notice.split(". ")[0].lower() for notice in (messages.BOT_UNAVAILABLE, messages.BOT_DELAYED)]
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_empty_input_gets_the_prompt_without_asking_rasa(client: Client, text: str) -> None:
     body = client.chat(text, sender())
+    assert (body["intent"], body["procedure"]) == (None, None)
+    assert reply_text(body) == messages.EMPTY_TEXT
+
+
+@pytest.mark.parametrize(
+    ("text", "junk"),
+    [("😀😀😀", True), ("làm căn cước " * 800, False), ("<script>alert(1)</script>", True), ("12345", True)],
+    ids=["emoji", "too-long", "html", "digits"],
+)
+def test_bad_input_is_understood_by_the_bot_not_answered_by_the_fallback(client: Client, text: str, junk: bool) -> None:
+    """The gateway answers 200 with the hotline when Rasa fails, so a reply alone proves nothing:
+    the intent must come from Rasa, and the busy notice must be absent."""
+    body = client.chat(text, sender())
+    said = reply_text(body)
     assert body["replies"] and all(r.get("text") or r.get("image") for r in body["replies"])
+    assert body["intent"] in CONTRACT_INTENTS, body
+    assert not any(sentence in said.lower() for sentence in BUSY), said
+    if junk:  # nothing in it names a procedure: no confident answer about one
+        assert body["procedure"] is None, body
 
 
 def test_officer_edit_is_live_within_five_seconds(client: Client, content_dir: Path) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -293,6 +295,16 @@ def wait_ready(gateway: Gateway, *channels: str, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"channels not ready: {channels}, running: {list(running)}")
         time.sleep(0.02)
+
+
+def outbox_size(gateway: Gateway) -> int:
+    """Channel messages accepted and not answered yet (the outbox of the state database).
+
+    A message a channel accepts is in the outbox before its webhook answers 200 and leaves it
+    only once answered (after Rasa had it): so "outbox empty and Rasa saw only these" proves
+    that nothing else was accepted, with no waiting."""
+    with contextlib.closing(sqlite3.connect(gateway.settings.state_db)) as db:
+        return int(db.execute("SELECT count(*) FROM outbox").fetchone()[0])
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:

@@ -89,6 +89,9 @@ class FakeRasa:
     slots: dict[str, dict[str, Any]] = field(default_factory=dict)
     latest_intent: dict[str, str | None] = field(default_factory=dict)
     gates: dict[str, threading.Event] = field(default_factory=dict)  # message text -> gate
+    # The next this many REST messages fail as Rasa's nlu.rest_channel fails a turn whose tracker
+    # or lock store is down: 503 "turn not kept" (nothing of the turn kept).
+    not_kept: int = 0
     _changed: threading.Condition = field(default_factory=threading.Condition, repr=False, compare=False)
 
     def texts(self) -> list[str]:
@@ -141,6 +144,11 @@ class FakeRasa:
             delay = self.delays.get(body.get("message"), self.delay_s)
             if delay:
                 await asyncio.sleep(delay)
+            with self._changed:
+                refuse, self.not_kept = self.not_kept > 0, max(0, self.not_kept - 1)
+            if refuse:
+                return JSONResponse({"error": "turn_not_kept", "reason": "TrackerStoreUnavailable"},
+                                    status_code=503, headers={"X-Trolyao-Turn": "not-kept", "Retry-After": "1"})  # fmt: skip
             if self.rest_status != 200:
                 return PlainTextResponse("error", status_code=self.rest_status)
             sender, text = body["sender"], body["message"]

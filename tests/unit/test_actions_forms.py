@@ -135,3 +135,36 @@ def test_handoff_opens_in_staffed_hours_and_gives_the_hotline_otherwise(actions_
     actions_settings(now=dt.datetime.fromisoformat("2026-11-23T20:00"))
     messages, _ = run(ActionHandoff(), tracker("cho tôi gặp cán bộ", "human_handoff"))
     assert messages[0]["response"] == "utter_handoff_closed" and messages[0]["opens"] == "07:30 sáng mai"
+
+
+# --- issue 15: a message answered again (a retry after a failed turn) makes nothing twice -------
+
+
+def with_message_id(t: Any, message_id: Any) -> Any:
+    """The tracker of a message the gateway sent with the channel's message id."""
+    t.latest_message["metadata"] = {"channel": "telegram", "locality": "da-nang", "message_id": message_id}
+    return t
+
+
+def test_a_replayed_feedback_message_repeats_the_first_ticket_code() -> None:
+    slots = {"feedback_content": "Hướng dẫn không rõ", "feedback_subject": "Một cửa phường", "feedback_phone": "-"}
+    first, _ = run(ActionSubmitFeedback(), with_message_id(tracker("bỏ qua", "deny", slots), 1234))
+    again, _ = run(ActionSubmitFeedback(), with_message_id(tracker("bỏ qua", "deny", slots), 1234))
+    other, _ = run(ActionSubmitFeedback(), with_message_id(tracker("bỏ qua", "deny", slots), 1235))
+    assert again[0]["response"] == "utter_feedback_received" and again[0]["code"] == first[0]["code"]
+    assert other[0]["code"] != first[0]["code"]
+    without_id = [run(ActionSubmitFeedback(), tracker("bỏ qua", "deny", slots))[0][0]["code"] for _ in range(2)]
+    assert len(set(without_id)) == 2  # no id (an older client): one ticket per message, as before
+    assert len(process.store().tickets()) == 4
+
+
+def test_a_replayed_booking_message_repeats_the_first_booking_even_when_the_slot_is_full_now() -> None:
+    slots = {"booking_procedure": "can-cuoc", "booking_centre": "ttpvhcc-da-nang", "booking_date": "2026-12-01",
+             "booking_slot": "09:00", "booking_name": "Nguyễn Văn An", "booking_phone": "0905123456"}  # fmt: skip
+    first, _ = run(ActionSubmitBooking(), with_message_id(tracker("0905123456", "out_of_scope", slots), "web-7f3a"))
+    for n in range(4):  # other citizens fill Đà Nẵng's 5 places of the slot
+        run(ActionSubmitBooking(), with_message_id(tracker("0905123457", "out_of_scope", slots), f"other-{n}"))
+    again, events = run(ActionSubmitBooking(), with_message_id(tracker("0905123456", "out_of_scope", slots), "web-7f3a"))
+    assert again[0]["response"] == "utter_booking_confirmed" and again[0]["code"] == first[0]["code"]
+    assert slot(events, "booking_slot") is None  # the form is done, as the first time
+    assert process.store().taken("ttpvhcc-da-nang", dt.date(2026, 12, 1), "09:00") == 5

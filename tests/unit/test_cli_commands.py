@@ -7,7 +7,10 @@ print, with the contract's keys, and their exit codes, on small files in tests/f
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -32,10 +35,21 @@ RATES = NLU_KEYS - {"n", "p50_ms", "p95_ms"}
 
 
 def trolyao(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run the command in its own process group, so that a timeout also ends its children
+    (a `rasa train` started by mistake)."""
     assert TROLYAO.exists(), f"{TROLYAO} is missing: `make setup` installs the trolyao command"
-    return subprocess.run(
-        [str(TROLYAO), *args], cwd=paths.REPO, env=process_env(), capture_output=True, text=True, timeout=timeout
-    )
+    command = [str(TROLYAO), *args]
+    with subprocess.Popen(
+        command, cwd=paths.REPO, env=process_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    ) as process:  # fmt: skip
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 def one_json_object(stdout: str) -> dict[str, Any]:
@@ -106,6 +120,23 @@ def test_eval_nlu_names_the_item_of_a_malformed_fixture_and_a_missing_file(tmp_p
     assert result.returncode != 0
     no_traceback(result)
     assert str(missing) in result.stderr and "không đọc được" in result.stderr
+
+
+# --- trolyao eval conversations FILE --url URL --json (the rest: tests/e2e/test_cli_stack.py) ---
+
+
+def test_eval_conversations_against_no_gateway_fails_every_turn() -> None:
+    """A gateway that is not there is a failed run, never an exit 0 with nothing checked."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    result = trolyao("eval", "conversations", str(FIXTURES / "conversations-pass.yml"), "--url", closed, "--json")
+    assert result.returncode != 0
+    no_traceback(result)
+    summary = one_json_object(result.stdout)
+    assert set(summary) == {"conversations", "passed", "turns", "turns_passed", "failures"}
+    assert (summary["conversations"], summary["passed"], summary["turns"], summary["turns_passed"]) == (1, 0, 2, 0)
+    assert [f["turn"] for f in summary["failures"]] == [1, 2]
 
 
 # --- trolyao content check [DIR] --json ----------------------------------------------------
@@ -225,7 +256,7 @@ def test_the_fingerprint_is_the_inputs_content_by_relative_path(project: Project
     # The copy elsewhere on disk has the checkout's fingerprint: only what is inside counts.
     assert training.training_hash() == project.checkout_hash
     assert training.model_path() == project.root / "models" / f"trolyao-{project.checkout_hash}.tar.gz"
-    cache = project.root / "nlu" / "__pycache__"
+    cache = project.root / "tthc" / "text" / "__pycache__"
     cache.mkdir(exist_ok=True)
     (cache / "x.cpython-310.pyc").write_bytes(b"\0")
     assert training.training_hash() == project.checkout_hash  # compiled files are not inputs
@@ -233,7 +264,15 @@ def test_the_fingerprint_is_the_inputs_content_by_relative_path(project: Project
 
 @pytest.mark.parametrize(
     "change",
-    ["a training example", "config.yml", "bot/domain.yml", "a Rasa component", "a new data file"],
+    [
+        "a training example",
+        "config.yml",
+        "bot/domain.yml",
+        "a Rasa component",
+        "a new data file",
+        "tthc/text/normalize.py",
+        "tthc/text/data/teencode.tsv",
+    ],
 )
 def test_a_changed_input_retrains_once_then_the_cache_holds(project: Project, change: str) -> None:
     root, fake = project.root, project.fake
@@ -249,7 +288,7 @@ def test_a_changed_input_retrains_once_then_the_cache_holds(project: Project, ch
         nlu_file.write_text(text.replace("    - ", "    - cho mình hỏi ", 1), encoding="utf-8")
         assert nlu_file.read_text(encoding="utf-8") != text
     elif change == "a Rasa component":
-        module = sorted((root / "nlu").glob("*.py"))[0]
+        module = root / "nlu" / "rasa_tokenizer.py"
         module.write_text(module.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
     elif change == "a new data file":
         (root / "bot" / "data" / "extra.yml").write_text('version: "3.1"\n', encoding="utf-8")

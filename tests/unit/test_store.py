@@ -140,3 +140,94 @@ def test_old_channel_spellings_are_renamed_when_the_store_opens(tmp_path: Path) 
             for table in ("tickets", "handoffs", "turns")
         }
     assert stored == {"tickets": ["telegram"], "handoffs": ["zalo-bot"], "turns": ["web", "zalo"]}
+
+
+# --- idempotency keys (issue 15): a replayed message creates nothing twice --------------------
+
+
+def test_a_replayed_message_gets_the_first_ticket_and_booking(store: RecordStore) -> None:
+    from tthc.records.idempotency import idempotency_key
+
+    def ticket(key: str | None) -> str:
+        return store.create_ticket("tg:42", "telegram", "Một cửa", "Hướng dẫn chưa rõ", None, key=key).code
+
+    key = idempotency_key("ticket", "tg:42", 1234)
+    first, again, other = ticket(key), ticket(key), ticket(idempotency_key("ticket", "tg:42", 1235))
+    unkeyed = [ticket(None) for _ in range(2)]
+    assert again == first and other != first and len(set(unkeyed)) == 2
+    assert len(store.tickets()) == 4
+
+    day = dt.date(2026, 12, 1)
+
+    def book(sender: str, key: str | None) -> str:
+        return store.book(sender, "web", "can-cuoc", "c1", day, "09:00", "An", "0905123456", capacity=1, key=key).code
+
+    booking_key = idempotency_key("booking", "api:web-1", "c6f0a1e2")
+    booked = book("api:web-1", booking_key)
+    # The slot is full now, yet the same message answered again gets its own booking back.
+    assert book("api:web-1", booking_key) == booked and store.taken("c1", day, "09:00") == 1
+    with pytest.raises(SlotFull):
+        book("api:web-2", idempotency_key("booking", "api:web-2", "x"))
+
+
+def test_concurrent_replays_of_one_message_make_one_booking(store: RecordStore) -> None:
+    from tthc.records.idempotency import idempotency_key
+
+    key, day, codes = idempotency_key("booking", "zalo:7", "msg-1"), dt.date(2026, 12, 2), []
+
+    def book() -> None:
+        booking = store.book("zalo:7", "zalo", "ho-chieu", "c1", day, "10:00", "An", "0905123456", capacity=5, key=key)
+        codes.append(booking.code)
+
+    threads = [threading.Thread(target=book) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(codes) == 6 and len(set(codes)) == 1 and store.taken("c1", day, "10:00") == 1
+
+
+def test_officer_messages_with_a_key_are_queued_once(store: RecordStore) -> None:
+    from tthc.records.idempotency import idempotency_key
+
+    reply = idempotency_key("officer-reply", "tg:1", "req-1")
+    assert store.queue_for_citizen("tg:1", "telegram", "Cán bộ: chào bạn", key=reply)
+    assert not store.queue_for_citizen("tg:1", "telegram", "Cán bộ: chào bạn", key=reply)
+    ticket = store.create_ticket("tg:1", "telegram", "Một cửa", "Hướng dẫn chưa rõ", None)
+    answer = idempotency_key("ticket-answer", ticket.code, "req-2")
+    store.answer_ticket(ticket.code, "Đã xử lý", "canbo1", key=answer)
+    store.answer_ticket(ticket.code, "Đã xử lý", "canbo1", key=answer)
+    texts = [m["text"] for m in store.undelivered("tg:1")]
+    assert texts == ["Cán bộ: chào bạn", f"Trả lời phản ánh {ticket.code}: Đã xử lý"]
+
+
+def test_an_older_database_gets_the_idempotency_columns_and_unique_indexes(tmp_path: Path) -> None:
+    import sqlite3
+
+    from tthc.records.idempotency import idempotency_key
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:  # tickets and bookings as they were before issue 15, with a row each
+        db.execute("CREATE TABLE tickets (code VARCHAR(20) PRIMARY KEY, created_at DATETIME NOT NULL, "
+                   "sender VARCHAR(160) NOT NULL, channel VARCHAR(20) NOT NULL, subject TEXT NOT NULL, "
+                   "content TEXT NOT NULL, phone VARCHAR(20), status VARCHAR(20) NOT NULL, answer TEXT, "
+                   "answered_by VARCHAR(80), answered_at DATETIME)")  # fmt: skip
+        db.execute("INSERT INTO tickets VALUES ('PAAB2CDE', '2026-01-02 03:04:05', 'tg:1', 'telegram', 's', 'c', "
+                   "NULL, 'open', NULL, NULL, NULL)")  # fmt: skip
+        db.execute("CREATE TABLE bookings (code VARCHAR(20) PRIMARY KEY, created_at DATETIME NOT NULL, "
+                   "sender VARCHAR(160) NOT NULL, channel VARCHAR(20) NOT NULL, procedure VARCHAR(80) NOT NULL, "
+                   "centre VARCHAR(80) NOT NULL, day DATE NOT NULL, slot VARCHAR(20) NOT NULL, "
+                   "name VARCHAR(120) NOT NULL, phone VARCHAR(20) NOT NULL, status VARCHAR(20) NOT NULL)")  # fmt: skip
+    opened = [RecordStore(f"sqlite:///{path}") for _ in range(2)]  # two processes opening the same file
+    store = opened[0]
+    inspector = sa.inspect(store.engine)
+    for table in ("tickets", "bookings", "outbox"):
+        assert "idempotency_key" in {c["name"] for c in inspector.get_columns(table)}
+        unique = {i["name"] for i in inspector.get_indexes(table) if i["unique"]}
+        assert f"ux_{table}_idempotency_key" in unique
+    assert store.ticket("PAAB2CDE") is not None  # old rows stay, without a key
+    key = idempotency_key("ticket", "tg:1", 5)
+    assert opened[1].create_ticket("tg:1", "telegram", "s", "c", None, key=key).code == store.create_ticket(
+        "tg:1", "telegram", "s", "c", None, key=key).code  # fmt: skip
+    with store.engine.begin() as db, pytest.raises(sa.exc.IntegrityError):  # the database itself refuses a second row
+        db.execute(sa.text("UPDATE tickets SET idempotency_key = :k WHERE code = 'PAAB2CDE'"), {"k": key})

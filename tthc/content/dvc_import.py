@@ -65,7 +65,7 @@ _MARKERS = [
 
 # Document numbers: 123/2015/NĐ-CP, 60/2014/QH13, 66.7/2025/NQ-CP, 09/2015/TTLT-BCA-BYT-BTC ...
 _DOC_NUMBER = re.compile(
-    r"(?<![/])(\d{1,4}(?:\.\d+|\.?[a-z])?/\d{4}/(?:QH\d{2}|[A-ZĐ]+(?:-(?:TTg|[A-ZĐ]*QH\d{2}|[A-ZĐ]+))*))"
+    r"(?<![/])(\d{1,4}(?:\.\d+|\.?[a-z])?/\d{4}/(?:[A-ZĐ]*QH\d{2}|[A-ZĐ]+(?:-(?:TTg|[A-ZĐ]*QH\d{2}|[A-ZĐ]+))*))"
 )
 _GLUED_WORD = re.compile(r"(\d{4}/[A-ZĐ-]*[A-ZĐ])([^\W\d_])")  # '53/2025/TT-BCAngày' -> '... TT-BCA ngày'
 _ISSUERS = {
@@ -422,10 +422,15 @@ def split_forms(form: str) -> list[str]:
 
 
 def _issuer_fix(code: str, following: str) -> str:
-    """Undo a capital letter of the next title glued to a number: '.../NĐ-CPThông' -> 'NĐ-CP'."""
+    """Undo capitals of the next title glued to a number: '.../NĐ-CPThông' -> 'NĐ-CP',
+    '.../NĐ-CPLUẬT' (read as 'NĐ-CPLU') -> 'NĐ-CP'."""
+    last = re.split(r"[-/]", code)[-1]
+    if last not in _ISSUERS and not re.fullmatch(r"[A-ZĐ]*QH\d{2}", last):
+        known = [i for i in _ISSUERS if len(i) >= 2 and last.startswith(i) and len(last) > len(i)]
+        if known:  # an upper-case title glued on: the issuer is the longest known start
+            return code[: len(code) - len(last) + len(max(known, key=len))]
     if not following or not following[0].islower():
         return code
-    last = re.split(r"[-/]", code)[-1]
     if last in _ISSUERS or re.fullmatch(r"(?:UBTV)?QH\d{2}", last) or len(last) < 2:
         return code  # '.../TT-BCAhông' is a gap in the page text, not a glued capital
     return code[:-1]
@@ -456,9 +461,12 @@ def split_legal_basis(text: str) -> list[tuple[str, str | None]]:
     body = re.sub(r"^\s*Tên văn bản pháp lý\s*Mã văn bản", "", text).strip()
     rows: list[tuple[str, str | None]] = []
     start = 0
+    repeated = r"\s*(?:(?:" + "|".join(_DOC_TYPES) + r")(?: số)?\s*)?"
     for begin, end, code in _find_numbers(body):
         after = body[end : end + 2]
         glued_before = begin > 0 and not body[begin - 1].isspace()
+        if re.match(repeated + re.escape(code) + r"(?![\d/])", body[end:]):
+            continue  # 'Nghị định 101/2024/NĐ-CP' + 'Nghị định 101/2024/NĐ-CP': the number cell repeats the title
         if not body[end:].strip():
             boundary = True  # the last number closes the last row
         elif after[0].isupper():
@@ -576,8 +584,9 @@ def parse_ways(text: str) -> list[Way]:
                 if depth == 0:
                     fee_note, rest = rest[1:position], rest[position + 1 :]
                     break
-            else:  # the note's closing bracket was cut off
-                fee_note, rest = rest[1:], ""
+            else:  # a bracket of the note left open: the note ends at its last closing bracket
+                last = rest.rfind(")")
+                fee_note, rest = (rest[1:last], rest[last + 1 :]) if last > 0 else (rest[1:], "")
         time, fee = _clean(match.group(2)), _clean(match.group(3))
         ways.append(Way(match.group(1), time, fee, _fee_note(fee_note), _clean(rest)))
     return _split_glued_figures(ways)
@@ -604,36 +613,46 @@ def _balanced(text: str) -> bool:
 
 
 def _split_glued_figures(ways: list[Way]) -> list[Way]:
-    """'Trực tuyến120 VNĐ(20.000 vnđ/tờ khai)': a bare time glued to a bare fee; which digits are
-    whose is read from the amounts the note states, then from the other rows' times."""
+    """'Trực tuyến120 VNĐ(20.000 vnđ/tờ khai)': a bare time glued to a bare fee. Which digits are
+    whose is read from the amounts the note states, then from the other rows' times; a split
+    that rests on neither is marked uncertain."""
     known_times = {w.time for w in ways if w.time.isdigit() and not w.fee[:1].isdigit()}
+    choices = {i: _glued_choices(w, known_times) for i, w in enumerate(ways) if w.time.isdigit() and w.fee[:1].isdigit()}
+    known_times |= {c[0][2] for c in choices.values() if c and _sure(c)}  # a time the notes settled
     fixed = []
-    for way in ways:
-        if not (way.time.isdigit() and way.fee[:1].isdigit()):
+    for index, way in enumerate(ways):
+        if index not in choices or not choices[index]:
             fixed.append(way)
             continue
-        digits = way.time + way.fee
-        number = re.match(r"[\d.,]+", digits).group(0)
-        unit = digits[len(number) :]
-        stated = _amounts_in(f"{way.fee_note} {way.description}".replace("đ", " đồng").replace("Đ", " đồng"))
-        stated |= {int(m.group(1).replace(".", "")) for m in re.finditer(r"(\d{1,3}(?:\.\d{3})+)", way.fee_note)}
-        choices = []
-        for cut in range(1, len(way.time) + 1):
-            time, fee_number = number[:cut], number[cut:]
-            if not re.fullmatch(r"[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*|0", fee_number):
-                continue  # a fee does not start with 0, and its thousands groups are whole
-            value = int(fee_number.replace(",", ""))
-            score = 2 * (value in stated or value * 1000 in stated) + (time in known_times)
-            choices.append((-score, cut, time, fee_number + unit))
-        if not choices:
-            fixed.append(way)
-            continue
-        choices.sort()
-        score, _, time, fee = choices[0]
-        sure = score <= -2 and sum(c[0] == score for c in choices) == 1
-        reason = "" if sure else f"thời gian và phí dính liền '{digits}', tách thành '{time}' và '{fee}'"
+        ranked = _glued_choices(way, known_times)
+        _, _, time, fee = ranked[0]
+        sure = _sure(ranked) or (time in known_times and sum(c[2] in known_times for c in ranked) == 1)
+        reason = "" if sure else f"thời gian và phí dính liền '{way.time}{way.fee}', tách thành '{time}' và '{fee}'"
         fixed.append(Way(way.channel, time, _clean(fee), way.fee_note, way.description, reason))
     return fixed
+
+
+def _glued_choices(way: Way, known_times: set[str]) -> list[tuple[int, int, str, str]]:
+    """Ways to split '120 VNĐ' into a time and a fee, best first: (-score, cut, time, fee)."""
+    digits = way.time + way.fee
+    number = re.match(r"[\d.,]+", digits).group(0)
+    unit = digits[len(number) :]
+    stated = _amounts_in(f"{way.fee_note} {way.description}".replace("đ", " đồng").replace("Đ", " đồng"))
+    stated |= {int(m.group(1).replace(".", "")) for m in re.finditer(r"(\d{1,3}(?:\.\d{3})+)", way.fee_note)}
+    choices = []
+    for cut in range(1, len(way.time) + 1):
+        time, fee_number = number[:cut], number[cut:]
+        if not re.fullmatch(r"[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*|0", fee_number):
+            continue  # a fee does not start with 0, and its thousands groups are whole
+        value = int(fee_number.replace(",", ""))
+        score = 2 * (value in stated or value * 1000 in stated) + (time in known_times)
+        choices.append((-score, cut, time, fee_number + unit))
+    return sorted(choices)
+
+
+def _sure(ranked: list[tuple[int, int, str, str]]) -> bool:
+    """The best split is backed by an amount of the note, and no other split is as good."""
+    return ranked[0][0] <= -2 and sum(c[0] == ranked[0][0] for c in ranked) == 1
 
 
 def _amount(fee: str) -> int | None:
@@ -694,86 +713,29 @@ def draft_from_dvc(record: dict[str, Any], slug: str | None, today: dt.date) -> 
     name = draft.keep(short_name(official), "tên thủ tục") or short_name(official)
     slug = slug or derive_slug(name)
     if not PATTERNS["slug"].match(slug):
-        raise ValueError(f"Mã '{slug}' không hợp lệ: chỉ dùng chữ thường không dấu, số và dấu gạch ngang (ví dụ dang-ky-khai-sinh).")
+        raise ValueError(
+            f"Mã '{slug}' không hợp lệ: chỉ dùng chữ thường không dấu, số và dấu gạch ngang (ví dụ dang-ky-khai-sinh)."
+        )
     level = draft.keep(_clean(record.get("cap_thuc_hien")), "cấp thực hiện")
     field_name = draft.keep(_clean(record.get("linh_vuc")), "lĩnh vực") or "Chưa rõ (bản ghi không ghi lĩnh vực)"
-
-    codes = []
-    if code and PATTERNS["code"].match(code) and PATTERNS["url"].match(url):
-        entry = {"code": code, "name": draft.keep(official, "tên trong mục codes") or name}
-        if level:
-            entry["level"] = level
-        entry["url"] = url
-        codes.append(entry)
-    else:
-        draft.checks.append("mã thủ tục hoặc đường dẫn trang chính thức trong bản ghi không đúng dạng")
+    codes = _draft_codes(draft, code, url, official, name, level)
 
     # Who and where
-    authority = ""
-    for key in ("co_quan_co_tham_quyen", "co_quan_thuc_hien"):
-        value = _clean(record.get(key))
-        if _meaningful(value):
-            authority = draft.keep(value, "cơ quan có thẩm quyền")
-            if authority:
-                break
-    if not authority:
-        authority = f"Bản ghi Cổng DVCQG chỉ ghi cấp thực hiện: {level}." if level else "Bản ghi Cổng DVCQG không ghi cơ quan giải quyết."
-        draft.checks.append("cơ quan giải quyết (bản ghi không ghi rõ)")
+    authority = _draft_authority(draft, level)
     ways = parse_ways(draft.text("cach_thuc_thuc_hien"))
-    where = draft.keep(_clean(record.get("dia_chi_tiep_nhan")), "địa chỉ tiếp nhận") if _meaningful(_clean(record.get("dia_chi_tiep_nhan"))) else ""
-    if not where:
-        said = [s for w in ways for s in _sentences(w.description) if re.search(r"nộp hồ sơ .*tại", s, re.I)]
-        where = draft.keep(" ".join(dict.fromkeys(said)), "nơi nộp (cách thức thực hiện)")
-    if not where:
-        where = "Bản ghi Cổng DVCQG không ghi nơi nộp hồ sơ; xem trang chính thức."
-        draft.checks.append("nơi nộp hồ sơ (bản ghi không ghi)")
+    where = _draft_where(draft, ways)
 
     # Steps and documents
-    steps = []
-    for number, step in enumerate(split_steps(draft.text("trinh_tu_thuc_hien")), start=1):
-        kept = draft.keep(step, f"trình tự, bước {number}")
-        if kept:
-            steps.append(kept)
-    if not steps:
-        steps = ["Bản ghi Cổng DVCQG không ghi trình tự thực hiện; xem trang chính thức."]
-        draft.checks.append("trình tự thực hiện (bản ghi không ghi)")
-    documents = []
-    raw_documents, remarks = split_documents(draft.text("thanh_phan_ho_so"))
-    for number, doc in enumerate(raw_documents, start=1):
-        doc_name = draft.keep(doc.name, f"thành phần hồ sơ, giấy tờ {number}")
-        if not doc_name:
-            continue
-        item: dict[str, Any] = {"name": doc_name, "quantity": doc.quantity or "Bản ghi không ghi số lượng"}
-        if not doc.quantity:
-            draft.checks.append(f"số lượng của giấy tờ '{doc_name[:60]}' (bản ghi bị cắt)")
-        if doc.form:
-            item["form"] = doc.form
-        if doc.group:
-            group = draft.keep(doc.group, f"thành phần hồ sơ, nhóm '{doc.group[:40]}'")
-            if group:
-                item["note"] = f"Nhóm trong bản ghi: {group}"
-        documents.append(item)
-    if not documents:
-        documents = [{"name": "Bản ghi Cổng DVCQG không ghi thành phần hồ sơ; xem trang chính thức.", "quantity": "Chưa rõ"}]
-        draft.checks.append("thành phần hồ sơ (bản ghi không ghi)")
-    if remarks:
-        draft.checks.append(f"{len(remarks)} ý 'Lưu ý' trong thành phần hồ sơ chưa đưa vào bản nháp (đọc trên trang chính thức)")
-    if any(d.quantity.startswith("0 bản") for d in raw_documents):
-        draft.checks.append("các giấy tờ ghi '0 bản' (thường là ghi chú hoặc giấy tờ chỉ xuất trình)")
+    steps = _draft_steps(draft)
+    documents = _draft_documents(draft)
 
     # Time, fees, online
     processing_time = _processing_time(ways, draft)
     fee = _fee(ways, draft)
     online = _online(ways, draft, url)
 
-    results = [r for r in (draft.keep(r, "kết quả") for r in parse_results(draft.text("ket_qua_xu_ly"))) if r]
-    result = "; ".join(results) or "Bản ghi Cổng DVCQG không ghi kết quả; xem trang chính thức."
-    if not results:
-        draft.checks.append("kết quả (bản ghi không ghi)")
-    legal = [e for e in (draft.keep(e, "căn cứ pháp lý") for e in parse_legal_basis(draft.text("can_cu_phap_ly"))) if e]
-    if not legal:
-        legal = ["Bản ghi Cổng DVCQG không ghi căn cứ pháp lý; cần bổ sung."]
-        draft.checks.append("căn cứ pháp lý (bản ghi không ghi)")
+    result = _draft_result(draft)
+    legal = _draft_legal_basis(draft)
 
     sources = [f"{PORTAL}, thủ tục {code}: {url}" if code else f"{PORTAL}: {url}"]
     decision = _clean(record.get("so_quyet_dinh"))
@@ -781,7 +743,8 @@ def draft_from_dvc(record: dict[str, Any], slug: str | None, today: dt.date) -> 
         sources.append(f"Quyết định công bố thủ tục số {decision} (theo bản ghi)")
 
     details = ", ".join(x for x in (level, f"lĩnh vực {field_name}" if record.get("linh_vuc") else "") if x)
-    summary = f"Bản nháp nhập từ {PORTAL}: {codes[0]['name'] if codes else name}" + (f" ({details})." if details else ".")
+    named = codes[0]["name"] if codes else name
+    summary = f"Bản nháp nhập từ {PORTAL}: {named}" + (f" ({details})." if details else ".")
     data_head: dict[str, Any] = {
         "slug": slug,
         "name": name,
@@ -812,6 +775,112 @@ def draft_from_dvc(record: dict[str, Any], slug: str | None, today: dt.date) -> 
     if loaded != expected:  # the emitter must write exactly what we mean
         raise ValueError("draft does not read back as written")
     return text
+
+
+# The parts of draft_from_dvc, in the order it calls them: each may add to the draft's checks,
+# and the notes list those in that order.
+
+
+def _draft_codes(draft: _Draft, code: str, url: str, official: str, name: str, level: str) -> list[dict[str, Any]]:
+    """The record's official code and page, when both are well formed."""
+    if not (code and PATTERNS["code"].match(code) and PATTERNS["url"].match(url)):
+        draft.checks.append("mã thủ tục hoặc đường dẫn trang chính thức trong bản ghi không đúng dạng")
+        return []
+    entry = {"code": code, "name": draft.keep(official, "tên trong mục codes") or name}
+    if level:
+        entry["level"] = level
+    entry["url"] = url
+    return [entry]
+
+
+def _draft_authority(draft: _Draft, level: str) -> str:
+    for key in ("co_quan_co_tham_quyen", "co_quan_thuc_hien"):
+        value = _clean(draft.record.get(key))
+        if _meaningful(value):
+            authority = draft.keep(value, "cơ quan có thẩm quyền")
+            if authority:
+                return authority
+    draft.checks.append("cơ quan giải quyết (bản ghi không ghi rõ)")
+    if level:
+        return f"Bản ghi Cổng DVCQG chỉ ghi cấp thực hiện: {level}."
+    return "Bản ghi Cổng DVCQG không ghi cơ quan giải quyết."
+
+
+def _draft_where(draft: _Draft, ways: list[Way]) -> str:
+    """Where to submit: the record's address, else what the ways of submitting say."""
+    address = _clean(draft.record.get("dia_chi_tiep_nhan"))
+    where = draft.keep(address, "địa chỉ tiếp nhận") if _meaningful(address) else ""
+    if not where:
+        said = [s for w in ways for s in _sentences(w.description) if re.search(r"nộp hồ sơ .*tại", s, re.I)]
+        where = draft.keep(" ".join(dict.fromkeys(said)), "nơi nộp (cách thức thực hiện)")
+    if not where:
+        where = "Bản ghi Cổng DVCQG không ghi nơi nộp hồ sơ; xem trang chính thức."
+        draft.checks.append("nơi nộp hồ sơ (bản ghi không ghi)")
+    return where
+
+
+def _draft_steps(draft: _Draft) -> list[str]:
+    steps = []
+    for number, step in enumerate(split_steps(draft.text("trinh_tu_thuc_hien")), start=1):
+        kept = draft.keep(step, f"trình tự, bước {number}")
+        if kept:
+            steps.append(kept)
+    if not steps:
+        steps = ["Bản ghi Cổng DVCQG không ghi trình tự thực hiện; xem trang chính thức."]
+        draft.checks.append("trình tự thực hiện (bản ghi không ghi)")
+    return steps
+
+
+def _draft_documents(draft: _Draft) -> list[dict[str, Any]]:
+    documents = []
+    raw_documents, remarks = split_documents(draft.text("thanh_phan_ho_so"))
+    for number, doc in enumerate(raw_documents, start=1):
+        item = _draft_document(draft, doc, number)
+        if item is not None:
+            documents.append(item)
+    if not documents:
+        missing = "Bản ghi Cổng DVCQG không ghi thành phần hồ sơ; xem trang chính thức."
+        documents = [{"name": missing, "quantity": "Chưa rõ"}]
+        draft.checks.append("thành phần hồ sơ (bản ghi không ghi)")
+    if remarks:
+        draft.checks.append(
+            f"{len(remarks)} ý 'Lưu ý' trong thành phần hồ sơ chưa đưa vào bản nháp (đọc trên trang chính thức)"
+        )
+    if any(d.quantity.startswith("0 bản") for d in raw_documents):
+        draft.checks.append("các giấy tờ ghi '0 bản' (thường là ghi chú hoặc giấy tờ chỉ xuất trình)")
+    return documents
+
+
+def _draft_document(draft: _Draft, doc: Document, number: int) -> dict[str, Any] | None:
+    """One paper of the dossier, or None when all its name speaks of the district level."""
+    doc_name = draft.keep(doc.name, f"thành phần hồ sơ, giấy tờ {number}")
+    if not doc_name:
+        return None
+    item: dict[str, Any] = {"name": doc_name, "quantity": doc.quantity or "Bản ghi không ghi số lượng"}
+    if not doc.quantity:
+        draft.checks.append(f"số lượng của giấy tờ '{doc_name[:60]}' (bản ghi bị cắt)")
+    if doc.form:
+        item["form"] = doc.form
+    if doc.group:
+        group = draft.keep(doc.group, f"thành phần hồ sơ, nhóm '{doc.group[:40]}'")
+        if group:
+            item["note"] = f"Nhóm trong bản ghi: {group}"
+    return item
+
+
+def _draft_result(draft: _Draft) -> str:
+    results = [r for r in (draft.keep(r, "kết quả") for r in parse_results(draft.text("ket_qua_xu_ly"))) if r]
+    if not results:
+        draft.checks.append("kết quả (bản ghi không ghi)")
+    return "; ".join(results) or "Bản ghi Cổng DVCQG không ghi kết quả; xem trang chính thức."
+
+
+def _draft_legal_basis(draft: _Draft) -> list[str]:
+    legal = [e for e in (draft.keep(e, "căn cứ pháp lý") for e in parse_legal_basis(draft.text("can_cu_phap_ly"))) if e]
+    if not legal:
+        legal = ["Bản ghi Cổng DVCQG không ghi căn cứ pháp lý; cần bổ sung."]
+        draft.checks.append("căn cứ pháp lý (bản ghi không ghi)")
+    return legal
 
 
 def _sentences(text: str) -> list[str]:

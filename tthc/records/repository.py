@@ -69,6 +69,7 @@ class RecordStore:
         with self.engine.begin() as db:
             create_all(db, metadata, lock_key=7215001)
         _add_missing_columns(self.engine)
+        _add_missing_indexes(self.engine)
         _rename_old_channel_spellings(self.engine)
 
     @classmethod
@@ -86,9 +87,25 @@ class RecordStore:
                                              intent=intent, confidence=confidence, procedure=procedure,
                                              outcome=outcome))  # fmt: skip
 
-    def add_rating(self, sender: str, channel: str, useful: bool, procedure: str | None) -> None:
-        with self.engine.begin() as db:
-            db.execute(ratings.insert().values(at=_now(), sender=sender, channel=channel, procedure=procedure, useful=useful))
+    def add_rating(self, sender: str, channel: str, useful: bool, procedure: str | None) -> bool:
+        """Rate the conversation's latest answer (its latest logged turn). A new rating of the same
+        answer replaces the earlier one, so an answer counts once; True when it changed its value."""
+        values = dict(at=_now(), channel=channel, procedure=procedure, useful=useful)
+        for _ in range(3):
+            try:
+                with self.engine.begin() as db:
+                    turn_id = db.execute(sa.select(sa.func.max(turns.c.id)).where(turns.c.sender == sender)).scalar()
+                    same = ratings.c.turn_id.is_(None) if turn_id is None else ratings.c.turn_id == turn_id
+                    earlier = db.execute(sa.select(ratings.c.id, ratings.c.useful)
+                                         .where(ratings.c.sender == sender, same).limit(1)).first()  # fmt: skip
+                    if earlier is not None:
+                        db.execute(ratings.update().where(ratings.c.id == earlier.id).values(**values))
+                        return bool(earlier.useful) != useful
+                    db.execute(ratings.insert().values(sender=sender, turn_id=turn_id, **values))
+                    return False
+            except sa.exc.IntegrityError:  # the same answer rated at the same moment elsewhere: replace it
+                continue
+        raise RuntimeError(f"rating of {sender} not stored: the same answer kept being rated concurrently")
 
     def last_procedure(self, sender: str) -> str | None:
         """The procedure of the conversation's latest turn that had one."""
@@ -125,13 +142,30 @@ class RecordStore:
                 "useful_rate": round(good / total, 3) if total else None, "by_procedure": by_procedure}  # fmt: skip
 
     # --- tickets (phản ánh, kiến nghị) --------------------------------------------------------
-    def create_ticket(self, sender: str, channel: str, subject: str, content: str, phone: str | None) -> Ticket:
+    def create_ticket(self, sender: str, channel: str, subject: str, content: str, phone: str | None,
+                      key: str | None = None) -> Ticket:  # fmt: skip
+        """A new open ticket; with an idempotency key already used, the ticket made then."""
+        if key is not None:
+            made = self._ticket_with_key(key)
+            if made is not None:
+                return made
         code = new_code("PA")
         row = dict(code=code, created_at=_now(), sender=sender, channel=channel, subject=subject, content=content,
-                   phone=phone, status="open")  # fmt: skip
-        with self.engine.begin() as db:
-            db.execute(tickets.insert().values(**row))
+                   phone=phone, status="open", idempotency_key=key)  # fmt: skip
+        try:
+            with self.engine.begin() as db:
+                db.execute(tickets.insert().values(**row))
+        except sa.exc.IntegrityError:
+            made = self._ticket_with_key(key) if key is not None else None
+            if made is None:
+                raise
+            return made  # the same message, handled at the same moment elsewhere
         return self.ticket(code)  # type: ignore[return-value]
+
+    def _ticket_with_key(self, key: str) -> Ticket | None:
+        with self.engine.connect() as db:
+            code = db.execute(sa.select(tickets.c.code).where(tickets.c.idempotency_key == key)).scalar()
+        return self.ticket(code) if code else None
 
     def ticket(self, code: str) -> Ticket | None:
         with self.engine.connect() as db:
@@ -146,16 +180,25 @@ class RecordStore:
             rows = db.execute(query).mappings().all()
         return [Ticket(**{k: r[k] for k in Ticket.__dataclass_fields__}) for r in rows]
 
-    def answer_ticket(self, code: str, answer: str, officer: str) -> Ticket | None:
-        """Record an officer's answer and queue it for the citizen on the channel they used."""
+    def answer_ticket(self, code: str, answer: str, officer: str, key: str | None = None) -> Ticket | None:
+        """Record an officer's answer and queue it for the citizen on the channel they used.
+
+        With an idempotency key already used (the officer's request sent again), nothing changes."""
         ticket = self.ticket(code)
         if ticket is None:
             return None
-        with self.engine.begin() as db:
-            db.execute(tickets.update().where(tickets.c.code == ticket.code).values(
-                status="answered", answer=answer, answered_by=officer, answered_at=_now()))  # fmt: skip
-            db.execute(outbox.insert().values(at=_now(), sender=ticket.sender, channel=ticket.channel,
-                                              text=f"Trả lời phản ánh {ticket.code}: {answer}"))  # fmt: skip
+        if key is not None and self._queued_with_key(key):
+            return ticket
+        try:
+            with self.engine.begin() as db:
+                db.execute(tickets.update().where(tickets.c.code == ticket.code).values(
+                    status="answered", answer=answer, answered_by=officer, answered_at=_now()))  # fmt: skip
+                db.execute(outbox.insert().values(at=_now(), sender=ticket.sender, channel=ticket.channel,
+                                                  text=f"Trả lời phản ánh {ticket.code}: {answer}",
+                                                  idempotency_key=key))  # fmt: skip
+        except sa.exc.IntegrityError:
+            if key is None or not self._queued_with_key(key):
+                raise
         return self.ticket(code)
 
     # --- bookings ----------------------------------------------------------------------------
@@ -166,23 +209,41 @@ class RecordStore:
                 bookings.c.status == "booked")).scalar_one())  # fmt: skip
 
     def book(self, sender: str, channel: str, procedure: str, centre: str, day: dt.date, slot: str,
-             name: str, phone: str, capacity: int) -> Booking:  # fmt: skip
-        """Book a slot, or raise SlotFull; the count and the insert are one transaction."""
+             name: str, phone: str, capacity: int, key: str | None = None) -> Booking:  # fmt: skip
+        """Book a slot, or raise SlotFull; the count and the insert are one transaction.
+
+        With an idempotency key already used, the booking made then (as it is now), whatever
+        the slot's count: the same message answered again books nothing more."""
+        if key is not None:
+            made = self._booking_with_key(key)
+            if made is not None:
+                return made
         code = new_code("LH")
         same_slot = (bookings.c.centre == centre, bookings.c.day == day, bookings.c.slot == slot,
                      bookings.c.status == "booked")  # fmt: skip
-        with self.engine.begin() as db:
-            if self.engine.dialect.name == "postgresql":  # serialize bookings of one slot
-                db.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"{centre}|{day}|{slot}"})
-            # Insert first, then count: SQLite serializes writers, so the count sees every
-            # committed booking of the slot plus this one, and a full slot rolls this one back.
-            db.execute(bookings.insert().values(code=code, created_at=_now(), sender=sender, channel=channel,
-                                                procedure=procedure, centre=centre, day=day, slot=slot, name=name,
-                                                phone=phone, status="booked"))  # fmt: skip
-            used = db.execute(sa.select(sa.func.count()).select_from(bookings).where(*same_slot)).scalar_one()
-            if used > capacity:
-                raise SlotFull(f"{centre} {day} {slot}")
+        try:
+            with self.engine.begin() as db:
+                if self.engine.dialect.name == "postgresql":  # serialize bookings of one slot
+                    db.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"{centre}|{day}|{slot}"})
+                # Insert first, then count: SQLite serializes writers, so the count sees every
+                # committed booking of the slot plus this one, and a full slot rolls this one back.
+                db.execute(bookings.insert().values(code=code, created_at=_now(), sender=sender, channel=channel,
+                                                    procedure=procedure, centre=centre, day=day, slot=slot, name=name,
+                                                    phone=phone, status="booked", idempotency_key=key))  # fmt: skip
+                used = db.execute(sa.select(sa.func.count()).select_from(bookings).where(*same_slot)).scalar_one()
+                if used > capacity:
+                    raise SlotFull(f"{centre} {day} {slot}")
+        except sa.exc.IntegrityError:
+            made = self._booking_with_key(key) if key is not None else None
+            if made is None:
+                raise
+            return made  # the same message, handled at the same moment elsewhere
         return self.booking(code)  # type: ignore[return-value]
+
+    def _booking_with_key(self, key: str) -> Booking | None:
+        with self.engine.connect() as db:
+            code = db.execute(sa.select(bookings.c.code).where(bookings.c.idempotency_key == key)).scalar()
+        return self.booking(code) if code else None
 
     def booking(self, code: str) -> Booking | None:
         with self.engine.connect() as db:
@@ -288,9 +349,23 @@ class RecordStore:
             db.execute(handoffs.update().where(handoffs.c.id == handoff_id).values(announced_at=None))
 
     # --- messages for citizens ---------------------------------------------------------------
-    def queue_for_citizen(self, sender: str, channel: str, text: str) -> None:
-        with self.engine.begin() as db:
-            db.execute(outbox.insert().values(at=_now(), sender=sender, channel=channel, text=text))
+    def queue_for_citizen(self, sender: str, channel: str, text: str, key: str | None = None) -> bool:
+        """Queue an officer's message; False (nothing queued) if its idempotency key was used."""
+        if key is not None and self._queued_with_key(key):
+            return False
+        try:
+            with self.engine.begin() as db:
+                db.execute(outbox.insert().values(at=_now(), sender=sender, channel=channel, text=text,
+                                                  idempotency_key=key))  # fmt: skip
+        except sa.exc.IntegrityError:
+            if key is None or not self._queued_with_key(key):
+                raise
+            return False
+        return True
+
+    def _queued_with_key(self, key: str) -> bool:
+        with self.engine.connect() as db:
+            return db.execute(sa.select(outbox.c.id).where(outbox.c.idempotency_key == key)).first() is not None
 
     def take_undelivered(self, sender: str | None = None) -> list[dict[str, Any]]:
         """Messages not yet delivered (for one sender, or all), marked delivered as they are taken.
@@ -345,6 +420,22 @@ def _add_missing_columns(engine: sa.engine.Engine) -> None:
                 if column.name not in {c["name"] for c in sa.inspect(engine).get_columns(table.name)}:
                     raise
 
+
+def _add_missing_indexes(engine: sa.engine.Engine) -> None:
+    """Create the schema's indexes that a table created before them lacks (the unique
+    idempotency keys). Another process may create them at the same time."""
+    inspector = sa.inspect(engine)
+    for table in metadata.sorted_tables:
+        present = {index["name"] for index in inspector.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name in present:
+                continue
+            try:
+                with engine.begin() as db:
+                    index.create(db)
+            except sa.exc.DBAPIError:
+                if index.name not in {i["name"] for i in sa.inspect(engine).get_indexes(table.name)}:
+                    raise
 
 
 def _rename_old_channel_spellings(engine: sa.engine.Engine) -> None:

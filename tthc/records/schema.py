@@ -1,4 +1,10 @@
-"""Tables, in SQLAlchemy Core so the same code runs on SQLite and PostgreSQL."""
+"""Tables, in SQLAlchemy Core so the same code runs on SQLite and PostgreSQL.
+
+``idempotency_key`` (tickets, bookings, outbox): a hash of what caused the row (a citizen's
+message id on a channel, an officer's request id), unique, so a message replayed after a crash,
+a shutdown or a retry finds the row it created the first time instead of creating a second one
+(``tthc.records.idempotency``). NULL for rows without one; NULLs never collide.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +35,10 @@ ratings = sa.Table(
     sa.Column("channel", sa.String(20), nullable=False),
     sa.Column("procedure", sa.String(80)),
     sa.Column("useful", sa.Boolean, nullable=False),
+    # The logged turn (answer) rated: a citizen's new rating of the same answer replaces the
+    # earlier one, so an answer counts once (NULL: rated before any turn was logged).
+    sa.Column("turn_id", sa.Integer),
+    sa.Index("ux_ratings_answer", "sender", "turn_id", unique=True),
 )
 
 tickets = sa.Table(
@@ -45,6 +55,8 @@ tickets = sa.Table(
     sa.Column("answer", sa.Text),
     sa.Column("answered_by", sa.String(80)),
     sa.Column("answered_at", sa.DateTime),
+    sa.Column("idempotency_key", sa.String(64)),
+    sa.Index("ux_tickets_idempotency_key", "idempotency_key", unique=True),
 )
 
 bookings = sa.Table(
@@ -61,7 +73,9 @@ bookings = sa.Table(
     sa.Column("name", sa.String(120), nullable=False),
     sa.Column("phone", sa.String(20), nullable=False),
     sa.Column("status", sa.String(20), nullable=False, default="booked"),  # booked, cancelled
+    sa.Column("idempotency_key", sa.String(64)),
     sa.Index("ix_bookings_slot", "centre", "day", "slot", "status"),
+    sa.Index("ux_bookings_idempotency_key", "idempotency_key", unique=True),
 )
 
 dossiers = sa.Table(
@@ -99,6 +113,8 @@ outbox = sa.Table(  # messages for citizens from officers (ticket answers, hando
     sa.Column("channel", sa.String(20), nullable=False),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("delivered_at", sa.DateTime),
+    sa.Column("idempotency_key", sa.String(64)),
+    sa.Index("ux_outbox_idempotency_key", "idempotency_key", unique=True),
 )
 
 officers = sa.Table(  # the officers' console accounts (created with `trolyao officers add`)

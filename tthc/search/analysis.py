@@ -1,20 +1,22 @@
 """Text analysis for catalogue search: accent-free syllables and their bigrams, the words that say
 what is asked rather than which procedure, and the citizen vocabulary (tthc/search/data/).
 
-Everything is matched on accent-stripped syllables, so "mất sổ đỏ" and "mat so do" give the same
-terms. Documents (official text) are not teencode-expanded; questions are.
+Procedures are indexed on accent-stripped syllables, so "mất sổ đỏ" and "mat so do" give the same
+terms. The vocabulary is matched accent-aware: a syllable the citizen typed with accents must match
+the form's accents ("chưa" is not "chùa"), one typed without accents matches any.
+Documents (official text) are not teencode-expanded; questions are.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from tthc.text.normalize import strip_accents
+from tthc.text.normalize import normalize_word, strip_accents
 from tthc.text.tokenize import syllables
 
 DATA = Path(__file__).parent / "data"
@@ -25,6 +27,18 @@ _MARKS = re.compile(r"[\u0300-\u036f]")
 _GLUED_CASE = re.compile(r"([a-z\u0111][\u0300-\u036f]*)(?=[A-Z\u0110])")  # "khaiSố" (NFD) -> "khai Số"
 _GLUED_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")  # "chính1 bản" -> "chính 1 bản"
 _WORD = re.compile(r"[a-z0-9]+")
+_ACCENTED_WORD = re.compile(r"[^\W_]+")
+
+# Abbreviations the official titles use, read as their full words on both sides (a citizen's "bhxh"
+# is already "bảo hiểm xã hội" through the teencode dictionary; the record's "BHXH" becomes it here).
+ABBREVIATIONS = {
+    "tnhh": "trach nhiem huu han", "bhxh": "bao hiem xa hoi", "bhyt": "bao hiem y te",
+    "bhtn": "bao hiem that nghiep", "bhtnld": "bao hiem tai nan lao dong", "tnld": "tai nan lao dong",
+    "bnn": "benh nghe nghiep", "htx": "hop tac xa", "ubnd": "uy ban nhan dan", "hdnd": "hoi dong nhan dan",
+    "tncn": "thu nhap ca nhan", "tndn": "thu nhap doanh nghiep", "gtgt": "gia tri gia tang",
+    "gcn": "giay chung nhan", "qsdd": "quyen su dung dat", "dsphsk": "duong suc phuc hoi suc khoe",
+    "cand": "cong an nhan dan", "qdnd": "quan doi nhan dan", "dnnvv": "doanh nghiep nho va vua",
+}  # fmt: skip
 
 # Single syllables that say how or what is asked, never which procedure (accent-stripped, so each
 # stands for several accented words; none of them is needed to tell two procedures apart: a bigram
@@ -56,6 +70,13 @@ def _strip(word: str) -> str:
     return strip_accents(word)
 
 
+def _expand(words: list[str]) -> list[str]:
+    out: list[str] = []
+    for w in words:
+        out.extend(ABBREVIATIONS[w].split() if w in ABBREVIATIONS else (w,))
+    return out
+
+
 def doc_syllables(text: str) -> list[str]:
     """Accent-free lower-case syllables of official text, glued table cells split apart."""
     if not text:
@@ -63,15 +84,26 @@ def doc_syllables(text: str) -> list[str]:
     decomposed = unicodedata.normalize("NFD", text)
     decomposed = _GLUED_DIGIT.sub(" ", _GLUED_CASE.sub(r"\1 ", decomposed))
     flat = _MARKS.sub("", decomposed).replace("\u0111", "d").replace("\u0110", "D").lower()
-    return _WORD.findall(flat)
+    return _expand(_WORD.findall(flat))
+
+
+def query_pairs(text: str) -> list[tuple[str, str]]:
+    """(accented, accent-free) syllables of a citizen's message, teencode and abbreviations expanded."""
+    out: list[tuple[str, str]] = []
+    for syllable in syllables(text):
+        for part in _ACCENTED_WORD.findall(syllable):
+            key = _strip(part)
+            if not _WORD.fullmatch(key):
+                continue
+            if key in ABBREVIATIONS:
+                out.extend((w, w) for w in ABBREVIATIONS[key].split())
+            else:
+                out.append((part, key))
+    return out
 
 
 def query_syllables(text: str) -> list[str]:
-    """Accent-free syllables of a citizen's message, teencode expanded ("gks" -> giay khai sinh)."""
-    out: list[str] = []
-    for syllable in syllables(text):
-        out.extend(_WORD.findall(_strip(syllable)))
-    return out
+    return [key for _, key in query_pairs(text)]
 
 
 def ngrams(sylls: Sequence[str]) -> list[str]:
@@ -83,36 +115,55 @@ def phrase_key(text: str) -> tuple[str, ...]:
     return tuple(doc_syllables(text))
 
 
+def accented_key(text: str) -> tuple[str, ...]:
+    words = [normalize_word(w) for w in _ACCENTED_WORD.findall(unicodedata.normalize("NFC", text))]
+    return tuple(words)
+
+
+@dataclass(frozen=True)
+class Form:
+    """One citizen form: its accented syllables (as written in the TSV) and what it stands for."""
+
+    accented: tuple[str, ...]
+    value: object
+
+
 @dataclass(frozen=True)
 class Lexicon:
-    """Citizen forms -> official phrases, and out-of-catalogue subjects -> ministry."""
+    """Citizen forms -> official phrases, and out-of-catalogue subjects -> ministry, keyed by the
+    forms' accent-free syllables."""
 
-    synonyms: dict[tuple[str, ...], tuple[tuple[str, ...], ...]]
-    outside: dict[tuple[str, ...], str]
+    synonyms: dict[tuple[str, ...], tuple[Form, ...]]
+    outside: dict[tuple[str, ...], tuple[Form, ...]]
     max_len: int = 6
 
     @classmethod
     def load(cls, vocabulary: Path = VOCABULARY_FILE, outside: Path = OUT_OF_CATALOGUE_FILE) -> Lexicon:
-        synonyms: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {}
+        synonyms: dict[tuple[str, ...], list[Form]] = {}
         for forms, targets in _rows(vocabulary):
             expansion = tuple(phrase_key(t) for t in targets.split(";") if phrase_key(t))
             for form in forms.split("|"):
-                key = phrase_key(form)
-                if key:
-                    synonyms[key] = tuple(dict.fromkeys(synonyms.get(key, ()) + expansion))
-        out: dict[tuple[str, ...], str] = {}
+                _add(synonyms, form, expansion)
+        out: dict[tuple[str, ...], list[Form]] = {}
         for forms, ministry in _rows(outside):
             for form in forms.split("|"):
-                if phrase_key(form):
-                    out[phrase_key(form)] = ministry.strip()
+                _add(out, form, ministry.strip())
         longest = max((len(k) for k in [*synonyms, *out]), default=1)
-        return cls(synonyms, out, longest)
+        return cls({k: tuple(v) for k, v in synonyms.items()}, {k: tuple(v) for k, v in out.items()}, longest)
 
     def text_hash_parts(self) -> Iterable[str]:
-        for key, value in sorted(self.synonyms.items()):
-            yield " ".join(key) + "=" + "|".join(" ".join(v) for v in value)
-        for key, ministry in sorted(self.outside.items()):
-            yield " ".join(key) + "!" + ministry
+        for table in (self.synonyms, self.outside):
+            for key, forms in sorted(table.items()):
+                yield " ".join(key) + "=" + "|".join(f"{' '.join(f.accented)}:{f.value}" for f in forms)
+
+
+def _add(table: dict[tuple[str, ...], list[Form]], form: str, value: object) -> None:
+    key, accented = phrase_key(form), accented_key(form)
+    if not key:
+        return
+    if len(accented) != len(key):  # an abbreviation inside: match it accent-free
+        accented = key
+    table.setdefault(key, []).append(Form(accented, value))
 
 
 def _rows(path: Path) -> Iterable[tuple[str, str]]:
@@ -129,6 +180,7 @@ class Unit:
 
     alternatives: tuple[tuple[str, ...], ...]  # each: terms that together show the idea in a text
     label: str
+    span: tuple[int, int] = (0, 0)  # syllable positions [start, end) in the question
 
 
 @dataclass
@@ -136,25 +188,48 @@ class Query:
     text: str
     weights: dict[str, float] = field(default_factory=dict)  # term -> weight
     units: list[Unit] = field(default_factory=list)
-    outside: list[tuple[tuple[str, ...], str]] = field(default_factory=list)  # (phrase, ministry)
+    outside: list[tuple[tuple[str, ...], str, tuple[int, int]]] = field(default_factory=list)  # phrase, ministry, span
 
 
-def _find(sylls: Sequence[str], table: dict[tuple[str, ...], object], max_len: int, blocked: Sequence[bool]):
-    """Longest-first, left-to-right phrase matches of `table` over free positions."""
-    i, n = 0, len(sylls)
-    while i < n:
-        hit = None
-        if not blocked[i]:
-            for size in range(min(max_len, n - i), 0, -1):
-                key = tuple(sylls[i : i + size])
-                if key in table and not any(blocked[i : i + size]):
-                    hit = (i, size, key)
-                    break
-        if hit:
-            yield hit
-            i += hit[1]
-        else:
-            i += 1
+def _compatible(typed: Sequence[tuple[str, str]], form: tuple[str, ...]) -> bool:
+    """A form matches what was typed: syllables typed without accents match any accents."""
+    return all(acc == key or acc == f for (acc, key), f in zip(typed, form))
+
+
+def _matches(
+    pairs: Sequence[tuple[str, str]], table: dict[tuple[str, ...], tuple[Form, ...]], max_len: int,
+    blocked: Sequence[bool],
+) -> Iterator[tuple[int, int, tuple[str, ...], list[Form]]]:  # fmt: skip
+    """At each free position, the longest form of `table` that starts there. Matches may nest
+    ("đổi sổ đỏ" and "sổ đỏ"); a nested one that adds nothing to the enclosing one is left out."""
+    keys = [k for _, k in pairs]
+    enclosing_end, enclosing_values = 0, ()
+    for i in range(len(pairs)):
+        if blocked[i]:
+            continue
+        for size in range(min(max_len, len(pairs) - i), 0, -1):
+            if any(blocked[i : i + size]):
+                continue
+            key = tuple(keys[i : i + size])
+            forms = [f for f in table.get(key, ()) if _compatible(pairs[i : i + size], f.accented)]
+            if not forms:
+                continue
+            values = tuple(f.value for f in forms)
+            nested = i + size <= enclosing_end
+            if nested and all(v in enclosing_values or _within(v, enclosing_values) for v in values):
+                break
+            if not nested:
+                enclosing_end, enclosing_values = i + size, values
+            yield i, size, key, forms
+            break
+
+
+def _within(value: object, values: Sequence[object]) -> bool:
+    """An expansion (tuple of phrases) all of whose phrases are in the enclosing expansions."""
+    if not isinstance(value, tuple):
+        return False
+    pool = {p for v in values if isinstance(v, tuple) for p in v}
+    return all(p in pool for p in value)
 
 
 EXPANSION_WEIGHT = 1.0  # an official phrase added for a citizen's word ...
@@ -168,9 +243,7 @@ def _phrase_terms(phrase: Sequence[str]) -> list[str]:
     return [f"{a}_{b}" for a, b in zip(phrase, phrase[1:])]
 
 
-def analyze_query(text: str, lexicon: Lexicon) -> Query:
-    sylls = query_syllables(text)
-    query = Query(text)
+def _question_masks(sylls: Sequence[str]) -> tuple[list[bool], list[bool]]:
     n = len(sylls)
     phrase_masked = [False] * n
     for phrase in QUESTION_PHRASES:
@@ -179,27 +252,37 @@ def analyze_query(text: str, lexicon: Lexicon) -> Query:
             if tuple(sylls[i : i + size]) == phrase:
                 phrase_masked[i : i + size] = [True] * size
     word_masked = [phrase_masked[i] or s in QUESTION_WORDS for i, s in enumerate(sylls)]
+    return phrase_masked, word_masked
 
-    for start, size, key in _find(sylls, lexicon.outside, lexicon.max_len, [False] * n):
-        query.outside.append((key, lexicon.outside[key]))
+
+def analyze_query(text: str, lexicon: Lexicon) -> Query:
+    pairs = query_pairs(text)
+    sylls = [k for _, k in pairs]
+    query = Query(text)
+    n = len(sylls)
+    phrase_masked, word_masked = _question_masks(sylls)
+
+    for start, size, key, forms in _matches(pairs, lexicon.outside, lexicon.max_len, [False] * n):
+        query.outside.append((key, str(forms[0].value), (start, start + size)))
 
     in_synonym = [False] * n
     weights: dict[str, float] = {}
-    for start, size, key in _find(sylls, lexicon.synonyms, lexicon.max_len, phrase_masked):
+    for start, size, key, forms in _matches(pairs, lexicon.synonyms, lexicon.max_len, phrase_masked):
         in_synonym[start : start + size] = [True] * size
         alternatives = [_phrase_terms(key)]
-        for target in lexicon.synonyms[key]:
-            alternatives.append(_phrase_terms(target))
-            weight = EXPANSION_WEIGHT * min(1.0, EXPANSION_SPAN / len(target))
-            for term in ngrams(target):
-                weights[term] = max(weights.get(term, 0.0), weight)
-        query.units.append(Unit(tuple(tuple(a) for a in alternatives), " ".join(key)))
+        for form in forms:
+            for target in form.value:  # type: ignore[attr-defined]
+                alternatives.append(_phrase_terms(target))
+                weight = EXPANSION_WEIGHT * min(1.0, EXPANSION_SPAN / len(target))
+                for term in ngrams(target):
+                    weights[term] = max(weights.get(term, 0.0), weight)
+        query.units.append(Unit(tuple(tuple(a) for a in alternatives), " ".join(key), (start, start + size)))
 
     for i, s in enumerate(sylls):
         if not word_masked[i]:
             weights[s] = max(weights.get(s, 0.0), 1.0)
             if not in_synonym[i]:
-                query.units.append(Unit(((s,),), s))
+                query.units.append(Unit(((s,),), s, (i, i + 1)))
     for i in range(n - 1):
         if phrase_masked[i] or phrase_masked[i + 1] or (word_masked[i] and word_masked[i + 1]):
             continue
@@ -212,13 +295,7 @@ def analyze_query(text: str, lexicon: Lexicon) -> Query:
 def analyze_question_text(text: str) -> list[str]:
     """Terms of an FAQ question stored with a procedure: question words masked, no vocabulary."""
     sylls = query_syllables(text)
-    masked = [s in QUESTION_WORDS for s in sylls]
-    n = len(sylls)
-    for phrase in QUESTION_PHRASES:
-        size = len(phrase)
-        for i in range(n - size + 1):
-            if tuple(sylls[i : i + size]) == phrase:
-                masked[i : i + size] = [True] * size
+    _, masked = _question_masks(sylls)
     terms = [s for s, m in zip(sylls, masked) if not m]
     terms += [f"{a}_{b}" for a, b, m1, m2 in zip(sylls, sylls[1:], masked, masked[1:]) if not (m1 and m2)]
     return terms

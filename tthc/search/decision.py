@@ -46,9 +46,13 @@ def decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Threshol
     if not hits or hits[0].score < t.min_score:
         return Verdict("decline", reason="no_match", ranked=ranked)
     top = hits[0]
-    foreign = [(phrase, ministry) for phrase, ministry in query.outside if not index.holds_phrase(top.key, phrase)]
-    if foreign and top.name_coverage < t.outside_override:
-        return Verdict("decline", reason="outside", ministry=foreign[0][1], ranked=ranked)
+    for phrase, ministry, span in query.outside:
+        if index.holds_phrase(top.key, phrase):
+            continue
+        # the rest of the question, without the other ministry's word, must name this procedure well
+        _, rest = index.coverage(top.key, query, skip=span)
+        if rest < t.outside_override:
+            return Verdict("decline", reason="outside", ministry=ministry, ranked=ranked)
     if top.coverage < t.min_coverage:
         return Verdict("decline", reason="weak", ranked=ranked)
     runner = hits[1].score if len(hits) > 1 else 0.0

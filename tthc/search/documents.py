@@ -122,7 +122,8 @@ class CuratedView:
     name: str
     field: str = ""
     codes: tuple[str, ...] = ()
-    names: tuple[str, ...] = ()  # official name, the names of its codes, aliases
+    names: tuple[str, ...] = ()  # official name, the names of its codes
+    aliases: tuple[str, ...] = ()  # what citizens call it
     questions: tuple[str, ...] = ()  # FAQ questions
     summary: str = ""
 
@@ -131,7 +132,8 @@ def curated_view(procedure: Any) -> CuratedView:
     """From a tthc.content.model.Procedure (or anything with slug, name, field, codes, aliases, faqs)."""
     codes = tuple(str(c["code"]) for c in getattr(procedure, "codes", []) or [] if c.get("code"))
     code_names = tuple(str(c.get("name") or "") for c in getattr(procedure, "codes", []) or [])
-    names = (procedure.name, *code_names, *(getattr(procedure, "aliases", []) or []))
+    names = (procedure.name, *code_names)
+    aliases = tuple(str(a) for a in getattr(procedure, "aliases", []) or [] if a)
     questions = tuple(q for faq in getattr(procedure, "faqs", []) or [] for q in faq.get("questions", []))
     return CuratedView(
         slug=procedure.slug,
@@ -139,6 +141,7 @@ def curated_view(procedure: Any) -> CuratedView:
         field=str(getattr(procedure, "field", "") or ""),
         codes=codes,
         names=tuple(dict.fromkeys(n for n in names if n)),
+        aliases=aliases,
         questions=questions,
         summary=str(getattr(procedure, "summary", "") or ""),
     )
@@ -156,7 +159,8 @@ class SearchDoc:
     name: str  # what to show
     codes: tuple[str, ...]  # the preferred level first
     levels: tuple[str, ...]  # the level of each code
-    names: tuple[str, ...]  # texts matched as names (strongest)
+    names: tuple[str, ...]  # official names (strongest)
+    aliases: tuple[str, ...] = ()  # curated aliases: citizens' names for it
     questions: tuple[str, ...] = ()  # curated FAQ questions
     context: tuple[tuple[str, str], ...] = ()  # (field, text) for CONTEXT_FIELDS
     fingerprint: str = ""
@@ -231,6 +235,7 @@ def curated_doc(view: CuratedView, groups: Sequence[Sequence[CatalogueRecord]]) 
         codes=tuple(codes),
         levels=tuple(levels),
         names=tuple(dict.fromkeys(n for n in names if n)),
+        aliases=view.aliases,
         questions=view.questions,
         context=tuple(context),
         fingerprint=_fingerprint(view, [r.code for r in records], [catalogue_doc(g).fingerprint for g in groups]),

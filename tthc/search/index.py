@@ -26,13 +26,28 @@ from scipy import sparse
 from tthc.search.analysis import Lexicon, Query, analyze_query, analyze_question_text, doc_syllables, ngrams
 from tthc.search.documents import CONTEXT_FIELDS, SearchDoc
 
-INDEX_VERSION = 1  # bump when analysis or the stored layout changes: old files are not loaded
+INDEX_VERSION = 3  # bump when analysis or the stored layout changes: old files are not loaded
 
 NAME_WEIGHT = 1.0
-QUESTION_WEIGHT = 0.5
+QUESTION_WEIGHT = 0.35
 CONTEXT_WEIGHTS = {"field": 0.3, "result": 0.3, "applicants": 0.15, "agency": 0.15, "documents": 0.2}
 _K1 = 1.2
-_B = {"names": 0.6, "questions": 0.5, "field": 0.3, "result": 0.5, "applicants": 0.3, "agency": 0.3, "documents": 0.75}
+_B = {"names": 0.3, "questions": 0.5, "field": 0.3, "result": 0.5, "applicants": 0.3, "agency": 0.3, "documents": 0.75}
+# The words that make one variant of a procedure: re-issue, exchange, extension, correction, with a
+# foreign element, mobile registration... (accent-free bigrams, unambiguous once accents are gone).
+# A procedure that is a variant the question does not ask for, or that lacks the variant the question
+# asks for, is the less likely reading: "cấp chứng chỉ" is not "cấp lại chứng chỉ".
+VARIANTS = {
+    "reissue": {"cap_lai", "ky_lai", "bi_mat"}, "exchange": {"cap_doi", "doi_giay", "doi_the", "doi_chung"},
+    "extension": {"gia_han"}, "adjustment": {"dieu_chinh", "sua_doi"}, "revocation": {"thu_hoi"},
+    "deletion": {"xoa_dang", "xoa_ghi", "xoa_ten"}, "termination": {"cham_dut", "giai_the"},
+    "suspension": {"tam_ngung", "tam_dung"}, "correction": {"dinh_chinh", "cai_chinh"},
+    "mobile": {"luu_dong"}, "border": {"bien_gioi"}, "foreign": {"nuoc_ngoai"},
+    "temporary": {"tam_thoi"}, "restoration": {"khoi_phuc", "phuc_hoi"},
+}  # fmt: skip
+LEADING_VARIANTS = {"doi": "exchange", "xoa": "deletion"}  # a name that starts with "Đổi", "Xóa"
+VARIANT_PENALTY = 0.8
+ALIAS_WEIGHT = 0.8  # a curated alias counts a little less than an official name
 RERANK_POOL = 40  # the best this many by BM25 are re-ranked by how much of the question they hold
 COORDINATION = 0.3  # score = bm25 * (COORDINATION + (1 - COORDINATION) * coverage)
 UNKNOWN_WEIGHT = 4.0  # coverage weight of a question word no procedure holds (typo, or another domain)
@@ -63,6 +78,9 @@ class _Analyzed:
     questions: list[tuple[np.ndarray, np.ndarray]]
     context: dict[str, tuple[np.ndarray, np.ndarray]]
     terms: np.ndarray  # every term id of the document, sorted
+    label_terms: np.ndarray  # the term ids of what the procedure is (names, questions, field, result)
+    variants: frozenset[str]  # the variant groups its names say (reissue, extension, ...)
+    name_weights: np.ndarray  # per name row: 1 for an official name, ALIAS_WEIGHT for an alias
 
 
 def _counts(terms: Iterable[str], vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -73,12 +91,25 @@ def _counts(terms: Iterable[str], vocab: dict[str, int]) -> tuple[np.ndarray, np
 
 
 def _analyze(doc: SearchDoc, vocab: dict[str, int]) -> _Analyzed:
-    names = [_counts(ngrams(doc_syllables(n)), vocab) for n in doc.names]
+    names = [_counts(ngrams(doc_syllables(n)), vocab) for n in (*doc.names, *doc.aliases)]
+    name_weights = np.array([1.0] * len(doc.names) + [ALIAS_WEIGHT] * len(doc.aliases), dtype=np.float32)
     questions = [_counts(analyze_question_text(q), vocab) for q in doc.questions]
     context = {f: _counts(ngrams(doc_syllables(doc.context_text(f))), vocab) for f in CONTEXT_FIELDS}
-    all_ids = [a for a, _ in names] + [a for a, _ in questions] + [a for a, _ in context.values()]
-    terms = np.unique(np.concatenate(all_ids)) if all_ids else np.zeros(0, dtype=np.int32)
-    return _Analyzed(names, questions, context, terms.astype(np.int32))
+    label_ids = [a for a, _ in names] + [a for a, _ in questions] + [context["field"][0], context["result"][0]]
+    all_ids = label_ids + [a for a, _ in context.values()]
+    terms = np.unique(np.concatenate(all_ids)).astype(np.int32)
+    label_terms = np.unique(np.concatenate(label_ids)).astype(np.int32)
+    variants = frozenset().union(*(variant_groups(doc_syllables(n)) for n in (*doc.names, *doc.aliases)))
+    return _Analyzed(names, questions, context, terms, label_terms, variants, name_weights)
+
+
+def variant_groups(sylls: Sequence[str]) -> frozenset[str]:
+    """The variant groups a text names: {"reissue"} for "cấp lại ...", {"exchange"} for "Đổi ..."."""
+    terms = set(ngrams(sylls))
+    found = {group for group, marks in VARIANTS.items() if terms & marks}
+    if sylls and sylls[0] in LEADING_VARIANTS:
+        found.add(LEADING_VARIANTS[sylls[0]])
+    return frozenset(found)
 
 
 def _matrix(rows: Sequence[tuple[np.ndarray, np.ndarray]], width: int) -> sparse.csr_matrix:
@@ -140,6 +171,9 @@ class CatalogueIndex:
         width = len(self.vocab)
         name_rows = [r for a in self._analyzed for r in a.names]
         self._name_owner = np.repeat(np.arange(len(self.docs)), [len(a.names) for a in self._analyzed])
+        self._name_weight = (
+            np.concatenate([a.name_weights for a in self._analyzed]) if self._analyzed else np.zeros(0, np.float32)
+        )
         self._names, self._name_idf = _bm25(_matrix(name_rows, width), _B["names"])
         q_rows = [r for a in self._analyzed for r in a.questions]
         self._q_owner = np.repeat(np.arange(len(self.docs)), [len(a.questions) for a in self._analyzed])
@@ -248,7 +282,7 @@ class CatalogueIndex:
         ids = np.fromiter((i for i, _ in pairs), dtype=np.int64, count=len(pairs))
         weights = np.fromiter((w for _, w in pairs), dtype=np.float32, count=len(pairs))
         n = len(self.docs)
-        name_rows = self._names[:, ids] @ weights
+        name_rows = (self._names[:, ids] @ weights) * self._name_weight
         names = np.zeros(n, np.float32)
         np.maximum.at(names, self._name_owner, name_rows)
         questions = np.zeros(n, np.float32)
@@ -261,10 +295,16 @@ class CatalogueIndex:
         pool = max(k, RERANK_POOL)
         if len(top) > pool:
             top = top[np.argpartition(-total[top], pool - 1)[:pool]]
+        query_variants = self.query_variants(query)
         hits = []
         for i in top:
             coverage, name_coverage = self._coverage(int(i), query)
-            score = float(total[i]) * (COORDINATION + (1 - COORDINATION) * coverage)
+            held = (coverage + name_coverage) / 2
+            score = float(total[i]) * (COORDINATION + (1 - COORDINATION) * held)
+            doc_variants = self._analyzed[i].variants
+            if doc_variants and not doc_variants & query_variants:
+                score *= VARIANT_PENALTY
+            score *= VARIANT_PENALTY ** len(query_variants - doc_variants)
             doc = self.docs[i]
             hits.append(Hit(doc.key, doc.kind, doc.name, doc.codes, doc.levels, round(score, 4),
                             round(float(names[i]), 4), coverage, name_coverage))  # fmt: skip
@@ -277,14 +317,25 @@ class CatalogueIndex:
             return UNKNOWN_WEIGHT
         return float(max(known))
 
-    def _coverage(self, i: int, query: Query) -> tuple[float, float]:
+    @staticmethod
+    def query_variants(query: Query) -> frozenset[str]:
+        terms = set(query.weights)
+        return frozenset(group for group, marks in VARIANTS.items() if terms & marks)
+
+    def coverage(self, key: str, query: Query, skip: tuple[int, int] | None = None) -> tuple[float, float]:
+        """`_coverage` of one procedure, leaving out the ideas within the span `skip` of the question."""
+        at = self._position.get(key)
+        return (0.0, 0.0) if at is None else self._coverage(at, query, skip)
+
+    def _coverage(self, i: int, query: Query, skip: tuple[int, int] | None = None) -> tuple[float, float]:
         """Weighted share of the question's ideas present in the procedure's text, and in its names."""
-        if not query.units:
+        units = [u for u in query.units if not skip or not (skip[0] <= u.span[0] and u.span[1] <= skip[1])]
+        if not units:
             return 0.0, 0.0
         row = self._doc_terms.indices[self._doc_terms.indptr[i] : self._doc_terms.indptr[i + 1]]
         present, in_names = set(row.tolist()), set(self._name_terms[i].tolist())
         total = got = got_names = 0.0
-        for unit in query.units:
+        for unit in units:
             weight = max(self.unit_weight(a) for a in unit.alternatives)
             total += weight
             if any(_holds(a, self.vocab, present) for a in unit.alternatives):
@@ -294,13 +345,13 @@ class CatalogueIndex:
         return round(got / total, 4), round(got_names / total, 4)
 
     def holds_phrase(self, key: str, phrase: Sequence[str]) -> bool:
-        """Whether a procedure's text holds a phrase (accent-free syllables), e.g. an out-of-catalogue cue."""
+        """Whether what a procedure is (names, FAQ questions, field, result) holds a phrase of
+        accent-free syllables, e.g. an out-of-catalogue word."""
         at = self._position.get(key)
         if at is None:
             return False
-        row = self._doc_terms.indices[self._doc_terms.indptr[at] : self._doc_terms.indptr[at + 1]]
         terms = [phrase[0]] if len(phrase) == 1 else [f"{a}_{b}" for a, b in zip(phrase, phrase[1:])]
-        present = set(row.tolist())
+        present = set(self._analyzed[at].label_terms.tolist())
         return all(t in self.vocab and self.vocab[t] in present for t in terms)
 
     def memory_bytes(self) -> int:

@@ -1,0 +1,102 @@
+"""Rasa's SQL tracker store, made to fail the turn when the database fails (issue 15).
+
+Rasa 3.6 wraps every tracker store in ``FailSafeTrackerStore``: when the database cannot be
+read, a conversation silently starts over, and when it cannot be written, the turn is kept in
+a process-local ``InMemoryTrackerStore`` that the next turn (on another replica, or after the
+database is back) never reads. During a PostgreSQL restart of a few seconds, follow-ups lost
+their procedure ("thế lệ phí bao nhiêu" answered with "thủ tục nào?").
+
+``StrictSQLTrackerStore`` (``type: nlu.tracker_store.StrictSQLTrackerStore`` in the endpoints
+files) raises ``TrackerStoreUnavailable`` instead, and importing this module patches
+``Agent._create_tracker_store`` so that Rasa does not wrap a strict store in its fail-safe
+wrapper (every other store is wrapped as before). The turn then fails as a whole, before
+anything of it is saved (the events of a turn are written in one transaction at its end), and
+``nlu.rest_channel.RestInput`` answers the gateway 503 "turn not kept": the gateway keeps the
+message and sends it again once the database is back. Actions that create something (tickets,
+bookings) are idempotent per message id, so the second run of the turn creates nothing twice.
+
+Connections the database closed while it restarted are tested before use (``pool_pre_ping``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.trackers import DialogueStateTracker
+
+logger = logging.getLogger(__name__)
+
+
+class TrackerStoreUnavailable(Exception):
+    """The conversation could not be read or written: the turn must fail, not go on without it."""
+
+
+@contextlib.contextmanager
+def _failing_as_unavailable(what: str, sender_id: str | None = None) -> Iterator[None]:
+    try:
+        yield
+    except TrackerStoreUnavailable:
+        raise
+    except Exception as exc:  # any failure of the database or its driver
+        logger.warning("tracker store: could not %s%s: %s", what, f" {sender_id!r}" if sender_id else "", exc)
+        raise TrackerStoreUnavailable(f"tracker store could not {what}: {type(exc).__name__}") from exc
+
+
+class StrictSQLTrackerStore(SQLTrackerStore):
+    """``SQLTrackerStore`` whose errors reach the turn (``TrackerStoreUnavailable``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name != "sqlite":
+            # The same engine as Rasa's, with connections tested before use: after a database
+            # restart the pool's old connections are replaced instead of failing one turn each.
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        logger.info("tracker store: %s, strict (an error fails the turn)", self.engine.dialect.name)
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        with _failing_as_unavailable("read", sender_id):
+            return await super().retrieve(sender_id)
+
+    async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
+        with _failing_as_unavailable("read", conversation_id):
+            return await super().retrieve_full_tracker(conversation_id)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        with _failing_as_unavailable("save", tracker.sender_id):
+            await super().save(tracker)
+
+    async def keys(self) -> Iterable[str]:
+        with _failing_as_unavailable("list conversations"):
+            return await super().keys()
+
+
+def _strict_stores_unwrapped() -> None:
+    """Patch ``Agent._create_tracker_store``: a strict store is used as it is; any other store
+    gets Rasa's ``FailSafeTrackerStore`` as before. Idempotent."""
+    from rasa.core.agent import Agent
+
+    original = Agent.__dict__["_create_tracker_store"].__func__
+    if getattr(original, "_trolyao_strict", False):
+        return
+
+    def create_tracker_store(store: Any, domain: Any) -> Any:
+        if isinstance(store, StrictSQLTrackerStore):
+            store.domain = domain  # what Rasa does before wrapping
+            return store
+        return original(store, domain)
+
+    create_tracker_store._trolyao_strict = True  # type: ignore[attr-defined]
+    create_tracker_store.__doc__ = original.__doc__
+    Agent._create_tracker_store = staticmethod(create_tracker_store)  # type: ignore[method-assign]
+
+
+# Rasa imports this module (the endpoints file names the class) before it creates the Agent.
+_strict_stores_unwrapped()
