@@ -4,6 +4,10 @@ Every route needs ``Authorization: Bearer <TROLYAO_ADMIN_TOKEN>`` (compared in c
 No token configured (or a placeholder): 503; a missing or wrong one: 401. Lists mask phone
 numbers; opening one ticket shows it whole and is logged, as is an unmasked export. Officers'
 answers and replies are queued for the citizen and delivered on the channel they used.
+
+A ticket answer or a handoff reply sent with an ``Idempotency-Key`` header (any id the client
+makes per message and reuses when it sends the request again) is queued once however often the
+request comes; closing a handoff queues its closing message once.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from connectors.officers import channel_label, sender_tag
 from connectors.records import call
 from tthc.privacy import mask_pii
 from tthc.records import RecordStore, Ticket
+from tthc.records.idempotency import idempotency_key
 
 logger = logging.getLogger(__name__)
 audit = logging.getLogger("connectors.admin.audit")
@@ -179,9 +184,15 @@ async def open_ticket(code: str, request: Request) -> dict[str, Any]:
     return {"ticket": ticket_json(ticket, masked=False)}
 
 
+def _request_key(request: Request, kind: str, scope: str) -> str | None:
+    """The idempotency key of an officer's request that sent an ``Idempotency-Key`` header."""
+    return idempotency_key(kind, scope, request.headers.get("idempotency-key"))
+
+
 async def answer_ticket(code: str, body: AnswerBody, request: Request) -> dict[str, Any]:
+    key = _request_key(request, "ticket-answer", code[:20].upper())
     ticket = await call(
-        _store(request).answer_ticket, code[:20], body.answer.strip(), body.officer
+        _store(request).answer_ticket, code[:20], body.answer.strip(), body.officer, key
     )
     if ticket is None:
         raise AdminRefusal(404, messages.TICKET_NOT_FOUND.format(code=code[:20]))
@@ -217,7 +228,8 @@ async def reply(handoff_id: int, body: ReplyBody, request: Request) -> dict[str,
     store = _store(request)
     handoff = await _open_handoff(request, handoff_id)
     text = messages.OFFICER_REPLY.format(text=body.text.strip())
-    await call(store.queue_for_citizen, handoff["sender"], handoff["channel"], text)
+    key = _request_key(request, "officer-reply", f"handoff:{handoff_id}")
+    await call(store.queue_for_citizen, handoff["sender"], handoff["channel"], text, key)
     await call(store.touch_handoff, handoff_id)
     audit.info("admin: handoff #%s replied by %r", handoff_id, body.officer)
     _wake(request)
@@ -231,8 +243,9 @@ async def close(
     officer = (body or CloseBody()).officer
     handoff = await _open_handoff(request, handoff_id)
     await call(store.close_handoff, handoff_id, officer)
+    closed_once = idempotency_key("handoff-closed", f"handoff:{handoff_id}", "closed")  # two closes at once
     await call(
-        store.queue_for_citizen, handoff["sender"], handoff["channel"], messages.HANDOFF_CLOSED
+        store.queue_for_citizen, handoff["sender"], handoff["channel"], messages.HANDOFF_CLOSED, closed_once
     )
     audit.info("admin: handoff #%s closed by %r", handoff_id, officer)
     _wake(request)

@@ -23,10 +23,12 @@ from connectors.conversation import Conversation
 from connectors.delivery import Delivery, web_replies
 from connectors.locality import HotlineSource, LiveHotline
 from connectors.officers import Officers
+from connectors.outbound import outbound_health
 from connectors.rasa_client import KnownCodes, RasaClient, RasaTurn, split_urls
 from connectors.ratelimit import ClientLimits
 from connectors.replies import render
 from connectors.settings import TELEGRAM, Settings
+from connectors.shared_limits import counted_by
 from connectors.shutdown import Deadline
 
 logger = logging.getLogger(__name__)
@@ -65,11 +67,14 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.shutdown = Deadline()  # started by the signal handler (connectors.shutdown)
     errors.install(app, fallback=_chat_fallback(hotline))
     app.add_middleware(BodyLimitMiddleware)  # 413 beyond 64 KiB on /api/chat, 1 MiB elsewhere
+    # Counted in the database replicas share, when there is one (connectors.shared_limits).
     app.state.chat_limits = ClientLimits(
-        settings.rate_chat_ip, settings.rate_chat_sender, settings.rate_exempt_loopback
+        settings.rate_chat_ip, settings.rate_chat_sender, settings.rate_exempt_loopback,
+        counted_by=counted_by(settings.state_db_url, "chat"),
     )
     app.state.webhook_limits = ClientLimits(
-        settings.rate_webhook_ip, None, settings.rate_exempt_loopback
+        settings.rate_webhook_ip, None, settings.rate_exempt_loopback,
+        counted_by=counted_by(settings.state_db_url, "webhook"),
     )
     problem = settings.admin_problem()
     if problem:
@@ -128,6 +133,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
         app.state.channels = runtime.channels
         app.state.store = runtime.store
+        app.state.outbound = runtime.outbound
         app.state.inbox = runtime.inbox
         app.state.history = history.open_history(settings, runtime.store)
         if officers.configured and TELEGRAM not in runtime.channels:
@@ -137,7 +143,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             )
         if store is not None and runtime.channels:
             app.state.delivery = Delivery(
-                store, runtime.channels, officers, settings.handoff_timeout
+                store, runtime.channels, officers, settings.handoff_timeout, outbound=runtime.outbound
             )
             app.state.delivery.start()
         try:
@@ -175,6 +181,7 @@ async def get_health(request: Request) -> JSONResponse:
     running = state.channels
     if running:
         body["channels"] = {name: "ok" if c.ready else "starting" for name, c in running.items()}
+        body["outbound"] = outbound_health(getattr(state, "outbound", None))
     return JSONResponse(body, status_code=200 if healthy else 503)
 
 

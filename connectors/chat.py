@@ -224,9 +224,8 @@ async def _remember(
     """Keep the web page's turn (its client message id, when the page sent one)."""
     if history is None or request.channel != "web":
         return
-    client_id = getattr(request, "client_message_id", None)
     await history.remember_turn(
-        request.sender_id, text, client_id, render(officer, "web"), render(bot, "web")
+        request.sender_id, text, request.client_message_id, render(officer, "web"), render(bot, "web")
     )
 
 

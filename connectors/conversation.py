@@ -124,9 +124,7 @@ class Conversation:
         if self._store is not None:
             procedure = await safely(self._store.last_procedure, sender)
             changed = await safely(self._store.add_rating, sender, channel, useful, procedure, default=False)
-        logger.info(
-            "rating sender=%s useful=%s procedure=%s changed=%s", log_tag(sender), useful, procedure, changed
-        )
+        logger.info("rating sender=%s useful=%s procedure=%s changed=%s", log_tag(sender), useful, procedure, changed)
         thanks = messages.RATING_CHANGED if changed else messages.RATING_THANKS
         return RasaTurn(said(thanks), intent=None, procedure=procedure)
 

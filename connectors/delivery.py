@@ -1,9 +1,10 @@
 """Officers' messages to citizens (the records' outbox: ticket answers, handoff replies).
 
-- Channel citizens (``tg:``, ``zalo:``, ``zalobot:`` senders): a background pump sends them
-  through the channel the citizen used, about every second or at once when woken; a message is
-  marked delivered only after the platform took it, and a failed one is tried again later
-  (with a growing wait, so a citizen outside Zalo's window is not asked about every second).
+- Channel citizens (``tg:``, ``zalo:``, ``zalobot:`` senders): a background pump hands them,
+  about every second or at once when woken, to the outbound queue of the channel the citizen
+  used (``connectors.outbound``: in order with the bot's answers, retried until the platform
+  takes them). Each is queued once (its records id is remembered in the channel state) and
+  marked delivered once the queue is done with it.
 - Web citizens (``api:`` senders): the page fetches them (``GET /api/inbox``), and /api/chat
   adds them to its answer.
 
@@ -23,6 +24,7 @@ from typing import Any
 from connectors.channels.base import Channel, log_tag
 from connectors.conversation import announce
 from connectors.officers import Officers
+from connectors.outbound import Outbound
 from connectors.records import call
 from connectors.replies import Reply, render
 from tthc.records import RecordStore
@@ -77,9 +79,11 @@ class Delivery:
         officers: Officers,
         handoff_timeout: dt.timedelta,
         tick_s: float = TICK_S,
+        outbound: Outbound | None = None,
     ) -> None:
         self._store = store
         self._channels = channels
+        self._outbound = outbound
         self._officers = officers
         self._timeout = handoff_timeout
         self._tick_s = tick_s
@@ -114,7 +118,31 @@ class Delivery:
             self._wake.clear()
 
     async def deliver_once(self) -> int:
-        """Send what is due to channel citizens; the number of messages delivered."""
+        """Queue officers' messages for channel citizens, and mark delivered those the queue is
+        done with; the number marked."""
+        if self._outbound is None:
+            return await self._send_directly()
+        rows = await call(self._store.undelivered, None, WEB_PREFIX)
+        by_prefix = {channel.prefix: channel for channel in self._channels.values()}
+        done = []
+        for row in rows:
+            prefix, _, user_id = row["sender"].partition(":")
+            channel = by_prefix.get(prefix)
+            if channel is None:
+                continue  # the channel is off here: the message waits
+            ref = f"officer:{row['id']}"
+            parts = render([Reply(text=row["text"])], channel.render_as)
+            if self._outbound.queue(channel.name, user_id, parts, "officer", ref=ref) is not None:
+                tag = log_tag(row["sender"])
+                logger.info("outbox: message %s queued on %s sender=%s", row["id"], channel.name, tag)
+            elif not self._outbound.queued(ref):
+                done.append(row["id"])  # queued before, and sent (or given up) since
+        if done:
+            await call(self._store.mark_delivered, done)
+        return len(done)
+
+    async def _send_directly(self) -> int:
+        """Without a queue (no channel state): send now, mark delivered, retry with a wait."""
         rows = await call(self._store.undelivered, None, WEB_PREFIX)
         by_prefix = {channel.prefix: channel for channel in self._channels.values()}
         held: set[str] = set()  # a citizen whose earlier message is still waiting: keep order
@@ -123,10 +151,7 @@ class Delivery:
             sender = row["sender"]
             prefix, _, user_id = sender.partition(":")
             channel = by_prefix.get(prefix)
-            if sender in held or channel is None or not channel.ready:
-                held.add(sender)  # the channel is off or starting: the message waits
-                continue
-            if not self._backoff.due(row["id"]):
+            if sender in held or channel is None or not channel.ready or not self._backoff.due(row["id"]):
                 held.add(sender)
                 continue
             if await self._send(channel, user_id, row):

@@ -16,7 +16,9 @@ and stays there until the platform took it or refused it for good.
   timeout the part is not sent again.
 - "Message too long" splits the part in two and sends the halves; a blocked bot or an
   unknown chat drops the citizen's message, an invalid request drops that part, each with a
-  log line. Nothing is said to be "delivered" before the platform took every part.
+  log line. Nothing is said to be "delivered" before the platform took every part. A
+  platform window closed (Zalo OA -230) drops an answer, but an officer's message waits for
+  the citizen to write again (or is tried again later).
 - An answer sent more than ``late_after_s`` after the question quotes it first
   (``messages.LATE_ANSWER``); a "please wait" notice that could not go out in that time is
   dropped (the answer follows).
@@ -153,6 +155,10 @@ class Outbound:
             self._start(channel, user_id)
         return send_id
 
+    def queued(self, ref: str) -> bool:
+        """Whether the message queued under ``ref`` still waits to be sent."""
+        return self._store.send_queued(ref)
+
     def poke(self, channel: str, user_id: str) -> None:
         """The citizen wrote: a message waiting for them is tried now (unless the platform
         asked for a wait)."""
@@ -269,26 +275,31 @@ class Outbound:
         to be called again (0 if none); the message stays queued unless done."""
         self._quote_if_late(channel, send)
         tag = log_tag(key)
+        missed = 0  # parts refused, or sent twice without an answer
         while send.sent < len(send.parts):
             part = Reply.from_dict(send.parts[send.sent])
             try:
                 await channel.send(send.user_id, part)
             except SendError as exc:
+                before = send.sent
                 verdict = self._failed(key, channel, send, exc)
                 if verdict is not None:
                     return verdict
+                missed += send.sent - before  # skipped (a split leaves ``sent`` as it was)
                 continue
             except Exception:  # a library failing in an unforeseen way: this part only
                 logger.exception("%s sender=%s part %d of %s %s not delivered", send.channel, tag,
                                  send.sent + 1, send.kind, send.id)  # fmt: skip
                 self._next_part(send)
+                missed += 1
                 continue
             self._next_part(send)
             self._recovered_now(send.channel)
         self._store.drop_send(send.id)
+        outcome = "delivered" if not missed else f"done, {missed} part(s) of it not surely delivered"
         logger.info(
-            "%s sender=%s %s %s delivered (%d part(s), %d tries)",
-            send.channel, tag, send.kind, send.id, len(send.parts), send.attempts + 1,
+            "%s sender=%s %s %s %s (%d part(s), %d tries)",
+            send.channel, tag, send.kind, send.id, outcome, len(send.parts), send.attempts + 1,
             extra={"channel": send.channel, "sender": tag, "send": send.id},
         )  # fmt: skip
         return 0.0
@@ -309,9 +320,9 @@ class Outbound:
                 self._next_part(send)
                 return None
             return self._retry_later(send, exc, tag)
-        if exc.retryable:
+        if exc.retryable or (exc.window_closed and send.kind == "officer"):
             return self._retry_later(send, exc, tag)
-        if exc.gone:
+        if exc.gone or exc.window_closed:
             logger.error("%s sender=%s %s %s not delivered, refused for good (dropped): %s",
                          send.channel, tag, send.kind, send.id, exc)  # fmt: skip
             self._store.drop_send(send.id)
@@ -372,6 +383,16 @@ class Outbound:
         send.parts[send.sent : send.sent + 1] = pieces
         self._store.save_send(send)
         return True
+
+
+def outbound_health(outbound: Outbound | None) -> dict[str, Any] | None:
+    """The queue in /health: {"depth", "oldest_age_s", "unknown_outcomes"}, or an error."""
+    if outbound is None:
+        return None
+    try:
+        return outbound.backlog()
+    except Exception as exc:  # the state store is unreachable
+        return {"error": type(exc).__name__}
 
 
 def quoted(parts: list[dict[str, Any]], question: str, max_text: int | None) -> list[dict[str, Any]]:

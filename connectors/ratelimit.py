@@ -4,6 +4,9 @@ Pure and clock-injected so they are unit-tested without sleeping. A limit is wri
 ``COUNT/SECONDS`` ("20/60": 20 messages at once, then one more every 3 s); ``off`` (or
 ``0``) disables it. Memory stays bounded: at most ``max_keys`` buckets are kept, the least
 recently used forgotten first (forgetting a bucket only ever lets a key through sooner).
+
+These count within one process; ``connectors.shared_limits`` gives limiters with the same
+answers counted in the database that gateway replicas share (``TROLYAO_STATE_DB_URL``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from typing import Protocol
 
 Clock = Callable[[], float]
 MAX_KEYS = 20_000
@@ -80,6 +84,12 @@ class Limiter:
         return wait
 
 
+class Counter(Protocol):
+    """A limiter: ``Limiter`` (this process) or ``connectors.shared_limits.SharedLimiter``."""
+
+    def hit(self, key: str) -> float: ...
+
+
 class ThrottleVerdict(Enum):
     ALLOW = "allow"
     NOTIFY = "notify"  # over the limit for the first time: tell the citizen once
@@ -90,8 +100,12 @@ class Throttle:
     """A limiter that says once per burst that a key is over it (channel messages: the
     platform gets 200 either way, the citizen one short notice, extra messages are dropped)."""
 
-    def __init__(self, rate: Rate, clock: Clock = time.monotonic, max_keys: int = MAX_KEYS) -> None:
-        self._limiter = Limiter(rate, clock, max_keys)
+    def __init__(
+        self, rate: Rate, clock: Clock = time.monotonic, max_keys: int = MAX_KEYS, limiter: Counter | None = None
+    ) -> None:
+        """``limiter``: counts kept elsewhere (shared by replicas, with its own ``tell_once``)."""
+        self._limiter: Counter = limiter or Limiter(rate, clock, max_keys)
+        self._tell_once = getattr(limiter, "tell_once", None)
         self._max_keys = max_keys
         self._told: OrderedDict[str, None] = OrderedDict()
 
@@ -99,6 +113,8 @@ class Throttle:
         if self._limiter.hit(key) == 0.0:
             self._told.pop(key, None)
             return ThrottleVerdict.ALLOW
+        if self._tell_once is not None:
+            return ThrottleVerdict.NOTIFY if self._tell_once(key) else ThrottleVerdict.DROP
         if key in self._told:
             return ThrottleVerdict.DROP
         self._told[key] = None
@@ -129,9 +145,18 @@ class ClientLimits:
         exempt_loopback: bool = True,
         clock: Clock = time.monotonic,
         max_keys: int = MAX_KEYS,
+        counted_by: Callable[[str, Rate], Counter] | None = None,
     ) -> None:
-        self._ip = Limiter(per_ip, clock, max_keys) if per_ip else None
-        self._sender = Limiter(per_sender, clock, max_keys) if per_sender else None
+        """``counted_by(kind, rate)`` makes the limiters ("ip", "sender") when they are kept
+        elsewhere (``connectors.shared_limits``); by default they count in this process."""
+
+        def limiter(kind: str, rate: Rate | None) -> Counter | None:
+            if rate is None:
+                return None
+            return counted_by(kind, rate) if counted_by else Limiter(rate, clock, max_keys)
+
+        self._ip = limiter("ip", per_ip)
+        self._sender = limiter("sender", per_sender)
         self._exempt_loopback = exempt_loopback
 
     def ip_wait(self, host: str | None) -> float:

@@ -165,7 +165,7 @@ def _eval_conversations(args: argparse.Namespace) -> int:
 
 
 def _catalogue_import(args: argparse.Namespace) -> int:
-    from tthc.catalogue import import_catalogue, report_lines
+    from tthc.catalogue.importer import import_catalogue, report_lines
 
     bar = _ProgressBar("Đang nhập danh mục") if not args.quiet else None
     report = import_catalogue([Path(d) for d in args.dirs], Path(args.content), progress=bar)
@@ -264,12 +264,24 @@ def _locality_name(locality: str) -> str:
         return locality
 
 
+def _procedure_names() -> dict[str, str]:
+    """slug -> name of the content's procedures, for the report's charts; {} if unreadable."""
+    from tthc.content import ContentError, load_content
+
+    try:
+        base = load_content(_settings().content_dir, with_catalogue=False)
+    except (ContentError, OSError):
+        return {}
+    return {slug: p.name for slug, p in base.procedures.items()}
+
+
 def _report(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from trolyao.reports.render import write_report
     from tthc.records import RecordStore
     from tthc.reports import compute
+    from tthc.reports.figures import with_names
 
     try:
         day_from, day_to = dt.date.fromisoformat(args.day_from), dt.date.fromisoformat(args.day_to)
@@ -280,7 +292,7 @@ def _report(args: argparse.Namespace) -> int:
         print("Ngày kết thúc phải sau ngày bắt đầu.", file=sys.stderr)
         return 2
     store = RecordStore(args.db) if args.db else RecordStore.for_settings(_settings())
-    figures = compute(store.engine, day_from, day_to)
+    figures = with_names(compute(store.engine, day_from, day_to, zone=_settings().timezone), _procedure_names())
     locality = _locality_name(args.locality or _settings().locality)
     output = Path(args.output)
     write_report(figures, args.format, output, locality)
@@ -288,6 +300,30 @@ def _report(args: argparse.Namespace) -> int:
         print(json.dumps(figures.as_json(), ensure_ascii=False, default=str))
     else:
         print(f"Đã ghi báo cáo {output} ({figures.conversations} hội thoại, {figures.messages} tin nhắn).")
+    return 0
+
+
+def _qr(args: argparse.Namespace) -> int:
+    from trolyao.qrsheet import Sheet, codes_for, write_pdf
+    from tthc.content import load_content
+
+    procedures = load_content(_settings().content_dir, with_catalogue=False).procedures
+    unknown = [slug for slug in args.slug or [] if slug not in procedures]
+    if unknown:
+        print(f"Không có thủ tục: {', '.join(unknown)}.", file=sys.stderr)
+        return 2
+    slugs = args.slug or sorted(procedures, key=lambda slug: procedures[slug].name)
+    try:
+        named = [(slug, procedures[slug].name) for slug in slugs]
+        codes = codes_for(named, args.channel, args.web_url or "", args.telegram_bot or "")
+    except ValueError:
+        telegram = args.channel == "telegram"
+        need = "--telegram-bot (tên bot Telegram)" if telegram else "--web-url (địa chỉ trang trò chuyện)"
+        print(f"Thiếu hoặc sai {need}.", file=sys.stderr)
+        return 2
+    locality = _locality_name(args.locality or _settings().locality)
+    write_pdf(codes, Sheet(args.layout, args.channel, args.counter or "", locality), Path(args.output))
+    print(f"Đã ghi {args.output}: {len(codes)} mã QR ({args.layout}).")
     return 0
 
 
@@ -325,10 +361,10 @@ def build_parser() -> argparse.ArgumentParser:
     catalogue = sub.add_parser("catalogue", help="the official procedure catalogue (national portal records)")
     catalogue_sub = catalogue.add_subparsers(dest="catalogue_command", required=True)
     catalogue_import = catalogue_sub.add_parser(
-        "import", help="import portal records (ministry folders of <code>.json) into content/catalogue/, printing what changed"
+        "import", help="import portal records (<ministry>/<code>.json) into content/catalogue/, printing what changed"
     )
-    catalogue_import.add_argument("dirs", nargs="+", metavar="DIR", help="ministry folders, a folder of them, or record files")
-    catalogue_import.add_argument("--content", default=str(paths.CONTENT), help="the content directory (default content/)")
+    catalogue_import.add_argument("dirs", nargs="+", metavar="DIR", help="ministry folders, their parent, or records")
+    catalogue_import.add_argument("--content", default=str(paths.CONTENT), help="content directory (default content/)")
     catalogue_import.add_argument("--json", action="store_true", help="print the report as JSON")
     catalogue_import.add_argument("--quiet", action="store_true", help="no progress bar")
     catalogue_import.set_defaults(func=_catalogue_import)
@@ -357,6 +393,17 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--db", help="records store URL (default TROLYAO_DB_URL, else var/trolyao.db)")
     report.add_argument("--json", action="store_true", help="also print the figures as JSON")
     report.set_defaults(func=_report)
+
+    qr = sub.add_parser("qr", help="QR codes for the counters (A4 PDF): each opens the assistant on one procedure")
+    qr.add_argument("--output", required=True, metavar="FILE.pdf")
+    qr.add_argument("--layout", choices=["sheet", "poster"], default="sheet", help="12 cards a page, or a poster")
+    qr.add_argument("--channel", choices=["web", "telegram"], default="web", help="what the codes open")
+    qr.add_argument("--web-url", metavar="URL", help="the web chat's public address (channel web)")
+    qr.add_argument("--telegram-bot", metavar="NAME", help="the Telegram bot's user name (channel telegram)")
+    qr.add_argument("--counter", metavar="TEXT", help="the poster's heading, e.g. 'Quầy số 3 - Hộ tịch'")
+    qr.add_argument("--slug", action="append", metavar="SLUG", help="a procedure (repeatable; default all)")
+    qr.add_argument("--locality", help="locality id for the footer (default TROLYAO_LOCALITY or da-nang)")
+    qr.set_defaults(func=_qr)
 
     evaluate = sub.add_parser("eval", help="score test sets").add_subparsers(dest="eval_command", required=True)
     nlu = evaluate.add_parser("nlu", help="intent and procedure accuracy on an NLU test file")

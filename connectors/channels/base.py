@@ -46,6 +46,8 @@ class SendError(Exception):
       have been delivered;
     - ``too_long``: the platform calls the message too long: split it and send the pieces;
     - ``gone``: the citizen cannot be reached at all (blocked the bot, chat not found);
+    - ``window_closed``: the platform lets the bot write only for a while after the citizen's
+      last message (Zalo OA); it opens again when they write;
     - none of these: this one message is refused for good (an invalid request).
     """
 
@@ -59,6 +61,7 @@ class SendError(Exception):
         unknown: bool = False,
         too_long: bool = False,
         gone: bool = False,
+        window_closed: bool = False,
     ) -> None:
         super().__init__(message)
         self.retryable = retryable
@@ -67,6 +70,7 @@ class SendError(Exception):
         self.unknown = unknown
         self.too_long = too_long
         self.gone = gone
+        self.window_closed = window_closed
 
 
 def transport_error(platform: str, exc: httpx.HTTPError) -> SendError:

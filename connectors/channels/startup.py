@@ -16,8 +16,9 @@ import httpx
 from connectors.channels.base import Channel, ChannelRefused
 from connectors.inbox import AskRasa, Inbox, Probe, policy_from
 from connectors.locality import HotlineSource
-from connectors.ratelimit import Throttle
+from connectors.outbound import Outbound, send_policy_from
 from connectors.settings import TELEGRAM, ZALO_BOT, ZALO_OA, Settings
+from connectors.shared_limits import webhook_throttle
 from connectors.state import ChannelState, open_channel_state
 
 logger = logging.getLogger(__name__)
@@ -47,11 +48,13 @@ class RunningChannels:
     channels: dict[str, Channel] = field(default_factory=dict)
     store: ChannelState | None = None
     inbox: Inbox | None = None
+    outbound: Outbound | None = None  # the queue of messages to citizens (answers, officers')
     _janitor: asyncio.Task[None] | None = None
 
     async def drain(self, grace_s: float) -> None:
         """First step of a shutdown, while the channels still run: answers being worked on
-        may be sent within ``grace_s``; every other accepted message stays in the outbox."""
+        may be sent within ``grace_s``; every other accepted message stays in the outbox, and
+        every queued answer in the outbound queue."""
         if self.inbox is not None:
             await self.inbox.close(grace_s)
 
@@ -95,7 +98,7 @@ async def start(
 
     store = open_channel_state(settings.state_db, settings.state_db_url, settings.port)
     store.prune()
-    throttle = Throttle(settings.rate_webhook_user) if settings.rate_webhook_user else None
+    throttle = webhook_throttle(settings.rate_webhook_user, settings.state_db_url)  # shared by replicas
     inbox = Inbox(
         store,
         ask_rasa,
@@ -104,8 +107,9 @@ async def start(
         settings.locality,
         policy_from(settings),
         throttle=throttle,
+        outbound=Outbound(store, send_policy_from(settings)),
     )
-    running.store, running.inbox = store, inbox
+    running.store, running.inbox, running.outbound = store, inbox, inbox.outbound
     factories: dict[str, Callable[[], Channel]] = {
         TELEGRAM: lambda: _telegram(settings, store, inbox),
         ZALO_OA: lambda: _zalo_oa(settings, store, inbox, platform_http),

@@ -45,6 +45,7 @@ from connectors.replies import Button, Reply
 from connectors.settings import TELEGRAM, Settings
 from connectors.state import ChannelState
 from connectors.webhook_auth import Verdict, verify_secret_token
+from tthc import deeplinks
 
 logger = logging.getLogger(__name__)
 
@@ -144,8 +145,16 @@ def incoming_from_json(data: dict[str, Any], lookup: Callable[[str], str | None]
 def _text_message(chat_id: str, message_id: str, text: str) -> Incoming:
     command = text.split(maxsplit=1)[0].split("@")[0].lower() if text.startswith("/") else ""
     if command in COMMANDS:
-        text = COMMANDS[command]
+        text = _start(text) if command == "/start" else COMMANDS[command]
     return Incoming(TELEGRAM, chat_id, message_id, text=text)
+
+
+def _start(text: str) -> str:
+    """``/start khai-sinh`` (a QR code at the counter, t.me/<bot>?start=khai-sinh) asks for that
+    procedure's overview; a bare /start greets."""
+    words = text.split(maxsplit=1)
+    slug = deeplinks.procedure_from_start(words[1]) if len(words) > 1 else None
+    return deeplinks.overview_message(slug) if slug else COMMANDS["/start"]
 
 
 def _is_id(value: Any) -> bool:
@@ -197,6 +206,17 @@ def _seconds(value: int | float | dt.timedelta) -> float:
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
+class _RetriedByTheQueue(logging.Filter):
+    """The rate limiter logs every 429 it passes on with a traceback; the outbound queue
+    retries it and says so in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Rate limit hit after maximum")
+
+
+_RATE_LIMITER_LOG = logging.getLogger("telegram.ext.AIORateLimiter")
+
+
 def webhook_url(public_url: str) -> str:
     base = public_url.rstrip("/")
     return base if base.endswith(WEBHOOK_PATH) else base + WEBHOOK_PATH
@@ -227,6 +247,8 @@ class TelegramChannel:
         )
         if not self._polling:
             builder = builder.updater(None)
+        if not any(isinstance(f, _RetriedByTheQueue) for f in _RATE_LIMITER_LOG.filters):
+            _RATE_LIMITER_LOG.addFilter(_RetriedByTheQueue())
         self.app = builder.build()
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)

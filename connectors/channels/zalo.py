@@ -11,7 +11,8 @@
   shared state store, and a replica whose token was refused first looks whether another one
   already stored a newer token. -32 (rate limit), a refused token and HTTP 5xx/429 are "not
   delivered" (``connectors.outbound`` tries again later); -230 (citizen outside the
-  interaction window) waits for the citizen to write again; other errors refuse the message.
+  interaction window) drops an answer but keeps an officer's message until the citizen
+  writes again; other errors refuse the message.
 """
 
 from __future__ import annotations
@@ -146,8 +147,8 @@ def send_error(code: int, text: str) -> SendError:
     if code == RATE_LIMITED or code in TOKEN_ERRORS:
         return SendError(message, retryable=True)
     if code == OUTSIDE_WINDOW:
-        # The window opens again when the citizen writes: tried again then, or later.
-        return SendError(message, retryable=True, min_wait_s=WINDOW_WAIT_S)
+        # The window opens again when the citizen writes (an officer's message waits for that).
+        return SendError(message, window_closed=True, min_wait_s=WINDOW_WAIT_S)
     if code == NOT_FOLLOWING:
         return SendError(message, gone=True)
     return SendError(message)
@@ -397,7 +398,7 @@ class ZaloOAChannel:
             body = await self._post(path, token, **kwargs)
             code, text = api_error(body)
         if code == OUTSIDE_WINDOW:
-            logger.warning("zalo: citizen outside the OA interaction window (-230); kept until they write")
+            logger.warning("zalo: citizen outside the OA interaction window (-230)")
         if code != 0:
             raise send_error(code, text)
         self.tokens.accepted(token)

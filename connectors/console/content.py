@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -11,39 +12,38 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from connectors.console.auth import ConsoleRefusal, current, posted, store_of
 from connectors.console.html import Markup, csrf_field, date_range_form, e, errors, join, link, notice, page, table
+from connectors.console.live import index, procedures, zone
 from connectors.console.views import period
 from connectors.records import call
-from tthc.content import LiveContent
 from tthc.content.faq_edit import add_faq, add_question, set_answer
 from tthc.reports.figures import OUTCOME_NAMES, unanswered_turns
 from tthc.reports.unanswered import group_messages
-from tthc.retrieval import ProcedureIndex
+from tthc.understanding import is_confident
 
 logger = logging.getLogger(__name__)
 audit = logging.getLogger("connectors.admin.audit")
 MAX_GROUPS = 100
 
 
-def live(request: Request) -> LiveContent:
-    state = request.app.state
-    if getattr(state, "console_content", None) is None:
-        # poll 0: officers must see their own edit on the next page (a stat of ~40 files is cheap)
-        state.console_content = LiveContent(state.settings.content_dir, poll_seconds=0)
-    return state.console_content
-
-
-def procedures(request: Request) -> dict[str, Any]:
-    try:
-        return live(request).get().procedures
-    except Exception as exc:
-        raise ConsoleRefusal(503, f"Nội dung chưa đọc được: {exc}") from None
-
-
 def procedure_options(procs: dict[str, Any], selected: str | None = None) -> str:
-    return "".join(
+    """The procedures to choose from; none chosen unless ``selected`` (the officer must pick)."""
+    first = f'<option value=""{"" if selected else " selected"}>— Chọn thủ tục —</option>'
+    return first + "".join(
         f'<option value="{e(slug)}"{" selected" if slug == selected else ""}>{e(p.name)} ({e(slug)})</option>'
         for slug, p in sorted(procs.items(), key=lambda kv: kv[1].name)
     )
+
+
+def suggestion(request: Request, question: str, procs: dict[str, Any]) -> tuple[str | None, str]:
+    """The procedure to pre-select for a group (only when retrieval is confident, as the
+    assistant itself would answer) and a hint naming the likely ones otherwise."""
+    candidates = index(request).search(question, k=3)
+    if is_confident(candidates):
+        return candidates[0].slug, ""
+    likely = [procs[c.slug].name for c in candidates if c.slug in procs]
+    if not likely:
+        return None, "Trợ lý ảo chưa nhận ra thủ tục nào: hãy chọn thủ tục phù hợp."
+    return None, "Chưa chắc chắn; có thể là: " + "; ".join(likely) + ". Hãy chọn thủ tục phù hợp."
 
 
 async def unanswered(
@@ -53,26 +53,15 @@ async def unanswered(
     done: str | None = None,
 ) -> HTMLResponse:
     session = await current(request)
-    start, end = period(day_from, day_to)
-    rows = await call(unanswered_turns, store_of(request).engine, start, end)
-    groups = group_messages(rows)[:MAX_GROUPS]
+    start, end = period(day_from, day_to, zone(request))
+    rows = await call(partial(unanswered_turns, zone=zone(request)), store_of(request).engine, start, end)
+    groups = await call(lambda: group_messages(rows)[:MAX_GROUPS])
     procs = procedures(request) if session.officer.can_edit else {}
     items = []
     for number, group in enumerate(groups):
         outcomes = ", ".join(f"{OUTCOME_NAMES.get(o, o)}: {n}" for o, n in group.outcomes.items())
         examples = "".join(f"<li>{e(x)}</li>" for x in group.examples)
-        form = ""
-        if session.officer.can_edit:
-            form = (
-                f'<form method="post" action="/admin/unanswered/promote" class="promote">{csrf_field(session.csrf)}'
-                f'<label>Câu hỏi <input name="question" value="{e(group.question)}" maxlength="500" required></label>'
-                f'<label>Thủ tục <select name="slug">{procedure_options(procs, group.procedure)}</select></label>'
-                '<label>Thêm vào câu hỏi thường gặp số <input name="faq" type="number" min="1" value="1"></label>'
-                '<label>hoặc câu trả lời cho một câu hỏi thường gặp mới '
-                '<textarea name="answer" rows="3" maxlength="4000"></textarea></label>'
-                f'<input type="hidden" name="from" value="{start}"><input type="hidden" name="to" value="{end}">'
-                f'<button type="submit" name="group" value="{number}">Thêm vào nội dung</button></form>'
-            )
+        form = _promote_form(request, session.csrf, group, number, procs, (start, end)) if procs else ""
         items.append(
             f'<li class="card group"><p><strong>{group.count}</strong> tin nhắn · {e(outcomes)}</p>'
             f"<ul class=\"examples\">{examples}</ul>{form}</li>"
@@ -87,9 +76,27 @@ async def unanswered(
     return page("Câu hỏi chưa trả lời được", body, session.officer, session.csrf)
 
 
+def _promote_form(request: Request, csrf: str, group: Any, number: int, procs: dict[str, Any], days: tuple) -> str:
+    """An editor's form to add a group's question to an FAQ (or a new FAQ)."""
+    selected, hint = suggestion(request, group.question, procs)
+    return (
+        f'<form method="post" action="/admin/unanswered/promote" class="promote">{csrf_field(csrf)}'
+        f'<label>Câu hỏi <input name="question" value="{e(group.question)}" maxlength="500" required></label>'
+        f'<label>Thủ tục <select name="slug" required>{procedure_options(procs, selected)}</select></label>'
+        + (f'<p class="hint">{e(hint)}</p>' if hint else "")
+        + '<label>Thêm vào câu hỏi thường gặp số <input name="faq" type="number" min="1" value="1"></label>'
+        "<label>hoặc câu trả lời cho một câu hỏi thường gặp mới "
+        '<textarea name="answer" rows="3" maxlength="4000"></textarea></label>'
+        f'<input type="hidden" name="from" value="{days[0]}"><input type="hidden" name="to" value="{days[1]}">'
+        f'<button type="submit" name="group" value="{number}">Thêm vào nội dung</button></form>'
+    )
+
+
 async def promote(request: Request) -> Response:
     session, form = await posted(request, editor=True)
     slug, question, answer = form.get("slug"), form.get("question"), form.get("answer").strip()
+    if not slug:
+        raise ConsoleRefusal(422, "Hãy chọn thủ tục cho câu hỏi này.")
     content_dir = request.app.state.settings.content_dir
     if answer:
         result = await call(add_faq, content_dir, slug, question, answer)
@@ -169,12 +176,12 @@ async def preview(request: Request, q: str = "") -> HTMLResponse:
         '<button type="submit">Xem</button></form>'
     ]
     if text:
-        index = ProcedureIndex.from_content(procs.values())
-        candidates = index.search(text, k=3)
+        retrieval = index(request)
+        candidates = retrieval.search(text, k=3)
         rows = [[procs[c.slug].name if c.slug in procs else c.slug, c.slug, f"{c.score:.2f}"] for c in candidates]
         out.append(str(table(["Thủ tục", "Mã", "Điểm"], rows, empty="Không tìm thấy thủ tục nào.")))
         if candidates:
-            best = index.best_faq(candidates[0].slug, text)
+            best = retrieval.best_faq(candidates[0].slug, text)
             if best:
                 question, answer, score = best
                 out.append(

@@ -3,6 +3,7 @@ escaped here; views pass plain strings, or ``Markup`` for HTML they built with t
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from html import escape
 from typing import Any
@@ -22,6 +23,8 @@ NAV = [
     ("/admin/bookings", "Lịch hẹn"),
     ("/admin/handoffs", "Gặp cán bộ"),
     ("/admin/content", "Nội dung"),
+    ("/admin/quality", "Câu trả lời cần xem lại"),
+    ("/admin/qr", "Mã QR tại quầy"),
 ]
 
 
@@ -54,7 +57,7 @@ def page(title: str, body: str, officer: Any = None, csrf: str = "", status_code
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{e(title)} · Trợ lý ảo</title>"
         '<link rel="stylesheet" href="/static/admin.css"></head>'
-        f'<body>{nav}<main><h1>{e(title)}</h1>{body}</main></body></html>'
+        f"<body>{nav}<main><h1>{e(title)}</h1>{body}</main></body></html>"
     )
     return HTMLResponse(text, status_code=status_code, headers=headers())
 
@@ -76,12 +79,37 @@ def csrf_field(token: str) -> str:
     return f'<input type="hidden" name="csrf" value="{e(token)}">'
 
 
+def cell_text(value: Any) -> str:
+    """A table cell as text: times dd/mm/yyyy HH:MM, days dd/mm/yyyy, nothing for None."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    return "" if value is None else str(value)
+
+
 def table(columns: list[str], rows: Iterable[Iterable[Any]], empty: str = "Không có dữ liệu.") -> Markup:
-    body = "".join("<tr>" + "".join(f"<td>{e(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+    """A table; on a phone each row becomes a card of "column: value" lines (admin.css), so no
+    column is squeezed to a letter's width. Cells are escaped; ``Markup`` cells (links) kept."""
+    labels = [e(c) for c in columns]
+
+    def label(i: int) -> str:
+        return labels[i] if i < len(labels) else ""
+
+    body = "".join(
+        "<tr>" + "".join(f'<td data-label="{label(i)}">{_cell(cell)}</td>' for i, cell in enumerate(row)) + "</tr>"
+        for row in rows
+    )
     if not body:
         return Markup(f'<p class="empty">{e(empty)}</p>')
-    head = "".join(f"<th>{e(c)}</th>" for c in columns)
-    return Markup(f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>')
+    head = "".join(f"<th>{label}</th>" for label in labels)
+    return Markup(
+        f'<div class="scroll"><table class="stack"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    )
+
+
+def _cell(value: Any) -> str:
+    return value if isinstance(value, Markup) else e(cell_text(value))
 
 
 def link(href: str, text: str, **params: Any) -> Markup:
@@ -97,7 +125,9 @@ def errors(lines: list[str]) -> Markup:
     if not lines:
         return Markup("")
     items = "".join(f"<li><code>{e(line)}</code></li>" for line in lines)
-    return Markup(f'<div class="notice error" role="alert"><p>Nội dung chưa hợp lệ, chưa lưu:</p><ul>{items}</ul></div>')
+    return Markup(
+        f'<div class="notice error" role="alert"><p>Nội dung chưa hợp lệ, chưa lưu:</p><ul>{items}</ul></div>'
+    )
 
 
 def date_range_form(action: str, day_from: Any, day_to: Any, extra: str = "") -> Markup:

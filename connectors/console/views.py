@@ -28,12 +28,14 @@ from connectors.console.auth import (
     set_cookie,
     store_of,
 )
-from connectors.console.html import Markup, csrf_field, date_range_form, e, join, link, notice, page, table
+from connectors.console.html import Markup, cell_text, csrf_field, date_range_form, e, join, link, notice, page, table
+from connectors.console.live import procedure_names, zone
 from connectors.exports import XLSX_TYPE, mask_phone, safe_cell
 from connectors.officers import channel_label, sender_tag
 from connectors.records import call
+from tthc import clock
 from tthc.privacy import mask_pii
-from tthc.reports.figures import OUTCOME_NAMES, compute, default_period, percent, summary_rows
+from tthc.reports.figures import OUTCOME_NAMES, compute, default_period, percent, summary_rows, with_names
 from tthc.settings import child_env
 
 logger = logging.getLogger(__name__)
@@ -42,8 +44,9 @@ audit = logging.getLogger("connectors.admin.audit")
 REPORT_TIMEOUT_S = 120
 
 
-def period(day_from: str | None, day_to: str | None) -> tuple[dt.date, dt.date]:
-    start, end = default_period()
+def period(day_from: str | None, day_to: str | None, time_zone: str | None = None) -> tuple[dt.date, dt.date]:
+    """The days asked for; by default the last 30 days up to today (in the deployment's zone)."""
+    start, end = default_period(zone=time_zone)
     try:
         start = dt.date.fromisoformat(day_from) if day_from else start
         end = dt.date.fromisoformat(day_to) if day_to else end
@@ -54,32 +57,56 @@ def period(day_from: str | None, day_to: str | None) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-def _time(value: dt.datetime | None) -> str:
-    return value.strftime("%d/%m/%Y %H:%M") if value else ""
+def _time(value: dt.datetime | None, time_zone: str) -> dt.datetime | None:
+    """A stored time as officers read it: in the deployment's zone (Asia/Ho_Chi_Minh); tables
+    show it as dd/mm/yyyy HH:MM, spreadsheets keep it a date and time."""
+    return clock.local(value, time_zone)
 
 
 def download(rows: list[list[Any]], columns: list[str], name: str, kind: str) -> Response:
-    """Rows as a CSV (UTF-8 with BOM, for Excel) or xlsx download; no cell runs as a formula."""
-    cells = [[safe_cell(str(v if v is not None else "")) for v in row] for row in rows]
+    """Rows as a CSV (UTF-8 with BOM, for Excel) or xlsx download; no cell runs as a formula.
+    In xlsx, numbers stay numbers and times stay dates (shown dd/mm/yyyy); texts are texts."""
     if kind == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.append(columns)
-        for row in cells:
-            sheet.append(row)
-        buffer = io.BytesIO()
-        book.save(buffer)
-        body, media_type = buffer.getvalue(), XLSX_TYPE
+        body, media_type = _xlsx(rows, columns), XLSX_TYPE
     else:
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(columns)
-        writer.writerows(cells)
+        writer.writerows([[safe_cell(cell_text(v)) for v in row] for row in rows])
         body, media_type = out.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8"
     disposition = f'attachment; filename="{name}.{"xlsx" if kind == "xlsx" else "csv"}"'
     return Response(body, media_type=media_type, headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
+
+
+def _xlsx(rows: list[list[Any]], columns: list[str]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(columns)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([_xlsx_value(v) for v in row])
+        for cell, value in zip(sheet[sheet.max_row], row):
+            if isinstance(value, dt.datetime):
+                cell.number_format = "dd/mm/yyyy hh:mm"
+            elif isinstance(value, dt.date):
+                cell.number_format = "dd/mm/yyyy"
+    for letter, title in zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", columns):
+        sheet.column_dimensions[letter].width = max(12, min(len(title) + 4, 40))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_value(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, (bool, int, float, dt.date)):  # datetime is a date
+        return value
+    return safe_cell(str(value))
 
 
 def exports(path: str, **params: Any) -> Markup:
@@ -127,8 +154,9 @@ async def dashboard(
     request: Request, day_from: str | None = Query(None, alias="from"), day_to: str | None = Query(None, alias="to")
 ) -> HTMLResponse:
     session = await current(request)
-    start, end = period(day_from, day_to)
-    f = await call(compute, store_of(request).engine, start, end)
+    start, end = period(day_from, day_to, zone(request))
+    f = await call(compute, store_of(request).engine, start, end, None, zone(request))
+    with_names(f, procedure_names(request))
     cards = "".join(
         f'<div class="card stat"><div class="value">{e(value)}</div><div class="label">{e(label)}</div></div>'
         for label, value in summary_rows(f)
@@ -138,8 +166,8 @@ async def dashboard(
         days, [d["conversations"] for d in f.per_day], [d["messages"] for d in f.per_day],
         title="Hội thoại và tin nhắn theo ngày", bar_name="Hội thoại", line_name="Tin nhắn",
     )  # fmt: skip
-    procedures = svg.hbar_chart([(p["procedure"], p["count"]) for p in f.top_procedures], "Thủ tục được hỏi nhiều nhất")
-    intents = svg.hbar_chart([(i["intent"], i["count"]) for i in f.top_intents], "Ý định thường gặp")
+    procedures = svg.hbar_chart([(p["name"], p["count"]) for p in f.top_procedures], "Thủ tục được hỏi nhiều nhất")
+    intents = svg.hbar_chart([(i["name"], i["count"]) for i in f.top_intents], "Người dân muốn gì")
     channels = table(["Kênh", "Hội thoại", "Tin nhắn"], [[c["label"], c["conversations"], c["messages"]] for c in f.per_channel])
     outcomes = table(["Kết quả", "Số tin nhắn"],
                      [[OUTCOME_NAMES.get(o, o), n] for o, n in sorted(f.outcomes.items(), key=lambda kv: -kv[1])])  # fmt: skip
@@ -171,7 +199,7 @@ async def report(
     session = await current(request)
     if format not in ("xlsx", "pdf", "md"):
         raise ConsoleRefusal(422, messages.BAD_FORMAT)
-    start, end = period(day_from, day_to)
+    start, end = period(day_from, day_to, zone(request))
     body = await make_report(request, start, end, format)
     audit.info("console: report %s..%s (%s) downloaded by %r", start, end, format, session.officer.name)
     media = {"xlsx": XLSX_TYPE, "pdf": "application/pdf", "md": "text/markdown; charset=utf-8"}[format]
@@ -187,7 +215,8 @@ async def tickets(request: Request, status: str = "open", format: str | None = N
         raise ConsoleRefusal(422, messages.BAD_STATUS)
     found = await call(store_of(request).tickets, None if status == "all" else status)
     columns = ["Mã", "Ngày gửi", "Kênh", "Người dân", "Nội dung", "Điện thoại", "Trạng thái"]
-    rows = [[t.code, _time(t.created_at), channel_label(t.channel), sender_tag(t.sender),
+    tz = zone(request)
+    rows = [[t.code, _time(t.created_at, tz), channel_label(t.channel), sender_tag(t.sender),
              mask_pii(f"{t.subject}: {t.content}"), mask_phone(t.phone) or "",
              "Đã trả lời" if t.status == "answered" else "Chờ trả lời"] for t in found]  # fmt: skip
     if format:
@@ -208,11 +237,12 @@ async def ticket(code: str, request: Request, sent: str | None = None) -> HTMLRe
         raise ConsoleRefusal(404, messages.TICKET_NOT_FOUND.format(code=code[:20]))
     audit.info("console: ticket %s opened, unmasked, by %r from %s", found.code, session.officer.name,
                request.client.host if request.client else "?")  # fmt: skip
+    tz = zone(request)
     facts = table(["", ""], [
-        ["Mã", found.code], ["Ngày gửi", _time(found.created_at)], ["Kênh", channel_label(found.channel)],
+        ["Mã", found.code], ["Ngày gửi", _time(found.created_at, tz)], ["Kênh", channel_label(found.channel)],
         ["Người dân", sender_tag(found.sender)], ["Điện thoại", found.phone or ""], ["Về", found.subject],
         ["Nội dung", found.content], ["Trạng thái", "Đã trả lời" if found.status == "answered" else "Chờ trả lời"],
-        ["Trả lời", found.answer or ""], ["Trả lời lúc", _time(found.answered_at)],
+        ["Trả lời", found.answer or ""], ["Trả lời lúc", _time(found.answered_at, tz)],
     ])  # fmt: skip
     form = ""
     if session.officer.can_edit:
@@ -249,11 +279,11 @@ async def bookings(
     format: str | None = None,
 ) -> Response:
     session = await current(request)
-    today = dt.date.today()
+    today = clock.today(zone(request))
     start, end = period(day_from or today.isoformat(), day_to or (today + dt.timedelta(days=30)).isoformat())
     found = await call(store_of(request).bookings, start, end)
     columns = ["Mã", "Ngày", "Giờ", "Nơi tiếp nhận", "Thủ tục", "Họ và tên", "Điện thoại", "Trạng thái", "Kênh"]
-    rows = [[b.code, b.day.strftime("%d/%m/%Y"), b.slot, b.centre, b.procedure, b.name, mask_phone(b.phone),
+    rows = [[b.code, b.day, b.slot, b.centre, b.procedure, b.name, mask_phone(b.phone),
              "Đã đặt" if b.status == "booked" else "Đã hủy", channel_label(b.channel)] for b in found]  # fmt: skip
     if format:
         return download(rows, columns, f"lich-hen-{start}-{end}", format)
@@ -272,8 +302,10 @@ async def handoffs(request: Request, state: str = "open", format: str | None = N
     else:
         found = await call(_closed_handoffs, store)
     columns = ["Số", "Kênh", "Người dân", "Bắt đầu", "Hoạt động cuối", "Kết thúc", "Người kết thúc"]
-    rows = [[h["id"], channel_label(h["channel"]), sender_tag(h["sender"]), _time(h["opened_at"]),
-             _time(h["last_activity"]), _time(h.get("closed_at")), h.get("closed_by") or ""] for h in found]  # fmt: skip
+    tz = zone(request)
+    rows = [[h["id"], channel_label(h["channel"]), sender_tag(h["sender"]), _time(h["opened_at"], tz),
+             _time(h["last_activity"], tz), _time(h.get("closed_at"), tz), h.get("closed_by") or ""]
+            for h in found]  # fmt: skip
     if format:
         return download(rows, columns, f"gap-can-bo-{state}", format)
     tabs = " · ".join(

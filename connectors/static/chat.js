@@ -20,7 +20,7 @@
     retry: "Gửi lại",
     expired: "Nút bấm này đã hết hạn. Bạn vui lòng gõ lại câu hỏi.",
     ratingFailed: "Chưa gửi được đánh giá. Bạn vui lòng thử lại.",
-    earlier: "Cuộc trò chuyện trước đó (lưu trên máy chủ trong {hours} giờ)",
+    earlier: "Cuộc trò chuyện trước, lưu trong {hours} giờ",
     confirmClear: "Xóa toàn bộ cuộc trò chuyện trên thiết bị này? " +
       "Người dùng sau sẽ không xem được nội dung bạn đã hỏi.",
     cleared: "Đã xóa lịch sử trò chuyện. Bạn có thể bắt đầu câu hỏi mới.",
@@ -439,6 +439,19 @@
       });
   }
 
+  // --- a QR code at the counter ----------------------------------------------------------
+
+  // A counter's QR code opens the page as /?p=<procedure>: ask for that procedure's overview at
+  // once (the first answer), then drop the parameter so that a reload does not ask again.
+  function openFromLink() {
+    var match = /[?&]p=([a-z0-9][a-z0-9-]{0,63})(?:&|$)/.exec(window.location.search);
+    if (!match) return;
+    if (window.history && window.history.replaceState) {
+      window.history.replaceState(null, "", window.location.pathname + window.location.hash);
+    }
+    deliver({ text: '/ask_procedure{"procedure":"' + match[1] + '"}', id: randomId(), sender: sender });
+  }
+
   // --- the composer ---------------------------------------------------------------------
 
   function countChars(text) {
@@ -508,5 +521,6 @@
   window.setInterval(retireExpired, 60 * 1000);
   document.addEventListener("visibilitychange", pollInbox);
   loadHistory();
+  openFromLink();
   pollInbox();
 })();

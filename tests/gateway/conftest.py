@@ -198,6 +198,8 @@ TEST_TIMINGS: dict[str, Any] = {
     "rasa_timeout_s": 3.0,
     "retry_first_s": 0.1,
     "retry_max_s": 0.4,
+    "send_retry_first_s": 0.1,
+    "send_retry_max_s": 0.4,
     "telegram_api_base": DEAD_URL,
     "zalo_oa_api_base": DEAD_URL,
     "zalo_oauth_base": DEAD_URL,

@@ -147,8 +147,9 @@ class FakeRasa:
             with self._changed:
                 refuse, self.not_kept = self.not_kept > 0, max(0, self.not_kept - 1)
             if refuse:
-                return JSONResponse({"error": "turn_not_kept", "reason": "TrackerStoreUnavailable"},
-                                    status_code=503, headers={"X-Trolyao-Turn": "not-kept", "Retry-After": "1"})  # fmt: skip
+                body = {"error": "turn_not_kept", "reason": "TrackerStoreUnavailable"}
+                headers = {"X-Trolyao-Turn": "not-kept", "Retry-After": "1"}
+                return JSONResponse(body, status_code=503, headers=headers)
             if self.rest_status != 200:
                 return PlainTextResponse("error", status_code=self.rest_status)
             sender, text = body["sender"], body["message"]

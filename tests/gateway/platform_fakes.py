@@ -4,6 +4,12 @@ API, served for real on 127.0.0.1 by ``gateway_fakes.ServerThread``.
 Each records every call (method, parameters, uploaded files, headers) and answers like the
 platform does, errors included: Zalo OA's HTTP 200 with a negative ``error``, the Zalo Bot's
 HTTP 200 with ``error_code`` 408 for an empty long poll.
+
+A test makes a platform fail the way the real one does (issue 15): ``fail_next`` answers the
+next calls of a method with the platform's real error bodies (``TELEGRAM_429``, ``ZALO_OA_32``
+...), ``fail_until`` keeps answering one until the test sets the returned event, ``stall_next``
+keeps the next calls waiting without an answer (the gateway's read timeout ends them), and
+``Served.stop``/``restart`` refuse connections until the test lets the platform come back.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
@@ -38,6 +44,30 @@ class Call:
     files: dict[str, Upload]
     headers: dict[str, str]
     ok: bool = True  # False: the fake answered with an error
+    at: float = field(default_factory=time.monotonic)  # when the call came in
+
+
+class Fault(NamedTuple):
+    """An error answer of a platform: HTTP status and JSON body."""
+
+    status: int
+    body: dict[str, Any]
+
+
+# The platforms' real error answers.
+TELEGRAM_429 = Fault(429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
+                           "parameters": {"retry_after": 1}})  # fmt: skip
+TELEGRAM_TOO_LONG = Fault(400, {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"})
+TELEGRAM_BLOCKED = Fault(403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"})
+TELEGRAM_CHAT_NOT_FOUND = Fault(400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"})
+TELEGRAM_502 = Fault(502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})
+ZALO_OA_216 = Fault(200, {"error": -216, "message": "Access token is invalid"})
+ZALO_OA_220 = Fault(200, {"error": -220, "message": "access_token is expired or removed"})
+ZALO_OA_32 = Fault(200, {"error": -32, "message": "Exceed rate limit"})
+ZALO_BOT_429 = Fault(429, {"ok": False, "error_code": 429, "description": "Too Many Requests",
+                           "parameters": {"retry_after": 1}})  # fmt: skip
+ZALO_BOT_503 = Fault(503, {"ok": False, "error_code": 503, "description": "Service Unavailable"})
+ZALO_BOT_BLOCKED = Fault(200, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"})
 
 
 async def read_params(request: Request) -> tuple[dict[str, Any], dict[str, Upload]]:
@@ -77,6 +107,54 @@ class Recorder:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self._changed = threading.Condition()  # its lock is reentrant: predicates may call named()
+        self._faults: dict[str, list[Fault]] = {}
+        self._outages: dict[str, tuple[Fault, threading.Event, list[int]]] = {}
+        self._stalls: dict[str, int] = {}
+        self.stall_s = 5.0  # how long a stalled call waits before its (normal) answer
+
+    # --- failing like the platform ------------------------------------------------------------
+
+    def fail_next(self, method: str, *faults: Fault) -> None:
+        """Answer the next calls of ``method`` with these errors, one each."""
+        with self._changed:
+            self._faults.setdefault(method, []).extend(faults)
+
+    def fail_until(self, method: str, fault: Fault, after: int = 0) -> threading.Event:
+        """Answer every call of ``method`` (but the next ``after``) with ``fault`` until the
+        returned event is set."""
+        ended = threading.Event()
+        with self._changed:
+            self._outages[method] = (fault, ended, [after])
+        return ended
+
+    def stall_next(self, method: str, count: int = 1) -> None:
+        """Keep the next ``count`` calls of ``method`` waiting (``stall_s``) before answering."""
+        with self._changed:
+            self._stalls[method] = self._stalls.get(method, 0) + count
+
+    def fault_for(self, method: str) -> Fault | None:
+        """The error the next call of ``method`` gets, if any (taken)."""
+        with self._changed:
+            outage = self._outages.get(method)
+            if outage is not None and not outage[1].is_set():
+                fault, _, passing = outage
+                if passing[0] <= 0:
+                    return fault
+                passing[0] -= 1
+            queued = self._faults.get(method)
+            return queued.pop(0) if queued else None
+
+    async def stall(self, method: str) -> None:
+        with self._changed:
+            left = self._stalls.get(method, 0)
+            if left:
+                self._stalls[method] = left - 1
+        if left:
+            await asyncio.sleep(self.stall_s)
+
+    def accepted(self, *methods: str) -> list[Call]:
+        """Calls the fake answered with success (what reached the citizen)."""
+        return [call for call in self.named(*methods) if call.ok]
 
     def record(self, call: Call) -> None:
         with self._changed:
@@ -111,6 +189,7 @@ class Recorder:
 class FakeTelegram(Recorder):
     token: str = "123456:TEST-token"
     pending_updates: list[dict[str, Any]] = field(default_factory=list)
+    max_text: int | None = None  # set: longer texts get "Bad Request: message is too long"
 
     def __post_init__(self) -> None:
         Recorder.__init__(self)
@@ -126,11 +205,18 @@ class FakeTelegram(Recorder):
         @app.get("/bot{token}/{method}")
         async def method(token: str, method: str, request: Request) -> JSONResponse:
             params, files = await read_params(request)
-            self.record(Call(method, params, files, dict(request.headers)))
+            fault = self.fault_for(method)
+            text = params.get("text")
+            if fault is None and self.max_text and isinstance(text, str) and len(text) > self.max_text:
+                fault = TELEGRAM_TOO_LONG
+            self.record(Call(method, params, files, dict(request.headers), ok=fault is None))
             if token != self.token:
                 return JSONResponse(
                     {"ok": False, "error_code": 401, "description": "Unauthorized"}, 401
                 )
+            if fault is not None:
+                return JSONResponse(fault.body, fault.status)
+            await self.stall(method)
             return JSONResponse({"ok": True, "result": await self._answer(method, params)})
 
         return app
@@ -184,6 +270,7 @@ class FakeZaloOA(Recorder):
     valid_refresh: set[str] = field(default_factory=lambda: {"refresh-0"})
     outside_window: set[str] = field(default_factory=set)
     issue_valid_tokens: bool = True  # False: refreshed tokens are rejected too
+    token_error: Fault = ZALO_OA_216  # what a token not (or no longer) valid gets: -216 or -220
 
     def __post_init__(self) -> None:
         Recorder.__init__(self)
@@ -201,9 +288,13 @@ class FakeZaloOA(Recorder):
         async def cs(request: Request) -> JSONResponse:
             params, files = await read_params(request)
             call = Call("cs", params, files, dict(request.headers), ok=False)
+            fault = self.fault_for("cs")
             self.record(call)
+            if fault is not None:
+                return JSONResponse(fault.body, fault.status)
             if request.headers.get("access_token") not in self.valid_access:
-                return JSONResponse({"error": -216, "message": "Access token is invalid"})
+                return JSONResponse(self.token_error.body)
+            await self.stall("cs")
             user_id = params["recipient"]["user_id"]
             if user_id in self.outside_window:
                 return JSONResponse(
@@ -276,9 +367,13 @@ class FakeZaloBot(Recorder):
         @app.post("/bot{token}/{method}")
         async def method(token: str, method: str, request: Request) -> JSONResponse:
             params, files = await read_params(request)
-            self.record(Call(method, params, files, dict(request.headers)))
+            fault = self.fault_for(method)
+            self.record(Call(method, params, files, dict(request.headers), ok=fault is None))
             if token != self.token:
                 return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"})
+            if fault is not None:
+                return JSONResponse(fault.body, fault.status)
+            await self.stall(method)
             if method == "getUpdates":
                 deadline = time.monotonic() + self.hold_s
                 while not self.pending_updates and time.monotonic() < deadline:

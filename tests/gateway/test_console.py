@@ -95,7 +95,10 @@ def test_login_cookie_dashboard_and_logout(gateway: Gateway, records: RecordStor
     assert response.status_code == 200 and "Tổng quan" in response.text
     cookie = next(h for h in response.history[0].headers.get_list("set-cookie") if h.startswith("trolyao_console="))
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/admin" in cookie
-    assert "<svg" in response.text and "khai-sinh" in response.text
+    assert "<svg" in response.text
+    # Charts name procedures and intents in Vietnamese, never by their codes (issue #13).
+    assert "Đăng ký khai sinh" in response.text and "Hỏi hồ sơ, giấy tờ" in response.text
+    assert "khai-sinh" not in response.text and "ask_documents" not in response.text
     logout = gateway.client.post("/admin/logout", data={"csrf": csrf_of(response.text)}, follow_redirects=False)
     assert logout.status_code == 303
     assert gateway.client.get("/admin/dashboard", follow_redirects=False).status_code == 303

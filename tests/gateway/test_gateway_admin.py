@@ -300,13 +300,13 @@ def test_mask_phone_and_safe_cell() -> None:
 
 
 def test_ratings_summary(admin_gateway: Gateway, records: RecordStore) -> None:
-    for useful, procedure in [
+    for citizen, (useful, procedure) in enumerate([
         (True, "khai-sinh"),
         (True, "khai-sinh"),
         (False, "khai-sinh"),
         (False, None),
-    ]:
-        records.add_rating("api:1", "web", useful, procedure)
+    ]):
+        records.add_rating(f"api:{citizen}", "web", useful, procedure)  # one answer each: each counts
     summary = admin_gateway.admin("GET", "/ratings/summary").json()
     assert (summary["total"], summary["useful"], summary["not_useful"]) == (4, 2, 2)
     assert summary["useful_rate"] == 0.5

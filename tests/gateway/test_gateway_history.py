@@ -205,3 +205,26 @@ def test_the_page_and_the_server_share_the_limit() -> None:
     # The page's sentence is the server's.
     assert messages.TEXT_TOO_LONG in js.replace('" +\n      "', "")
     assert "client_message_id" in js and "/api/history" in js
+
+
+def test_a_failing_history_never_breaks_an_answer(
+    gateway: Gateway, rasa: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept: WebHistory = gateway.app.state.history
+
+    def down(*_: Any, **__: Any) -> Any:
+        raise ConnectionError("the database system is starting up")
+
+    monkeypatch.setattr(kept, "record_turn", down)
+    response = gateway.chat("lệ phí khai sinh", sender_id=SENDER)
+    assert response.status_code == 200 and response.json()["replies"] == [{"text": "Bạn hỏi: lệ phí khai sinh"}]
+    monkeypatch.setattr(kept, "messages", down)
+    refused = gateway.client.get("/api/history", params={"sender_id": SENDER})
+    assert refused.status_code == 503 and "error" in refused.json()  # the page then shows no history
+
+
+def test_the_pages_resend_of_an_answered_message_is_shown_once(gateway: Gateway, rasa: Served) -> None:
+    body = {"sender_id": SENDER, "text": "lệ phí khai sinh", "channel": "web", "client_message_id": "m-41"}
+    for _ in range(2):  # the first answer was lost on the way back: the page resends with the same id
+        assert gateway.client.post("/api/chat", json=body).status_code == 200
+    assert [item["who"] for item in history(gateway)] == ["user", "bot"]

@@ -82,10 +82,18 @@ def test_a_stopped_process_hands_its_senders_to_the_other(
 def test_a_timeout_is_not_sent_to_another_process(servers: list[ServerThread]) -> None:
     """Rasa may have handled a message it was slow to answer: no second answer elsewhere."""
     (slow, slow_server), (other, other_server) = _two_rasas(servers)
-    slow.delay_s = other.delay_s = 1.0
+    # Both hold the message without answering: the client's timeout ends the call, however loaded.
+    slow.hold("lệ phí")
+    other.hold("lệ phí")
+
+    sent: list[str] = []  # every message the client sent, recorded before it is sent
+
+    async def record(request: httpx.Request) -> None:
+        if request.url.path == "/webhooks/rest/webhook":
+            sent.append(f"{request.url.host}:{request.url.port}")
 
     async def run() -> Exception | None:
-        async with httpx.AsyncClient(trust_env=False) as http:
+        async with httpx.AsyncClient(trust_env=False, event_hooks={"request": [record]}) as http:
             client = RasaClient(http, [slow_server.url, other_server.url], timeout_s=0.3)
             try:
                 await client.send("timeout-sender", "lệ phí", {})
@@ -93,9 +101,16 @@ def test_a_timeout_is_not_sent_to_another_process(servers: list[ServerThread]) -
                 return exc
         return None
 
-    error = asyncio.run(run())
-    assert error is not None and not isinstance(error, RasaRefused)
-    assert len(slow.received) + len(other.received) == 1
+    try:
+        error = asyncio.run(run())
+        assert error is not None and not isinstance(error, RasaRefused)
+        assert len(sent) == 1, sent  # the client gave up without trying the other process
+        rasa = slow if sent[0].endswith(f":{slow_server.port}") else other
+        rasa.wait_received(1)  # and the process it tried did get the message
+        assert len(slow.received) + len(other.received) == 1
+    finally:
+        slow.release_all()
+        other.release_all()
 
 
 def test_a_turn_summary_from_the_action_server_spares_the_tracker_read(

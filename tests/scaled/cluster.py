@@ -260,7 +260,7 @@ class Cluster:
 
     def start_redis(self) -> None:
         conf = self.root / "redis.conf"
-        (self.root / "redis").mkdir()
+        (self.root / "redis").mkdir(exist_ok=True)  # started again after an outage test
         conf.write_text(
             f"port {self.ports['redis']}\nbind 127.0.0.1\nprotected-mode yes\ndaemonize no\n"
             f"dir {self.root / 'redis'}\nsave \"\"\nappendonly no\nloglevel warning\n"

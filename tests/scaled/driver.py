@@ -112,11 +112,14 @@ def next_address() -> str:
     return f"127.0.{(n // 250) % 250}.{n % 250 + 2}"
 
 
-def post_chat(base_url: str, sender: str, text: str, source: str = "127.0.0.1", timeout: float = 30.0) -> tuple[int, dict | None]:
+def post_chat(base_url: str, sender: str, text: str, source: str = "127.0.0.1", timeout: float = 30.0,
+              client_message_id: str | None = None) -> tuple[int, dict | None]:  # fmt: skip
+    """One /api/chat message, with a client message id as the web page sends (a new one if none)."""
     parts = urlsplit(base_url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout, source_address=(source, 0))
     try:
-        payload = json.dumps({"sender_id": sender, "text": text, "channel": "web"}).encode()
+        body = {"sender_id": sender, "text": text, "channel": "web", "client_message_id": client_message_id or uuid.uuid4().hex}
+        payload = json.dumps(body).encode()
         conn.request("POST", "/api/chat", body=payload, headers={"Content-Type": "application/json"})
         response = conn.getresponse()
         raw = response.read()

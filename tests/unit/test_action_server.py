@@ -91,7 +91,7 @@ def test_failed_actions_leave_no_personal_data_in_answers_or_log(action_server: 
     assert json.loads(body) == {"error": "action failed", "action_name": "action_hotline"}
     assert json.loads(_get(url + "/health")) == {"status": "ok"}
 
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 60  # generous: the line comes with the 500, however loaded the machine
     while "action action_hotline failed" not in output.read_text(errors="replace"):
         assert time.monotonic() < deadline, output.read_text(errors="replace")
         time.sleep(0.1)

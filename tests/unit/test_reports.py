@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from trolyao.cli import main
+from tthc import clock
 from tthc.reports import compute, period_name
 from tthc.records import RecordStore
 from tthc.records.schema import bookings, handoffs, ratings, tickets, turns
@@ -77,6 +78,10 @@ def sql(path: Path, query: str, *args: object) -> int:
 
 
 PERIOD = "at >= '2026-01-01' AND at < '2026-04-01'"
+# The same days on the deployment's calendar (Asia/Ho_Chi_Minh), as the store keeps times (the
+# machine's wall clock): what `trolyao report` counts, whatever zone this machine runs in.
+VN_START, VN_END = (clock.stored(dt.datetime(2026, 1, 1)), clock.stored(dt.datetime(2026, 4, 1)))
+PERIOD_VN = f"at >= '{VN_START}' AND at < '{VN_END}'"
 
 
 def test_figures_match_a_direct_count(seeded: tuple[RecordStore, Path]) -> None:
@@ -125,7 +130,7 @@ def test_markdown_report_carries_the_figures(seeded: tuple[RecordStore, Path], t
     out = tmp_path / "bao-cao.md"
     _report(path, out, "md")
     text = out.read_text(encoding="utf-8")
-    messages = sql(path, f"SELECT count(*) FROM turns WHERE {PERIOD}")
+    messages = sql(path, f"SELECT count(*) FROM turns WHERE {PERIOD_VN}")
     assert "quý I năm 2026" in text and "Thành phố Đà Nẵng" in text
     assert f"| Số tin nhắn | {messages:,} |".replace(",", ".") in text
 
@@ -138,8 +143,16 @@ def test_xlsx_report_has_figures_and_chart_images(seeded: tuple[RecordStore, Pat
     _report(path, out, "xlsx")
     wb = load_workbook(out)
     summary = {row[0]: row[1] for row in wb["Tổng hợp"].iter_rows(min_row=5, values_only=True)}
-    handoff_count = sql(path, "SELECT count(*) FROM handoffs WHERE opened_at >= '2026-01-01' AND opened_at < '2026-04-01'")
-    assert summary["Lượt chuyển cán bộ"] == str(handoff_count)
+    handoff_count = sql(path, f"SELECT count(*) FROM handoffs WHERE opened_at >= '{VN_START}' AND opened_at < '{VN_END}'")
+    # Numbers are stored as numbers (Excel sums them), rates as shares shown as percentages.
+    assert summary["Lượt chuyển cán bộ"] == handoff_count
+    assert summary["Số tin nhắn"] == sql(path, f"SELECT count(*) FROM turns WHERE {PERIOD_VN}")
+    assert all(isinstance(v, (int, float)) for v in summary.values()), summary
+    rates = [c for c in wb["Tổng hợp"]["B"] if isinstance(c.value, float)]
+    assert rates and all(c.number_format == "0.0%" for c in rates) and 0 < summary["Tỷ lệ trả lời được"] < 1
+    days = list(wb["Theo ngày"].iter_rows(min_row=2, values_only=True))
+    assert len(days) == 90 and days[0][0] == dt.datetime(2026, 1, 1) and all(isinstance(d[1], int) for d in days)
+    assert all(isinstance(row[1], int) for row in wb["Thủ tục được hỏi nhiều nhất"].iter_rows(min_row=2, values_only=True))
     assert len(wb["Biểu đồ"]._images) == 3
 
 
@@ -168,3 +181,30 @@ def test_pdf_report_renders(seeded: tuple[RecordStore, Path], tmp_path: Path) ->
     # The text is really there (fonts embedded), Vietnamese letters included.
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
     assert "Lượt chuyển cán bộ" in text
+    # Nothing is cut: every word of every page lies inside the page, and the whole top-procedures
+    # list is there, by name (issue #13: the first page used to end in the middle of it).
+    for page, width, height, words in pdf_words(out):
+        outside = [w for w, (x0, y0, x1, y1) in words if x0 < 0 or y0 < 0 or x1 > width or y1 > height]
+        assert not outside, f"page {page}: {outside[:5]} off the page"
+    flat = " ".join(text.split())
+    f = compute(store.engine, *Q1, zone="Asia/Ho_Chi_Minh")
+    names = {"khai-sinh": "Đăng ký khai sinh", "can-cuoc": "Cấp, đổi, cấp lại thẻ căn cước", "ket-hon": "Đăng ký kết hôn"}
+    for item in f.top_procedures:
+        assert item["procedure"] not in flat, f"{item['procedure']}: a code instead of the name"
+    assert all(name in flat for name in names.values()), flat[:3000]
+    assert "Người dân muốn gì" in flat and "Hỏi lệ phí" in flat
+
+
+def pdf_words(path: Path) -> list[tuple[int, float, float, list[tuple[str, tuple[float, float, float, float]]]]]:
+    """(page number, width, height, [(word, (xMin, yMin, xMax, yMax))]) of each page (pdftotext -bbox)."""
+    import re
+
+    html = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    pages = []
+    for number, (width, height, body) in enumerate(
+        re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', html, re.S), start=1
+    ):
+        words = [(w, tuple(map(float, box))) for *box, w in re.findall(
+            r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">([^<]*)</word>', body)]
+        pages.append((number, float(width), float(height), words))
+    return pages

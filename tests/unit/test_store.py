@@ -119,10 +119,15 @@ def test_last_procedure_and_ratings_summary(store: RecordStore) -> None:
     store.log_turn("api:1", "web", "khai sinh", "ask_procedure", 0.9, "khai-sinh", "answered")
     store.log_turn("api:1", "web", "cảm ơn", "thank", 0.9, None, "chitchat")
     assert store.last_procedure("api:1") == "khai-sinh" and store.last_procedure("api:2") is None
-    store.add_rating("api:1", "web", True, "khai-sinh")
-    store.add_rating("api:1", "web", False, "khai-sinh")
+    assert store.add_rating("api:1", "web", True, "khai-sinh") is False
+    assert store.add_rating("api:1", "web", True, "khai-sinh") is False  # the same again
+    assert store.add_rating("api:1", "web", False, "khai-sinh") is True  # changed: still one rating
+    store.add_rating("api:2", "web", True, "khai-sinh")  # rated before any logged turn
     summary = store.ratings_summary()
     assert (summary["total"], summary["useful_rate"]) == (2, 0.5)
+    store.log_turn("api:1", "web", "lệ phí", "ask_fee", 0.9, "khai-sinh", "answered")
+    store.add_rating("api:1", "web", True, "khai-sinh")  # a newer answer counts on its own
+    assert store.ratings_summary()["total"] == 3
 
 
 def test_old_channel_spellings_are_renamed_when_the_store_opens(tmp_path: Path) -> None:

@@ -146,11 +146,11 @@ def failures(items: list[Item], verdicts: list[Verdict]) -> list[str]:
 
 # ------------------------------------------------------------------ calibration
 GRID = {
-    "min_coverage": [0.3, 0.4, 0.45, 0.5, 0.55],
-    "answer_score": [10.0, 14.0, 18.0, 24.0],
-    "answer_margin": [1.05, 1.1, 1.2, 1.3, 1.5],
-    "answer_coverage": [0.6, 0.7, 0.8, 0.9],
-    "outside_override": [0.8, 0.9, 1.01],
+    "min_coverage": [0.2, 0.3, 0.4, 0.5],
+    "answer_score": [10.0, 20.0, 30.0, 40.0],
+    "answer_margin": [1.1, 1.2, 1.3, 1.4, 1.5, 1.7],
+    "answer_coverage": [0.5, 0.7, 0.9],
+    "outside_override": [0.7, 0.8, 0.9, 1.01],
 }
 
 

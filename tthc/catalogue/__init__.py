@@ -2,11 +2,13 @@
 faithfully, kept in content/catalogue/ (one JSON-lines file per ministry).
 
     load_catalogue(dir) -> dict[code, CatalogueProcedure]     the catalogue, keyed by official code
-    import_catalogue(dirs, content_dir, progress=None) -> ImportReport
-    parse_record(data, ministry, source) -> Parsed              one record (procedure or problems)
+
+The import and the parser (tthc.catalogue.importer, tthc.catalogue.parse) are imported from
+their modules: they build on the content tools, which themselves load the catalogue.
+    import_catalogue(dirs, content_dir, progress=None) -> ImportReport   (tthc.catalogue.importer)
+    parse_record(data, ministry, source) -> Parsed                        (tthc.catalogue.parse)
 """
 
-from tthc.catalogue.importer import ImportReport, import_catalogue, report_lines
 from tthc.catalogue.model import (
     CHARGED,
     FIELD_LABELS,
@@ -20,7 +22,6 @@ from tthc.catalogue.model import (
     LegalDocument,
     Way,
 )
-from tthc.catalogue.parse import Parsed, Problem, RecordError, parse_record, read_record
 from tthc.catalogue.store import CatalogueError, catalogue_dir, load_catalogue, signature
 
 __all__ = [
@@ -34,17 +35,9 @@ __all__ = [
     "CatalogueProcedure",
     "Document",
     "FeePeriod",
-    "ImportReport",
     "LegalDocument",
-    "Parsed",
-    "Problem",
-    "RecordError",
     "Way",
     "catalogue_dir",
-    "import_catalogue",
     "load_catalogue",
-    "parse_record",
-    "read_record",
-    "report_lines",
     "signature",
 ]

@@ -19,7 +19,7 @@ import datetime as dt
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tthc.catalogue.model import FIELD_LABELS, MINISTRIES, CatalogueProcedure, to_dict
@@ -104,7 +104,9 @@ def import_catalogue(
         if len(found) > 1:
             others = ", ".join(str(p) for p, _ in found)
             for path, _ in found:
-                report.problems.append(Problem(str(path), "ma_thu_tuc", f"mã {code} trùng trong nhiều tệp ({others}); không nhập tệp nào"))
+                report.problems.append(
+                    Problem(str(path), "ma_thu_tuc", f"mã {code} trùng trong nhiều tệp ({others}); không nhập tệp nào")
+                )
             failed.add(code)
             continue
         fresh[code] = found[0][1]
@@ -121,10 +123,11 @@ def import_catalogue(
             result[code] = old[code]
             report.kept.append(code)
 
-    _diff(old, result, report)
-    if not fresh:
+    if not fresh:  # nothing could be imported: the catalogue stays exactly as it was
+        report.kept, report.unchanged, report.total = [], len(old), len(old)
         report.seconds = time.perf_counter() - started
-        return report  # nothing could be imported: the catalogue stays exactly as it was
+        return report
+    _diff(old, result, report)
 
     moved_from = {old[c].ministry for c in old if c not in result or result[c].ministry != old[c].ministry}
     ministries = (imported_ministries | moved_from) - (unreadable - imported_ministries)
@@ -155,17 +158,27 @@ def _record_files(dirs: Iterable[Path | str]) -> tuple[list[tuple[Path, str]], l
             return
         for path in records:
             problems.append(
-                Problem(str(path), None, f"thư mục '{folder.name}' không phải thư mục bộ, ngành đã biết ({known}); tệp không được nhập")
+                Problem(
+                    str(path),
+                    None,
+                    f"thư mục '{folder.name}' không phải thư mục bộ, ngành đã biết ({known}); tệp không được nhập",
+                )
             )
 
     for entry in dirs:
         path = Path(entry)
         if path.is_file():
-            folder = path.parent.name
-            if folder in MINISTRIES:
-                files.append((path, folder))
+            if path.parent.name in MINISTRIES:
+                files.append((path, path.parent.name))
             else:
-                problems.append(Problem(str(path), None, f"thư mục '{folder}' không phải thư mục bộ, ngành đã biết ({known}); tệp không được nhập"))
+                problems.append(
+                    Problem(
+                        str(path),
+                        None,
+                        f"thư mục '{path.parent.name}' không phải thư mục bộ, ngành đã biết ({known}); "
+                        "tệp không được nhập",
+                    )
+                )
         elif path.is_dir():
             subfolders = sorted(p for p in path.iterdir() if p.is_dir() and any(p.glob("*.json")))
             if path.name in MINISTRIES or not subfolders:
@@ -190,12 +203,16 @@ def _load_old(target: Path, report: ImportReport) -> tuple[dict[str, CataloguePr
         try:
             old.update(load_ministry(path))
         except (CatalogueError, OSError, UnicodeDecodeError) as exc:
-            report.problems.append(Problem(str(path), None, f"danh mục hiện có không đọc được, không so sánh được với nó: {exc}"))
+            report.problems.append(
+                Problem(str(path), None, f"danh mục hiện có không đọc được, không so sánh được với nó: {exc}")
+            )
             unreadable.add(path.stem)
     return old, unreadable
 
 
-def _parse_file(path: Path, ministry: str, today: dt.date, report: ImportReport) -> tuple[CatalogueProcedure | None, str | None]:
+def _parse_file(
+    path: Path, ministry: str, today: dt.date, report: ImportReport
+) -> tuple[CatalogueProcedure | None, str | None]:
     """The record's procedure, or None and the code it was meant to be (for keeping the old one)."""
     stem_code = path.stem if CODE.match(path.stem) else None
     try:
@@ -207,9 +224,13 @@ def _parse_file(path: Path, ministry: str, today: dt.date, report: ImportReport)
     report.problems.extend(parsed.problems)
     procedure = parsed.procedure
     if procedure is not None and stem_code and procedure.code != stem_code:
-        report.problems.append(Problem(str(path), "ma_thu_tuc", f"mã thủ tục {procedure.code} khác tên tệp ({path.name})"))
+        report.problems.append(
+            Problem(str(path), "ma_thu_tuc", f"mã thủ tục {procedure.code} khác tên tệp ({path.name})")
+        )
         return None, stem_code
-    code = procedure.code if procedure else (data.get("ma_thu_tuc") if isinstance(data.get("ma_thu_tuc"), str) else None)
+    code = (
+        procedure.code if procedure else (data.get("ma_thu_tuc") if isinstance(data.get("ma_thu_tuc"), str) else None)
+    )
     return procedure, (code if code and CODE.match(code) else stem_code)
 
 
@@ -222,7 +243,9 @@ def _content(procedure: CatalogueProcedure) -> dict:
 def _diff(old: dict[str, CatalogueProcedure], new: dict[str, CatalogueProcedure], report: ImportReport) -> None:
     report.added = sorted(set(new) - set(old))
     report.removed = sorted(set(old) - set(new))
-    report.names = {code: p.name for code, p in {**old, **new}.items() if code in report.added or code in report.removed}
+    report.names = {
+        code: p.name for code, p in {**old, **new}.items() if code in report.added or code in report.removed
+    }
     unchanged = 0
     for code in sorted(set(old) & set(new)):
         if old[code] is new[code]:
@@ -260,7 +283,10 @@ def report_lines(report: ImportReport) -> list[str]:
             + (f", giữ bản cũ {len(report.kept)}" if report.kept else "")
             + ")."
         )
-    for title, codes in (("Thêm mới", report.added), ("Bỏ khỏi danh mục (không còn trong bản xuất mới)", report.removed)):
+    for title, codes in (
+        ("Thêm mới", report.added),
+        ("Bỏ khỏi danh mục (không còn trong bản xuất mới)", report.removed),
+    ):
         if codes:
             lines.append(f"{title} ({len(codes)}):")
             lines += [f"  {code} {report.names.get(code, '')}".rstrip() for code in codes[:_LISTED]]

@@ -24,7 +24,13 @@ MINISTRIES: dict[str, str] = {
 }
 
 # cap_thuc_hien values and their short keys, in the order levels are listed.
-LEVELS: dict[str, str] = {"Cấp bộ": "bo", "Cấp tỉnh": "tinh", "Cấp xã": "xa", "Cấp huyện": "huyen", "Cơ quan khác": "khac"}
+LEVELS: dict[str, str] = {
+    "Cấp bộ": "bo",
+    "Cấp tỉnh": "tinh",
+    "Cấp xã": "xa",
+    "Cấp huyện": "huyen",
+    "Cơ quan khác": "khac",
+}
 LEVEL_NAMES: dict[str, str] = {key: name for name, key in LEVELS.items()}
 
 CHANNELS = ("Trực tiếp", "Trực tuyến", "Dịch vụ bưu chính")
@@ -155,6 +161,19 @@ class CatalogueProcedure:
     def online(self) -> bool:
         return any(way.channel == "Trực tuyến" for way in self.ways)
 
+    # Flat text views, for readers that index words rather than structure (the search).
+    @property
+    def level(self) -> str:
+        return ", ".join(self.level_names)  # "Cấp bộ, Cấp tỉnh"
+
+    @property
+    def result(self) -> str:
+        return "; ".join(self.results)
+
+    @property
+    def documents_text(self) -> str:
+        return " ".join(document.name for document in self.documents)
+
 
 # Field names as officers read them, for reports of what changed.
 FIELD_LABELS: dict[str, str] = {
@@ -224,7 +243,8 @@ def _way(data: dict[str, Any]) -> Way:
         fee_note=data.get("fee_note"),
         fee_status=data.get("fee_status"),
         fee_periods=tuple(
-            FeePeriod(p["text"], _date(p.get("valid_from")), _date(p.get("valid_until"))) for p in data.get("fee_periods", ())
+            FeePeriod(p["text"], _date(p.get("valid_from")), _date(p.get("valid_until")))
+            for p in data.get("fee_periods", ())
         ),
         description=data.get("description"),
         uncertain=data.get("uncertain"),
@@ -251,7 +271,8 @@ def from_dict(data: dict[str, Any]) -> CatalogueProcedure:
         related=get("related"),
         ways=tuple(_way(w) for w in get("ways", ())),
         documents=tuple(
-            Document(d["name"], tuple(d.get("forms", ())), d.get("quantity"), d.get("group")) for d in get("documents", ())
+            Document(d["name"], tuple(d.get("forms", ())), d.get("quantity"), d.get("group"))
+            for d in get("documents", ())
         ),
         document_notes=tuple(get("document_notes", ())),
         legal_basis=tuple(LegalDocument(x["title"], x.get("number")) for x in get("legal_basis", ())),

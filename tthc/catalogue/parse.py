@@ -339,7 +339,9 @@ def _legal_title(title: str, number: str | None) -> str:
 
 # A "Miễn phí" cell whose note only repeats it is free; any other note (a fee set by the province,
 # amounts, cases) means the cell must not be read as "free".
-_FREE_NOTE = re.compile(r"^(?:không|không có|không thu|không thu phí|không thu phí, lệ phí|miễn phí|miễn|0 đồng)[.;]?$", re.I)
+_FREE_NOTE = re.compile(
+    r"^(?:không|không có|không thu|không thu phí|không thu phí, lệ phí|miễn phí|miễn|0 đồng)[.;]?$", re.I
+)
 
 
 def fee_status(fee: str | None, note: str | None) -> str | None:
@@ -389,9 +391,12 @@ def _clauses(text: str) -> list[str]:
         depth -= char in ")”"
         depth = max(depth, 0)
         ends = depth == 0 and (
-            char in ";\n" or (char == "." and text[index + 1 : index + 2] in (" ", "") and not text[index - 1 : index].isdigit())
+            char in ";\n"
+            or (char == "." and text[index + 1 : index + 2] in (" ", "") and not text[index - 1 : index].isdigit())
         )
-        bullet = depth == 0 and char in "-+*" and text[index + 1 : index + 2] == " " and text[index - 1 : index] in (" ", "")
+        bullet = (
+            depth == 0 and char in "-+*" and text[index + 1 : index + 2] == " " and text[index - 1 : index] in (" ", "")
+        )
         if bullet and current.strip():
             clauses.append(current.strip())
             current = ""

@@ -1,15 +1,19 @@
 """Check content files and report every problem with file, line and column, in Vietnamese.
 
 Walks the YAML node tree (which keeps positions) against tthc.content.schema, then checks
-what spans files: unique slugs, every contract slug present, links between files.
+what spans files: unique slugs, every contract slug present, links between files. Given the
+official catalogue, it also compares each procedure file with the records it cites
+(tthc.content.official): the disagreements are warnings, which never make the content invalid.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Union
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -23,6 +27,13 @@ from tthc.content.schema import (
     SCHEDULE_DAYS,
     Spec,
 )
+
+if TYPE_CHECKING:
+    from tthc.catalogue.model import CatalogueProcedure
+
+# The official catalogue to compare with: its directory (or the content directory holding it),
+# or the procedures already loaded, keyed by code.
+Catalogue = Union[Path, str, Mapping[str, "CatalogueProcedure"]]
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ten times faster
 CONTRACT_SLUGS = Path(__file__).resolve().parent / "procedures.tsv"
@@ -59,6 +70,8 @@ class CheckReport:
     procedures: list[str] = field(default_factory=list)
     localities: list[str] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
+    # Disagreements with the official records (only when a catalogue was given); never errors.
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -69,6 +82,7 @@ class CheckReport:
             "procedures": self.procedures,
             "localities": self.localities,
             "errors": [asdict(e) for e in self.errors],
+            "warnings": [asdict(w) for w in self.warnings],
         }
 
 
@@ -212,8 +226,12 @@ def _check_dates(checker: _FileChecker, root: Node, list_key: str) -> None:
             checker.add(_value(rate, "replaces"), f"'replaces: {replaces}' không trỏ tới mức phí nào có id này.")
 
 
-def check_content(directory: Path | str) -> CheckReport:
-    """Check every file; never stops at the first problem."""
+def check_content(
+    directory: Path | str, catalogue: Catalogue | None = None, today: dt.date | None = None
+) -> CheckReport:
+    """Check every file; never stops at the first problem. With `catalogue`, also compare each
+    procedure file with the official records it cites and list the disagreements as warnings
+    (fees in force on `today`, by default the machine's date)."""
     base = Path(directory)
     report = CheckReport()
     proc_files = sorted((base / "procedures").glob("*.yml")) + sorted((base / "procedures").glob("*.yaml"))
@@ -224,6 +242,7 @@ def check_content(directory: Path | str) -> CheckReport:
     slugs: dict[str, str] = {}
     links: list[tuple[_FileChecker, Node, str]] = []
     checkers: list[_FileChecker] = []
+    procedure_roots: list[tuple[str, Node]] = []
 
     for path, spec, key, bucket in [(p, PROCEDURE, "slug", "procedures") for p in proc_files] + [
         (p, LOCALITY, "id", "localities") for p in loc_files
@@ -241,6 +260,7 @@ def check_content(directory: Path | str) -> CheckReport:
             checker.add(_value(root, key), f"'{key}: {ident}' phải trùng tên tệp ('{path.stem}').")
         if bucket == "procedures":
             _check_procedure(checker, root, ident, slugs, report, links)
+            procedure_roots.append((checker.display, root))
         else:
             _check_locality(checker, root, ident, report, links)
 
@@ -248,7 +268,33 @@ def check_content(directory: Path | str) -> CheckReport:
     for checker in checkers:
         report.errors.extend(checker.problems)
     report.errors.sort(key=lambda p: (p.file, p.line, p.column))
+    if catalogue is not None:
+        report.warnings = _compare_with_catalogue(procedure_roots, catalogue, today or dt.date.today())
     return report
+
+
+def _compare_with_catalogue(roots: list[tuple[str, Node]], catalogue: Catalogue, today: dt.date) -> list[Problem]:
+    """Warnings: each procedure file against the official records it cites. A catalogue that
+    cannot be read is one warning, not an error: the curated content is still valid."""
+    from tthc.catalogue.store import CatalogueError, catalogue_dir, load_catalogue
+    from tthc.content.official import DocumentMatcher, compare_procedure
+
+    if isinstance(catalogue, Mapping):
+        records = catalogue
+    else:
+        where = catalogue_dir(catalogue)
+        try:
+            records = load_catalogue(where)
+        except (CatalogueError, OSError) as exc:
+            return [Problem(str(where), 1, 1, f"Không đọc được danh mục thủ tục ({exc}): chưa so sánh với bản ghi chính thức.")]
+        if not records:
+            return [Problem(str(where), 1, 1, "Không có danh mục thủ tục (*.jsonl): chưa so sánh với bản ghi chính thức.")]
+    warnings: list[Problem] = []
+    matcher = DocumentMatcher.of(records)
+    for display, root in roots:
+        warnings.extend(compare_procedure(display, root, records, today, matcher))
+    warnings.sort(key=lambda p: (p.file, p.line, p.column))
+    return warnings
 
 
 def _check_procedure(

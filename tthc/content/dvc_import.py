@@ -20,15 +20,15 @@ import datetime as dt
 import json
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any
 
-from tthc.text.normalize import strip_accents
 from tthc.content import yamltext as yt
 from tthc.content.live import write_atomically
 from tthc.content.schema import DISTRICT_LEVEL, PATTERNS
+from tthc.text.normalize import strip_accents
 
 NO_INFO = "Không có thông tin"
 PORTAL = "Cổng Dịch vụ công quốc gia"
@@ -171,7 +171,8 @@ def raw_sections(raw: str, record: Mapping[str, Any] | None = None) -> dict[str,
     heading = labels["can_cu_phap_ly"]
     legal_at = _occurrences(raw, heading, cursor, end)
     opening = ("Tên văn bản pháp lý", NO_INFO, labels["co_quan_thuc_hien"])
-    legal = found("can_cu_phap_ly", ([p for p in legal_at if raw.startswith(opening, p + len(heading))] or legal_at or [-1])[-1])
+    fitting = [p for p in legal_at if raw.startswith(opening, p + len(heading))]
+    legal = found("can_cu_phap_ly", (fitting or legal_at or [-1])[-1])
     after = starts.get("can_cu_phap_ly", cursor)
     agency = found("co_quan_thuc_hien", raw.find(labels["co_quan_thuc_hien"], after, end))
     after = starts.get("co_quan_thuc_hien", after)
@@ -187,7 +188,8 @@ def raw_sections(raw: str, record: Mapping[str, Any] | None = None) -> dict[str,
     if len(placed) > 1 and _meaningful(fields.get("thanh_phan_ho_so", "")):
         probe = fields["thanh_phan_ho_so"][:40]
         heading = labels["thanh_phan_ho_so"]
-        placed = [p for p in placed if raw[p + len(heading) : p + len(heading) + 60].lstrip().startswith(probe)] or placed
+        matching = [p for p in placed if raw[p + len(heading) : p + len(heading) + 60].lstrip().startswith(probe)]
+        placed = matching or placed
     if placed:
         found("thanh_phan_ho_so", placed[0])
 
@@ -338,7 +340,7 @@ def quantity_cells(text: str) -> list[tuple[int, int, str]]:
     cells = []
     for match in _QUANTITY_CELL.finditer(text):
         start, end = match.span()
-        run = re.search(r"\d*$", text[:start]).group(0)  # digits glued before the quantity's digit
+        run = text[:start][len(text[:start].rstrip("0123456789")) :]  # digits glued before the quantity's digit
         before = text[start - len(run) - 1] if start - len(run) > 0 else " "
         if run == "0" and (before.isspace() or before == "("):
             continue  # '(01 bản chính)', '+ 01 bản sao ...': a count written in a name
@@ -365,8 +367,9 @@ def _split_form(piece: str) -> tuple[str, str | None]:
     """'Đơn đề nghị ...;Mau01-ĐN(BHYT).doc' -> ('Đơn đề nghị ...;', 'Mau01-ĐN(BHYT).doc').
 
     The file name is glued to the text before it: it starts after the last ';', ')' or '.' (or ','
-    and ':' before a capital) that is followed by no space, leaves a whole name (brackets closed) and is not a dot inside a code
-    ('PHLC1.TT06 (QĐ.3730).doc')."""
+    and ':' before a capital, or a sentence's last word before a capital) that is followed by no
+    space, leaves a whole name (brackets closed) and is not a dot inside a code ('PHLC1.TT06
+    (QĐ.3730).doc')."""
     extension = _FORM_EXTENSION.search(piece)
     if not extension:
         return piece, None
@@ -526,7 +529,9 @@ def _legal_entry(title: str, code: str) -> str:
 
 # 'Kết quả xử lý' lists each result's name followed by 'Mã: <code>' ('KQ.G15.000033', 'G19-KQ006178',
 # 'VBTT'), the next name glued to the code; then 'Từ khóa', 'Mô tả' and the page's footer.
-_RESULT_CODE = re.compile(r"Mã:\s*(?:(?:[A-Za-zĐ]*\d*[.\-_])*[A-Za-zĐ]*\d+|[A-Z]{2,}(?=[A-ZĐ][a-zà-ỹ])|[A-Za-z]+(?=Từ khóa|$))?")
+_RESULT_CODE = re.compile(
+    r"Mã:\s*(?:(?:[A-Za-zĐ]*\d*[.\-_])*[A-Za-zĐ]*\d+|[A-Z]{2,}(?=[A-ZĐ][a-zà-ỹ])|[A-Za-z]+(?=Từ khóa|$))?"
+)
 _PAGE_FOOTER = re.compile(r"Chọn cơ quan thực hiện.*$", re.S)
 
 
@@ -617,7 +622,8 @@ def _split_glued_figures(ways: list[Way]) -> list[Way]:
     whose is read from the amounts the note states, then from the other rows' times; a split
     that rests on neither is marked uncertain."""
     known_times = {w.time for w in ways if w.time.isdigit() and not w.fee[:1].isdigit()}
-    choices = {i: _glued_choices(w, known_times) for i, w in enumerate(ways) if w.time.isdigit() and w.fee[:1].isdigit()}
+    glued = [i for i, w in enumerate(ways) if w.time.isdigit() and w.fee[:1].isdigit()]
+    choices = {i: _glued_choices(ways[i], known_times) for i in glued}
     known_times |= {c[0][2] for c in choices.values() if c and _sure(c)}  # a time the notes settled
     fixed = []
     for index, way in enumerate(ways):
@@ -635,7 +641,7 @@ def _split_glued_figures(ways: list[Way]) -> list[Way]:
 def _glued_choices(way: Way, known_times: set[str]) -> list[tuple[int, int, str, str]]:
     """Ways to split '120 VNĐ' into a time and a fee, best first: (-score, cut, time, fee)."""
     digits = way.time + way.fee
-    number = re.match(r"[\d.,]+", digits).group(0)
+    number = digits[: len(digits) - len(digits.lstrip("0123456789.,"))]
     unit = digits[len(number) :]
     stated = _amounts_in(f"{way.fee_note} {way.description}".replace("đ", " đồng").replace("Đ", " đồng"))
     stated |= {int(m.group(1).replace(".", "")) for m in re.finditer(r"(\d{1,3}(?:\.\d{3})+)", way.fee_note)}

@@ -8,14 +8,23 @@ import shutil
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
-from tthc.content.model import ContentBase, ContentError, load_content, signature
+from tthc.catalogue.store import CatalogueError
+from tthc.catalogue.store import signature as catalogue_signature
+from tthc.content.model import ContentBase, ContentError, load_content, signature, with_catalogue_of
 
 log = logging.getLogger(__name__)
 
 
 class LiveContent:
+    """The last good content, looked at again at most once per poll interval.
+
+    The curated files and the catalogue are reloaded apart: an officer's edit of one procedure
+    file does not reparse the 2,600 catalogue records, and a broken file in either keeps that
+    part's last good version live."""
+
     def __init__(self, directory: Path | str, poll_seconds: float = 1.0) -> None:
         self.directory = Path(directory)
         self.poll_seconds = poll_seconds
@@ -23,7 +32,8 @@ class LiveContent:
         self._current: ContentBase | None = None
         self._checked_at = 0.0
         self._seen_signature = ""
-        self.last_error: ContentError | None = None
+        self._seen_catalogue = ""
+        self.last_error: Exception | None = None
 
     def get(self) -> ContentBase:
         """Current content; looks at the files at most once per poll interval."""
@@ -32,25 +42,48 @@ class LiveContent:
             return self._current
         with self._lock:
             self._checked_at = now
-            sig = signature(self.directory)
+            sig, catalogue_sig = signature(self.directory), catalogue_signature(self.directory)
             if self._current is None or sig != self._seen_signature:
                 self._seen_signature = sig
-                self._reload()
+                self._reload_curated()
+            if self._current is not None and catalogue_sig != self._seen_catalogue:
+                self._seen_catalogue = catalogue_sig
+                self._reload_catalogue()
             if self._current is None:
                 raise self.last_error or ContentError(None)
             return self._current
 
-    def _reload(self) -> None:
+    def _reload_curated(self) -> None:
         try:
-            self._current = load_content(self.directory)
-            self.last_error = None
-            log.info("content loaded: %d procedures", len(self._current.procedures))
+            curated = load_content(self.directory, with_catalogue=False)
         except ContentError as exc:
             self.last_error = exc
             if self._current is None:
                 log.error("content is invalid and no good version is loaded: %s", exc)
             else:
                 log.error("content edit refused, keeping the last good version: %s", exc)
+            return
+        previous = self._current
+        self._current = replace(
+            curated,
+            catalogue=previous.catalogue if previous else {},
+            catalogue_signature=previous.catalogue_signature if previous else "",
+            _derived={},
+        )
+        self.last_error = None
+        log.info("content loaded: %d procedures", len(curated.procedures))
+
+    def _reload_catalogue(self) -> None:
+        assert self._current is not None
+        try:
+            updated = with_catalogue_of(self._current, self.directory)
+        except (CatalogueError, OSError) as exc:
+            self.last_error = exc
+            log.error("catalogue edit refused, keeping the last good catalogue: %s", exc)
+            return
+        self._current = updated
+        self.last_error = None
+        log.info("catalogue loaded: %d procedures", len(updated.catalogue))
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
 from tthc.settings import DEFAULT_LOCALITY
+
+if TYPE_CHECKING:
+    from tthc.catalogue.model import CatalogueProcedure
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Appointment desk when a locality sets none: weekday slots, a few citizens per slot.
@@ -116,6 +119,10 @@ class ContentBase:
     procedures: dict[str, Procedure]
     localities: dict[str, Locality]
     signature: str = ""
+    # The official catalogue (content/catalogue/), keyed by code: a curated procedure wins over
+    # the record with the same code. Loaded and reloaded apart from the curated files.
+    catalogue: Mapping[str, CatalogueProcedure] = field(default_factory=dict, compare=False, repr=False)
+    catalogue_signature: str = ""
     _derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def locality(self, wanted: str | None = None) -> Locality:
@@ -193,8 +200,11 @@ def signature(directory: Path) -> str:
     return "|".join(parts)
 
 
-def load_content(directory: Path | str) -> ContentBase:
-    """Load every file, or raise ContentError with the full report if any file is wrong."""
+def load_content(directory: Path | str, with_catalogue: bool = True) -> ContentBase:
+    """Load every file, or raise ContentError with the full report if any file is wrong.
+
+    The catalogue comes along unless ``with_catalogue`` is false (a broken catalogue file raises
+    CatalogueError: the curated files are still checked on their own)."""
     from tthc.content.check import check_content
 
     base = Path(directory)
@@ -210,4 +220,14 @@ def load_content(directory: Path | str) -> ContentBase:
     for path in sorted((base / "localities").glob("*.y*ml")):
         loc = _locality(yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER))
         localities[loc.id] = loc
-    return ContentBase(procedures, localities, sig)
+    curated = ContentBase(procedures, localities, sig)
+    return with_catalogue_of(curated, base) if with_catalogue else curated
+
+
+def with_catalogue_of(curated: ContentBase, directory: Path) -> ContentBase:
+    """The curated content with the catalogue as it is on disk now."""
+    from tthc.catalogue.store import load_catalogue, signature as catalogue_signature
+
+    sig = catalogue_signature(directory)
+    catalogue = load_catalogue(directory) if sig else {}
+    return replace(curated, catalogue=catalogue, catalogue_signature=sig, _derived={})

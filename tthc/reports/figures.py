@@ -9,18 +9,21 @@ Definitions (also in docs/console.md):
   out_of_scope; the answer rate is answered / questions, the fallback rate fallback / questions;
 - survey requests are messages with intent ``ask_survey`` (the survey link and its QR code);
 - handoffs are those opened in the period; ratings those given in the period;
-- open tickets and upcoming bookings are as of today, whatever the period.
+- open tickets and upcoming bookings are as of today, whatever the period;
+- days are days of the deployment's calendar (``zone``, Asia/Ho_Chi_Minh by default), whatever
+  zone the server runs in (``tthc.clock``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
-from tthc import channels
+from tthc import channels, clock
 from tthc.records.schema import bookings, handoffs, ratings, tickets, turns
 
 QUESTION_OUTCOMES = ("answered", "clarified", "asked", "fallback", "out_of_scope")
@@ -39,6 +42,49 @@ OUTCOME_NAMES = {
     "handoff": "Chuyển cán bộ",
     "unknown": "Khác",
 }
+# What citizens wanted, as officers say it (the intents of bot/domain.yml).
+INTENT_NAMES = {
+    "greet": "Chào hỏi",
+    "goodbye": "Tạm biệt",
+    "thank": "Cảm ơn",
+    "affirm": "Đồng ý",
+    "deny": "Không đồng ý",
+    "bot_challenge": "Hỏi có phải máy trả lời",
+    "ask_procedure": "Hỏi về thủ tục",
+    "ask_documents": "Hỏi hồ sơ, giấy tờ",
+    "ask_fee": "Hỏi lệ phí",
+    "ask_processing_time": "Hỏi thời hạn giải quyết",
+    "ask_where": "Hỏi nơi nộp",
+    "ask_online": "Hỏi nộp trực tuyến",
+    "ask_hotline": "Hỏi số tổng đài",
+    "ask_working_hours": "Hỏi giờ làm việc",
+    "ask_survey": "Hỏi khảo sát hài lòng",
+    "give_feedback": "Gửi phản ánh, kiến nghị",
+    "check_dossier_status": "Tra cứu hồ sơ",
+    "book_appointment": "Đặt lịch hẹn",
+    "human_handoff": "Xin gặp cán bộ",
+    "out_of_scope": "Ngoài phạm vi",
+    "nlu_fallback": "Không hiểu câu hỏi",
+}
+
+
+def intent_name(intent: str | None) -> str:
+    """'ask_fee' -> 'Hỏi lệ phí'; an intent without a name keeps its code."""
+    return INTENT_NAMES.get(intent or "", intent or "")
+
+
+def procedure_name(slug: str | None, names: Mapping[str, str]) -> str:
+    """The procedure's name from the content; a procedure no longer in the content keeps its code."""
+    return names.get(slug or "", slug or "")
+
+
+def with_names(f: Figures, procedure_names: Mapping[str, str]) -> Figures:
+    """The figures with a Vietnamese ``name`` on each top procedure and intent (for charts)."""
+    for item in f.top_procedures:
+        item["name"] = procedure_name(item["procedure"], procedure_names)
+    for item in f.top_intents:
+        item["name"] = intent_name(item["intent"])
+    return f
 
 
 @dataclass
@@ -75,13 +121,27 @@ class Figures:
         return data
 
 
-def default_period(today: dt.date | None = None, days: int = 30) -> tuple[dt.date, dt.date]:
-    today = today or dt.date.today()
+def default_period(today: dt.date | None = None, days: int = 30, zone: str | None = None) -> tuple[dt.date, dt.date]:
+    today = today or clock.today(zone)
     return today - dt.timedelta(days=days - 1), today
 
 
-def _bounds(day_from: dt.date, day_to: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    return dt.datetime.combine(day_from, dt.time.min), dt.datetime.combine(day_to + dt.timedelta(days=1), dt.time.min)
+def bounds(day_from: dt.date, day_to: dt.date, zone: str | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """The stored times that bound the days (of the deployment's calendar, with ``zone``)."""
+    start = dt.datetime.combine(day_from, dt.time.min)
+    end = dt.datetime.combine(day_to + dt.timedelta(days=1), dt.time.min)
+    if zone is None:
+        return start, end
+    return clock.stored(start, zone), clock.stored(end, zone)
+
+
+def _local_day(engine: sa.engine.Engine, column: Any, minutes: int) -> Any:
+    """The calendar day of a stored time, shifted by ``minutes`` (the deployment's zone)."""
+    if not minutes:
+        return sa.func.date(column)
+    if engine.dialect.name == "sqlite":
+        return sa.func.date(column, f"{minutes:+d} minutes")
+    return sa.func.date(column + sa.literal(dt.timedelta(minutes=minutes)))
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -92,12 +152,15 @@ def _day(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
-def compute(engine: sa.engine.Engine, day_from: dt.date, day_to: dt.date, today: dt.date | None = None) -> Figures:
-    """Every figure of the period [day_from, day_to] (both days included)."""
-    today = today or dt.date.today()
-    start, end = _bounds(day_from, day_to)
+def compute(
+    engine: sa.engine.Engine, day_from: dt.date, day_to: dt.date, today: dt.date | None = None, zone: str | None = None
+) -> Figures:
+    """Every figure of the period [day_from, day_to] (both days included), days of the
+    calendar of ``zone`` (None: the machine's own, as stored)."""
+    today = today or clock.today(zone)
+    start, end = bounds(day_from, day_to, zone)
     in_period = sa.and_(turns.c.at >= start, turns.c.at < end)
-    day = sa.func.date(turns.c.at)
+    day = _local_day(engine, turns.c.at, clock.offset_minutes(zone, start) if zone else 0)
     out = Figures(day_from, day_to)
     with engine.connect() as db:
         # Messages and conversations (sender, day) per day and per channel.
@@ -113,7 +176,9 @@ def compute(engine: sa.engine.Engine, day_from: dt.date, day_to: dt.date, today:
         ]
         out.messages = sum(m for m, _ in counts.values())
         out.conversations = sum(c for _, c in counts.values())
-        out.citizens = int(db.execute(sa.select(sa.func.count(sa.distinct(turns.c.sender))).where(in_period)).scalar_one())
+        out.citizens = int(
+            db.execute(sa.select(sa.func.count(sa.distinct(turns.c.sender))).where(in_period)).scalar_one()
+        )
         pairs = sa.select(turns.c.channel, turns.c.sender, day.label("day")).where(in_period).distinct().subquery()
         conv_by_channel = dict(db.execute(sa.select(pairs.c.channel, sa.func.count()).group_by(pairs.c.channel)).all())
         msg_by_channel = db.execute(
@@ -127,7 +192,9 @@ def compute(engine: sa.engine.Engine, day_from: dt.date, day_to: dt.date, today:
         # Outcomes, answer and fallback rates.
         out.outcomes = {
             o: int(n)
-            for o, n in db.execute(sa.select(turns.c.outcome, sa.func.count()).where(in_period).group_by(turns.c.outcome))
+            for o, n in db.execute(
+                sa.select(turns.c.outcome, sa.func.count()).where(in_period).group_by(turns.c.outcome)
+            )
         }
         out.questions = sum(out.outcomes.get(o, 0) for o in QUESTION_OUTCOMES)
         out.answered = out.outcomes.get("answered", 0)
@@ -174,10 +241,10 @@ def _count(db: sa.engine.Connection, table: sa.Table, *where: Any) -> int:
 
 
 def unanswered_turns(
-    engine: sa.engine.Engine, day_from: dt.date, day_to: dt.date, limit: int = 5000
+    engine: sa.engine.Engine, day_from: dt.date, day_to: dt.date, limit: int = 5000, zone: str | None = None
 ) -> list[dict[str, Any]]:
     """Messages that ended in fallback, a clarification or out of scope, newest first."""
-    start, end = _bounds(day_from, day_to)
+    start, end = bounds(day_from, day_to, zone)
     query = (sa.select(turns.c.at, turns.c.channel, turns.c.text, turns.c.intent, turns.c.confidence,
                        turns.c.procedure, turns.c.outcome)
              .where(turns.c.at >= start, turns.c.at < end, turns.c.outcome.in_(UNANSWERED_OUTCOMES))
@@ -191,24 +258,38 @@ def percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%".replace(".", ",")
 
 
+def summary_items(f: Figures) -> list[tuple[str, int | float | None, str]]:
+    """The headline figures as (label, value, kind) rows, kind "count" or "rate" (a share of 1;
+    None when there is nothing to divide): numbers, for spreadsheets."""
+    return [
+        ("Số cuộc hội thoại (người dân × ngày)", f.conversations, "count"),
+        ("Số người dân", f.citizens, "count"),
+        ("Số tin nhắn", f.messages, "count"),
+        ("Câu hỏi về thủ tục", f.questions, "count"),
+        ("Tỷ lệ trả lời được", f.answer_rate, "rate"),
+        ("Tỷ lệ không hiểu câu hỏi", f.fallback_rate, "rate"),
+        ("Lượt chuyển cán bộ", f.handoffs, "count"),
+        ("Lượt đánh giá", f.ratings, "count"),
+        ("Tỷ lệ đánh giá hữu ích", f.useful_rate, "rate"),
+        ("Lượt hỏi khảo sát hài lòng (đường dẫn, mã QR)", f.survey_requests, "count"),
+        ("Phản ánh, kiến nghị mới", f.tickets_created, "count"),
+        ("Phản ánh đã trả lời", f.tickets_answered, "count"),
+        ("Phản ánh đang chờ trả lời (hôm nay)", f.open_tickets, "count"),
+        ("Lịch hẹn trong kỳ", f.bookings, "count"),
+        ("Lịch hẹn sắp tới (từ hôm nay)", f.upcoming_bookings, "count"),
+    ]
+
+
+def count_text(value: int) -> str:
+    """1234 -> '1.234' (Vietnamese thousands separator)."""
+    return f"{value:,}".replace(",", ".")
+
+
 def summary_rows(f: Figures) -> list[tuple[str, str]]:
     """The headline figures as (label, value) rows, in Vietnamese, for every output."""
     return [
-        ("Số cuộc hội thoại (người dân × ngày)", f"{f.conversations:,}".replace(",", ".")),
-        ("Số người dân", f"{f.citizens:,}".replace(",", ".")),
-        ("Số tin nhắn", f"{f.messages:,}".replace(",", ".")),
-        ("Câu hỏi về thủ tục", f"{f.questions:,}".replace(",", ".")),
-        ("Tỷ lệ trả lời được", percent(f.answer_rate)),
-        ("Tỷ lệ không hiểu câu hỏi", percent(f.fallback_rate)),
-        ("Lượt chuyển cán bộ", str(f.handoffs)),
-        ("Lượt đánh giá", str(f.ratings)),
-        ("Tỷ lệ đánh giá hữu ích", percent(f.useful_rate)),
-        ("Lượt hỏi khảo sát hài lòng (đường dẫn, mã QR)", str(f.survey_requests)),
-        ("Phản ánh, kiến nghị mới", str(f.tickets_created)),
-        ("Phản ánh đã trả lời", str(f.tickets_answered)),
-        ("Phản ánh đang chờ trả lời (hôm nay)", str(f.open_tickets)),
-        ("Lịch hẹn trong kỳ", str(f.bookings)),
-        ("Lịch hẹn sắp tới (từ hôm nay)", str(f.upcoming_bookings)),
+        (label, percent(value) if kind == "rate" else count_text(int(value or 0)))
+        for label, value, kind in summary_items(f)
     ]
 
 

@@ -178,16 +178,18 @@ def _rows(path: Path) -> Iterable[tuple[str, str]]:
 class Unit:
     """One idea of the question: a content syllable, or a citizen phrase with its official words."""
 
-    alternatives: tuple[tuple[str, ...], ...]  # each: terms that together show the idea in a text
+    alternatives: tuple[tuple[tuple[str, ...], int], ...]  # each: (terms, how many must be present)
     label: str
     span: tuple[int, int] = (0, 0)  # syllable positions [start, end) in the question
+    scoring: tuple[dict[str, float], ...] = ()  # each wording's weighted terms: the idea scores by its best
 
 
 @dataclass
 class Query:
     text: str
-    weights: dict[str, float] = field(default_factory=dict)  # term -> weight
+    weights: dict[str, float] = field(default_factory=dict)  # term -> weight, every term of the question
     units: list[Unit] = field(default_factory=list)
+    free: dict[str, float] = field(default_factory=dict)  # terms of no single idea: bigrams across ideas
     outside: list[tuple[tuple[str, ...], str, tuple[int, int]]] = field(default_factory=list)  # phrase, ministry, span
 
 
@@ -200,10 +202,10 @@ def _matches(
     pairs: Sequence[tuple[str, str]], table: dict[tuple[str, ...], tuple[Form, ...]], max_len: int,
     blocked: Sequence[bool],
 ) -> Iterator[tuple[int, int, tuple[str, ...], list[Form]]]:  # fmt: skip
-    """At each free position, the longest form of `table` that starts there. Matches may nest
-    ("đổi sổ đỏ" and "sổ đỏ"); a nested one that adds nothing to the enclosing one is left out."""
+    """At each free position, the longest form of `table` that starts there, unless it lies inside
+    a longer form found before; forms may overlap ("sổ đỏ" + "đỏ lần đầu")."""
     keys = [k for _, k in pairs]
-    enclosing_end, enclosing_values = 0, ()
+    enclosing_end = 0
     for i in range(len(pairs)):
         if blocked[i]:
             continue
@@ -214,26 +216,16 @@ def _matches(
             forms = [f for f in table.get(key, ()) if _compatible(pairs[i : i + size], f.accented)]
             if not forms:
                 continue
-            values = tuple(f.value for f in forms)
-            nested = i + size <= enclosing_end
-            if nested and all(v in enclosing_values or _within(v, enclosing_values) for v in values):
+            if i + size <= enclosing_end:  # inside a longer form: that one's meaning stands
                 break
-            if not nested:
-                enclosing_end, enclosing_values = i + size, values
+            enclosing_end = i + size
             yield i, size, key, forms
             break
 
 
-def _within(value: object, values: Sequence[object]) -> bool:
-    """An expansion (tuple of phrases) all of whose phrases are in the enclosing expansions."""
-    if not isinstance(value, tuple):
-        return False
-    pool = {p for v in values if isinstance(v, tuple) for p in v}
-    return all(p in pool for p in value)
 
-
-EXPANSION_WEIGHT = 1.0  # an official phrase added for a citizen's word ...
-EXPANSION_SPAN = 3  # ... weighs like a phrase of at most this many syllables, however long it is
+EXPANSION_WEIGHT = 1.0  # an official phrase added for a citizen's word weighs, all its terms together,
+IDEA_MASS = 3.0  # at most this much: like a two-syllable phrase (two syllables and their bigram)
 
 
 def _phrase_terms(phrase: Sequence[str]) -> list[str]:
@@ -266,28 +258,46 @@ def analyze_query(text: str, lexicon: Lexicon) -> Query:
         query.outside.append((key, str(forms[0].value), (start, start + size)))
 
     in_synonym = [False] * n
+    same_match = [False] * n  # position i and i + 1 lie in one citizen form
     weights: dict[str, float] = {}
+
+    def add(term: str, weight: float) -> None:
+        weights[term] = max(weights.get(term, 0.0), weight)
+
     for start, size, key, forms in _matches(pairs, lexicon.synonyms, lexicon.max_len, phrase_masked):
         in_synonym[start : start + size] = [True] * size
-        alternatives = [_phrase_terms(key)]
+        same_match[start : start + size - 1] = [True] * (size - 1)
+        citizen = _phrase_terms(key)
+        alternatives = [(citizen, len(citizen))]  # the citizen's own phrase, whole (a curated alias)
+        own = {t: 1.0 for i, t in enumerate(key) if not word_masked[start + i]}
+        own.update({t: 1.0 for t in ngrams(key)[len(key) :]})
+        scoring = [own]
         for form in forms:
             for target in form.value:  # type: ignore[attr-defined]
-                alternatives.append(_phrase_terms(target))
-                weight = EXPANSION_WEIGHT * min(1.0, EXPANSION_SPAN / len(target))
-                for term in ngrams(target):
-                    weights[term] = max(weights.get(term, 0.0), weight)
-        query.units.append(Unit(tuple(tuple(a) for a in alternatives), " ".join(key), (start, start + size)))
+                terms = _phrase_terms(target)
+                alternatives.append((terms, max(1, -(-len(terms) // 2))))  # the official one, half of it
+                grams = ngrams(target)
+                weight = EXPANSION_WEIGHT * min(1.0, IDEA_MASS / len(grams))
+                scoring.append({t: weight for t in grams})
+        for wording in scoring:
+            for term, weight in wording.items():
+                add(term, weight)
+        query.units.append(
+            Unit(tuple((tuple(t), k) for t, k in alternatives), " ".join(key), (start, start + size), tuple(scoring))
+        )
 
     for i, s in enumerate(sylls):
         if not word_masked[i]:
-            weights[s] = max(weights.get(s, 0.0), 1.0)
+            add(s, 1.0)
             if not in_synonym[i]:
-                query.units.append(Unit(((s,),), s, (i, i + 1)))
+                query.units.append(Unit((((s,), 1),), s, (i, i + 1), ({s: 1.0},)))
     for i in range(n - 1):
         if phrase_masked[i] or phrase_masked[i + 1] or (word_masked[i] and word_masked[i + 1]):
             continue
         term = f"{sylls[i]}_{sylls[i + 1]}"
-        weights[term] = max(weights.get(term, 0.0), 1.0)
+        add(term, 1.0)
+        if not same_match[i]:
+            query.free[term] = 1.0
     query.weights = weights
     return query
 

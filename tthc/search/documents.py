@@ -148,6 +148,18 @@ def curated_view(procedure: Any) -> CuratedView:
 
 
 CONTEXT_FIELDS = ("field", "result", "applicants", "agency", "documents")
+AUDIENCES = ("citizen", "business", "organisation")  # who may apply, widest first
+
+
+def audience(applicants: str) -> str:
+    """Whom a record serves: people (citizen), companies and cooperatives (business), or only
+    organisations and officials (organisation). An empty field counts as citizen: no information."""
+    text = applicants.lower()
+    if not text or any(w in text for w in ("công dân", "người việt nam", "người nước ngoài", "cá nhân", "hộ gia đình")):
+        return "citizen"
+    if any(w in text.replace("không bao gồm doanh nghiệp, htx", "") for w in ("doanh nghiệp", "hợp tác xã", "htx")):
+        return "business"
+    return "organisation"
 
 
 @dataclass(frozen=True)
@@ -163,6 +175,7 @@ class SearchDoc:
     aliases: tuple[str, ...] = ()  # curated aliases: citizens' names for it
     questions: tuple[str, ...] = ()  # curated FAQ questions
     context: tuple[tuple[str, str], ...] = ()  # (field, text) for CONTEXT_FIELDS
+    audience: str = "citizen"  # the widest of its records' AUDIENCES
     fingerprint: str = ""
 
     @property
@@ -212,6 +225,7 @@ def catalogue_doc(group: Sequence[CatalogueRecord]) -> SearchDoc:
         levels=tuple(preferred_level(r.level) for r in group),
         names=names,
         context=_record_context(group),
+        audience=min((audience(r.applicants) for r in group), key=AUDIENCES.index),
         fingerprint=_fingerprint([(r.code, r.name, r.level, r.field, r.agency, r.result, r.applicants,
                                    r.documents_text) for r in group]),  # fmt: skip
     )

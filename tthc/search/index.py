@@ -21,12 +21,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from rapidfuzz import fuzz, process
 from scipy import sparse
 
-from tthc.search.analysis import Lexicon, Query, analyze_query, analyze_question_text, doc_syllables, ngrams
+from tthc.search.analysis import (
+    Lexicon,
+    Query,
+    analyze_query,
+    analyze_question_text,
+    doc_syllables,
+    ngrams,
+    query_syllables,
+)
 from tthc.search.documents import CONTEXT_FIELDS, SearchDoc
 
-INDEX_VERSION = 3  # bump when analysis or the stored layout changes: old files are not loaded
+INDEX_VERSION = 5  # bump when analysis or the stored layout changes: old files are not loaded
 
 NAME_WEIGHT = 1.0
 QUESTION_WEIGHT = 0.35
@@ -44,12 +53,23 @@ VARIANTS = {
     "suspension": {"tam_ngung", "tam_dung"}, "correction": {"dinh_chinh", "cai_chinh"},
     "mobile": {"luu_dong"}, "border": {"bien_gioi"}, "foreign": {"nuoc_ngoai"},
     "temporary": {"tam_thoi"}, "restoration": {"khoi_phuc", "phuc_hoi"},
+    # what an authority does to others, seldom what a citizen asks for by other words
+    "announcement": {"cong_bo"}, "suspension_order": {"dinh_chi"}, "designation": {"chi_dinh"},
 }  # fmt: skip
 LEADING_VARIANTS = {"doi": "exchange", "xoa": "deletion"}  # a name that starts with "Đổi", "Xóa"
+LEADING_SYLLABLES = 4  # the variant words a name leads with say what the procedure does
 VARIANT_PENALTY = 0.8
+CURATED_PRIOR = 1.0  # a multiplier on curated procedures' scores
+CURATED_BAND = 0.8  # _curated_first: within this share of the best score ...
+CURATED_COVERAGE_SLACK = 0.0  # ... and holding at least the best one's name coverage less this
+AUDIENCE_PRIOR = {"citizen": 1.0, "business": 0.95, "organisation": 0.85}  # who asks this assistant
 ALIAS_WEIGHT = 0.8  # a curated alias counts a little less than an official name
+FUZZY_MIN_CHARS = 8  # names shorter than this match only as words, through BM25
+FUZZY_FROM = 85  # rapidfuzz partial_ratio from which a curated name counts as typed with typos
+FUZZY_WEIGHT = 25.0
 RERANK_POOL = 40  # the best this many by BM25 are re-ranked by how much of the question they hold
-COORDINATION = 0.3  # score = bm25 * (COORDINATION + (1 - COORDINATION) * coverage)
+COORDINATION = 0.3  # score = bm25 * (COORDINATION + (1 - COORDINATION) * held), where held is
+NAME_COVERAGE_SHARE = 0.5  # this share of the name coverage plus the rest of the text coverage
 UNKNOWN_WEIGHT = 4.0  # coverage weight of a question word no procedure holds (typo, or another domain)
 
 
@@ -80,6 +100,7 @@ class _Analyzed:
     terms: np.ndarray  # every term id of the document, sorted
     label_terms: np.ndarray  # the term ids of what the procedure is (names, questions, field, result)
     variants: frozenset[str]  # the variant groups its names say (reissue, extension, ...)
+    primary: frozenset[str]  # those its official name leads with ("Thu hồi ... và cấp lại": revocation)
     name_weights: np.ndarray  # per name row: 1 for an official name, ALIAS_WEIGHT for an alias
 
 
@@ -100,7 +121,9 @@ def _analyze(doc: SearchDoc, vocab: dict[str, int]) -> _Analyzed:
     terms = np.unique(np.concatenate(all_ids)).astype(np.int32)
     label_terms = np.unique(np.concatenate(label_ids)).astype(np.int32)
     variants = frozenset().union(*(variant_groups(doc_syllables(n)) for n in (*doc.names, *doc.aliases)))
-    return _Analyzed(names, questions, context, terms, label_terms, variants, name_weights)
+    leading = variant_groups(doc_syllables(doc.name)[:LEADING_SYLLABLES])
+    primary = leading or variant_groups(doc_syllables(doc.name))
+    return _Analyzed(names, questions, context, terms, label_terms, variants, primary, name_weights)
 
 
 def variant_groups(sylls: Sequence[str]) -> frozenset[str]:
@@ -190,10 +213,23 @@ class CatalogueIndex:
         self._doc_terms = sparse.csr_matrix((np.ones(len(ids), np.float32), ids, indptr), shape=(len(self.docs), width))
         df = np.bincount(ids, minlength=width).astype(np.float64)
         self._idf = np.log1p((len(self.docs) - df + 0.5) / (df + 0.5))
-        self._name_terms = [
+        # curated names and aliases as accent-free strings, for typo-tolerant matching ("khia sinh")
+        self._fuzzy_names = [
+            (i, " ".join(doc_syllables(n)))
+            for i, d in enumerate(self.docs)
+            if d.kind == "curated"
+            for n in (*d.names, *d.aliases)
+            if len(" ".join(doc_syllables(n))) >= FUZZY_MIN_CHARS
+        ]
+        name_terms = [
             np.unique(np.concatenate([r[0] for r in a.names])) if a.names else np.zeros(0, np.int32)
             for a in self._analyzed
         ]
+        lengths = np.fromiter((len(t) for t in name_terms), dtype=np.int64, count=len(name_terms))
+        ids = np.concatenate(name_terms) if name_terms else np.zeros(0, np.int32)
+        self._name_terms = sparse.csr_matrix(
+            (np.ones(len(ids), np.float32), ids, np.concatenate([[0], np.cumsum(lengths)])), shape=(len(self.docs), width)
+        )
 
     # ---------------------------------------------------------------- updates
     def sync(self, docs: Sequence[SearchDoc]) -> dict[str, list[str]]:
@@ -276,19 +312,15 @@ class CatalogueIndex:
 
     def search(self, text: str, k: int = 10, query: Query | None = None) -> list[Hit]:
         query = query or self.analyze(text)
-        pairs = [(self.vocab[t], w) for t, w in query.weights.items() if t in self.vocab]
-        if not pairs or not self.docs:
+        columns = {t: c for c, t in enumerate(t for t in query.weights if t in self.vocab)}
+        if not columns or not self.docs:
             return []
-        ids = np.fromiter((i for i, _ in pairs), dtype=np.int64, count=len(pairs))
-        weights = np.fromiter((w for _, w in pairs), dtype=np.float32, count=len(pairs))
-        n = len(self.docs)
-        name_rows = (self._names[:, ids] @ weights) * self._name_weight
-        names = np.zeros(n, np.float32)
-        np.maximum.at(names, self._name_owner, name_rows)
-        questions = np.zeros(n, np.float32)
-        if self._questions.shape[0]:
-            np.maximum.at(questions, self._q_owner, self._questions[:, ids] @ weights)
-        total = NAME_WEIGHT * names + QUESTION_WEIGHT * questions + self._context[:, ids] @ weights
+        ids = np.fromiter((self.vocab[t] for t in columns), dtype=np.int64, count=len(columns))
+        weights = np.fromiter((query.weights[t] for t in columns), dtype=np.float32, count=len(columns))
+        contributions, names = self._contributions(ids, weights)
+        total = self._idea_scores(query, columns, contributions)
+        for i, bonus in self._fuzzy(" ".join(query_syllables(text))).items():
+            total[i] += bonus
         top = np.flatnonzero(total > 0)
         if not len(top):
             return []
@@ -296,26 +328,90 @@ class CatalogueIndex:
         if len(top) > pool:
             top = top[np.argpartition(-total[top], pool - 1)[:pool]]
         query_variants = self.query_variants(query)
+        coverages, name_coverages = self._coverages(top, query)
         hits = []
-        for i in top:
-            coverage, name_coverage = self._coverage(int(i), query)
-            held = (coverage + name_coverage) / 2
+        for i, coverage, name_coverage in zip(top, coverages.tolist(), name_coverages.tolist()):
+            coverage, name_coverage = round(coverage, 4), round(name_coverage, 4)
+            held = (1 - NAME_COVERAGE_SHARE) * coverage + NAME_COVERAGE_SHARE * name_coverage
             score = float(total[i]) * (COORDINATION + (1 - COORDINATION) * held)
-            doc_variants = self._analyzed[i].variants
-            if doc_variants and not doc_variants & query_variants:
-                score *= VARIANT_PENALTY
-            score *= VARIANT_PENALTY ** len(query_variants - doc_variants)
+            doc_variants, primary = self._analyzed[i].variants, self._analyzed[i].primary
+            if primary and not primary & query_variants:
+                score *= VARIANT_PENALTY  # a variant the question does not ask for
+            if query_variants and not doc_variants & query_variants:
+                score *= VARIANT_PENALTY  # not the variant the question asks for
             doc = self.docs[i]
+            score *= CURATED_PRIOR if doc.kind == "curated" else AUDIENCE_PRIOR.get(doc.audience, 1.0)
             hits.append(Hit(doc.key, doc.kind, doc.name, doc.codes, doc.levels, round(score, 4),
                             round(float(names[i]), 4), coverage, name_coverage))  # fmt: skip
         hits.sort(key=lambda h: (-h.score, h.key))
-        return hits[:k]
+        return _curated_first(hits)[:k]
+
+    def _contributions(self, ids: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per procedure and question term, what the term earns: in the procedure's best-matching name
+        (one name counts, the one that holds most of the question), its best FAQ question, and its
+        other fields. Also the best name's score."""
+        n = len(self.docs)
+        out = np.asarray(self._context[:, ids].todense(), dtype=np.float32)
+        names = np.zeros(n, np.float32)
+        for matrix, owner, row_weight, field_weight, keep in (
+            (self._names, self._name_owner, self._name_weight, NAME_WEIGHT, True),
+            (self._questions, self._q_owner, None, QUESTION_WEIGHT, False),
+        ):
+            if not matrix.shape[0]:
+                continue
+            part = matrix[:, ids].tocsr()
+            totals = part @ weights
+            if row_weight is not None:
+                totals = totals * row_weight
+            order = np.lexsort((-totals, owner))  # by procedure, best row first
+            first = order[np.r_[0, np.flatnonzero(np.diff(owner[order])) + 1]]
+            best = np.asarray(part[first].todense(), dtype=np.float32)
+            if row_weight is not None:
+                best *= row_weight[first][:, None]
+            out[owner[first]] += field_weight * best
+            if keep:
+                names[owner[first]] = totals[first]
+        return out, names
+
+    @staticmethod
+    def _idea_scores(query: Query, columns: dict[str, int], contributions: np.ndarray) -> np.ndarray:
+        """Each idea of the question scores once, by its best wording (the citizen's words or one
+        official phrase for them); bigrams across ideas add their own."""
+        total = np.zeros(contributions.shape[0], np.float32)
+        for unit in query.units:
+            best = None
+            for wording in unit.scoring:
+                cols = [columns[t] for t in wording if t in columns]
+                if not cols:
+                    continue
+                w = np.fromiter((wording[t] for t in wording if t in columns), dtype=np.float32, count=len(cols))
+                score = contributions[:, cols] @ w
+                best = score if best is None else np.maximum(best, score)
+            if best is not None:
+                total += best
+        free = [(columns[t], w) for t, w in query.free.items() if t in columns]
+        if free:
+            cols = [c for c, _ in free]
+            total += contributions[:, cols] @ np.array([w for _, w in free], dtype=np.float32)
+        return total
 
     def unit_weight(self, terms: Sequence[str]) -> float:
         known = [self._idf[self.vocab[t]] for t in terms if t in self.vocab]
         if len(known) < len(terms) or not known:
             return UNKNOWN_WEIGHT
         return float(max(known))
+
+    def _fuzzy(self, key: str) -> dict[int, float]:
+        """Bonus for curated procedures one of whose names the question holds up to a typo or two."""
+        out: dict[int, float] = {}
+        if len(key) < FUZZY_MIN_CHARS or not self._fuzzy_names:
+            return out
+        names = [name if len(name) <= len(key) + 2 else "" for _, name in self._fuzzy_names]
+        for _, hit, at in process.extract(key, names, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_FROM, limit=None):
+            if hit < 100:  # held exactly, BM25 has counted it already
+                i = self._fuzzy_names[at][0]
+                out[i] = max(out.get(i, 0.0), FUZZY_WEIGHT * (hit - FUZZY_FROM) / (100 - FUZZY_FROM))
+        return out
 
     @staticmethod
     def query_variants(query: Query) -> frozenset[str]:
@@ -328,21 +424,43 @@ class CatalogueIndex:
         return (0.0, 0.0) if at is None else self._coverage(at, query, skip)
 
     def _coverage(self, i: int, query: Query, skip: tuple[int, int] | None = None) -> tuple[float, float]:
-        """Weighted share of the question's ideas present in the procedure's text, and in its names."""
+        coverages, name_coverages = self._coverages(np.array([i]), query, skip)
+        return round(float(coverages[0]), 4), round(float(name_coverages[0]), 4)
+
+    def _coverages(
+        self, docs: np.ndarray, query: Query, skip: tuple[int, int] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Weighted share of the question's ideas (units) present in each procedure's text, and in its
+        names. An idea is present when one of its phrasings is (the citizen's phrase whole, an official
+        one by half its terms); a word no procedure holds weighs UNKNOWN_WEIGHT."""
         units = [u for u in query.units if not skip or not (skip[0] <= u.span[0] and u.span[1] <= skip[1])]
-        if not units:
-            return 0.0, 0.0
-        row = self._doc_terms.indices[self._doc_terms.indptr[i] : self._doc_terms.indptr[i + 1]]
-        present, in_names = set(row.tolist()), set(self._name_terms[i].tolist())
-        total = got = got_names = 0.0
+        zero = np.zeros(len(docs), np.float64)
+        if not units or not len(docs):
+            return zero, zero.copy()
+        columns: dict[int, int] = {}
+        prepared = []  # (weight, [(column indices, needed)])
         for unit in units:
-            weight = max(self.unit_weight(a) for a in unit.alternatives)
+            weight = max(self.unit_weight(terms) for terms, _ in unit.alternatives)
+            alternatives = []
+            for terms, need in unit.alternatives:
+                known = [columns.setdefault(self.vocab[t], len(columns)) for t in terms if t in self.vocab]
+                alternatives.append((known, need))
+            prepared.append((weight, alternatives))
+        ids = np.fromiter(columns, dtype=np.int64, count=len(columns))
+        in_text = self._doc_terms[docs][:, ids].toarray() > 0 if len(ids) else np.zeros((len(docs), 0), bool)
+        in_names = self._name_terms[docs][:, ids].toarray() > 0 if len(ids) else np.zeros((len(docs), 0), bool)
+        got, got_names, total = zero.copy(), zero.copy(), 0.0
+        for weight, alternatives in prepared:
             total += weight
-            if any(_holds(a, self.vocab, present) for a in unit.alternatives):
-                got += weight
-            if any(_holds(a, self.vocab, in_names) for a in unit.alternatives):
-                got_names += weight
-        return round(got / total, 4), round(got_names / total, 4)
+            held = np.zeros(len(docs), bool)
+            held_names = np.zeros(len(docs), bool)
+            for cols, need in alternatives:
+                if len(cols) >= need:
+                    held |= in_text[:, cols].sum(axis=1) >= need
+                    held_names |= in_names[:, cols].sum(axis=1) >= need
+            got += weight * held
+            got_names += weight * held_names
+        return got / total, got_names / total
 
     def holds_phrase(self, key: str, phrase: Sequence[str]) -> bool:
         """Whether what a procedure is (names, FAQ questions, field, result) holds a phrase of
@@ -365,7 +483,18 @@ class CatalogueIndex:
         return total
 
 
-def _holds(terms: Sequence[str], vocab: dict[str, int], present: set[int]) -> bool:
-    """At least half of the terms (all of a one- or two-term phrase's first) are in the text."""
-    found = sum(1 for t in terms if t in vocab and vocab[t] in present)
-    return found >= max(1, math.ceil(len(terms) / 2))
+def _curated_first(hits: list[Hit]) -> list[Hit]:
+    """A curated procedure wins over the catalogue records above it when it scores nearly as well
+    and holds as much of the question in its names: those records are its neighbours, and the
+    curated procedures are the ones citizens mean most of the time."""
+    if not hits or hits[0].kind == "curated":
+        return hits
+    top = hits[0]
+    for at, hit in enumerate(hits[1:], start=1):
+        if hit.score < CURATED_BAND * top.score:
+            break
+        if hit.kind == "curated" and hit.name_coverage >= top.name_coverage - CURATED_COVERAGE_SLACK \
+                and hit.coverage >= top.coverage - CURATED_COVERAGE_SLACK:
+            return [hit, *hits[:at], *hits[at + 1 :]]
+    return hits
+
