@@ -40,13 +40,13 @@ test: export TROLYAO_REQUIRE_BROWSER = 1
 test: lint system-packages train audit-ci test-unit test-gateway test-e2e test-scaled ## every test: lint, audit, unit, gateway, end to end, scaled
 
 system-packages: ## Debian packages the tests use: Chromium + WebDriver (browser tests), poppler (PDF pages)
-	@scripts/ensure-chromium.sh
+	@scripts/ensure-test-packages.sh
 
 test-unit: setup ## unit tests of tthc/, nlu/, actions/, trolyao/ (Rasa environment)
 	$(VENV)/bin/python -m pytest -q -rs tests/unit
 
 test-gateway: setup ## gateway tests against fake Rasa/Telegram/Zalo servers (+ headless Chromium)
-	@if [ -n "$$TROLYAO_REQUIRE_BROWSER" ]; then scripts/ensure-chromium.sh; fi
+	@if [ -n "$$TROLYAO_REQUIRE_BROWSER" ]; then scripts/ensure-test-packages.sh; fi
 	$(GATEWAY_VENV)/bin/python -m pytest -q -rs tests/gateway
 
 test-e2e: train ## the real stack on 127.0.0.1, started once for the session

@@ -91,3 +91,8 @@ def tel(number: str) -> str:
 
 def portals(loc: Locality) -> str:
     return bullet_list([f"{p['name']}: {p['url']}" for p in loc.portals]) or "• https://dichvucong.gov.vn"
+
+
+def call_buttons(loc: Locality, limit: int = 1) -> list[dict[str, str]]:
+    """Tap-to-call buttons for the locality's first hotlines (the gateway renders tel: payloads)."""
+    return [{"title": f"Gọi {h['number']}", "payload": tel(str(h["number"]))} for h in loc.hotlines[:limit]]

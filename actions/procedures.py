@@ -9,9 +9,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import formatting, process
+from actions.facts import PORTAL_SEARCH, Facts, curated_facts, record_facts_of
 from actions.turn import reports_turn
-from tthc.content import ContentBase, Procedure
-from tthc.understanding import Decision, decide
+from tthc.content import ContentBase
+from tthc.understanding import Understanding, understand
 
 ASPECT_BUTTONS = [
     ("Hồ sơ", "ask_documents"),
@@ -22,6 +23,8 @@ ASPECT_BUTTONS = [
 ]
 ASPECT_INTENTS = {"ask_documents", "ask_fee", "ask_processing_time", "ask_where", "ask_online"}
 FAQ_MATCH = 0.86  # an FAQ question this close to the message is answered by its own answer
+OFFICIAL_PAGE = "Xem trên Cổng Dịch vụ công"
+PORTAL_SEARCH_TITLE = "Tra cứu trên Cổng Dịch vụ công"
 
 
 def payload(intent: str, slug: str) -> str:
@@ -39,7 +42,8 @@ def intent_of(tracker: Tracker) -> str | None:
 
 
 def outcome(value: str) -> dict[str, Any]:
-    """How the question went, for the gateway's conversation log: answered, clarified, asked, fallback."""
+    """How the question went, for the gateway's conversation log: answered, clarified, asked,
+    declined (not in the catalogue), fallback."""
     return SlotSet("outcome", value)
 
 
@@ -47,55 +51,135 @@ def aspect_buttons(slug: str, skip: str | None = None) -> list[dict[str, str]]:
     return [{"title": title, "payload": payload(intent, slug)} for title, intent in ASPECT_BUTTONS if intent != skip]
 
 
+def page_button(url: str) -> dict[str, str]:
+    return {"title": OFFICIAL_PAGE, "url": url}
+
+
+def facts_of(base: ContentBase, procedure: str, locality: str | None = None) -> Facts | None:
+    """The facts of a procedure id: a curated file wins over the record with the same code."""
+    if procedure in base.procedures:
+        loc = process.locality(base, locality)
+        return curated_facts(base.procedures[procedure], base, loc, process.today())
+    record = base.catalogue.get(procedure)
+    if record is None:
+        return None
+    return record_facts_of(record, process.level_group(base, procedure), process.today())
+
+
+def known(base: ContentBase, procedure: str | None) -> bool:
+    return bool(procedure) and (procedure in base.procedures or procedure in base.catalogue)
+
+
+def _aspect(dispatcher: CollectingDispatcher, facts: Facts, intent: str | None, buttons: list[dict[str, str]]) -> None:
+    """The one short message with the fact asked for; the other aspects and the page are buttons."""
+    name = facts.name
+    if intent == "ask_documents":
+        dispatcher.utter_message(response="utter_procedure_documents", name=name, documents=facts.documents, buttons=buttons)
+    elif intent == "ask_fee":
+        rates = f"\n{facts.rates}" if facts.rates else ""
+        dispatcher.utter_message(response="utter_procedure_fee", name=name, fee_summary=facts.fee_summary, rates=rates.rstrip(), buttons=buttons)
+    elif intent == "ask_processing_time":
+        dispatcher.utter_message(response="utter_procedure_time", name=name, processing_time=facts.processing_time, buttons=buttons)
+    elif intent == "ask_where":
+        levels = f"\n{facts.levels}" if facts.levels else ""
+        dispatcher.utter_message(response="utter_procedure_where", name=name, authority=facts.authority, where=facts.where, levels=levels, buttons=buttons)
+    elif intent == "ask_online":
+        dispatcher.utter_message(response="utter_procedure_online", name=name, online=facts.online, buttons=buttons)
+    else:
+        levels = f"\n{facts.levels}" if facts.levels else ""
+        dispatcher.utter_message(response="utter_procedure_overview", name=name, summary=facts.summary, levels=levels, buttons=buttons)
+
+
 def answer(
     dispatcher: CollectingDispatcher,
     base: ContentBase,
-    proc: Procedure,
+    facts: Facts,
     intent: str | None,
     text: str,
-    locality: str | None = None,
-) -> None:
-    """Send the answer for one aspect of a procedure, ending with the official page and review date."""
-    faq = process.index(base).best_faq(proc.slug, text) if text and not text.startswith("/") else None
+    shown: list[str],
+) -> list[dict[str, Any]]:
+    """Answer one aspect of a procedure in one short message. The first answer about a procedure
+    in a conversation also says where the facts come from (codes, date, an unverified warning)
+    and asks for a rating; later ones do not repeat them. Returns the events to keep."""
+    faq = None
+    if facts.curated and text and not text.startswith("/"):
+        faq = process.index(base).best_faq(facts.id, text)
+    buttons = aspect_buttons(facts.id, skip=intent if intent in ASPECT_INTENTS else None)[:4]
+    buttons.append(page_button(facts.url))
     if faq and faq[2] >= FAQ_MATCH:
-        # A matching FAQ answers the citizen's exact question; the structured aspect answer still
-        # follows, so dated facts (fees) always come from the date-aware code below.
-        dispatcher.utter_message(response="utter_procedure_faq", question=faq[0], answer=faq[1].strip())
-        if intent not in ASPECT_INTENTS:
-            intent = None
-    if intent == "ask_documents":
-        dispatcher.utter_message(response="utter_procedure_documents", name=proc.name, documents=formatting.documents(proc))
-    elif intent == "ask_fee":
-        rates = formatting.fee_rates(proc, process.today())
-        local = formatting.local_fee_lines(process.locality(base, locality), proc.slug, process.today())
-        rates = f"{rates}\n{local}" if local else rates
-        dispatcher.utter_message(response="utter_procedure_fee", name=proc.name, fee_summary=proc.fee_summary, rates=rates)
-    elif intent == "ask_processing_time":
-        dispatcher.utter_message(response="utter_procedure_time", name=proc.name, processing_time=proc.processing_time)
-    elif intent == "ask_where":
-        dispatcher.utter_message(response="utter_procedure_where", name=proc.name, authority=proc.authority, where=proc.where)
-    elif intent == "ask_online":
-        dispatcher.utter_message(response="utter_procedure_online", name=proc.name, online=formatting.online(proc))
-    elif not (faq and faq[2] >= FAQ_MATCH):
-        dispatcher.utter_message(response="utter_procedure_overview", name=proc.name, summary=proc.summary)
-        dispatcher.utter_message(response="utter_procedure_steps", name=proc.name, steps=formatting.numbered_list(proc.steps))
-    if not proc.verified:
-        loc = process.locality(base)
-        dispatcher.utter_message(response="utter_procedure_unverified", hotline=process.hotline_text(loc))
-    dispatcher.utter_message(
-        response="utter_procedure_footer",
-        codes=proc.official_codes,
-        url=proc.official_url,
-        reviewed=formatting.vn_date(proc.last_reviewed),
-        buttons=aspect_buttons(proc.slug, skip=intent),
-    )
+        # The FAQ answers the exact question; an aspect question still gets the date-aware facts.
+        faq_buttons = [] if intent in ASPECT_INTENTS else buttons
+        dispatcher.utter_message(response="utter_procedure_faq", question=faq[0], answer=faq[1].strip(), buttons=faq_buttons)
+        if intent in ASPECT_INTENTS:
+            _aspect(dispatcher, facts, intent, buttons)
+    else:
+        _aspect(dispatcher, facts, intent, buttons)
+    if facts.id in shown:
+        return []
+    codes = ", ".join(facts.codes) or "chưa có"
+    if facts.verified:
+        dispatcher.utter_message(response="utter_procedure_source", codes=codes, dated=facts.dated)
+    else:
+        hotline = process.hotline_text(process.locality(base))
+        dispatcher.utter_message(response="utter_procedure_source_unverified", codes=codes, dated=facts.dated, hotline=hotline)
     dispatcher.utter_message(response="utter_rate_answer")
+    return [SlotSet("sources_shown", [*shown, facts.id][-20:])]
 
 
-def clarify(dispatcher: CollectingDispatcher, base: ContentBase, intent: str | None, slugs: list[str]) -> None:
+def clarify(dispatcher: CollectingDispatcher, base: ContentBase, intent: str | None, ids: list[str]) -> None:
     target = intent if intent and intent.startswith("ask_") else "ask_procedure"
-    buttons = [{"title": base.procedures[s].name, "payload": payload(target, s)} for s in slugs if s in base.procedures]
+    buttons = []
+    for procedure in ids:
+        name = _name(base, procedure)
+        if name:
+            buttons.append({"title": name[:120], "payload": payload(target, procedure)})
     dispatcher.utter_message(response="utter_clarify_procedure", buttons=buttons)
+
+
+def _name(base: ContentBase, procedure: str) -> str | None:
+    if procedure in base.procedures:
+        return base.procedures[procedure].name
+    record = base.catalogue.get(procedure)
+    return record.name if record else None
+
+
+def decline(dispatcher: CollectingDispatcher, base: ContentBase, ministry: str | None) -> None:
+    """Not in the catalogue: say so plainly, with the portal's search page and the hotline."""
+    loc = process.locality(base)
+    named = f" (thủ tục lĩnh vực này do {ministry} hướng dẫn)" if ministry else ""
+    buttons = [{"title": PORTAL_SEARCH_TITLE, "url": PORTAL_SEARCH}, *formatting.call_buttons(loc)]
+    dispatcher.utter_message(response="utter_not_in_catalogue", ministry=named, hotline=process.hotline_text(loc), buttons=buttons)
+
+
+def understood(base: ContentBase, tracker: Tracker, intent: str | None, text: str) -> tuple[Understanding, list[str]]:
+    """The procedure this message is about, and the ranking (for "không phải")."""
+    named = next(tracker.get_latest_entity_values("procedure"), None)
+    if known(base, named):
+        return Understanding(procedure=named), [named]
+    verdict = process.search(base).decide(text)
+    context = tracker.get_slot("procedure")
+    result = understand(intent, verdict, context if known(base, context) else None)
+    return result, [hit.key for hit in verdict.ranked[:10]]
+
+
+def respond(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str | None) -> list[dict[str, Any]]:
+    """Answer, ask back, or decline: the events to keep."""
+    base = process.content()
+    text = (tracker.latest_message or {}).get("text") or ""
+    result, ranked = understood(base, tracker, intent, text)
+    facts = facts_of(base, result.procedure, tracker.get_slot("locality")) if result.procedure else None
+    if facts is not None:
+        shown = list(tracker.get_slot("sources_shown") or [])
+        kept = answer(dispatcher, base, facts, intent, text, shown)
+        return [*kept, SlotSet("procedure", facts.id), SlotSet("candidates", ranked), outcome("answered")]
+    if result.clarify:
+        clarify(dispatcher, base, intent, list(result.clarify))
+        return [SlotSet("candidates", list(result.clarify)), outcome("clarified")]
+    if result.declined:
+        decline(dispatcher, base, result.ministry)
+        return [SlotSet("procedure", None), SlotSet("candidates", None), outcome("declined")]
+    dispatcher.utter_message(response="utter_ask_which_procedure")
+    return [outcome("asked")]
 
 
 class ActionAnswerProcedure(Action):
@@ -104,24 +188,7 @@ class ActionAnswerProcedure(Action):
 
     @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        base = process.content()
-        intent = intent_of(tracker)
-        text = (tracker.latest_message or {}).get("text") or ""
-        named = next(tracker.get_latest_entity_values("procedure"), None)
-        if named in base.procedures:
-            decision, ranked = Decision(procedure=named), [named]
-        else:
-            candidates = process.index(base).search(text)
-            ranked = [c.slug for c in candidates]
-            decision = decide(intent, candidates, context=tracker.get_slot("procedure"))
-        if decision.procedure and decision.procedure in base.procedures:
-            answer(dispatcher, base, base.procedures[decision.procedure], intent, text, tracker.get_slot("locality"))
-            return [SlotSet("procedure", decision.procedure), SlotSet("candidates", ranked), outcome("answered")]
-        if decision.clarify:
-            clarify(dispatcher, base, intent, list(decision.clarify))
-            return [SlotSet("candidates", list(decision.clarify)), outcome("clarified")]
-        dispatcher.utter_message(response="utter_ask_which_procedure")
-        return [outcome("asked")]
+        return respond(dispatcher, tracker, intent_of(tracker))
 
 
 class ActionDeny(Action):
@@ -152,30 +219,35 @@ class ActionFallback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         base = process.content()
         text = (tracker.latest_message or {}).get("text") or ""
-        candidates = process.index(base).search(text)
-        decision = decide("ask_procedure", candidates)
-        if decision.procedure:
-            answer(dispatcher, base, base.procedures[decision.procedure], "ask_procedure", text)
-            slugs = [c.slug for c in candidates]
-            return [SlotSet("procedure", decision.procedure), SlotSet("candidates", slugs), outcome("answered")]
+        if process.search(base).decide(text).answer is not None:
+            return respond(dispatcher, tracker, "ask_procedure")
         context = tracker.get_slot("procedure")
-        if context in base.procedures:
-            proc = base.procedures[context]
-            faq = process.index(base).best_faq(context, text)
+        facts = facts_of(base, context, tracker.get_slot("locality")) if known(base, context) else None
+        if facts is not None:
+            faq = process.index(base).best_faq(context, text) if facts.curated else None
             if faq and faq[2] >= FAQ_MATCH:
-                answer(dispatcher, base, proc, "ask_procedure", text)
-                return [outcome("answered")]
-            dispatcher.utter_message(response="utter_procedure_overview", name=proc.name, summary=proc.summary, buttons=aspect_buttons(context))
+                shown = list(tracker.get_slot("sources_shown") or [])
+                return [*answer(dispatcher, base, facts, "ask_procedure", text, shown), outcome("answered")]
+            buttons = [*aspect_buttons(facts.id)[:4], page_button(facts.url)]
+            dispatcher.utter_message(response="utter_procedure_overview", name=facts.name, summary=facts.summary, levels="", buttons=buttons)
             return [outcome("fallback")]
         dispatcher.utter_message(response="utter_fallback", hotline=process.hotline_text(process.locality(base)))
         return [outcome("fallback")]
 
 
 class ActionOutOfScope(Action):
+    """Out of scope for the classifier; a question that plainly names a catalogue procedure is
+    still answered, and one about another ministry's procedure gets the honest decline."""
+
     def name(self) -> str:
         return "action_out_of_scope"
 
     @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        base = process.content()
+        text = (tracker.latest_message or {}).get("text") or ""
+        result, _ = understood(base, tracker, "out_of_scope", text)
+        if result.procedure or result.declined:
+            return respond(dispatcher, tracker, "out_of_scope")
         dispatcher.utter_message(response="utter_out_of_scope")
         return []

@@ -9,11 +9,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from actions.settings import ActionSettings
+from tthc.catalogue.model import CatalogueProcedure
 from tthc.channels import channel_of_sender
 from tthc.content import ContentBase, LiveContent, Locality
+from tthc.procedure_codes import codes_of
 from tthc.records import RecordStore
 from tthc.records.idempotency import idempotency_key, message_id_of
 from tthc.retrieval import ProcedureIndex, index_for
+from tthc.search import CatalogueSearch
+from tthc.search.live import search_of
 
 
 @lru_cache(maxsize=1)
@@ -73,5 +77,32 @@ def locality(base: ContentBase, named: str | None = None) -> Locality:
 
 
 def hotline_text(loc: Locality) -> str:
+    """The first hotline as a sentence can say it: "Tổng đài 1022 Đà Nẵng", or the name and
+    the number when the name does not hold it ("Tổng đài dịch vụ công (0236.1022)")."""
     first = loc.hotlines[0]
-    return f"{first['name']}: {first['number']}"
+    name, number = str(first["name"]).strip(), str(first["number"]).strip()
+    digits = "".join(ch for ch in number if ch.isdigit())
+    if digits and digits in "".join(ch for ch in name if ch.isdigit()):
+        return name
+    return f"{name} ({number})"
+
+
+def search(base: ContentBase) -> CatalogueSearch:
+    """The whole-catalogue search of this content version (loaded precomputed, synced on edits)."""
+    return search_of(base, settings().var_dir / "build" / "search")
+
+
+def level_group(base: ContentBase, code: str) -> list[CatalogueProcedure]:
+    """The records of the same procedure at its other levels (one search document groups them)."""
+    doc = search(base).index.doc(code)
+    codes = doc.codes if doc is not None else (code,)
+    return [base.catalogue[c] for c in codes if c in base.catalogue]
+
+
+def codes_for(base: ContentBase, procedure: str | None) -> list[str]:
+    """A procedure id's official codes: a curated file's, or a catalogue procedure's at every
+    level the search groups (its own code first)."""
+    catalogue = getattr(base, "catalogue", None) or {}
+    if procedure and procedure not in base.procedures and procedure in catalogue:
+        return [record.code for record in level_group(base, procedure)] or [procedure]
+    return codes_of(procedure, base)

@@ -33,7 +33,7 @@ def named_locality(base: ContentBase, tracker: Tracker) -> tuple[Locality, list[
 
 
 def phone_buttons(loc: Locality) -> list[dict[str, str]]:
-    return [{"title": f"Gọi {h['number']}", "payload": formatting.tel(str(h["number"]))} for h in loc.hotlines[:3]]
+    return formatting.call_buttons(loc, limit=3)
 
 
 class ActionHotline(Action):

@@ -46,7 +46,8 @@ def turn_summary(tracker: Tracker, events: list[dict[str, Any]], content: Any = 
             slots[event["name"]] = event.get("value")
         elif isinstance(event, dict) and event.get("event") in {"restart", "reset_slots"}:
             slots = dict.fromkeys(REPORTED_SLOTS)
-    codes = codes_of(slots["procedure"], content if content is not None else _live_content())
+    base = content if content is not None else _live_content()
+    codes = process.codes_for(base, slots["procedure"]) if base is not None else codes_of(slots["procedure"])
     return {"intent": intent.get("name"), "confidence": intent.get("confidence"), **slots, "codes": codes}
 
 

@@ -117,7 +117,8 @@ def turn_codes(turn: RasaTurn, known: CodesOf = codes_of) -> list[str]:
 
 
 def too_long(request: ChatRequest) -> JSONResponse | None:
-    """422 with a sentence saying the limit, for a web page text over MAX_TEXT_CHARS (counted
+    """A sentence saying the limit (HTTP 200, like any answer, so that a client replaying a
+    conversation reads it), for a web page text over MAX_TEXT_CHARS (counted
     as the page counts: after NFC, without invisible characters and outer spaces). Other
     renderings keep cutting the text (the channels split long messages themselves)."""
     if request.channel != "web":
@@ -127,7 +128,7 @@ def too_long(request: ChatRequest) -> JSONResponse | None:
         return None
     text = messages.TEXT_TOO_LONG.format(length=_thousands(length), limit=_thousands(MAX_TEXT_CHARS))
     body = chat_body([Reply(text=text)], None, None)
-    return JSONResponse({**body, "error": text, "max_chars": MAX_TEXT_CHARS}, status_code=422)
+    return JSONResponse({**body, "error": text, "max_chars": MAX_TEXT_CHARS})
 
 
 def _thousands(number: int) -> str:

@@ -77,6 +77,9 @@ UNSUPPORTED_OTHER = (
 BUTTON_EXPIRED = "Nút bấm này đã hết hạn. Bạn vui lòng gõ lại câu hỏi."
 # An answer sent minutes after the question (Rasa or the platform was down): what it answers.
 LATE_ANSWER = "Trả lời câu hỏi “{question}” của bạn:"
+# Officers' console: the outbound queue (answers and officers' messages not yet on the platform).
+OUTBOUND_EMPTY = "Hàng đợi gửi tin: không có tin nhắn nào đang chờ gửi tới người dân."
+OUTBOUND_WAITING = "Hàng đợi gửi tin: {depth} tin nhắn đang chờ gửi tới người dân, tin lâu nhất đã chờ {minutes} phút."
 CHOOSE = "Mời bạn chọn:"
 
 # Conversation layer: ratings and a conversation handed to an officer.

@@ -39,6 +39,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from connectors import messages, request_context
 from connectors.channels.base import Channel, SendError, log_tag
 from connectors.replies import LIMITS, Reply
@@ -224,10 +226,14 @@ class Outbound:
                     await self._deliver(key, send)
         except asyncio.CancelledError:
             raise
-        except Exception:  # the state store failed: the poller starts a worker again later
+        except (SQLAlchemyError, OSError) as exc:  # the state store is unreachable
+            logger.warning("%s sender=%s outbound queue not reachable (%s): resumed by the next poll",
+                           channel, log_tag(key), type(exc).__name__)  # fmt: skip
+        except Exception:
             logger.exception("%s sender=%s outbound worker stopped", channel, log_tag(key))
         finally:
             self._workers.pop(key, None)
+            self._more.discard(key)
             self._pokes.pop(key, None)
             self._hard.pop(key, None)
 
@@ -395,6 +401,17 @@ def outbound_health(outbound: Outbound | None) -> dict[str, Any] | None:
         return {"error": type(exc).__name__}
 
 
+def outbound_note(outbound: Outbound | None) -> str:
+    """One sentence for the officers' console about the queue ("" without channels)."""
+    health = outbound_health(outbound)
+    if not health or "depth" not in health:
+        return ""
+    if not health["depth"]:
+        return messages.OUTBOUND_EMPTY
+    minutes = max(1, round((health["oldest_age_s"] or 0) / 60))
+    return messages.OUTBOUND_WAITING.format(depth=health["depth"], minutes=minutes)
+
+
 def quoted(parts: list[dict[str, Any]], question: str, max_text: int | None) -> list[dict[str, Any]]:
     """The parts of a late answer, the first one saying which question they answer."""
     question = " ".join(unicodedata.normalize("NFC", question).split())
@@ -427,4 +444,3 @@ def halves(part: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _key(channel: str, user_id: str) -> str:
     return f"{channel}:{user_id}"
-

@@ -3,9 +3,10 @@
 - A pasted code decides the intent: LHxxxxxx is about an appointment, PAxxxxxx a feedback
   ticket, 000.00.31.H56-250602-0147 a dossier.
 - A message that clearly names a procedure is about that procedure. The classifier learns
-  question types, not the 33 procedures' vocabulary, so "thế còn tiền mai táng thì làm sao" can
-  look like small talk to it; when the live content base finds a strong, unambiguous match, an
-  out_of_scope guess becomes the best procedure intent of the ranking.
+  question types, not the catalogue's 2,600 procedures' vocabulary, so "đk tàu cá mới đóng" can
+  look like small talk to it; when the whole-catalogue search (the action server's, over the
+  live content) answers confidently, an out_of_scope guess becomes the best procedure intent of
+  the ranking.
 Runs after the classifier, before the FallbackClassifier.
 """
 
@@ -20,17 +21,17 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 
 from tthc.codes import intent_for_code
-from tthc.understanding import PROCEDURE_INTENTS, is_strong
+from tthc.understanding import PROCEDURE_INTENTS
 
 if TYPE_CHECKING:
     from tthc.content import LiveContent
-    from tthc.retrieval import Candidate
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class IntentResolver(GraphComponent):
-    def __init__(self, content_dir: str) -> None:
+    def __init__(self, content_dir: str, index_dir: str = "") -> None:
         self._content_dir = content_dir
+        self._index_dir = index_dir
         self._live: LiveContent | None = None
 
     @classmethod
@@ -43,16 +44,17 @@ class IntentResolver(GraphComponent):
     ) -> IntentResolver:
         from tthc.settings import CommonSettings  # the Rasa process reads only what it shares
 
-        return cls(str(CommonSettings.from_env().content_dir))
+        settings = CommonSettings.from_env()
+        return cls(str(settings.content_dir), str(settings.var_dir / "build" / "search"))
 
-    def _search(self, text: str) -> list[Candidate]:
+    def _confident(self, text: str) -> bool:
         from tthc.content import LiveContent  # lazily: content loads on the first message
+        from tthc.search.live import search_of
 
         if self._live is None:
             self._live = LiveContent(self._content_dir)
-        from tthc.retrieval import index_for
-
-        return index_for(self._live.get()).search(text)
+        search = search_of(self._live.get(), self._index_dir) if self._index_dir else search_of(self._live.get())
+        return search.decide(text).answer is not None
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -67,10 +69,10 @@ class IntentResolver(GraphComponent):
             if intent.get("name") != "out_of_scope":
                 continue
             try:
-                strong = is_strong(self._search(text))
+                confident = self._confident(text)
             except Exception:  # content unavailable: keep the classifier's answer
                 continue
-            if not strong:
+            if not confident:
                 continue
             ranking = message.get("intent_ranking") or []
             best = next((r for r in ranking if r.get("name") in PROCEDURE_INTENTS), None)

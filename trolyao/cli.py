@@ -19,16 +19,26 @@ def _settings() -> StackSettings:
 
 
 def _content_check(args: argparse.Namespace) -> int:
+    """Errors make the exit code non-zero; warnings (disagreements with the official records of
+    the catalogue) never do."""
+    from tthc.catalogue.store import ministry_files
     from tthc.content import check_content
 
-    report = check_content(Path(args.dir))
+    catalogue = Path(args.catalogue) if args.catalogue else Path(args.dir)
+    if not args.catalogue and not ministry_files(catalogue):
+        catalogue = paths.CONTENT  # a content copy without its catalogue: compare with the repository's
+    report = check_content(Path(args.dir), catalogue=catalogue)
     if args.json:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
         for problem in report.errors:
             print(problem)
+        for warning in report.warnings:
+            print(f"{warning.file}:{warning.line}:{warning.column}: cảnh báo: {warning.message}")
         status = "hợp lệ" if report.ok else f"có {len(report.errors)} lỗi"
         print(f"Nội dung {status}: {len(report.procedures)} thủ tục, {len(report.localities)} địa phương.")
+        if report.warnings:
+            print(f"{len(report.warnings)} cảnh báo khác bản ghi chính thức (không phải lỗi; xem content/README.md, mục 4).")
     return 0 if report.ok else 1
 
 
@@ -67,10 +77,25 @@ def _content_import_dvc(args: argparse.Namespace) -> int:
     return 0
 
 
+def _prepare_search_index() -> None:
+    """Build the whole-catalogue search index once, so the processes load it at start instead
+    of each building it (var/build/search/, named by the content's hash)."""
+    import time
+
+    from tthc.content import load_content
+    from tthc.search.live import search_of
+
+    started = time.monotonic()
+    settings = _settings()
+    search = search_of(load_content(settings.content_dir), settings.var_dir / "build" / "search")
+    print(f"Chỉ mục tìm kiếm: {len(search.index.docs)} thủ tục, {time.monotonic() - started:.1f} giây.", file=sys.stderr)
+
+
 def _train(args: argparse.Namespace) -> int:
     from trolyao.training import train
 
     train(force=args.force)
+    _prepare_search_index()
     return 0
 
 
@@ -78,7 +103,9 @@ def _run(args: argparse.Namespace) -> int:
     from trolyao.stack import Stack, run_forever
     from trolyao.training import train
 
-    run_forever(Stack(model=train()))
+    model = train()
+    _prepare_search_index()
+    run_forever(Stack(model=model))
     return 0
 
 
@@ -87,7 +114,7 @@ def _eval_nlu(args: argparse.Namespace) -> int:
     from trolyao.training import model_path, train
     from tthc.content import load_content
     from tthc.procedure_codes import codes_of
-    from tthc.retrieval import ProcedureIndex
+    from tthc.search.live import search_of
 
     try:
         items = nlu_eval.read_items(Path(args.file), strip=args.strip_accents)
@@ -101,11 +128,11 @@ def _eval_nlu(args: argparse.Namespace) -> int:
     base = load_content(paths.CONTENT)
     procedures = base.procedures.values()
     codes = lambda procedure_id: codes_of(procedure_id, base)  # noqa: E731
-    index = ProcedureIndex.from_content(procedures)
+    search = search_of(base, _settings().var_dir / "build" / "search")  # the action server's search
     parser = nlu_eval.RasaParser(model)
     parser("xin chào")  # warm-up: first calls load lazily-imported models
-    index.search("xin chào")
-    predictions = nlu_eval.predict_all(items, parser, index.search, codes=codes)
+    search.decide("xin chào")
+    predictions = nlu_eval.predict_all(items, parser, search.decide, codes=codes)
     result = nlu_eval.score(items, predictions)
     rows = {"ours": result}
 
@@ -341,6 +368,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = content.add_parser("check", help="validate content files")
     check.add_argument("dir", nargs="?", default=str(paths.CONTENT))
     check.add_argument("--json", action="store_true")
+    check.add_argument(
+        "--catalogue", help="official catalogue to compare with (default DIR/catalogue, else the repository's)"
+    )
     check.set_defaults(func=_content_check)
     export = content.add_parser("export", help="FAQs and main facts of all procedures to an .xlsx file")
     export.add_argument("file")

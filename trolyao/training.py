@@ -15,16 +15,15 @@ from trolyao.environment import process_env
 from tthc import paths
 from tthc.text.normalize import strip_accents
 
-# What the model depends on: the pipeline, the dialogue and its data, the components that
-# featurize (their text normalization lives in tthc/text). Other Rasa-side modules (tracker and
-# lock stores) are loaded at run time and do not change the model.
+# What the model depends on: the pipeline, the dialogue and its data, the trainable components
+# (their text normalization lives in tthc/text). Modules Rasa loads at run time without training
+# them (the intent resolver, tracker and lock stores) do not change the model.
 INPUTS = (
     "config.yml",
     "bot/domain.yml",
     "bot/data",
     "nlu/rasa_tokenizer.py",
     "nlu/rasa_classifier.py",
-    "nlu/rasa_intent_resolver.py",
     "tthc/text",
 )
 GENERATED = paths.BUILD / "nlu-unaccented.yml"

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tthc.retrieval import Candidate
+
+if TYPE_CHECKING:  # the search needs numpy, which the gateway's environment does not have
+    from tthc.search.decision import Verdict
 
 PROCEDURE_INTENTS = frozenset(
     {"ask_procedure", "ask_documents", "ask_fee", "ask_processing_time", "ask_where", "ask_online"}
@@ -55,3 +59,45 @@ def decide(intent: str | None, candidates: Sequence[Candidate], context: str | N
     if intent in PROCEDURE_INTENTS and candidates and candidates[0].score >= CLARIFY_SCORE:
         return Decision(clarify=tuple(c.slug for c in candidates[:3]))
     return Decision()
+
+
+# --- the whole catalogue (tthc.search): answer, ask back, or say it is not in the catalogue ---
+
+FOLLOW_UP_REASONS = frozenset({"no_match", "weak"})  # the message names no procedure of its own
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What the assistant does with one message about procedures."""
+
+    procedure: str | None = None  # a slug or, for a catalogue procedure without one, its code
+    codes: tuple[str, ...] = ()  # the answered procedure's codes, the preferred level first
+    clarify: tuple[str, ...] = ()  # procedure ids to offer instead
+    declined: bool = False  # not in the catalogue: say so, with the portal's search and the hotline
+    ministry: str | None = None  # for a decline: the ministry that handles such procedures
+    from_context: bool = False  # the procedure was carried over from the conversation
+
+
+def understand(intent: str | None, verdict: Verdict, context: str | None = None) -> Understanding:
+    """One rule for the action server and `trolyao eval nlu`.
+
+    A message that names no procedure of its own ("thế mất bao lâu") keeps the conversation's
+    procedure; one that names another ministry's procedure is declined even mid-conversation;
+    a confident match answers; close candidates are offered, or the conversation's procedure
+    when it is among them."""
+    if intent in NO_PROCEDURE_INTENTS and intent != "out_of_scope":
+        return Understanding()
+    answer = verdict.answer
+    if answer is not None:
+        return Understanding(procedure=answer.key, codes=answer.codes)
+    if intent == "out_of_scope":  # the classifier's doubt stands unless the match is confident
+        return Understanding(declined=verdict.action == "decline" and verdict.reason == "outside")
+    if context and verdict.action == "clarify" and context in {hit.key for hit in verdict.hits}:
+        return Understanding(procedure=context, from_context=True)
+    if context and verdict.reason in FOLLOW_UP_REASONS:
+        return Understanding(procedure=context, from_context=True)
+    if verdict.action == "clarify":
+        return Understanding(clarify=tuple(hit.key for hit in verdict.hits))
+    if intent in PROCEDURE_INTENTS or verdict.reason == "outside":
+        return Understanding(declined=True, ministry=verdict.ministry)
+    return Understanding()

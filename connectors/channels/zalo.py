@@ -262,8 +262,9 @@ class Tokens:
         return newer
 
     def accepted(self, token: str) -> None:
-        """The OA API took a message with ``token``: a refresh that gave it worked."""
-        if token == self._state.get("access_token") and not self._state.get("proven"):
+        """The OA API took a message with ``token``: the refresh that gave it worked."""
+        refreshed = self._state.get("refreshed_at")  # tokens from the environment are not stored
+        if refreshed and token == self._state.get("access_token") and not self._state.get("proven"):
             self._state = {**self._state, "proven": True}
             self._store.put(TOKENS_KEY, self._state)
 

@@ -18,7 +18,6 @@ from connectors.records import call
 from tthc.content.faq_edit import add_faq, add_question, set_answer
 from tthc.reports.figures import OUTCOME_NAMES, unanswered_turns
 from tthc.reports.unanswered import group_messages
-from tthc.understanding import is_confident
 
 logger = logging.getLogger(__name__)
 audit = logging.getLogger("connectors.admin.audit")
@@ -38,12 +37,23 @@ def suggestion(request: Request, question: str, procs: dict[str, Any]) -> tuple[
     """The procedure to pre-select for a group (only when retrieval is confident, as the
     assistant itself would answer) and a hint naming the likely ones otherwise."""
     candidates = index(request).search(question, k=3)
-    if is_confident(candidates):
+    if _confident(candidates):
         return candidates[0].slug, ""
     likely = [procs[c.slug].name for c in candidates if c.slug in procs]
     if not likely:
         return None, "Trợ lý ảo chưa nhận ra thủ tục nào: hãy chọn thủ tục phù hợp."
     return None, "Chưa chắc chắn; có thể là: " + "; ".join(likely) + ". Hãy chọn thủ tục phù hợp."
+
+
+def _confident(candidates: list[Any]) -> bool:
+    """The assistant's own rule for answering (tthc.understanding.is_confident); if that module
+    cannot be loaded here, nothing is pre-selected (the officer always chooses)."""
+    try:
+        from tthc.understanding import is_confident
+    except ImportError:
+        logger.warning("console: tthc.understanding not importable; no procedure pre-selected", exc_info=True)
+        return False
+    return is_confident(candidates)
 
 
 async def unanswered(

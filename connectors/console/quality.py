@@ -61,7 +61,7 @@ async def quality(
         '<p class="muted">Trang <a href="/admin/unanswered">Câu hỏi chưa trả lời được</a> cho biết câu nào trợ lý ảo '
         "chưa trả lời; trang này cho biết câu trả lời nào có thể sai. Bấm vào câu hỏi để xem trợ lý ảo trả lời gì "
         "bây giờ, bấm vào thủ tục để sửa nội dung.</p>",
-        f'<section class="card" id="rated-down"><h2>Người dân đánh giá chưa hữu ích 👎 ({len(down)})</h2>',
+        f'<section class="card" id="rated-down"><h2>Người dân đánh giá chưa hữu ích ({len(down)})</h2>',
         table(COLUMNS, _rows(down, names, tz, False), empty="Không có đánh giá chưa hữu ích nào trong kỳ."),
         "</section>",
         f'<section class="card" id="low-confidence"><h2>Trả lời khi chưa chắc hiểu câu hỏi ({len(weak)})</h2>',

@@ -32,6 +32,7 @@ from connectors.console.html import Markup, cell_text, csrf_field, date_range_fo
 from connectors.console.live import procedure_names, zone
 from connectors.exports import XLSX_TYPE, mask_phone, safe_cell
 from connectors.officers import channel_label, sender_tag
+from connectors.outbound import outbound_note
 from connectors.records import call
 from tthc import clock
 from tthc.privacy import mask_pii
@@ -181,6 +182,7 @@ async def dashboard(
     body = join([
         date_range_form("/admin/dashboard", start, end), report_form,
         f'<p class="muted">Từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}. Tỷ lệ trả lời: {e(percent(f.answer_rate))}.</p>',
+        f'<p class="muted" id="outbound">{e(outbound_note(getattr(request.app.state, "outbound", None)))}</p>',
         f'<section class="stats" id="stats">{cards}</section>',
         f'<section class="card">{chart}</section>',
         f'<section class="grid2"><div class="card">{procedures}</div><div class="card">{intents}</div></section>',

@@ -29,7 +29,7 @@ BUSY = [text.split(". ")[0].lower() for text in (messages.BOT_UNAVAILABLE, messa
 
 def _browser_missing() -> str | None:
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        return f"{CHROMIUM} or {CHROMEDRIVER} is missing: run scripts/ensure-chromium.sh"
+        return f"{CHROMIUM} or {CHROMEDRIVER} is missing: run scripts/ensure-test-packages.sh"
     if not paths.GATEWAY_PYTHON.exists():
         return f"{paths.GATEWAY_PYTHON} is missing: `make setup` creates the gateway environment"
     probe = subprocess.run([str(paths.GATEWAY_PYTHON), "-c", "import selenium"], capture_output=True, timeout=60)

@@ -1,5 +1,5 @@
 """The web chat in a real headless Chromium (Debian's chromium and chromium-driver, installed
-by scripts/ensure-chromium.sh): type a question, see the answer, press a button, see the QR
+by scripts/ensure-test-packages.sh): type a question, see the answer, press a button, see the QR
 image. Skipped only when Chromium is absent and TROLYAO_REQUIRE_BROWSER is not set. Issue #6."""
 
 from __future__ import annotations
@@ -39,10 +39,10 @@ if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
     if os.environ.get("TROLYAO_REQUIRE_BROWSER"):
         raise RuntimeError(
             "TROLYAO_REQUIRE_BROWSER is set but /usr/bin/chromium or /usr/bin/chromedriver is "
-            "missing: run scripts/ensure-chromium.sh"
+            "missing: run scripts/ensure-test-packages.sh"
         )
     pytestmark = pytest.mark.skip(
-        reason="Chromium not installed (run scripts/ensure-chromium.sh, or set TROLYAO_REQUIRE_BROWSER)"
+        reason="Chromium not installed (run scripts/ensure-test-packages.sh, or set TROLYAO_REQUIRE_BROWSER)"
     )
 
 

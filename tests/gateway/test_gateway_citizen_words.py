@@ -59,9 +59,7 @@ def test_an_update_the_library_cannot_parse_still_gets_its_answer(
     assert rasa.fake.received == []
 
 
-def test_the_words_of_an_unparseable_update_go_to_rasa(
-    tg: Gateway, rasa: Served, telegram_api: Served
-) -> None:
+def test_the_words_of_an_unparseable_update_go_to_rasa(tg: Gateway, rasa: Served, telegram_api: Served) -> None:
     tg.post("/webhooks/telegram", with_old_sticker(901, caption="lệ phí khai sinh"), HEADER)
     tg.post("/webhooks/telegram", with_old_sticker(902, text="/start"), HEADER)
     telegram_api.fake.wait_count(2, "sendMessage")

@@ -42,6 +42,7 @@ from platform_fakes import (
     ZALO_OA_32,
     ZALO_OA_220,
 )
+from test_console import login
 from test_gateway_telegram import text_update
 from test_gateway_zalo import event, signed
 from test_gateway_zalo_bot import update
@@ -49,6 +50,7 @@ from test_gateway_zalo_bot import update
 from connectors import messages
 from connectors.state import ChannelState
 from tthc.records import RecordStore
+from tthc.records.accounts import Accounts
 
 TELEGRAM_HEADER = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
 ZALO_BOT_HEADER = {"X-Bot-Api-Secret-Token": ZALO_BOT_SECRET}
@@ -318,6 +320,19 @@ def test_an_officer_message_waits_for_the_platform_and_is_marked_delivered_once(
     assert outbound(gateway)["depth"] == 0
 
 
+def test_the_console_dashboard_shows_the_queue(
+    make_gateway: MakeGateway, rasa: Served, actions: Served, telegram_api: Served, records: RecordStore
+) -> None:
+    gateway = start(make_gateway, rasa, actions, HARNESSES["telegram"], telegram_api)
+    Accounts(records).add("Lan", "viewer", "mật-khẩu-dài-123")
+    assert messages.OUTBOUND_EMPTY in login(gateway, "Lan", "mật-khẩu-dài-123").text
+    telegram_api.stop()
+    _post_telegram(gateway, "701", 1, "lệ phí")
+    wait_until(lambda: outbound(gateway)["depth"] == 1, what="the answer queued")
+    page = gateway.client.get("/admin/dashboard").text
+    assert messages.OUTBOUND_WAITING.format(depth=1, minutes=1) in page
+
+
 # --- several replicas -----------------------------------------------------------------------------
 
 
@@ -425,3 +440,68 @@ def test_answers_queued_when_the_gateway_is_killed_are_sent_once_after_it_starts
     second = launch(rasa.url, actions.url, channels=("telegram",), **env)
     wait_until(lambda: process_outbound(second)["depth"] == 0, timeout=20, what="the queue emptied")
     assert [c.params["text"] for c in fake.accepted("sendMessage")] == ["Bạn hỏi: một", "Bạn hỏi: hai"]
+
+
+# --- what an error proves, and reshaping a message ----------------------------------------------
+
+
+def test_what_each_platform_error_proves() -> None:
+    from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+    from connectors.channels import telegram, zalo
+    from connectors.channels.base import transport_error
+    from connectors.channels.zalo_bot import ApiError
+
+    limited = telegram.send_error(RetryAfter(7))
+    assert limited.retryable and limited.retry_after == 7.0
+    assert telegram.send_error(BadRequest("Message is too long")).too_long
+    assert telegram.send_error(BadRequest("Chat not found")).gone
+    assert telegram.send_error(Forbidden("Forbidden: bot was blocked by the user")).gone
+    refused = telegram.send_error(BadRequest("Bad Request: can't parse entities"))
+    assert not (refused.retryable or refused.gone or refused.unknown or refused.too_long)
+    assert telegram.send_error(NetworkError("Bad Gateway")).retryable
+    read_timeout, connect_timeout = TimedOut(), TimedOut()
+    read_timeout.__cause__ = httpx.ReadTimeout("no answer")
+    connect_timeout.__cause__ = httpx.ConnectTimeout("no connection")
+    assert telegram.send_error(read_timeout).unknown and not telegram.send_error(read_timeout).retryable
+    assert telegram.send_error(connect_timeout).retryable
+    assert transport_error("X", httpx.ConnectError("refused")).retryable
+    assert transport_error("X", httpx.RemoteProtocolError("closed")).unknown
+    assert zalo.send_error(-32, "Exceed rate limit").retryable
+    assert zalo.send_error(-220, "access_token is expired or removed").retryable
+    assert zalo.send_error(-230, "outside").window_closed
+    assert not zalo.send_error(-201, "invalid").retryable
+    too_many = ApiError("sendMessage", 429, {"error_code": 429, "parameters": {"retry_after": 3}})
+    assert too_many.retryable and too_many.retry_after == 3.0
+    assert ApiError("sendMessage", 200, {"error_code": 403, "description": "Forbidden"}).gone
+    assert ApiError("sendMessage", 503, {}).retryable
+
+
+def test_a_part_too_long_is_halved_and_a_late_answer_quoted() -> None:
+    from connectors.outbound import halves, quoted
+
+    text = "Một câu. " * 50
+    pieces = halves({"text": text, "buttons": [{"title": "A", "payload": "/a"}]})
+    assert len(pieces) == 2 and "buttons" not in pieces[0] and pieces[1]["buttons"] == [{"title": "A", "payload": "/a"}]
+    assert " ".join(p["text"] for p in pieces).split() == text.split()
+    assert halves({"image": "https://x.vn/qr.png", "text": "chú thích"}) == [
+        {"image": "https://x.vn/qr.png"}, {"text": "chú thích"}]  # fmt: skip
+    assert halves({"text": "a"}) == [{"text": "a"}]
+    quote = messages.LATE_ANSWER.format(question="lệ phí")
+    assert quoted([{"text": "Miễn."}], " lệ   phí ", 4095) == [{"text": f"{quote}\n\nMiễn."}]
+    assert quoted([{"image": "https://x.vn/qr.png"}], "lệ phí", 4095) == [
+        {"text": quote},
+        {"image": "https://x.vn/qr.png"},
+    ]
+    long_question = quoted([{"text": "x"}], "hỏi " * 100, None)[0]["text"]
+    assert "…”" in long_question and len(long_question) < 140
+
+
+def test_the_queue_settings_have_defaults_and_read_the_environment() -> None:
+    from connectors.settings import Settings
+
+    default = Settings.from_env({})
+    assert (default.send_retry_first_s, default.send_retry_max_s) == (1.0, 60.0)
+    assert (default.send_retry_for_s, default.late_answer_s) == (86_400.0, 300.0)
+    custom = Settings.from_env({"CHANNEL_SEND_RETRY_FOR_S": "3600", "CHANNEL_LATE_ANSWER_S": "120"})
+    assert (custom.send_retry_for_s, custom.late_answer_s) == (3600.0, 120.0)

@@ -12,7 +12,7 @@ from test_gateway_browser import CHROMEDRIVER, CHROMIUM, browser  # noqa: F401  
 from connectors.ratelimit import Rate
 
 if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-    pytestmark = pytest.mark.skip(reason="Chromium not installed (run scripts/ensure-chromium.sh)")
+    pytestmark = pytest.mark.skip(reason="Chromium not installed (run scripts/ensure-test-packages.sh)")
 
 
 def test_a_throttled_citizen_sees_the_notice(

@@ -23,7 +23,7 @@ from tthc.records import RecordStore
 from tthc.records.schema import ratings
 
 if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-    pytestmark = pytest.mark.skip(reason="Chromium not installed (run scripts/ensure-chromium.sh)")
+    pytestmark = pytest.mark.skip(reason="Chromium not installed (run scripts/ensure-test-packages.sh)")
 
 RATE = [
     {"title": "👍 Hữu ích", "payload": "#rating:up"},

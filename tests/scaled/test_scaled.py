@@ -26,7 +26,7 @@ from typing import Any
 
 from tests.scaled.cluster import TELEGRAM_SECRET, Cluster, get, wait_until
 from tests.scaled.conftest import NUMBERS
-from tests.scaled.driver import HOTLINE_MARK, CONVERSATIONS, Run, Turn, converse, load, next_address, post_chat
+from tests.scaled.driver import CONVERSATIONS, HOTLINE_MARK, Run, Turn, converse, load, next_address, post_chat
 from tests.scaled.fake_telegram import FakeTelegram, update
 
 CONCURRENCY = 8
@@ -397,12 +397,13 @@ def tg_say(cluster: Cluster, telegram: FakeTelegram, chat_id: int, update_id: in
 def test_a_telegram_ticket_whose_turn_is_done_twice_is_made_once(cluster: Cluster, telegram: FakeTelegram) -> None:
     chat_id, ids = 9031, itertools.count(731000)
     has = lambda needle: lambda texts: any(needle in t for t in texts)  # noqa: E731
-    tg_say(cluster, telegram, chat_id, next(ids),
-           "tôi muốn phản ánh cán bộ tiếp dân hướng dẫn không rõ ràng, bắt tôi đi lại 3 lần", has("cơ quan"))  # fmt: skip
+    complaint = "tôi muốn phản ánh cán bộ tiếp dân hướng dẫn không rõ ràng, bắt tôi đi lại 3 lần"
+    tg_say(cluster, telegram, chat_id, next(ids), complaint, has("cơ quan"))
     tg_say(cluster, telegram, chat_id, next(ids), "Bộ phận một cửa phường Hải Châu", has("13/2023/NĐ-CP"))
     mark = len(cluster.access_log())
     with tracker_save_fails_once(cluster, f"tg:{chat_id}"):
-        got = tg_say(cluster, telegram, chat_id, next(ids), "0905 123 456", lambda ts: any(TICKET.search(t) for t in ts))
+        has_code = lambda texts: any(TICKET.search(t) for t in texts)  # noqa: E731
+        got = tg_say(cluster, telegram, chat_id, next(ids), "0905 123 456", has_code)
     [code] = tickets_of(cluster, f"tg:{chat_id}")
     assert [TICKET.search(t).group() for t in got if TICKET.search(t)] == [code]  # one confirmation, the first ticket
     assert rasa_statuses(cluster, f"tg:{chat_id}", mark)[:2] == ["503", "200"]
@@ -464,7 +465,8 @@ class Outage:
         self.threads.append(threading.Thread(target=finish_form))
         for thread in self.threads:
             thread.start()
-        self.webhook_status = post_webhook(self.cluster, update(next(self.update_ids), self.chat_id, "lệ phí bao nhiêu"))
+        follow_up_update = update(next(self.update_ids), self.chat_id, "lệ phí bao nhiêu")
+        self.webhook_status = post_webhook(self.cluster, follow_up_update)
 
     def seen(self, through_gateway_only: bool = False) -> bool:
         """The outage has been met: Rasa refused turns it could not keep, among them every
@@ -480,19 +482,23 @@ class Outage:
         """After the outage: the citizens get their answers, the load goes on a little."""
         for thread in self.threads:
             thread.join(timeout=120)
-        wait_until(lambda: sum(t.at > ready_at for t in self.run.turns) >= 2 * CONCURRENCY, 120, "answers after the outage")
+        after = lambda: sum(t.at > ready_at for t in self.run.turns)  # noqa: E731
+        wait_until(lambda: after() >= 2 * CONCURRENCY, 120, "answers after the outage")
         self.stop.set()
         self.loader.join(timeout=120)
         has_fee = lambda texts: any("lệ phí" in t.lower() and "hộ chiếu" in t.lower() for t in texts)  # noqa: E731
-        wait_until(lambda: has_fee(self.telegram.sent_to(self.chat_id)[self.telegram_before:]), 90, "Telegram follow-up")
+        new_messages = lambda: self.telegram.sent_to(self.chat_id)[self.telegram_before:]  # noqa: E731
+        wait_until(lambda: has_fee(new_messages()), 90, "Telegram follow-up")
 
     def numbers(self, began: float, ready_at: float) -> dict[str, Any]:
         during = [t for t in self.run.turns if t.at - t.ms / 1000 <= ready_at and t.at >= began]
         telegram = self.telegram.sent_to(self.chat_id)[self.telegram_before:]
         return {
             **self.run.summary(), "outage_s": round(ready_at - began, 1), "messages_during_outage": len(during),
-            "answered_during_outage": sum(t.answered for t in during), "hotline_during_outage": sum(t.hotline for t in during),
-            "turns_not_kept_by_rasa": not_kept_since(self.cluster, self.mark), "lost_contexts": len(lost_contexts(self.run)),
+            "answered_during_outage": sum(t.answered for t in during),
+            "hotline_during_outage": sum(t.hotline for t in during),
+            "turns_not_kept_by_rasa": not_kept_since(self.cluster, self.mark),
+            "lost_contexts": len(lost_contexts(self.run)),
             "waiting_follow_ups_in_context": sum(t.in_context for t in self.waiting.turns[len(self.early):]),
             "waiting_follow_ups_asked_again": len(self.resent), "form_message_sent_times": self.form_sent,
             "telegram_follow_up": {"webhook_status": self.webhook_status, "messages": len(telegram),
@@ -504,7 +510,8 @@ class Outage:
         assert summary["errors"] == 0, [(t.status, t.text) for t in self.run.turns if not t.ok]
         assert not lost_contexts(self.run), lost_contexts(self.run)
         follow_ups = self.waiting.turns[len(self.early):]
-        assert len(follow_ups) == len(self.early) and all(t.in_context for t in follow_ups), [t.body for t in follow_ups]
+        assert len(follow_ups) == len(self.early), follow_ups
+        assert all(t.in_context for t in follow_ups), [t.body for t in follow_ups]
         telegram = self.telegram.sent_to(self.chat_id)[self.telegram_before:]
         assert not any("thủ tục nào" in t for t in telegram), telegram  # the follow-up kept its procedure
         assert max(Counter(telegram).values()) == 1, telegram  # nothing sent twice
@@ -517,7 +524,9 @@ class Outage:
         assert self.cluster.procs["gateway-2"].alive
 
 
-def test_postgresql_down_under_load_loses_no_context_and_doubles_nothing(cluster: Cluster, telegram: FakeTelegram) -> None:
+def test_postgresql_down_under_load_loses_no_context_and_doubles_nothing(
+    cluster: Cluster, telegram: FakeTelegram
+) -> None:
     outage = Outage(cluster, telegram, 9040, itertools.count(740000))
     citizen = WebCitizen(cluster)
     citizen.feedback_up_to_the_phone()
@@ -615,7 +624,8 @@ def test_an_older_postgresql_records_database_gets_the_idempotency_keys(cluster:
 
         def book(store: RecordStore) -> None:
             day = dt.date.today() + dt.timedelta(days=3)
-            codes.append(store.book("tg:1", "telegram", "can-cuoc", "c1", day, "09:00", "An", "0905123456", 5, key=key).code)
+            booking = store.book("tg:1", "telegram", "can-cuoc", "c1", day, "09:00", "An", "0905123456", 5, key=key)
+            codes.append(booking.code)
 
         threads = [threading.Thread(target=book, args=(store,)) for store in stores * 3]
         for thread in threads:

@@ -53,17 +53,29 @@ def slot(events: list[dict], name: str) -> Any:
     return values[-1] if values else "unset"
 
 
-def test_documents_answer_ends_with_official_page_and_review_date() -> None:
+def test_documents_answer_is_one_message_with_the_page_as_a_titled_button() -> None:
     messages, events = run(ActionAnswerProcedure(), tracker("làm giấy khai sinh cần những gì", "ask_documents"))
-    assert messages[0]["response"] == "utter_procedure_documents"
-    assert "Tờ khai" in messages[0]["documents"]
-    footer, rating = messages[-2], messages[-1]
-    assert footer["response"] == "utter_procedure_footer"
-    assert footer["url"].startswith("https://dichvucong.gov.vn/")
-    assert footer["reviewed"] == "23/11/2026"
-    assert rating["response"] == "utter_rate_answer"  # the one-tap rating follows every answer
+    answer = messages[0]
+    assert answer["response"] == "utter_procedure_documents"
+    assert "Tờ khai" in answer["documents"]
+    page = answer["buttons"][-1]
+    assert page["title"] == "Xem trên Cổng Dịch vụ công" and page["url"].startswith("https://dichvucong.gov.vn/")
+    assert [b["title"] for b in answer["buttons"][:-1]] == ["Lệ phí", "Thời hạn", "Nơi nộp", "Nộp trực tuyến"]
+    source, rating = messages[-2], messages[-1]
+    assert source["response"] == "utter_procedure_source"
+    assert source["codes"] == "1.001193" and source["dated"] == "nội dung rà soát ngày 23/11/2026"
+    assert rating["response"] == "utter_rate_answer"
     assert slot(events, "procedure") == "khai-sinh"
+    assert slot(events, "sources_shown") == ["khai-sinh"]
     assert slot(events, "outcome") == "answered"  # the gateway logs how the question went
+
+
+def test_sources_and_rating_come_once_per_procedure_in_a_conversation() -> None:
+    seen = {"procedure": "khai-sinh", "sources_shown": ["khai-sinh"]}
+    messages, events = run(ActionAnswerProcedure(), tracker("thế lệ phí bao nhiêu", "ask_fee", seen))
+    assert [m["response"] for m in messages] == ["utter_procedure_fee"]
+    assert slot(events, "sources_shown") == "unset"
+    assert not any("url" in str(m.get("text") or "") for m in messages)
 
 
 def test_follow_up_uses_the_conversation_procedure() -> None:

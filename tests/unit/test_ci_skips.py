@@ -13,7 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
-SAMPLE = '''
+SAMPLE = """
 import pytest
 
 def test_runs():
@@ -44,7 +44,7 @@ def test_bare_mark():
 @pytest.mark.xfail(reason="known bug", strict=True)
 def test_known_bug():
     assert False
-'''
+"""
 
 
 def pytest_in(tmp_path: Path, name: str, ci: str | None) -> subprocess.CompletedProcess[str]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import statistics
 import sys
 import time
@@ -32,7 +31,7 @@ from tthc.search import CatalogueSearch, Thresholds, build_documents, curated_vi
 from tthc.search.decision import THRESHOLDS, Verdict, decide
 from tthc.text.normalize import strip_accents
 
-SHARED = Path(os.environ.get("TROLYAO_SHARED", REPO.parent / "shared"))
+SHARED = REPO.parent / "shared"  # the project's shared folder beside the checkout (--records to change)
 RECORDS = SHARED / "catalogue" / "records"
 CALIBRATION = REPO / "tests" / "fixtures" / "search_calibration.yml"
 
@@ -139,7 +138,9 @@ def failures(items: list[Item], verdicts: list[Verdict]) -> list[str]:
         if not bad:
             continue
         want = item.procedure or ",".join(item.codes or ()) or "-"
-        got = " | ".join(f"{h.key}{'*' if is_right(h, item) else ''} {h.score:.1f} c{h.coverage:.2f}" for h in v.ranked[:3])
+        got = " | ".join(
+            f"{h.key}{'*' if is_right(h, item) else ''} {h.score:.1f} c{h.coverage:.2f}" for h in v.ranked[:3]
+        )
         lines.append(f"[{v.action}/{v.reason}] {item.text}\n    want {want}; got {got}")
     return lines
 
@@ -151,6 +152,7 @@ GRID = {
     "answer_margin": [1.1, 1.2, 1.3, 1.4, 1.5, 1.7],
     "answer_coverage": [0.5, 0.7, 0.9],
     "outside_override": [0.7, 0.8, 0.9, 1.01],
+    "outside_rest_share": [0.4, 0.5, 0.6],
 }
 
 
@@ -197,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     report: dict[str, Any] = {"load_s": load_s, "procedures": len(search.index.docs)}
     for path in files:
-        for strip in ([False, True] if args.strip_accents else [False]):
+        for strip in [False, True] if args.strip_accents else [False]:
             items = read_items(path, strip=strip)
             verdicts, times = run(search, items)
             report[f"{path.name}{' (stripped)' if strip else ''}"] = score(items, verdicts, times)

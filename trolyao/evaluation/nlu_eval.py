@@ -21,7 +21,7 @@ import yaml
 
 from tthc.procedure_codes import codes_of, is_correct
 from tthc.text.normalize import strip_accents
-from tthc.understanding import NO_PROCEDURE_INTENTS, decide
+from tthc.understanding import NO_PROCEDURE_INTENTS, understand
 
 
 @dataclass(frozen=True)
@@ -164,15 +164,26 @@ def confusion_summary(items: list[Item], predictions: list[Prediction]) -> str:
     return "\n".join(lines)
 
 
-def _our_answer(intent: str, candidates: list[Any]) -> str | None:
-    return decide(intent, candidates).procedure
+def _our_answer(intent: str, verdict: Any) -> str | None:
+    """The procedure the action server would answer about (no conversation context)."""
+    return understand(intent, verdict).procedure
+
+
+def _ranked(found: Any, codes: Callable[[str], list[str]]) -> tuple[list[str], dict[str, tuple[str, ...]]]:
+    """Procedure ids in rank order and their codes: from a whole-catalogue Verdict (its hits
+    carry their codes, levels grouped) or from a list of curated Candidates (baselines)."""
+    hits = getattr(found, "ranked", None)
+    if hits is not None:
+        return [h.key for h in hits], {h.key: tuple(h.codes) or tuple(codes(h.key)) for h in hits}
+    ranked = [c.slug for c in found]
+    return ranked, {pid: tuple(codes(pid)) for pid in ranked}
 
 
 def predict_all(
     items: list[Item],
     parse: Callable[[str], str],
-    search: Callable[[str], list[Any]],
-    answer: Callable[[str, list[Any]], str | None] = _our_answer,
+    search: Callable[[str], Any],
+    answer: Callable[[str, Any], str | None] = _our_answer,
     codes: Callable[[str], list[str]] = codes_of,
 ) -> list[Prediction]:
     """Run every item through intent classification and retrieval, timing both together.
@@ -182,12 +193,15 @@ def predict_all(
     for item in items:
         started = time.perf_counter()
         intent = parse(item.text)
-        candidates = search(item.text)
-        chosen = answer(intent, candidates)
+        found = search(item.text)
+        chosen = answer(intent, found)
         ms = (time.perf_counter() - started) * 1000
-        answered = chosen if intent not in NO_PROCEDURE_INTENTS else None
-        ranked = [c.slug for c in candidates]
-        known = {pid: tuple(codes(pid)) for pid in dict.fromkeys([*ranked, *([answered] if answered else [])])}
+        # Our understanding weighs the intent itself (a confident match outweighs an out_of_scope
+        # guess, as in the action server); the baselines answer only procedure-like intents.
+        answered = chosen if intent not in NO_PROCEDURE_INTENTS or hasattr(found, "ranked") else None
+        ranked, known = _ranked(found, codes)
+        if answered and answered not in known:
+            known[answered] = tuple(codes(answered))
         out.append(Prediction(intent, ranked, answered, ms, known))
     return out
 

@@ -12,8 +12,9 @@ is a warning with the file and the line of the curated field:
   clause that has expired are left out.
 - time (thời hạn): each processing time of a record ("7 Ngày làm việc", "1 Giờ", "3 Tháng") whose
   number the file's `processing_time` does not state with that unit, and each number of days the
-  file states that no record has. A record's bare number ("1": the page gives no unit) is never
-  required, but it backs a curated number of days.
+  file states that no record has (in its ways, or in its steps, descriptions, remarks and
+  conditions, where a page often details the time of each case). A record's bare number ("1": the page gives no unit) is never required, but
+  it backs a curated number of days.
 - level (cấp thực hiện): a code's `level` that is not the record's levels, and a record that still
   names the district level (cấp huyện), gone since 1 July 2025.
 - documents (hồ sơ): each document of a record that no curated document resembles (fuzzy match
@@ -77,9 +78,10 @@ _DISTRICT = re.compile(r"[^,;]*huyện[^,;]*", re.IGNORECASE)
 # Documents: a record row that is a remark ("0 bản chính", "Trường hợp ... thì ...") is no
 # document; a case clause ("đối với trường hợp ...") is cut before matching.
 _REMARK = re.compile(r"^(trường hợp\b.*\bthì\b|lưu ý|người ủy quyền|ghi chú)", re.IGNORECASE)
-_CLAUSE = re.compile(r"\b(đối với|trong trường hợp|trường hợp|theo mẫu|theo quy định|quy định tại|ban hành kèm)\b")
+_CLAUSE = re.compile(r"\b(đối với|trong trường hợp|trường hợp|theo mẫu|theo quy định|ban hành kèm)\b")
 _CURATED_CUT = re.compile(r"[(;]|\bnếu\b")
 _WORD = re.compile(r"\w+")
+_FILLERS = frozenset({"các", "những", "sau", "đây", "này", "đó", "của", "và", "hoặc", "về", "việc", "cho", "là", "có"})
 
 
 @dataclass(frozen=True)
@@ -236,12 +238,20 @@ def _before(text: str, today: dt.date) -> bool:
 # Processing times
 
 
+def stated_days(record: CatalogueProcedure) -> set[int]:
+    """Numbers of days the record's texts state (steps, the ways' descriptions, the documents'
+    remarks, conditions): a page often details there the time of each case."""
+    texts = [*record.steps, *record.document_notes, record.conditions or ""]
+    texts += [way.description or "" for way in record.ways]
+    return {n for n, unit in durations(" ".join(texts)) if unit == "ngày"}
+
+
 def _time_findings(root: Node, records: list[CatalogueProcedure]) -> list[Finding]:
     key, value = _pair(root, "processing_time")
     text = str(value.value) if isinstance(value, ScalarNode) else ""
     ours = durations(text)
     official: dict[tuple[int, str], set[str]] = {}
-    bare: set[int] = set()
+    bare: set[int] = set()  # bare numbers of the ways, and the days the steps state
     for record in records:
         for way in record.ways:
             time = _way_time(way)
@@ -249,6 +259,7 @@ def _time_findings(root: Node, records: list[CatalogueProcedure]) -> list[Findin
                 official.setdefault(time, set()).add(record.code)
             elif time:
                 bare.add(time[0])
+        bare |= stated_days(record)
     findings = [
         Finding("time", tuple(sorted(codes)), key, f"Bản ghi {_codes_text(codes)} ghi thời hạn {n} {unit} mà processing_time không nêu.")
         for (n, unit), codes in sorted(official.items())
@@ -314,7 +325,7 @@ class DocumentMatcher:
     although they share most words. A pair matches when the weighted words of the record
     document's head (its name before a case clause 'đối với trường hợp ...') are mostly in the
     curated document's name and note, or the other way round: the curated name's head (before
-    '(', ';' or 'nếu') mostly in the record document's full name."""
+    '(', ';' or 'nếu') mostly in the record document's head."""
 
     threshold = 0.7
 
@@ -339,17 +350,18 @@ class DocumentMatcher:
         return sum(self.weight(word) for word in part & whole) / total if total else 0.0
 
     def matches(self, record_name: str, curated_name: str, curated_note: str = "") -> bool:
-        record_words = words(record_name)
+        record_words = record_head(record_name) or words(record_name)
         curated_words = words(f"{curated_name} {curated_note}")
         return (
-            self.coverage(record_head(record_name) or record_words, curated_words) >= self.threshold
+            self.coverage(record_words, curated_words) >= self.threshold
             or self.coverage(curated_head(curated_name) or curated_words, record_words) >= self.threshold
         )
 
 
 @lru_cache(maxsize=65536)
 def words(text: str) -> frozenset[str]:
-    return frozenset(_WORD.findall(text.lower()))
+    """The words of a text, lower case, without the fillers that say nothing about a paper."""
+    return frozenset(_WORD.findall(text.lower())) - _FILLERS
 
 
 @lru_cache(maxsize=16384)

@@ -47,7 +47,7 @@ QUESTION_WORDS = frozenset(
     """a ad ah ak anh ba bac ban bay biet bi cac can chi cho chu co con cua da dang dau day de den
     di do duoc em gi giup gio ha hay het hoi huhu khi khong la lam len luc minh moi mot muon nao nay
     neu nguoi nhe nhi nhieu nhu nhung noi nua o oi ok phai qua ra rang roi sao se tai the them thi
-    thoi toi trong ve vi voi vay vao xin xong u uh vang z""".split()
+    thoi toi trong ve vi voi vay vao xin xong u uh vang z""".split()  # noqa: SIM905
 )
 # Phrases that are only the question's form: fee, time, place, online, papers, politeness.
 QUESTION_PHRASES = tuple(
@@ -195,7 +195,7 @@ class Query:
 
 def _compatible(typed: Sequence[tuple[str, str]], form: tuple[str, ...]) -> bool:
     """A form matches what was typed: syllables typed without accents match any accents."""
-    return all(acc == key or acc == f for (acc, key), f in zip(typed, form))
+    return all(acc in (key, f) for (acc, key), f in zip(typed, form))
 
 
 def _matches(
@@ -221,7 +221,6 @@ def _matches(
             enclosing_end = i + size
             yield i, size, key, forms
             break
-
 
 
 EXPANSION_WEIGHT = 1.0  # an official phrase added for a citizen's word weighs, all its terms together,

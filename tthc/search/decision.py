@@ -24,7 +24,8 @@ class Thresholds:
     answer_margin: float = 1.4  # ... at least this many times the runner-up's ...
     answer_coverage: float = 0.5  # ... and holding this share of the question
     outside_override: float = 0.9  # a word of another ministry is overruled only when the rest of the
-    # question is this well held by the best procedure's names
+    # question is this well held by the best procedure's names ...
+    outside_rest_share: float = 0.4  # ... and carries at least this share of the question's ideas
     clarify_fraction: float = 0.6  # candidates offered: those within this fraction of the best
     clarify_max: int = 3
 
@@ -53,9 +54,11 @@ def decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Threshol
     for phrase, ministry, span in query.outside:
         if index.holds_phrase(top.key, phrase):
             continue
-        # the rest of the question, without the other ministry's word, must name this procedure well
+        # the other ministry's word is only context when the rest of the question carries most of
+        # what it says and names this procedure well
         _, rest = index.coverage(top.key, query, skip=span)
-        if rest < t.outside_override:
+        rest_share = index.idea_mass(query, skip=span) / max(index.idea_mass(query), 1e-9)
+        if rest < t.outside_override or rest_share < t.outside_rest_share:
             return Verdict("decline", reason="outside", ministry=ministry, ranked=ranked)
     if top.coverage < t.min_coverage:
         return Verdict("decline", reason="weak", ranked=ranked)

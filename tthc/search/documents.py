@@ -36,14 +36,22 @@ DOCUMENTS_MAX_CHARS = 4000  # the first pages of the document list say what the 
 class CatalogueRecord(Protocol):
     """The fields of an official record the search reads."""
 
-    code: str
-    name: str
-    level: str  # "Cấp xã", "Cấp tỉnh, Cấp xã", ...
-    field: str  # lĩnh vực
-    agency: str
-    result: str
-    applicants: str
-    documents_text: str
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def level(self) -> str: ...  # "Cấp xã", "Cấp tỉnh, Cấp xã", ...
+    @property
+    def field(self) -> str: ...  # lĩnh vực
+    @property
+    def agency(self) -> str: ...
+    @property
+    def result(self) -> str: ...
+    @property
+    def applicants(self) -> str: ...
+    @property
+    def documents_text(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -226,8 +234,9 @@ def catalogue_doc(group: Sequence[CatalogueRecord]) -> SearchDoc:
         names=names,
         context=_record_context(group),
         audience=min((audience(r.applicants) for r in group), key=AUDIENCES.index),
-        fingerprint=_fingerprint([(r.code, r.name, r.level, r.field, r.agency, r.result, r.applicants,
-                                   r.documents_text) for r in group]),  # fmt: skip
+        fingerprint=_fingerprint(
+            [(r.code, r.name, r.level, r.field, r.agency, r.result, r.applicants, r.documents_text) for r in group]
+        ),  # fmt: skip
     )
 
 
@@ -256,9 +265,7 @@ def curated_doc(view: CuratedView, groups: Sequence[Sequence[CatalogueRecord]]) 
     )
 
 
-def build_documents(
-    records: Iterable[CatalogueRecord], curated: Iterable[CuratedView] = ()
-) -> list[SearchDoc]:
+def build_documents(records: Iterable[CatalogueRecord], curated: Iterable[CuratedView] = ()) -> list[SearchDoc]:
     """Every procedure once: curated procedures (with the record groups they cite) and every other
     record group."""
     groups = group_records(records)
@@ -271,4 +278,3 @@ def build_documents(
         docs.append(curated_doc(view, [groups[i] for i in cited]))
     docs += [catalogue_doc(g) for i, g in enumerate(groups) if i not in taken]
     return docs
-

@@ -13,7 +13,6 @@ text changed.
 from __future__ import annotations
 
 import hashlib
-import math
 import pickle
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -205,7 +204,9 @@ class CatalogueIndex:
         for f, weight in CONTEXT_WEIGHTS.items():
             part, _ = _bm25(_matrix([a.context[f] for a in self._analyzed], width), _B[f])
             context = part * weight if context is None else context + part * weight
-        self._context = sparse.csc_matrix(context) if context is not None else sparse.csc_matrix((len(self.docs), width))
+        self._context = (
+            sparse.csc_matrix(context) if context is not None else sparse.csc_matrix((len(self.docs), width))
+        )
         terms = [a.terms for a in self._analyzed]
         lengths = np.fromiter((len(t) for t in terms), dtype=np.int64, count=len(terms))
         indptr = np.concatenate([[0], np.cumsum(lengths)])
@@ -228,13 +229,15 @@ class CatalogueIndex:
         lengths = np.fromiter((len(t) for t in name_terms), dtype=np.int64, count=len(name_terms))
         ids = np.concatenate(name_terms) if name_terms else np.zeros(0, np.int32)
         self._name_terms = sparse.csr_matrix(
-            (np.ones(len(ids), np.float32), ids, np.concatenate([[0], np.cumsum(lengths)])), shape=(len(self.docs), width)
+            (np.ones(len(ids), np.float32), ids, np.concatenate([[0], np.cumsum(lengths)])),
+            shape=(len(self.docs), width),
         )
 
     # ---------------------------------------------------------------- updates
     def sync(self, docs: Sequence[SearchDoc]) -> dict[str, list[str]]:
         """Make the index hold exactly `docs`, re-analysing only the procedures that changed.
         Returns the keys added, changed and removed."""
+        self.vocab = dict(self.vocab)  # copy on write: a shallow copy of this index keeps its own
         old = {d.key: (d, a) for d, a in zip(self.docs, self._analyzed)}
         changes: dict[str, list[str]] = {"added": [], "changed": [], "removed": []}
         analyzed = []
@@ -347,11 +350,11 @@ class CatalogueIndex:
         return _curated_first(hits)[:k]
 
     def _contributions(self, ids: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per procedure and question term, what the term earns: in the procedure's best-matching name
-        (one name counts, the one that holds most of the question), its best FAQ question, and its
-        other fields. Also the best name's score."""
+        """Per question term and procedure (a terms x procedures array), what the term earns: in
+        the procedure's best-matching name (one name counts, the one that holds most of the question),
+        its best FAQ question, and its other fields. Also the best name's score."""
         n = len(self.docs)
-        out = np.asarray(self._context[:, ids].todense(), dtype=np.float32)
+        out = np.ascontiguousarray(self._context[:, ids].toarray().T, dtype=np.float32)  # terms x procedures
         names = np.zeros(n, np.float32)
         for matrix, owner, row_weight, field_weight, keep in (
             (self._names, self._name_owner, self._name_weight, NAME_WEIGHT, True),
@@ -365,10 +368,10 @@ class CatalogueIndex:
                 totals = totals * row_weight
             order = np.lexsort((-totals, owner))  # by procedure, best row first
             first = order[np.r_[0, np.flatnonzero(np.diff(owner[order])) + 1]]
-            best = np.asarray(part[first].todense(), dtype=np.float32)
+            best = part[first].toarray().T.astype(np.float32)  # terms x procedures that have such rows
             if row_weight is not None:
-                best *= row_weight[first][:, None]
-            out[owner[first]] += field_weight * best
+                best *= row_weight[first][None, :]
+            out[:, owner[first]] += field_weight * best
             if keep:
                 names[owner[first]] = totals[first]
         return out, names
@@ -377,22 +380,20 @@ class CatalogueIndex:
     def _idea_scores(query: Query, columns: dict[str, int], contributions: np.ndarray) -> np.ndarray:
         """Each idea of the question scores once, by its best wording (the citizen's words or one
         official phrase for them); bigrams across ideas add their own."""
-        total = np.zeros(contributions.shape[0], np.float32)
+        total = np.zeros(contributions.shape[1], np.float32)
         for unit in query.units:
             best = None
             for wording in unit.scoring:
-                cols = [columns[t] for t in wording if t in columns]
-                if not cols:
+                known = [(columns[t], w) for t, w in wording.items() if t in columns]
+                if not known:
                     continue
-                w = np.fromiter((wording[t] for t in wording if t in columns), dtype=np.float32, count=len(cols))
-                score = contributions[:, cols] @ w
+                score = np.array([w for _, w in known], dtype=np.float32) @ contributions[[c for c, _ in known]]
                 best = score if best is None else np.maximum(best, score)
             if best is not None:
                 total += best
         free = [(columns[t], w) for t, w in query.free.items() if t in columns]
         if free:
-            cols = [c for c, _ in free]
-            total += contributions[:, cols] @ np.array([w for _, w in free], dtype=np.float32)
+            total += np.array([w for _, w in free], dtype=np.float32) @ contributions[[c for c, _ in free]]
         return total
 
     def unit_weight(self, terms: Sequence[str]) -> float:
@@ -417,6 +418,14 @@ class CatalogueIndex:
     def query_variants(query: Query) -> frozenset[str]:
         terms = set(query.weights)
         return frozenset(group for group, marks in VARIANTS.items() if terms & marks)
+
+    def idea_mass(self, query: Query, skip: tuple[int, int] | None = None) -> float:
+        """How much the question's ideas weigh together (those within `skip` left out)."""
+        return sum(
+            max(self.unit_weight(terms) for terms, _ in unit.alternatives)
+            for unit in query.units
+            if not skip or not (skip[0] <= unit.span[0] and unit.span[1] <= skip[1])
+        )
 
     def coverage(self, key: str, query: Query, skip: tuple[int, int] | None = None) -> tuple[float, float]:
         """`_coverage` of one procedure, leaving out the ideas within the span `skip` of the question."""
@@ -493,8 +502,10 @@ def _curated_first(hits: list[Hit]) -> list[Hit]:
     for at, hit in enumerate(hits[1:], start=1):
         if hit.score < CURATED_BAND * top.score:
             break
-        if hit.kind == "curated" and hit.name_coverage >= top.name_coverage - CURATED_COVERAGE_SLACK \
-                and hit.coverage >= top.coverage - CURATED_COVERAGE_SLACK:
+        if (
+            hit.kind == "curated"
+            and hit.name_coverage >= top.name_coverage - CURATED_COVERAGE_SLACK
+            and hit.coverage >= top.coverage - CURATED_COVERAGE_SLACK
+        ):
             return [hit, *hits[:at], *hits[at + 1 :]]
     return hits
-

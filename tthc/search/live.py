@@ -13,17 +13,34 @@ import copy
 import threading
 from pathlib import Path
 
+from tthc.catalogue.model import CatalogueProcedure
 from tthc.content.model import ContentBase
 from tthc.search import INDEX_DIR, CatalogueSearch, build_documents, curated_view
-from tthc.search.documents import SearchDoc
+from tthc.search.documents import RecordView, SearchDoc
 
 _lock = threading.Lock()
 _latest: CatalogueSearch | None = None
 
 
+def record_of(procedure: CatalogueProcedure) -> RecordView:
+    """A catalogue procedure as the search reads it (flat text fields)."""
+    return RecordView(
+        code=procedure.code,
+        name=procedure.name,
+        level=procedure.level,
+        field=procedure.field or "",
+        agency=procedure.agency or "",
+        result=procedure.result,
+        applicants=", ".join(procedure.applicants),
+        documents_text=procedure.documents_text,
+        ministry=procedure.ministry,
+        url=procedure.detail_url,
+    )
+
+
 def documents_of(base: ContentBase) -> list[SearchDoc]:
     """Every procedure of this content version once: curated ones, then the other records."""
-    records = base.catalogue.values()
+    records = [record_of(p) for p in base.catalogue.values()]
     return build_documents(records, [curated_view(p) for p in base.procedures.values()])
 
 

@@ -1,0 +1,136 @@
+"""An official catalogue record's facts as the short texts the procedure responses take.
+
+The record is shown as it is: a field it leaves empty says so and points to the official page;
+a fee cell reading "Miễn phí" with a note (a fee set elsewhere) is never shown as free; dated fee
+clauses are shown only while in force.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from actions.formatting import bullet_list, vn_date
+from tthc.catalogue.model import LEVEL_NAMES, SEE_NOTE, CatalogueProcedure, Way
+
+NO_INFO = "Cổng Dịch vụ công chưa ghi thông tin này; bạn xem trang chính thức hoặc gọi tổng đài."
+DOCUMENTS_SHOWN = 6  # more than this: the rest is on the official page
+CHANNEL_NAMES = {"Trực tiếp": "Nộp trực tiếp", "Trực tuyến": "Nộp trực tuyến", "Dịch vụ bưu chính": "Qua bưu chính"}
+
+
+def documents(record: CatalogueProcedure) -> str:
+    if not record.documents:
+        return NO_INFO
+    groups = list(dict.fromkeys(d.group for d in record.documents))
+    shown = record.documents[:DOCUMENTS_SHOWN]
+    lines = []
+    for doc in shown:
+        line = doc.name.rstrip(".")
+        if doc.quantity:
+            line += f" ({doc.quantity})"
+        if doc.form:
+            line += f", mẫu {doc.form}"
+        lines.append(line)
+    text = bullet_list(lines)
+    if len(groups) > 1 and groups[0]:
+        text = f"{groups[0].rstrip(':')}:\n{text}"
+    hidden = len(record.documents) - len(shown)
+    if hidden > 0 or len(groups) > 1:
+        more = f"còn {hidden} giấy tờ khác" if hidden > 0 else "có các trường hợp khác"
+        text += f"\n… {more}: xem đủ trên trang chính thức."
+    return text
+
+
+def _fee_line(way: Way, today: dt.date) -> str | None:
+    if way.fee is None and not way.fee_note:
+        return None
+    if way.fee_status == SEE_NOTE:
+        text = f"theo quy định về phí, lệ phí ({way.fee_note})" if way.fee_note else "theo quy định về phí, lệ phí"
+    else:
+        text = _money(way.fee or "") or (way.fee_note or "")
+        periods = [p for p in way.fee_periods if p.in_force(today)]
+        if periods:
+            text += "; " + "; ".join(p.text for p in periods)
+        elif way.fee_note and not way.fee_periods:
+            text += f" ({way.fee_note})"
+    return f"{CHANNEL_NAMES.get(way.channel, way.channel)}: {text}"
+
+
+def _money(fee: str) -> str:
+    """'50,000 Việt Nam Đồng' -> '50.000 đồng' (the page's digit grouping, Vietnamese style)."""
+    return fee.replace(",", ".").replace("Việt Nam Đồng", "đồng").replace("VNĐ", "đồng").strip()
+
+
+def fee(record: CatalogueProcedure, today: dt.date) -> tuple[str, str]:
+    """(summary, rates) for utter_procedure_fee."""
+    lines = list(dict.fromkeys(line for way in record.ways if (line := _fee_line(way, today))))
+    if not lines:
+        return NO_INFO, ""
+    if all(way.free for way in record.ways if way.fee is not None):
+        return "Không mất lệ phí theo Cổng Dịch vụ công.", ""
+    if len(lines) == 1:
+        return lines[0].split(": ", 1)[1], ""
+    return "Tùy cách nộp:", bullet_list(lines)
+
+
+def processing_time(record: CatalogueProcedure) -> str:
+    lines = list(
+        dict.fromkeys(
+            f"{CHANNEL_NAMES.get(w.channel, w.channel)}: {_days(w.time)}" for w in record.ways if w.time
+        )
+    )
+    if not lines:
+        return NO_INFO
+    times = {line.split(": ", 1)[1] for line in lines}
+    return times.pop() if len(times) == 1 else "\n" + bullet_list(lines)
+
+
+def _days(time: str) -> str:
+    text = time.strip()
+    if text.isdigit():
+        return f"{text} ngày"
+    return text.replace("Ngày làm việc", "ngày làm việc").replace("Ngày", "ngày").replace("Tháng", "tháng")
+
+
+def authority(record: CatalogueProcedure) -> str:
+    return record.agency or record.authority or NO_INFO
+
+
+def where(record: CatalogueProcedure) -> str:
+    if record.address:
+        return record.address
+    levels = ", ".join(LEVEL_NAMES.get(level, level).lower() for level in record.levels if level != "khac")
+    return f"Bộ phận Một cửa của cơ quan giải quyết ({levels})." if levels else NO_INFO
+
+
+def online(record: CatalogueProcedure) -> str:
+    if record.online:
+        return "có thể nộp trực tuyến trên Cổng Dịch vụ công quốc gia."
+    channels = [CHANNEL_NAMES.get(w.channel, w.channel).lower() for w in record.ways]
+    if not channels:
+        return NO_INFO
+    return f"Cổng Dịch vụ công chưa ghi cách nộp trực tuyến; cách nộp: {', '.join(dict.fromkeys(channels))}."
+
+
+def summary(record: CatalogueProcedure) -> str:
+    parts = []
+    if record.agency:
+        parts.append(f"Cơ quan giải quyết: {record.agency}.")
+    if record.results:
+        parts.append(f"Kết quả: {record.results[0].rstrip('.')}.")
+    if record.applicants:
+        parts.append(f"Người thực hiện: {', '.join(record.applicants)}.")
+    return " ".join(parts) or NO_INFO
+
+
+def steps(record: CatalogueProcedure) -> list[str]:
+    return list(record.steps[:6]) or [NO_INFO]
+
+
+def other_levels(record: CatalogueProcedure, others: list[CatalogueProcedure]) -> str:
+    """One line naming the same procedure at the other levels, with their codes."""
+    parts = [f"{', '.join(o.level_names).lower()} (mã {o.code})" for o in others if o.code != record.code]
+    return f"Thủ tục này còn được thực hiện ở {'; '.join(parts)}." if parts else ""
+
+
+def imported_on(record: CatalogueProcedure) -> str:
+    return vn_date(record.imported) if record.imported else ""

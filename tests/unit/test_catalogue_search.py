@@ -1,0 +1,220 @@
+"""Search over the official catalogue and the curated procedures (tthc.search), on a sample of real
+records copied into tests/fixtures/catalogue_search/ (no shared/ needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tthc.search import (
+    CatalogueIndex,
+    CatalogueSearch,
+    CuratedView,
+    Lexicon,
+    build_documents,
+    read_records,
+)
+from tthc.search.analysis import VOCABULARY_FILE, analyze_query
+from tthc.search.documents import base_name, group_records
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "catalogue_search" / "records"
+
+KHAI_SINH = CuratedView(
+    slug="khai-sinh",
+    name="Đăng ký khai sinh",
+    field="Hộ tịch",
+    codes=("1.001193",),
+    names=("Đăng ký khai sinh", "Thủ tục đăng ký khai sinh"),
+    aliases=("làm giấy khai sinh", "làm khai sinh cho con", "khai sinh cho bé"),
+    questions=("làm giấy khai sinh cho con cần giấy tờ gì",),
+)
+
+
+@pytest.fixture(scope="module")
+def records():
+    return read_records(FIXTURES)
+
+
+@pytest.fixture(scope="module")
+def search(records) -> CatalogueSearch:
+    return CatalogueSearch.build(build_documents(records, [KHAI_SINH]))
+
+
+def first(search: CatalogueSearch, text: str):
+    hits = search.rank(text)
+    assert hits, text
+    return hits[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # a lost land-use certificate ("sổ đỏ", "sổ hồng") is re-issued, not exchanged or transferred
+        ("mất sổ đỏ muốn làm lại", "1.012786"),
+        ("mat so do muon lam lai", "1.012786"),
+        ("sổ hồng bị mất thì xin cấp lại ở đâu", "1.012786"),
+        # an old certificate is exchanged
+        ("đổi sổ đỏ cũ sang mẫu mới", "1.012783"),
+        # "cà vẹt" is the vehicle registration certificate
+        ("làm mất cà vẹt xe máy, xin cấp lại giấy đăng ký xe", "1.013082 1.013080"),
+        # a guest house needs the security-and-order certificate of the police
+        ("kinh doanh nhà nghỉ phải xin giấy chứng nhận gì của công an", "2.001478"),
+        # a marriage to a foreigner is a marriage with a foreign element
+        ("chồng người Hàn muốn đăng ký kết hôn ở Việt Nam", "2.000806"),
+        ("vo toi nguoi Trung Quoc, dang ky ket hon o dau", "2.000806"),
+        # household businesses and fishing boats
+        ("cham dut ho kinh doanh", "1.001266"),
+        ("tạm nghỉ bán hàng mấy tháng thì báo ai", "1.001570"),
+        ("đk tàu cá mới đóng", "1.003650"),
+        ("mua lại tàu cá cũ thì xin chấp thuận ở đâu", "1.004344"),
+        # "hộ khẩu" is permanent residence
+        ("tách hộ khẩu ra riêng", "1.010038"),
+        ("cắt hộ khẩu ở nhà cũ", "1.003197"),
+        # "bằng lái" is the driving licence; a lost one is re-issued
+        ("mất bằng lái xe làm lại", "3.000348"),
+    ],
+)
+def test_citizens_words_find_the_official_procedure(search: CatalogueSearch, text: str, code: str) -> None:
+    assert set(code.split()) & set(first(search, text).codes)
+
+
+def test_an_unaccented_question_finds_what_the_accented_one_finds(search: CatalogueSearch) -> None:
+    for accented, bare in [
+        ("mất sổ đỏ muốn làm lại", "mat so do muon lam lai"),
+        ("chấm dứt hộ kinh doanh", "cham dut ho kinh doanh"),
+        ("đăng ký tàu cá", "dang ky tau ca"),
+    ]:
+        assert [h.key for h in search.rank(accented)[:3]] == [h.key for h in search.rank(bare)[:3]]
+
+
+@pytest.mark.parametrize(
+    ("text", "ministry"),
+    [
+        ("xin giấy phép mở phòng khám tư", "Y tế"),
+        ("xin giay phep mo phong kham tu o dau", "Y tế"),
+        ("chuyển trường cho con từ tỉnh khác về", "Giáo dục và Đào tạo"),
+        ("xin giấy phép bán lẻ rượu", "Công Thương"),
+        ("đăng ký nhãn hiệu cho sản phẩm", "Khoa học và Công nghệ"),
+    ],
+)
+def test_procedures_of_other_ministries_are_declined(search: CatalogueSearch, text: str, ministry: str) -> None:
+    verdict = search.decide(text)
+    assert verdict.action == "decline"
+    if verdict.reason == "outside":
+        assert verdict.ministry == ministry
+
+
+@pytest.mark.parametrize("text", ["", "   ", "asdkj qwe zzz", "???", "giá vàng hôm nay"])
+def test_a_question_that_matches_nothing_is_declined_quietly(search: CatalogueSearch, text: str) -> None:
+    verdict = search.decide(text)
+    assert verdict.action == "decline"
+    assert verdict.answer is None
+
+
+def test_an_other_ministry_word_inside_a_catalogue_question_does_not_decline_it(search: CatalogueSearch) -> None:
+    # studying abroad belongs to the education ministry, but here it is only why they marry
+    verdict = search.decide("đăng ký kết hôn với người Hàn Quốc để đi du học")
+    assert verdict.reason != "outside"
+    assert "2.000806" in verdict.ranked[0].codes
+
+
+def test_a_clear_question_is_answered_with_its_record(search: CatalogueSearch) -> None:
+    verdict = search.decide("mất sổ đỏ muốn làm lại")
+    assert verdict.action == "answer"
+    assert verdict.answer is not None and "1.012786" in verdict.answer.codes
+
+
+def test_an_ambiguous_question_asks_back_with_candidates(search: CatalogueSearch) -> None:
+    verdict = search.decide("đăng ký kết hôn với người nước ngoài ở vùng biên giới hay không")
+    assert verdict.action in {"clarify", "answer"}
+    if verdict.action == "clarify":
+        assert 1 < len(verdict.hits) <= 3
+
+
+def test_levels_of_one_record_are_one_procedure_the_commune_first(records) -> None:
+    docs = build_documents(records)
+    reissue = [d for d in docs if "1.014064" in d.codes]
+    assert len(reissue) == 1
+    doc = reissue[0]
+    assert set(doc.codes) == {"1.014064", "2.001194", "1.000757"}
+    assert doc.codes[0] == "1.014064" and doc.levels[0] == "Cấp xã"
+    assert doc.name == "Cấp lại thẻ căn cước"
+
+
+def test_level_suffixes_are_not_part_of_the_name() -> None:
+    assert base_name("Cấp lại thẻ căn cước (thực hiện tại cấp tỉnh)") == "Cấp lại thẻ căn cước"
+    assert base_name("Trình báo mất hộ chiếu phổ thông (thực hiện tại cấp huyện)") == "Trình báo mất hộ chiếu phổ thông"
+    assert base_name("Thủ tục đăng ký khai sinh") == "đăng ký khai sinh"
+    assert base_name("Cấp giấy phép khai thác khoáng sản (cấp Tỉnh)") == "Cấp giấy phép khai thác khoáng sản"
+
+
+def test_different_records_are_never_grouped(records) -> None:
+    for group in group_records(records):
+        names = {base_name(r.name).lower() for r in group}
+        assert len(names) == 1
+
+
+def test_a_curated_procedure_wins_over_the_record_with_the_same_code(search: CatalogueSearch) -> None:
+    assert search.index.doc("1.001193") is None  # its record is inside the curated procedure
+    curated = search.index.doc("khai-sinh")
+    assert curated is not None and curated.codes[0] == "1.001193"
+    for text in ["làm giấy khai sinh cho con cần gì", "lam khai sinh cho be o dau", "đăng kí khia sinh cho con"]:
+        assert first(search, text).key == "khai-sinh"
+
+
+def test_a_question_about_a_neighbour_of_a_curated_procedure_finds_the_neighbour(search: CatalogueSearch) -> None:
+    assert "2.000528" in first(search, "khai sinh cho con, bố cháu quốc tịch Úc").codes
+    assert "1.004884" in first(search, "đăng ký lại khai sinh vì sổ hộ tịch bị mất").codes
+
+
+def test_the_index_is_saved_and_loaded_not_rebuilt(tmp_path: Path, records) -> None:
+    docs = build_documents(records, [KHAI_SINH])
+    built = CatalogueIndex.load_or_build(docs, tmp_path)
+    files = list(tmp_path.glob("search-*.pkl"))
+    assert len(files) == 1 and built.hash in files[0].name
+    loaded = CatalogueIndex.load(files[0])
+    text = "mat so do muon lam lai"
+    assert [(h.key, h.score) for h in loaded.search(text)] == [(h.key, h.score) for h in built.search(text)]
+    again = CatalogueIndex.load_or_build(docs, tmp_path)
+    assert again.hash == built.hash and len(list(tmp_path.glob("search-*.pkl"))) == 1
+
+
+def test_a_broken_index_file_is_rebuilt(tmp_path: Path, records) -> None:
+    docs = build_documents(records)
+    index = CatalogueIndex.load_or_build(docs, tmp_path)
+    path = next(tmp_path.glob("search-*.pkl"))
+    path.write_bytes(b"not a pickle")
+    assert CatalogueIndex.load_or_build(docs, tmp_path).hash == index.hash
+
+
+def test_one_changed_procedure_is_reanalysed_alone(records) -> None:
+    docs = build_documents(records)
+    index = CatalogueIndex.build(docs)
+    before = index.hash
+    target = next(d for d in docs if "1.010038" in d.codes)
+    from dataclasses import replace
+
+    edited = replace(target, names=(*target.names, "tách sổ gia đình"), fingerprint=target.fingerprint + "x")
+    changes = index.update(edited)
+    assert changes == {"added": [], "changed": [target.key], "removed": []}
+    assert index.hash != before
+    assert index.search("tách sổ gia đình")[0].key == target.key
+    assert index.remove(target.key)["removed"] == [target.key]
+    assert index.doc(target.key) is None
+
+
+def test_the_vocabulary_file_is_well_formed() -> None:
+    for number, raw in enumerate(VOCABULARY_FILE.read_text(encoding="utf-8").splitlines(), start=1):
+        if raw.strip() and not raw.startswith("#"):
+            assert raw.count("\t") == 1, f"vocabulary.tsv:{number}: one tab between forms and official words"
+    lexicon = Lexicon.load()
+    assert ("so", "do") in lexicon.synonyms and ("cavet",) in lexicon.synonyms
+
+
+def test_accents_typed_are_respected_in_the_vocabulary() -> None:
+    lexicon = Lexicon.load()
+    # "chưa" (not yet) is not "chùa" (a pagoda), "nhà thuộc" is not "nhà thuốc"
+    assert analyze_query("bố mẹ chưa đăng ký kết hôn", lexicon).outside == []
+    assert analyze_query("nhà thuộc hộ nghèo", lexicon).outside == []
+    assert analyze_query("mở nhà thuốc", lexicon).outside
