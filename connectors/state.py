@@ -343,6 +343,8 @@ class ChannelState:
             db.execute(seen.delete().where(seen.c.expires < now))
             db.execute(media.delete().where(media.c.created < now - MEDIA_TTL_S))
             db.execute(callbacks.delete().where(callbacks.c.created < now - CALLBACK_TTL_S))
+            leases = self._t["leases"]  # of replicas that died holding them
+            db.execute(leases.delete().where(leases.c.expires < now - 3600))
 
     # --- small values ----------------------------------------------------------------------
 

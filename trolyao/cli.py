@@ -38,7 +38,8 @@ def _content_check(args: argparse.Namespace) -> int:
         status = "hợp lệ" if report.ok else f"có {len(report.errors)} lỗi"
         print(f"Nội dung {status}: {len(report.procedures)} thủ tục, {len(report.localities)} địa phương.")
         if report.warnings:
-            print(f"{len(report.warnings)} cảnh báo khác bản ghi chính thức (không phải lỗi; xem content/README.md, mục 4).")
+            count = len(report.warnings)
+            print(f"{count} cảnh báo khác bản ghi chính thức (không phải lỗi; xem content/README.md, mục 4).")
     return 0 if report.ok else 1
 
 

@@ -76,6 +76,9 @@ def stack(content_dir: Path) -> Iterator[Stack]:
     if not model.exists():
         pytest.fail("No trained model for the current data: run `make train` (make test does).")
     var = content_dir.parent / "var"
+    prebuilt = paths.BUILD / "search"  # `trolyao train` builds the search index; the processes load it
+    if prebuilt.is_dir():
+        shutil.copytree(prebuilt, var / "build" / "search", dirs_exist_ok=True)
     stack = Stack(
         model=model,
         ports=Ports(_free_port(), _free_port(), _free_port(), more_rasa=(_free_port(),)),

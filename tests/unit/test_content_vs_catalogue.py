@@ -232,7 +232,11 @@ def test_record_amounts_leave_out_expired_clauses_and_count_a_reduction_in_force
         "Trực tiếp",
         fee="50,000 Việt Nam Đồng",
         fee_note="50.000 đồng/thẻ. Từ 01/7/2025 đến hết 31/12/2026 thu bằng 50% mức trên.",
-        fee_periods=(FeePeriod("Từ 01/7/2025 đến hết 31/12/2026 thu bằng 50% mức trên.", dt.date(2025, 7, 1), dt.date(2026, 12, 31)),),
+        fee_periods=(
+            FeePeriod(
+                "Từ 01/7/2025 đến hết 31/12/2026 thu bằng 50% mức trên.", dt.date(2025, 7, 1), dt.date(2026, 12, 31)
+            ),
+        ),
     )
     record = CatalogueProcedure("9.000001", "Thử", "https://dichvucong.gov.vn/x", "bo-cong-an", ways=(passport, card))
     assert record_amounts(record, TODAY) == {50000, 25000}

@@ -253,7 +253,7 @@ def test_explicit_review_date_and_booleans(content_copy: Path, tmp_path: Path) -
     assert report.ok, [str(e) for e in report.errors]
     assert load_content(content_copy).procedures["doi-gplx"].last_reviewed == dt.date(2029, 12, 15)
 
-    _edit(book, FACTS_SHEET, {1: "khai-sinh"}, 9, "không")  # verified: false needs notes: the checker says so
+    _edit(book, FACTS_SHEET, {1: "trich-luc-ho-tich"}, 9, "không")  # verified: false needs notes (this file has none)
     refused = import_xlsx(content_copy, book, today=TODAY)
     assert not refused.ok
     assert any("notes" in e.message and e.cell and e.cell.column == "I" for e in refused.errors)

@@ -21,7 +21,7 @@ import yaml
 
 from tthc.procedure_codes import codes_of, is_correct
 from tthc.text.normalize import strip_accents
-from tthc.understanding import NO_PROCEDURE_INTENTS, understand
+from tthc.understanding import NO_PROCEDURE_INTENTS, decide, understand
 
 
 @dataclass(frozen=True)
@@ -164,9 +164,12 @@ def confusion_summary(items: list[Item], predictions: list[Prediction]) -> str:
     return "\n".join(lines)
 
 
-def _our_answer(intent: str, verdict: Any) -> str | None:
-    """The procedure the action server would answer about (no conversation context)."""
-    return understand(intent, verdict).procedure
+def _our_answer(intent: str, found: Any) -> str | None:
+    """The procedure the action server would answer about (no conversation context): from a
+    whole-catalogue Verdict, or from curated Candidates (the retriever of the 33 alone)."""
+    if hasattr(found, "ranked"):
+        return understand(intent, found).procedure
+    return decide(intent, found).procedure
 
 
 def _ranked(found: Any, codes: Callable[[str], list[str]]) -> tuple[list[str], dict[str, tuple[str, ...]]]:

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 # The official catalogue to compare with: its directory (or the content directory holding it),
 # or the procedures already loaded, keyed by code.
-Catalogue = Union[Path, str, Mapping[str, "CatalogueProcedure"]]
+Catalogue = Path | str | Mapping[str, "CatalogueProcedure"]
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ten times faster
 CONTRACT_SLUGS = Path(__file__).resolve().parent / "procedures.tsv"
@@ -104,14 +104,21 @@ class _FileChecker:
             return None
         if unicodedata.normalize("NFC", text) != text:
             self.problems.append(
-                Problem(self.display, 1, 1, "Tệp chưa ở dạng Unicode NFC (dấu tiếng Việt gõ tổ hợp); hãy lưu lại bằng bộ gõ dựng sẵn.")
+                Problem(
+                    self.display,
+                    1,
+                    1,
+                    "Tệp chưa ở dạng Unicode NFC (dấu tiếng Việt gõ tổ hợp); hãy lưu lại bằng bộ gõ dựng sẵn.",
+                )
             )
         try:
             return yaml.compose(text, Loader=_LOADER)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            self.problems.append(Problem(self.display, line, column, f"Lỗi cú pháp YAML: {exc.problem or exc.context}."))
+            self.problems.append(
+                Problem(self.display, line, column, f"Lỗi cú pháp YAML: {exc.problem or exc.context}.")
+            )
             return None
 
     def walk(self, node: Node | None, spec: Spec, where: str) -> None:
@@ -145,7 +152,9 @@ class _FileChecker:
                     self.walk(value_node, spec.item, path)
             elif key not in spec.fields:
                 known = ", ".join(spec.fields)
-                self.add(key_node, f"Khóa '{key}' không có trong mẫu của '{where or 'tệp'}' (các khóa hợp lệ: {known}).")
+                self.add(
+                    key_node, f"Khóa '{key}' không có trong mẫu của '{where or 'tệp'}' (các khóa hợp lệ: {known})."
+                )
             else:
                 self.walk(value_node, spec.fields[key], path)
         for key, sub in spec.fields.items():
@@ -218,7 +227,9 @@ def _check_dates(checker: _FileChecker, root: Node, list_key: str) -> None:
         start, end = _scalar(rate, "valid_from"), _scalar(rate, "valid_to")
         try:
             if start and end and dt.date.fromisoformat(start) > dt.date.fromisoformat(end):
-                checker.add(_value(rate, "valid_to"), "Ngày hết hiệu lực (valid_to) đứng trước ngày bắt đầu (valid_from).")
+                checker.add(
+                    _value(rate, "valid_to"), "Ngày hết hiệu lực (valid_to) đứng trước ngày bắt đầu (valid_from)."
+                )
         except ValueError:
             pass  # already reported as a bad date
         replaces = _scalar(rate, "replaces")
@@ -286,9 +297,15 @@ def _compare_with_catalogue(roots: list[tuple[str, Node]], catalogue: Catalogue,
         try:
             records = load_catalogue(where)
         except (CatalogueError, OSError) as exc:
-            return [Problem(str(where), 1, 1, f"Không đọc được danh mục thủ tục ({exc}): chưa so sánh với bản ghi chính thức.")]
+            return [
+                Problem(
+                    str(where), 1, 1, f"Không đọc được danh mục thủ tục ({exc}): chưa so sánh với bản ghi chính thức."
+                )
+            ]
         if not records:
-            return [Problem(str(where), 1, 1, "Không có danh mục thủ tục (*.jsonl): chưa so sánh với bản ghi chính thức.")]
+            return [
+                Problem(str(where), 1, 1, "Không có danh mục thủ tục (*.jsonl): chưa so sánh với bản ghi chính thức.")
+            ]
     warnings: list[Problem] = []
     matcher = DocumentMatcher.of(records)
     for display, root in roots:

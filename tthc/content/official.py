@@ -13,12 +13,12 @@ is a warning with the file and the line of the curated field:
 - time (thời hạn): each processing time of a record ("7 Ngày làm việc", "1 Giờ", "3 Tháng") whose
   number the file's `processing_time` does not state with that unit, and each number of days the
   file states that no record has (in its ways, or in its steps, descriptions, remarks and
-  conditions, where a page often details the time of each case). A record's bare number ("1": the page gives no unit) is never required, but
-  it backs a curated number of days.
+  conditions, where a page often details the time of each case). A record's bare number ("1": the
+  page gives no unit) is never required, but it backs a curated number of days.
 - level (cấp thực hiện): a code's `level` that is not the record's levels, and a record that still
   names the district level (cấp huyện), gone since 1 July 2025.
-- documents (hồ sơ): each document of a record that no curated document resembles (fuzzy match
-  on accent-free words, the record's case clauses left out).
+- documents (hồ sơ): each document of a record that no curated document resembles (overlap of
+  the words, weighted by their rarity among the catalogue's documents; case clauses left out).
 - code (mã): a cited code the catalogue does not hold.
 
 A file explains a disagreement it keeps on purpose in its `notes`, with a sentence such as
@@ -49,7 +49,6 @@ FIELD_NAMES = {"fee": "lệ phí", "time": "thời hạn", "level": "cấp thự
 _FIELD_WORDS = {
     "le phi": "fee",
     "phi": "fee",
-    "phi, le phi": "fee",
     "thoi han": "time",
     "thoi gian": "time",
     "cap thuc hien": "level",
@@ -220,7 +219,12 @@ def _fee_findings(root: Node, records: list[CatalogueProcedure], today: dt.date)
         if amount not in official
     ]
     findings += [
-        Finding("fee", tuple(sorted(codes)), fee_key, f"Bản ghi {_codes_text(codes)} ghi mức thu {money(amount)} mà mục fee không nêu.")
+        Finding(
+            "fee",
+            tuple(sorted(codes)),
+            fee_key,
+            f"Bản ghi {_codes_text(codes)} ghi mức thu {money(amount)} mà mục fee không nêu.",
+        )
         for amount, codes in sorted(official.items())
         if amount not in ours and amount not in mentioned
     ]
@@ -261,7 +265,12 @@ def _time_findings(root: Node, records: list[CatalogueProcedure]) -> list[Findin
                 bare.add(time[0])
         bare |= stated_days(record)
     findings = [
-        Finding("time", tuple(sorted(codes)), key, f"Bản ghi {_codes_text(codes)} ghi thời hạn {n} {unit} mà processing_time không nêu.")
+        Finding(
+            "time",
+            tuple(sorted(codes)),
+            key,
+            f"Bản ghi {_codes_text(codes)} ghi thời hạn {n} {unit} mà processing_time không nêu.",
+        )
         for (n, unit), codes in sorted(official.items())
         if (n, unit) not in ours
     ]
@@ -270,7 +279,12 @@ def _time_findings(root: Node, records: list[CatalogueProcedure]) -> list[Findin
         stated = ", ".join(f"{n} {u}" for n, u in sorted(official)) or ", ".join(str(n) for n in sorted(bare))
         cited = tuple(record.code for record in records)
         findings += [
-            Finding("time", cited, key, f"processing_time ghi {n} ngày, bản ghi {_codes_text(cited)} không có thời hạn này ({stated}).")
+            Finding(
+                "time",
+                cited,
+                key,
+                f"processing_time ghi {n} ngày, bản ghi {_codes_text(cited)} không có thời hạn này ({stated}).",
+            )
             for n in sorted({n for n, unit in ours if unit == "ngày"} - backed)
         ]
     return findings
@@ -285,9 +299,15 @@ def _level_findings(entry: Node, record: CatalogueProcedure) -> list[Finding]:
     level_node = _pair(entry, "level")[1]
     ours = {part.strip().lower() for part in _text(entry, "level").split(",") if part.strip()}
     theirs = {name.lower() for name in record.level_names}
+    theirs_text = ", ".join(record.level_names)
     if theirs and ours != theirs:
         findings.append(
-            Finding("level", (record.code,), level_node, f"Cấp thực hiện '{_text(entry, 'level')}' khác bản ghi {record.code} ('{', '.join(record.level_names)}').")
+            Finding(
+                "level",
+                (record.code,),
+                level_node,
+                f"Cấp thực hiện '{_text(entry, 'level')}' khác bản ghi {record.code} ('{theirs_text}').",
+            )
         )
     district = district_mention(record)
     if district:
@@ -395,7 +415,12 @@ def _document_findings(root: Node, records: list[CatalogueProcedure], matcher: D
                 continue
             missing.setdefault(key, (document.name, set()))[1].add(record.code)
     return [
-        Finding("documents", tuple(sorted(codes)), key_node, f"Bản ghi {_codes_text(codes)} có giấy tờ '{_short(name)}' mà documents không có.")
+        Finding(
+            "documents",
+            tuple(sorted(codes)),
+            key_node,
+            f"Bản ghi {_codes_text(codes)} có giấy tờ '{_short(name)}' mà documents không có.",
+        )
         for name, codes in missing.values()
     ]
 
@@ -441,12 +466,15 @@ def _explained(findings: list[Finding], root: Node) -> tuple[list[Finding], list
                     "notes",
                     tuple(sorted(explanation.codes)),
                     notes_node,
-                    f"notes giải thích khác biệt với bản ghi về {names} nhưng nay không còn khác biệt đó; hãy bỏ câu này.",
+                    f"notes giải thích khác biệt với bản ghi về {names} nhưng nay không còn khác biệt đó; "
+                    "hãy bỏ câu này.",
                 )
             )
     for name in unknown:
         words = ", ".join(FIELD_NAMES[f] for f in FIELDS)
-        about.append(Finding("notes", (), notes_node, f"'Khác bản ghi (...)' có mục '{name}' không hiểu được; dùng: {words}."))
+        about.append(
+            Finding("notes", (), notes_node, f"'Khác bản ghi (...)' có mục '{name}' không hiểu được; dùng: {words}.")
+        )
     return left, about
 
 
@@ -469,7 +497,14 @@ def compare_procedure(
         code = _text(entry, "code")
         record = catalogue.get(code)
         if record is None:
-            findings.append(Finding("code", (code,), _pair(entry, "code")[1], f"Mã {code} không có trong danh mục thủ tục đã nhập: không so sánh được với bản ghi."))
+            findings.append(
+                Finding(
+                    "code",
+                    (code,),
+                    _pair(entry, "code")[1],
+                    f"Mã {code} không có trong danh mục thủ tục đã nhập: không so sánh được với bản ghi.",
+                )
+            )
             continue
         records.append(record)
         findings += _level_findings(entry, record)

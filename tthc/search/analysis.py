@@ -234,12 +234,17 @@ def _phrase_terms(phrase: Sequence[str]) -> list[str]:
     return [f"{a}_{b}" for a, b in zip(phrase, phrase[1:])]
 
 
+_PHRASES_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in QUESTION_PHRASES:
+    _PHRASES_BY_FIRST.setdefault(_phrase[0], []).append(_phrase)
+
+
 def _question_masks(sylls: Sequence[str]) -> tuple[list[bool], list[bool]]:
     n = len(sylls)
     phrase_masked = [False] * n
-    for phrase in QUESTION_PHRASES:
-        size = len(phrase)
-        for i in range(n - size + 1):
+    for i, first in enumerate(sylls):
+        for phrase in _PHRASES_BY_FIRST.get(first, ()):
+            size = len(phrase)
             if tuple(sylls[i : i + size]) == phrase:
                 phrase_masked[i : i + size] = [True] * size
     word_masked = [phrase_masked[i] or s in QUESTION_WORDS for i, s in enumerate(sylls)]

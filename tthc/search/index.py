@@ -34,7 +34,7 @@ from tthc.search.analysis import (
 )
 from tthc.search.documents import CONTEXT_FIELDS, SearchDoc
 
-INDEX_VERSION = 5  # bump when analysis or the stored layout changes: old files are not loaded
+INDEX_VERSION = 6  # bump when analysis or the stored layout changes: old files are not loaded
 
 NAME_WEIGHT = 1.0
 QUESTION_WEIGHT = 0.35
@@ -66,6 +66,7 @@ ALIAS_WEIGHT = 0.8  # a curated alias counts a little less than an official name
 FUZZY_MIN_CHARS = 8  # names shorter than this match only as words, through BM25
 FUZZY_FROM = 85  # rapidfuzz partial_ratio from which a curated name counts as typed with typos
 FUZZY_WEIGHT = 25.0
+PRECISION_FLOOR = 0.8  # score *= PRECISION_FLOOR + (1 - PRECISION_FLOOR) * name precision
 RERANK_POOL = 40  # the best this many by BM25 are re-ranked by how much of the question they hold
 COORDINATION = 0.3  # score = bm25 * (COORDINATION + (1 - COORDINATION) * held), where held is
 NAME_COVERAGE_SHARE = 0.5  # this share of the name coverage plus the rest of the text coverage
@@ -85,6 +86,7 @@ class Hit:
     name_score: float  # the part of the score its names earned
     coverage: float  # 0..1: weighted share of the question's ideas found in its text
     name_coverage: float  # the same, in its names only
+    variant_match: bool = True  # it is the variant the question asks for (re-issue, extension, ...)
 
     @property
     def code(self) -> str | None:
@@ -101,6 +103,7 @@ class _Analyzed:
     variants: frozenset[str]  # the variant groups its names say (reissue, extension, ...)
     primary: frozenset[str]  # those its official name leads with ("Thu hồi ... và cấp lại": revocation)
     name_weights: np.ndarray  # per name row: 1 for an official name, ALIAS_WEIGHT for an alias
+    name_syllables: list[np.ndarray]  # per name row: the ids of its syllables (unigram terms)
 
 
 def _counts(terms: Iterable[str], vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -111,7 +114,9 @@ def _counts(terms: Iterable[str], vocab: dict[str, int]) -> tuple[np.ndarray, np
 
 
 def _analyze(doc: SearchDoc, vocab: dict[str, int]) -> _Analyzed:
-    names = [_counts(ngrams(doc_syllables(n)), vocab) for n in (*doc.names, *doc.aliases)]
+    name_sylls = [doc_syllables(n) for n in (*doc.names, *doc.aliases)]
+    names = [_counts(ngrams(sylls), vocab) for sylls in name_sylls]
+    name_syllables = [np.unique(np.array([vocab[x] for x in sylls], dtype=np.int32)) for sylls in name_sylls]
     name_weights = np.array([1.0] * len(doc.names) + [ALIAS_WEIGHT] * len(doc.aliases), dtype=np.float32)
     questions = [_counts(analyze_question_text(q), vocab) for q in doc.questions]
     context = {f: _counts(ngrams(doc_syllables(doc.context_text(f))), vocab) for f in CONTEXT_FIELDS}
@@ -122,7 +127,7 @@ def _analyze(doc: SearchDoc, vocab: dict[str, int]) -> _Analyzed:
     variants = frozenset().union(*(variant_groups(doc_syllables(n)) for n in (*doc.names, *doc.aliases)))
     leading = variant_groups(doc_syllables(doc.name)[:LEADING_SYLLABLES])
     primary = leading or variant_groups(doc_syllables(doc.name))
-    return _Analyzed(names, questions, context, terms, label_terms, variants, primary, name_weights)
+    return _Analyzed(names, questions, context, terms, label_terms, variants, primary, name_weights, name_syllables)
 
 
 def variant_groups(sylls: Sequence[str]) -> frozenset[str]:
@@ -332,22 +337,39 @@ class CatalogueIndex:
             top = top[np.argpartition(-total[top], pool - 1)[:pool]]
         query_variants = self.query_variants(query)
         coverages, name_coverages = self._coverages(top, query)
+        asked = {self.vocab[t] for t in query.weights if t in self.vocab}
         hits = []
         for i, coverage, name_coverage in zip(top, coverages.tolist(), name_coverages.tolist()):
             coverage, name_coverage = round(coverage, 4), round(name_coverage, 4)
             held = (1 - NAME_COVERAGE_SHARE) * coverage + NAME_COVERAGE_SHARE * name_coverage
             score = float(total[i]) * (COORDINATION + (1 - COORDINATION) * held)
+            score *= PRECISION_FLOOR + (1 - PRECISION_FLOOR) * self._name_precision(int(i), asked)
             doc_variants, primary = self._analyzed[i].variants, self._analyzed[i].primary
+            variant_match = True
             if primary and not primary & query_variants:
                 score *= VARIANT_PENALTY  # a variant the question does not ask for
+                variant_match = False
             if query_variants and not doc_variants & query_variants:
                 score *= VARIANT_PENALTY  # not the variant the question asks for
+                variant_match = False
             doc = self.docs[i]
             score *= CURATED_PRIOR if doc.kind == "curated" else AUDIENCE_PRIOR.get(doc.audience, 1.0)
             hits.append(Hit(doc.key, doc.kind, doc.name, doc.codes, doc.levels, round(score, 4),
-                            round(float(names[i]), 4), coverage, name_coverage))  # fmt: skip
+                            round(float(names[i]), 4), coverage, name_coverage, variant_match))  # fmt: skip
         hits.sort(key=lambda h: (-h.score, h.key))
         return _curated_first(hits)[:k]
+
+    def _name_precision(self, i: int, asked: set[int]) -> float:
+        """The share of its best name (by idf) that the question speaks of: "Đăng ký khai sinh lưu
+        động" says more than "làm khai sinh cho con" asks, "Đăng ký khai sinh" does not."""
+        best = 0.0
+        for sylls in self._analyzed[i].name_syllables:
+            if not len(sylls):
+                continue
+            weights = self._name_idf[sylls]
+            held = weights[np.fromiter((t in asked for t in sylls.tolist()), dtype=bool, count=len(sylls))].sum()
+            best = max(best, float(held / max(weights.sum(), 1e-9)))
+        return best
 
     def _contributions(self, ids: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per question term and procedure (a terms x procedures array), what the term earns: in
@@ -504,6 +526,7 @@ def _curated_first(hits: list[Hit]) -> list[Hit]:
             break
         if (
             hit.kind == "curated"
+            and hit.variant_match
             and hit.name_coverage >= top.name_coverage - CURATED_COVERAGE_SLACK
             and hit.coverage >= top.coverage - CURATED_COVERAGE_SLACK
         ):
