@@ -5,6 +5,7 @@ Each module holds a few actions over pure helpers; nothing is opened at import t
 
 from actions.booking import (
     ActionAskBookingCentre,
+    ActionAskBookingConfirm,
     ActionAskBookingDate,
     ActionAskBookingSlot,
     ActionBookingStart,
@@ -20,6 +21,7 @@ __all__ = [
     "ActionAnswerProcedure",
     "ActionAnswerService",
     "ActionAskBookingCentre",
+    "ActionAskBookingConfirm",
     "ActionAskBookingDate",
     "ActionAskBookingSlot",
     "ActionBookingStart",

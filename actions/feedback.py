@@ -9,12 +9,19 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import process, validators
-from actions.forms_common import cancel, wants_to_cancel
+from actions.forms_common import FAILURES_SLOT, give_up_after_two_failures, leave_if_asked
 from actions.process import channel_of, message_key, store
 from actions.turn import reports_turn
+from tthc.citizen_words import COMPLAINT_CUES, mentions
 
 FEEDBACK_SLOTS = ("feedback_content", "feedback_subject", "feedback_phone")
 MIN_CONTENT_WORDS = 6  # a first message this long already says what went wrong
+ANSWERS_NO = ("feedback_phone",)  # "không": no phone number, thanks
+
+
+def is_complaint(text: str) -> bool:
+    """Words of a complaint or suggestion: the message belongs to the form, even as a question."""
+    return mentions(text, COMPLAINT_CUES)
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -44,7 +51,7 @@ class ActionFeedbackStart(Action):
             ticket_status(dispatcher, code.group())
             return []
         dispatcher.utter_message(response="utter_feedback_intro")
-        events: list[dict] = [SlotSet(slot, None) for slot in FEEDBACK_SLOTS]
+        events: list[dict] = [SlotSet(slot, None) for slot in (*FEEDBACK_SLOTS, FAILURES_SLOT)]
         if len(latest_text(tracker).split()) >= MIN_CONTENT_WORDS:
             events.append(SlotSet("feedback_content", latest_text(tracker)))
         return [*events, FollowupAction("feedback_form")]
@@ -53,9 +60,14 @@ class ActionFeedbackStart(Action):
 class ValidateFeedbackForm(FormValidationAction):
     @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        if wants_to_cancel(tracker):
-            return cancel(dispatcher, FEEDBACK_SLOTS)
-        return await super().run(dispatcher, tracker, domain)
+        left = await leave_if_asked(
+            dispatcher, tracker, domain, FEEDBACK_SLOTS, "utter_feedback_set_aside", ANSWERS_NO, is_complaint
+        )
+        if left is not None:
+            return left
+        mark = len(dispatcher.messages)
+        events = await super().run(dispatcher, tracker, domain)
+        return give_up_after_two_failures(dispatcher, tracker, events, FEEDBACK_SLOTS, mark)
 
     def name(self) -> str:
         return "validate_feedback_form"

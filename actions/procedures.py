@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import formatting, process
+from actions import formatting, keywords, process
 from actions.facts import PORTAL_SEARCH, Facts, curated_facts, record_facts_of
 from actions.turn import reports_turn
 from tthc.content import ContentBase
@@ -158,7 +158,8 @@ def understood(base: ContentBase, tracker: Tracker, intent: str | None, text: st
         return Understanding(procedure=named), [named]
     verdict = process.search(base).decide(text)
     context = tracker.get_slot("procedure")
-    result = understand(intent, verdict, context if known(base, context) else None)
+    curated = process.index(base).search(text)
+    result = understand(intent, verdict, context if known(base, context) else None, curated)
     return result, [hit.key for hit in verdict.ranked[:10]]
 
 
@@ -172,6 +173,9 @@ def respond(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str | No
         shown = list(tracker.get_slot("sources_shown") or [])
         kept = answer(dispatcher, base, facts, intent, text, shown)
         return [*kept, SlotSet("procedure", facts.id), SlotSet("candidates", ranked), outcome("answered")]
+    offered = keywords.offer(dispatcher, base, text)  # a bare topic: which procedure about it?
+    if offered is not None:
+        return [*offered, SlotSet("candidates", None), outcome("clarified")]
     if result.clarify:
         clarify(dispatcher, base, intent, list(result.clarify))
         return [SlotSet("candidates", list(result.clarify)), outcome("clarified")]
@@ -219,7 +223,8 @@ class ActionFallback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         base = process.content()
         text = (tracker.latest_message or {}).get("text") or ""
-        if process.search(base).decide(text).answer is not None:
+        result, _ = understood(base, tracker, "ask_procedure", text)
+        if result.procedure and not result.from_context:
             return respond(dispatcher, tracker, "ask_procedure")
         context = tracker.get_slot("procedure")
         facts = facts_of(base, context, tracker.get_slot("locality")) if known(base, context) else None

@@ -98,11 +98,32 @@ def procedure_events(base: ContentBase, tracker: Tracker) -> list[dict]:
     return [SlotSet("procedure", candidates[0].slug)] if is_confident(candidates) else []
 
 
+# The gateway adds this to a message's metadata when the officers' Telegram group can be reached.
+OFFICERS_ONLINE = "officers_online"
+TICKET_BUTTON = {"title": "📝 Để lại câu hỏi cho cán bộ", "payload": "/give_feedback"}
+END_BUTTON = {"title": "↩️ Quay lại trợ lý ảo", "payload": "kết thúc"}
+
+
+def officers_can_answer(tracker: Tracker) -> bool:
+    """An officer can take a chat now: the gateway reaches their Telegram group, or one of them
+    answers chats from the console (on duty there)."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    if isinstance(metadata, dict) and metadata.get(OFFICERS_ONLINE) is True:
+        return True
+    try:
+        return bool(store().on_duty())
+    except Exception:  # noqa: BLE001 - no store, no promise
+        return False
+
+
 class ActionHandoff(Action):
-    """Hand the conversation to an officer during staffed hours; the hotline and hours otherwise.
+    """Hand the conversation to an officer only when one can answer now: staffed hours and an
+    officer channel (the Telegram group, or an officer on duty in the console). Otherwise say so,
+    with the hotline as a tap-to-call button and a ticket (the feedback form), and stay a bot.
 
     The open handoff is stored; the gateway then pauses the bot for this conversation, notifies
-    the officers and relays their replies until an officer closes it or it times out."""
+    the officers and relays their replies until an officer or the citizen ends it, or it times
+    out."""
 
     def name(self) -> str:
         return "action_handoff"
@@ -113,17 +134,20 @@ class ActionHandoff(Action):
         loc = process.locality(base, tracker.get_slot("locality"))
         schedule = hours.parse_schedule(process.settings().handoff_hours)
         now = process.now()
-        if hours.is_open(schedule, now):
-            store().open_handoff(tracker.sender_id, channel_of(tracker.sender_id))
-            dispatcher.utter_message(response="utter_handoff", hotline=process.hotline_text(loc), buttons=phone_buttons(loc))
-        else:
+        hotline, buttons = process.hotline_text(loc), phone_buttons(loc)
+        if not hours.is_open(schedule, now):
             opening = hours.next_opening(schedule, now)
             dispatcher.utter_message(
                 response="utter_handoff_closed",
                 opens=hours.describe(opening, now) if opening else "giờ hành chính ngày làm việc tiếp theo",
-                hotline=process.hotline_text(loc),
-                buttons=phone_buttons(loc),
+                hotline=hotline,
+                buttons=[*buttons, TICKET_BUTTON],
             )
+        elif not officers_can_answer(tracker):
+            dispatcher.utter_message(response="utter_handoff_unavailable", hotline=hotline, buttons=[*buttons, TICKET_BUTTON])
+        else:
+            store().open_handoff(tracker.sender_id, channel_of(tracker.sender_id))
+            dispatcher.utter_message(response="utter_handoff", hotline=hotline, buttons=[END_BUTTON, *buttons])
         return []
 
 

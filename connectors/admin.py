@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from connectors import messages
+from connectors import handoffs, messages
 from connectors.errors import error_response
 from connectors.exports import XLSX_TYPE, booking_row, mask_phone, to_csv, to_xlsx
 from connectors.officers import channel_label, sender_tag
@@ -34,7 +34,6 @@ logger = logging.getLogger(__name__)
 audit = logging.getLogger("connectors.admin.audit")
 
 PREFIX = "/admin/api"
-RECENT_TURNS = 10
 
 
 class AdminRefusal(Exception):
@@ -146,26 +145,6 @@ def ticket_json(ticket: Ticket, masked: bool) -> dict[str, Any]:
     }
 
 
-def handoff_json(
-    handoff: dict[str, Any], turns: list[dict[str, Any]], replies: list[dict[str, Any]]
-) -> dict[str, Any]:
-    said = [
-        (t["at"], 0, {"at": _time(t["at"]), "from": "citizen", "text": t["text"]}) for t in turns
-    ]
-    said += [
-        (r["at"], 1, {"at": _time(r["at"]), "from": "officer", "text": r["text"]}) for r in replies
-    ]
-    return {
-        "id": handoff["id"],
-        "channel": channel_label(handoff["channel"]),
-        "citizen": sender_tag(handoff["sender"]),
-        "opened_at": _time(handoff["opened_at"]),
-        "last_activity": _time(handoff["last_activity"]),
-        "announced": handoff.get("announced_at") is not None,
-        "messages": [item for _, _, item in sorted(said, key=lambda entry: (entry[0], entry[1]))],
-    }
-
-
 # --- routes --------------------------------------------------------------------------------
 
 
@@ -202,35 +181,17 @@ async def answer_ticket(code: str, body: AnswerBody, request: Request) -> dict[s
 
 
 async def list_handoffs(request: Request) -> dict[str, Any]:
-    store = _store(request)
     timeout = request.app.state.settings.handoff_timeout
-    out = []
-    for handoff in await call(store.open_handoffs, timeout):
-        turns = await call(store.recent_turns, handoff["sender"], RECENT_TURNS)
-        replies = await call(store.messages_to, handoff["sender"], handoff["opened_at"])
-        out.append(handoff_json(handoff, turns, replies))
-    return {"handoffs": out}
-
-
-async def _open_handoff(request: Request, handoff_id: int) -> dict[str, Any]:
-    store = _store(request)
-    handoff = await call(store.handoff, handoff_id)
-    if handoff is None:
-        raise AdminRefusal(404, messages.HANDOFF_NOT_FOUND.format(id=handoff_id))
-    timeout = request.app.state.settings.handoff_timeout
-    # Closes it if it timed out, so that an officer cannot reply to a resumed bot.
-    if await call(store.active_handoff, handoff["sender"], timeout) != handoff_id:
-        raise AdminRefusal(409, messages.HANDOFF_ALREADY_CLOSED.format(id=handoff_id))
-    return handoff
+    return {"handoffs": await handoffs.open_list(_store(request), timeout)}
 
 
 async def reply(handoff_id: int, body: ReplyBody, request: Request) -> dict[str, Any]:
-    store = _store(request)
-    handoff = await _open_handoff(request, handoff_id)
-    text = messages.OFFICER_REPLY.format(text=body.text.strip())
     key = _request_key(request, "officer-reply", f"handoff:{handoff_id}")
-    await call(store.queue_for_citizen, handoff["sender"], handoff["channel"], text, key)
-    await call(store.touch_handoff, handoff_id)
+    timeout = request.app.state.settings.handoff_timeout
+    try:
+        await handoffs.reply(_store(request), timeout, handoff_id, body.text, key)
+    except handoffs.HandoffRefused as exc:
+        raise AdminRefusal(exc.status_code, exc.message) from None
     audit.info("admin: handoff #%s replied by %r", handoff_id, body.officer)
     _wake(request)
     return {"id": handoff_id, "queued": True}
@@ -239,14 +200,12 @@ async def reply(handoff_id: int, body: ReplyBody, request: Request) -> dict[str,
 async def close(
     handoff_id: int, request: Request, body: CloseBody | None = None
 ) -> dict[str, Any]:
-    store = _store(request)
     officer = (body or CloseBody()).officer
-    handoff = await _open_handoff(request, handoff_id)
-    await call(store.close_handoff, handoff_id, officer)
-    closed_once = idempotency_key("handoff-closed", f"handoff:{handoff_id}", "closed")  # two closes at once
-    await call(
-        store.queue_for_citizen, handoff["sender"], handoff["channel"], messages.HANDOFF_CLOSED, closed_once
-    )
+    timeout = request.app.state.settings.handoff_timeout
+    try:
+        await handoffs.close(_store(request), timeout, handoff_id, officer)
+    except handoffs.HandoffRefused as exc:
+        raise AdminRefusal(exc.status_code, exc.message) from None
     audit.info("admin: handoff #%s closed by %r", handoff_id, officer)
     _wake(request)
     return {"id": handoff_id, "closed": True}

@@ -120,7 +120,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             return await app.state.rasa.send(sender, text, metadata)
 
         conversation = app.state.conversation = Conversation(
-            send_to_rasa, store, officers, settings.handoff_timeout
+            send_to_rasa, store, officers, settings.handoff_timeout, parse=app.state.rasa.parse
         )
         # Channel messages take the same way as /api/chat: ratings, handoffs, the log.
         ask_rasa = conversation.ask

@@ -5,7 +5,12 @@ what goes to an officer, and what is logged.
   of the conversation's latest answer and last procedure, and thanked; a second rating of the
   same answer replaces the first (it counts once). Rasa never sees them.
 - While the conversation is handed to an officer (an open handoff, not idle past the timeout),
-  messages are logged, relayed to the officers' group and acknowledged; Rasa does not answer.
+  messages are logged, relayed to the officers' group and acknowledged; Rasa does not answer,
+  except a clearly different question (Rasa's NLU is sure it asks about a procedure or a
+  service), which the bot answers as well. "hủy", "thôi", "kết thúc" end the handoff at once
+  (closed by the citizen, the officers told): the bot answers again.
+- Rasa learns, in each message's metadata (``officers_online``), whether the officers' Telegram
+  group can be reached now, so that the action server promises a person only when one is there.
 - Anything else goes to Rasa, and the turn is logged with personal data masked. A turn that
   opened a handoff is announced to the officers once.
 
@@ -18,13 +23,16 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import replace
 from typing import Any
 
 from connectors import messages
 from connectors.channels.base import log_tag
+from connectors.handoffs import CLOSED_BY_CITIZEN
 from connectors.officers import Officers
 from connectors.rasa_client import RasaTurn
 from connectors.records import safely
+from tthc.citizen_words import ends_handoff, looks_like_question
 from tthc.privacy import mask_pii
 from tthc.records import RecordStore
 
@@ -52,6 +60,13 @@ PROCEDURE_QUESTIONS = {
 PROCEDURE_OUTCOMES = {"answered", "clarified", "asked"}
 
 SendToRasa = Callable[[str, str, dict[str, Any]], Awaitable[RasaTurn]]
+# Rasa's NLU alone (no tracker change): the intent and confidence of a text, (None, None) if unknown.
+Parse = Callable[[str], Awaitable[tuple[str | None, float | None]]]
+
+OFFICERS_ONLINE = "officers_online"  # metadata key the action server reads (actions/services.py)
+# During a handoff, what the bot answers as well: a sure question about a procedure or a service.
+BOT_ANSWERS_DURING_HANDOFF = PROCEDURE_QUESTIONS | {"ask_hotline", "ask_working_hours", "ask_survey"}
+SURE_DURING_HANDOFF = 0.85
 
 
 def outcome_of(intent: str | None, slot: str | None) -> str:
@@ -81,15 +96,28 @@ def said(text: str) -> list[dict[str, Any]]:
     return [{"text": text}]
 
 
+def with_end_button(text: str) -> list[dict[str, Any]]:
+    """The acknowledgement during a handoff, with the button that ends it."""
+    button = {"title": messages.HANDOFF_END_BUTTON, "payload": messages.HANDOFF_END_PAYLOAD}
+    return [{"text": text, "buttons": [button]}]
+
+
 class Conversation:
     def __init__(
-        self, rasa: SendToRasa, store: RecordStore | None, officers: Officers, timeout: dt.timedelta
+        self,
+        rasa: SendToRasa,
+        store: RecordStore | None,
+        officers: Officers,
+        timeout: dt.timedelta,
+        parse: Parse | None = None,
     ) -> None:
-        """``rasa`` sends one message to Rasa (``RasaClient.send``) and may raise RasaError."""
+        """``rasa`` sends one message to Rasa (``RasaClient.send``) and may raise RasaError;
+        ``parse`` asks Rasa's NLU alone (``RasaClient.parse``), for questions during a handoff."""
         self._rasa = rasa
         self._store = store
         self._officers = officers
         self._timeout = timeout
+        self._parse = parse
         self._tasks: set[asyncio.Task[Any]] = set()
 
     async def ask(self, sender: str, text: str, metadata: dict[str, Any]) -> RasaTurn:
@@ -98,11 +126,13 @@ class Conversation:
         useful = RATINGS.get(text.strip())
         if useful is not None:
             return await self._rate(sender, channel, useful)
+        if self._officers.reachable:
+            metadata = {**metadata, OFFICERS_ONLINE: True}
         if self._store is None:  # no records: no log, no handoff
             return await self._rasa(sender, text, metadata)
         handoff = await safely(self._store.active_handoff, sender, self._timeout)
         if handoff is not None:
-            return await self._hand_over(handoff, sender, channel, text)
+            return await self._hand_over(handoff, sender, channel, text, metadata)
         turn = await self._rasa(sender, text, metadata)
         outcome = outcome_of(turn.intent, turn.outcome)
         await self._log(
@@ -128,17 +158,52 @@ class Conversation:
         thanks = messages.RATING_CHANGED if changed else messages.RATING_THANKS
         return RasaTurn(said(thanks), intent=None, procedure=procedure)
 
-    async def _hand_over(self, handoff_id: int, sender: str, channel: str, text: str) -> RasaTurn:
-        """A message while an officer has the conversation: to the officers, not to Rasa."""
+    async def _hand_over(
+        self, handoff_id: int, sender: str, channel: str, text: str, metadata: dict[str, Any]
+    ) -> RasaTurn:
+        """A message while an officer has the conversation: to the officers, not to Rasa; an end
+        word ends the handoff; a clearly different question is answered by the bot as well."""
         assert self._store is not None
+        if ends_handoff(text):
+            return await self._citizen_ends(handoff_id, sender, channel, text)
         procedure = await safely(self._store.last_procedure, sender)
-        await self._log(sender, channel, text, None, None, None, "handoff")
         await safely(self._store.touch_handoff, handoff_id)
         handoff = await safely(self._store.handoff, handoff_id)
         if handoff is not None and self._officers.configured:
             self._background(self._officers.relay(handoff, text))
         logger.info("handoff #%s sender=%s message relayed", handoff_id, log_tag(sender))
-        return RasaTurn(said(messages.HANDOFF_FORWARDED), intent=None, procedure=procedure)
+        if await self._bot_answers(text):
+            turn = await self._rasa(sender, text, metadata)
+            await self._log(sender, channel, text, turn.intent, turn.confidence, turn.procedure, "handoff")
+            return replace(turn, messages=[*said(messages.HANDOFF_BOT_ANSWERS), *turn.messages])
+        await self._log(sender, channel, text, None, None, None, "handoff")
+        return RasaTurn(with_end_button(messages.HANDOFF_FORWARDED), intent=None, procedure=procedure)
+
+    async def _citizen_ends(self, handoff_id: int, sender: str, channel: str, text: str) -> RasaTurn:
+        """ "kết thúc": the handoff closes now (its timeout is not pushed), the officers are told,
+        and the citizen's next message goes to the bot."""
+        assert self._store is not None
+        await safely(self._store.close_handoff, handoff_id, CLOSED_BY_CITIZEN)
+        await self._log(sender, channel, text, None, None, None, "handoff")
+        handoff = await safely(self._store.handoff, handoff_id)
+        if handoff is not None and self._officers.configured:
+            self._background(self._officers.citizen_ended(handoff))
+        logger.info("handoff #%s sender=%s ended by the citizen", handoff_id, log_tag(sender))
+        procedure = await safely(self._store.last_procedure, sender)
+        return RasaTurn(said(messages.HANDOFF_ENDED), intent=None, procedure=procedure)
+
+    async def _bot_answers(self, text: str) -> bool:
+        """Rasa's NLU is sure the message asks about a procedure or a service."""
+        if self._parse is None or text.startswith("/"):
+            return False
+        try:
+            intent, confidence = await self._parse(text)
+        except Exception as exc:  # noqa: BLE001 - the message is relayed in any case
+            logger.warning("handoff: the message could not be parsed: %s", exc)
+            return False
+        if intent not in BOT_ANSWERS_DURING_HANDOFF or (confidence or 0.0) < SURE_DURING_HANDOFF:
+            return False
+        return intent not in PROCEDURE_QUESTIONS or looks_like_question(text)
 
     async def _log(
         self,

@@ -86,8 +86,16 @@ CHOOSE = "Mời bạn chọn:"
 RATING_THANKS = "Cảm ơn bạn đã đánh giá!"
 RATING_CHANGED = "Đã đổi đánh giá của bạn cho câu trả lời này. Cảm ơn bạn!"
 HANDOFF_FORWARDED = (
-    "Tin nhắn của bạn đã được chuyển tới cán bộ. "
-    "Cán bộ sẽ trả lời bạn ngay tại đây, bạn vui lòng chờ trong giây lát."
+    "Tin nhắn của bạn đã được chuyển tới cán bộ; cán bộ sẽ trả lời bạn ngay tại đây. "
+    "Muốn quay lại trợ lý ảo, bạn nhắn “kết thúc”."
+)
+HANDOFF_END_BUTTON = "↩️ Quay lại trợ lý ảo"
+HANDOFF_END_PAYLOAD = "kết thúc"
+# A clearly different question during a handoff: the bot answers it too (the officer sees it).
+HANDOFF_BOT_ANSWERS = "Tin nhắn của bạn cũng đã được chuyển tới cán bộ. Trong lúc chờ, trợ lý ảo trả lời:"
+HANDOFF_ENDED = (
+    "Đã kết thúc trò chuyện với cán bộ. Trợ lý ảo tiếp tục hỗ trợ bạn: "
+    "bạn cần hỏi thủ tục nào, cứ nhắn nhé."
 )
 OFFICER_REPLY = "Cán bộ trả lời: {text}"
 HANDOFF_CLOSED = (
@@ -100,9 +108,13 @@ OFFICERS_NEW_HANDOFF = (
     "🔔 Người dân cần gặp cán bộ — hội thoại #{id}\n"
     "Kênh: {channel} · Người dân: {tag}\n"
     "Tin nhắn gần đây:\n{recent}\n"
-    "Trả lời: POST /admin/api/handoffs/{id}/reply · Kết thúc: POST /admin/api/handoffs/{id}/close"
+    "Trả lời, kết thúc: trang Gặp cán bộ của bảng điều khiển (/admin/handoffs/{id}), "
+    "hoặc POST /admin/api/handoffs/{id}/reply và /close"
 )
 OFFICERS_RELAY = "💬 Hội thoại #{id} ({channel}, người dân {tag}):\n{text}"
+OFFICERS_CITIZEN_ENDED = (
+    "↩️ Người dân đã kết thúc hội thoại #{id} ({channel}, người dân {tag}); trợ lý ảo trả lời tiếp."
+)
 OFFICERS_NO_MESSAGES = "(chưa có)"
 
 # Admin API.

@@ -58,6 +58,13 @@ def relay(handoff: dict[str, Any], text: str) -> str:
     )
 
 
+def citizen_ended(handoff: dict[str, Any]) -> str:
+    """The citizen ended the handoff ("kết thúc"): the officers' group is told."""
+    return messages.OFFICERS_CITIZEN_ENDED.format(
+        id=handoff["id"], channel=channel_label(handoff["channel"]), tag=sender_tag(handoff["sender"])
+    )
+
+
 class Officers:
     """Sends to the officers' group through the Telegram channel, when both are set up."""
 
@@ -69,11 +76,23 @@ class Officers:
     def configured(self) -> bool:
         return bool(self._chat_id)
 
+    @property
+    def reachable(self) -> bool:
+        """The group is configured and the Telegram channel runs: a new handoff reaches officers
+        now. (Officers answering from the console are known to the action server by the store.)"""
+        if not self._chat_id:
+            return False
+        channel = self._telegram()
+        return channel is not None and channel.ready
+
     async def announce(self, handoff: dict[str, Any], turns: Iterable[dict[str, Any]]) -> bool:
         return await self._send(announcement(handoff, turns), f"handoff #{handoff['id']} announced")
 
     async def relay(self, handoff: dict[str, Any], text: str) -> bool:
         return await self._send(relay(handoff, text), f"handoff #{handoff['id']} message relayed")
+
+    async def citizen_ended(self, handoff: dict[str, Any]) -> bool:
+        return await self._send(citizen_ended(handoff), f"handoff #{handoff['id']} ended by the citizen")
 
     async def _send(self, text: str, what: str) -> bool:
         """True once the group has the message; False (logged) if it could not be sent."""

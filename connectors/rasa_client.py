@@ -135,6 +135,21 @@ class RasaClient:
         assert refused is not None
         raise refused
 
+    async def parse(self, text: str) -> tuple[str | None, float | None]:
+        """What Rasa's NLU makes of a text, without touching any conversation (``/model/parse``):
+        the intent and its confidence, (None, None) when it cannot tell. Raises RasaError when
+        no Rasa process answers."""
+        base_url = self._replicas.order_for(text)[0]
+        response = await self._request(base_url, "POST", "/model/parse", json={"text": text})
+        if response.status_code != 200:
+            return None, None
+        try:
+            parsed = response.json()
+        except ValueError:
+            return None, None
+        as_tracker = {"latest_message": parsed if isinstance(parsed, dict) else {}}
+        return _intent(as_tracker), _confidence(as_tracker)
+
     async def _send_to(self, base_url: str, sender_id: str, body: dict[str, Any]) -> RasaTurn:
         response = await self._request(base_url, "POST", "/webhooks/rest/webhook", json=body)
         if response.status_code != 200:

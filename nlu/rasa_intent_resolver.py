@@ -7,6 +7,12 @@
   look like small talk to it; when the whole-catalogue search (the action server's, over the
   live content) answers confidently, an out_of_scope guess becomes the best procedure intent of
   the ranking.
+- A bare topic ("chứng thực", "giấy phép", "đăng ký": one to four words the catalogue holds, no
+  question, no small talk) is a general question about procedures (ask_procedure), so that the
+  citizen is asked which one they mean instead of getting a goodbye or a booking.
+- A question about a procedure that the classifier took, unsure, for a complaint or an
+  appointment ("bằng lái của tôi tháng sau hết hạn, đổi ở đâu") without any word of one, is the
+  best procedure question of the ranking.
 Runs after the classifier, before the FallbackClassifier.
 """
 
@@ -20,11 +26,21 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 
+from tthc.citizen_words import BOOKING_CUES, COMPLAINT_CUES, is_keyword_only, looks_like_question, mentions
 from tthc.codes import intent_for_code
 from tthc.understanding import PROCEDURE_INTENTS
 
 if TYPE_CHECKING:
     from tthc.content import LiveContent
+    from tthc.search.decision import Verdict
+
+# Intents a bare topic is often mistaken for; a sure guess of them stands.
+TOPIC_MISTAKES = frozenset(
+    {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "out_of_scope", "book_appointment",
+     "give_feedback", "check_dossier_status"}
+)  # fmt: skip
+UNSURE = 0.8  # below this confidence a guess can be overruled by what the message says
+CUES = {"give_feedback": COMPLAINT_CUES, "book_appointment": BOOKING_CUES}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -47,35 +63,58 @@ class IntentResolver(GraphComponent):
         settings = CommonSettings.from_env()
         return cls(str(settings.content_dir), str(settings.var_dir / "build" / "search"))
 
-    def _confident(self, text: str) -> bool:
+    def _verdict(self, text: str) -> Verdict:
         from tthc.content import LiveContent  # lazily: content loads on the first message
         from tthc.search.live import search_of
 
         if self._live is None:
             self._live = LiveContent(self._content_dir)
         search = search_of(self._live.get(), self._index_dir) if self._index_dir else search_of(self._live.get())
-        return search.decide(text).answer is not None
+        return search.decide(text)
+
+    def _confident(self, text: str) -> bool:
+        return self._verdict(text).answer is not None
+
+    def _names_a_procedure(self, text: str) -> bool:
+        """The search answers or offers procedures (it does not decline)."""
+        return self._verdict(text).action != "decline"
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            intent = message.get("intent") or {}
             text = message.get("text") or ""
             if not text or text.startswith("/"):
                 continue
-            by_code = intent_for_code(text)
-            if by_code:
-                message.set("intent", {"name": by_code, "confidence": 1.0}, add_to_output=True)
-                continue
-            if intent.get("name") != "out_of_scope":
-                continue
             try:
-                confident = self._confident(text)
+                self._resolve(message, text)
             except Exception:  # content unavailable: keep the classifier's answer
                 continue
-            if not confident:
-                continue
-            ranking = message.get("intent_ranking") or []
-            best = next((r for r in ranking if r.get("name") in PROCEDURE_INTENTS), None)
-            name = best["name"] if best else "ask_procedure"
-            message.set("intent", {"name": name, "confidence": intent.get("confidence", 1.0)}, add_to_output=True)
         return messages
+
+    def _resolve(self, message: Message, text: str) -> None:
+        intent = message.get("intent") or {}
+        name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
+        by_code = intent_for_code(text)
+        if by_code:
+            message.set("intent", {"name": by_code, "confidence": 1.0}, add_to_output=True)
+        elif name in TOPIC_MISTAKES and confidence < UNSURE and is_keyword_only(text):
+            if self._names_a_procedure(text):
+                _force(message, "ask_procedure")
+        elif name in CUES and confidence < UNSURE and looks_like_question(text) and not mentions(text, CUES[name]):
+            if self._names_a_procedure(text):
+                _force(message, _best_procedure_intent(message))
+        elif name == "out_of_scope" and self._confident(text):
+            best = _best_procedure_intent(message)
+            message.set("intent", {"name": best, "confidence": intent.get("confidence", 1.0)}, add_to_output=True)
+
+
+def _best_procedure_intent(message: Message) -> str:
+    ranking = message.get("intent_ranking") or []
+    best = next((r for r in ranking if r.get("name") in PROCEDURE_INTENTS), None)
+    return best["name"] if best else "ask_procedure"
+
+
+def _force(message: Message, name: str) -> None:
+    """Decide the intent by rule: first in the ranking too, so the FallbackClassifier keeps it."""
+    ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != name]
+    message.set("intent", {"name": name, "confidence": 1.0}, add_to_output=True)
+    message.set("intent_ranking", [{"name": name, "confidence": 1.0}, *ranking], add_to_output=True)

@@ -78,12 +78,40 @@ def _content_import_dvc(args: argparse.Namespace) -> int:
     return 0
 
 
+def _content_promote(args: argparse.Namespace) -> int:
+    """A DRAFT curated file (content/drafts/<slug>.yml) from a procedure of the catalogue."""
+    from tthc.catalogue.store import CatalogueError, load_catalogue
+    from tthc.content import ContentError, load_content
+    from tthc.content.catalogue_draft import PromoteError, curated_codes, promote
+    from tthc.content.dvc_import import import_message
+
+    content = Path(args.dir)
+    try:
+        procedure = load_catalogue(content).get(args.code.strip())
+        cited = curated_codes(load_content(content, with_catalogue=False).procedures.values())
+    except (CatalogueError, ContentError, OSError) as exc:
+        print(f"Không đọc được nội dung hoặc danh mục: {exc}", file=sys.stderr)
+        return 1
+    if procedure is None:
+        missing = f"Danh mục không có thủ tục mã {args.code.strip()!r}; tìm mã trên trang Danh mục thủ tục."
+        print(missing, file=sys.stderr)
+        return 1
+    try:
+        path = promote(procedure, content, slug=args.slug, cited=cited)
+    except (PromoteError, OSError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print("\n".join(import_message(path, content)))
+    return 0
+
+
 def _prepare_search_index() -> None:
     """Build the whole-catalogue search index once, so the processes load it at start instead
     of each building it (var/build/search/, named by the content's hash)."""
     import time
 
     from tthc.content import load_content
+    from tthc.retrieval import ProcedureIndex
     from tthc.search.live import search_of
 
     started = time.monotonic()
@@ -129,11 +157,14 @@ def _eval_nlu(args: argparse.Namespace) -> int:
     base = load_content(paths.CONTENT)
     procedures = base.procedures.values()
     codes = lambda procedure_id: codes_of(procedure_id, base)  # noqa: E731
-    search = search_of(base, _settings().var_dir / "build" / "search")  # the action server's search
+    # What the action server looks at: the whole-catalogue search and the curated retriever.
+    search = nlu_eval.our_search(
+        search_of(base, _settings().var_dir / "build" / "search"), ProcedureIndex.from_content(procedures)
+    )
     parser = nlu_eval.RasaParser(model)
     parser("xin chào")  # warm-up: first calls load lazily-imported models
-    search.decide("xin chào")
-    predictions = nlu_eval.predict_all(items, parser, search.decide, codes=codes)
+    search("xin chào")
+    predictions = nlu_eval.predict_all(items, parser, search, codes=codes)
     result = nlu_eval.score(items, predictions)
     rows = {"ours": result}
 
@@ -388,6 +419,11 @@ def build_parser() -> argparse.ArgumentParser:
     dvc.add_argument("--output", help="where to write the draft (default content/drafts/<slug>.yml)")
     dvc.add_argument("--dir", default=str(paths.CONTENT))
     dvc.set_defaults(func=_content_import_dvc)
+    promote = content.add_parser("promote", help="draft a curated procedure file from a catalogue procedure (by code)")
+    promote.add_argument("code", help="the procedure's official code, e.g. 1.012786")
+    promote.add_argument("--slug", help="the draft's slug (derived from the official name when absent)")
+    promote.add_argument("--dir", default=str(paths.CONTENT), help="content directory (default content/)")
+    promote.set_defaults(func=_content_promote)
 
     catalogue = sub.add_parser("catalogue", help="the official procedure catalogue (national portal records)")
     catalogue_sub = catalogue.add_subparsers(dest="catalogue_command", required=True)
@@ -473,6 +509,18 @@ def build_parser() -> argparse.ArgumentParser:
         "timed at a local fake of the platform's API), webhooks = both webhooks, all = the three (default)",
     )
     bench.set_defaults(func=_bench)
+
+    outage = sub.add_parser("bench-outage", help="load a channel while its platform API is down (issue 15)")
+    outage.add_argument("--through", nargs="+", choices=["telegram", "zalo-bot"], default=["telegram"])
+    outage.add_argument("--outage", type=float, default=60, help="seconds the platform API refuses connections")
+    outage.add_argument("--senders", type=int, default=8, help="concurrent citizens")
+    outage.add_argument("--users", type=int, default=1000, help="conversations (3-4 turns each), at most; "
+                        "no turn starts after before + outage + after seconds")  # fmt: skip
+    outage.add_argument("--before", type=float, default=10, help="seconds of load before the outage")
+    outage.add_argument("--after", type=float, default=20, help="seconds of new turns after the platform returns")
+    outage.add_argument("--drain", type=float, default=180, help="longest wait for the queue after the return")
+    outage.add_argument("--json", metavar="FILE", help="write the rows as JSON")
+    outage.set_defaults(func=_bench_outage)
     return parser
 
 
@@ -489,6 +537,21 @@ def _bench(args: argparse.Namespace) -> int:
     )  # fmt: skip
     print(markdown(rows))
     return 1 if any(row["errors"] for row in rows) else 0
+
+
+def _bench_outage(args: argparse.Namespace) -> int:
+    from trolyao.bench.outage import markdown, run_benchmark
+    from trolyao.training import model_path, train
+
+    if not model_path().exists():
+        train(log=sys.stderr)
+    rows = run_benchmark(tuple(args.through), args.senders, args.users, args.before, args.outage, args.after,
+                         args.drain)  # fmt: skip
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(rows, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(markdown(rows))
+    return 0 if rows and all(row["ok"] for row in rows) else 1
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -63,6 +63,10 @@ def decide(intent: str | None, candidates: Sequence[Candidate], context: str | N
 
 # --- the whole catalogue (tthc.search): answer, ask back, or say it is not in the catalogue ---
 
+# curated_match, measured on tests/fixtures/search_calibration.yml (3.9 % wrong answers there; 1.2 gives 3.0 %
+# but leaves "lệ phí căn cước" unanswered, tests/unit/test_actions.py):
+CURATED_COVERAGE = 0.7  # the catalogue's first hit holds this share of the question ...
+CURATED_MARGIN = 1.1  # ... and outscores its runner-up this many times
 FOLLOW_UP_REASONS = frozenset({"no_match", "weak"})  # the message names no procedure of its own
 
 
@@ -78,18 +82,25 @@ class Understanding:
     from_context: bool = False  # the procedure was carried over from the conversation
 
 
-def understand(intent: str | None, verdict: Verdict, context: str | None = None) -> Understanding:
+def understand(
+    intent: str | None, verdict: Verdict, context: str | None = None, curated: Sequence[Candidate] = ()
+) -> Understanding:
     """One rule for the action server and `trolyao eval nlu`.
 
     A message that names no procedure of its own ("thế mất bao lâu") keeps the conversation's
     procedure; one that names another ministry's procedure is declined even mid-conversation;
     a confident match answers; close candidates are offered, or the conversation's procedure
-    when it is among them."""
+    when it is among them. ``curated`` is the ranking of the curated procedures alone
+    (tthc.retrieval): a curated procedure it is confident of, and that the whole catalogue also
+    ranks near the top, is answered, so a curated question does not drift to asking back."""
     if intent in NO_PROCEDURE_INTENTS and intent != "out_of_scope":
         return Understanding()
     answer = verdict.answer
     if answer is not None:
         return Understanding(procedure=answer.key, codes=answer.codes)
+    kept = curated_match(verdict, curated)
+    if kept:
+        return Understanding(procedure=kept)
     if intent == "out_of_scope":  # the classifier's doubt stands unless the match is confident
         return Understanding(declined=verdict.action == "decline" and verdict.reason == "outside")
     if context and verdict.action == "clarify" and context in {hit.key for hit in verdict.hits}:
@@ -98,6 +109,20 @@ def understand(intent: str | None, verdict: Verdict, context: str | None = None)
         return Understanding(procedure=context, from_context=True)
     if verdict.action == "clarify":
         return Understanding(clarify=tuple(hit.key for hit in verdict.hits))
-    if intent in PROCEDURE_INTENTS or verdict.reason == "outside":
+    if verdict.reason == "outside" or (intent in PROCEDURE_INTENTS and verdict.reason != "no_match"):
+        # It names a procedure, and not one of the catalogue's ("no_match": it names none: ask).
         return Understanding(declined=True, ministry=verdict.ministry)
     return Understanding()
+
+
+def curated_match(verdict: Verdict, curated: Sequence[Candidate]) -> str | None:
+    """The curated procedure to answer when the catalogue search hesitates between close
+    neighbours but ranks it first, and the curated retriever is confident of it too. (Ranked
+    lower, the catalogue's better hits are most often the procedure asked about: the curated
+    retriever knows only the 33 and is confident of their neighbours' questions.)"""
+    if verdict.action == "decline" or not verdict.ranked or not is_confident(curated):
+        return None
+    top, rest = verdict.ranked[0], verdict.ranked[1:2]
+    if top.key != curated[0].slug or top.coverage < CURATED_COVERAGE:
+        return None
+    return top.key if not rest or top.score >= CURATED_MARGIN * rest[0].score else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from connectors.console import content, qr, quality, views
+from connectors.console import catalogue, content, qr, quality, views
 from connectors.console.auth import ConsoleRefusal, LoginRequired, LoginThrottle, current
 from connectors.console.html import notice, page
 
@@ -38,3 +38,4 @@ def install(app: FastAPI) -> None:
     app.include_router(content.router())
     app.include_router(quality.router())
     app.include_router(qr.router())
+    app.include_router(catalogue.router())

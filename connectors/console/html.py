@@ -23,6 +23,7 @@ NAV = [
     ("/admin/bookings", "Lịch hẹn"),
     ("/admin/handoffs", "Gặp cán bộ"),
     ("/admin/content", "Nội dung"),
+    ("/admin/catalogue", "Danh mục thủ tục"),
     ("/admin/quality", "Câu trả lời cần xem lại"),
     ("/admin/qr", "Mã QR tại quầy"),
 ]

@@ -1,5 +1,6 @@
 """The live content as the console reads it (officers see their own edit on the next page), the
-procedures' Vietnamese names for charts and lists, and a retrieval index kept per content."""
+procedures' Vietnamese names for charts and lists, a retrieval index kept per content, and the
+officers' search of the catalogue kept per catalogue."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 from fastapi import Request
 
 from connectors.console.auth import ConsoleRefusal
-from tthc.content import LiveContent
+from tthc.catalogue.lookup import CatalogueLookup
+from tthc.content import ContentBase, LiveContent
 from tthc.retrieval import ProcedureIndex
 
 
@@ -20,19 +22,38 @@ def live(request: Request) -> LiveContent:
     return state.console_content
 
 
-def procedures(request: Request) -> dict[str, Any]:
+def base(request: Request) -> ContentBase:
+    """The content as it is now, the catalogue with it (503 page when it cannot be read)."""
     try:
-        return live(request).get().procedures
+        return live(request).get()
     except Exception as exc:
         raise ConsoleRefusal(503, f"Nội dung chưa đọc được: {exc}") from None
 
 
+def procedures(request: Request) -> dict[str, Any]:
+    return base(request).procedures
+
+
 def procedure_names(request: Request) -> dict[str, str]:
-    """slug -> name of every procedure; empty when the content cannot be read (codes shown)."""
+    """slug -> name of every curated procedure, and official code -> name of every catalogue
+    procedure; empty when the content cannot be read (codes shown)."""
     try:
-        return {slug: p.name for slug, p in live(request).get().procedures.items()}
+        content = live(request).get()
     except Exception:
         return {}
+    names = {code: p.name for code, p in content.catalogue.items()}
+    names.update((slug, p.name) for slug, p in content.procedures.items())
+    return names
+
+
+def lookup(request: Request) -> CatalogueLookup:
+    """The officers' search over the catalogue as it is now, built again only when it changed."""
+    catalogue = base(request).catalogue
+    state = request.app.state
+    cached = getattr(state, "console_lookup", None)
+    if cached is None or cached[0] is not catalogue:
+        cached = state.console_lookup = (catalogue, CatalogueLookup(catalogue))
+    return cached[1]
 
 
 def index(request: Request) -> ProcedureIndex:

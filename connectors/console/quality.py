@@ -30,9 +30,13 @@ def _question(text: str | None) -> Markup | str:
 
 
 def _procedure(slug: str | None, names: dict[str, str]) -> Markup | str:
+    """A curated procedure links to its content page; a catalogue one (an official code) to its record."""
     if not slug:
         return "—"
-    return link(f"/admin/content/{slug}", procedure_name(slug, names)) if slug in names else slug
+    if slug not in names:
+        return slug
+    page = "catalogue" if "." in slug else "content"  # slugs have no dot, codes do (1.012786)
+    return link(f"/admin/{page}/{slug}", procedure_name(slug, names))
 
 
 def _rows(found: list[dict[str, Any]], names: dict[str, str], time_zone: str, confidence: bool) -> list[list[Any]]:

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from connectors import messages
 from connectors.console import svg
+from connectors.console.catalogue import dashboard_sections
 from connectors.console.auth import (
     LOGIN_COOKIE,
     ConsoleRefusal,
@@ -188,6 +189,7 @@ async def dashboard(
         f'<section class="grid2"><div class="card">{procedures}</div><div class="card">{intents}</div></section>',
         '<section class="grid2"><div class="card"><h2>Theo kênh</h2>', channels,
         '</div><div class="card"><h2>Kết quả xử lý</h2>', outcomes, "</div></section>",
+        await dashboard_sections(request, session, start, end),
     ])  # fmt: skip
     return page("Tổng quan", body, session.officer, session.csrf)
 

@@ -39,22 +39,48 @@ def test_feedback_becomes_a_ticket_whose_status_can_be_asked(client: Client) -> 
     assert code in reply_text(status) and "đang được xử lý" in reply_text(status)
 
 
-def test_booking_then_cancel_by_code(client: Client) -> None:
-    who = sender()
-    start = client.chat("đặt lịch làm căn cước", who)
-    assert (start["intent"], start["procedure"]) == ("book_appointment", "can-cuoc")
-    day = buttons(start)[0]  # the next open days, as buttons
+def _booking_up_to_the_confirmation(client: Client, who: str, request: str) -> tuple[dict, dict]:
+    """Book through the form up to the summary; the chosen slot's button and the summary."""
+    start = client.chat(request, who)
+    assert start["intent"] == "book_appointment", start
+    day = buttons(start)[0]  # the next open days, as buttons (the office came with the procedure)
     slots = client.chat(day["payload"], who)
     slot = buttons(slots)[0]
     name = client.chat(slot["payload"], who)
     assert "họ và tên" in reply_text(name).lower()
     phone = client.chat("Nguyễn Văn An", who)
     assert "13/2023/NĐ-CP" in reply_text(phone)
-    confirmed = client.chat("0905123456", who)
+    return slot, client.chat("0905123456", who)
+
+
+def test_can_cuoc_booking_at_the_commune_police_confirmed_then_cancelled_by_code(client: Client) -> None:
+    who = sender()
+    slot, summary = _booking_up_to_the_confirmation(client, who, "đặt lịch làm căn cước")
+    assert summary["procedure"] == "can-cuoc"
+    text = reply_text(summary)
+    # The Công an xã handles căn cước, not the city centre; no sourced address: a link to look it up.
+    assert "Công an xã/phường nơi cư trú" in text and "Trung tâm Phục vụ hành chính công" not in text
+    assert "https://dichvucong.danang.gov.vn" in text and "Trần Phú" not in text
+    assert slot["payload"] in text and "Phiếu đề nghị giải quyết thủ tục về căn cước" in text  # time, papers
+    assert not re.search(r"LH[A-Z2-9]{6}", text)  # nothing is booked before the citizen confirms
+    assert {"đồng ý", "hủy"} <= {b.get("payload") for b in buttons(summary)}
+    confirmed = client.chat("đồng ý", who)
     code = re.search(r"LH[A-Z2-9]{6}", reply_text(confirmed)).group()
-    assert slot["payload"] in reply_text(confirmed)
+    assert "Công an xã/phường nơi cư trú" in reply_text(confirmed) and slot["payload"] in reply_text(confirmed)
+    status = client.chat(f"lịch hẹn {code} của tôi sao rồi", who)
+    assert code in reply_text(status) and "đang giữ chỗ" in reply_text(status)
     cancelled = client.chat(f"hủy lịch {code}", who)
-    assert "Đã hủy" in reply_text(cancelled)
+    assert f"Đã hủy lịch hẹn {code}" in reply_text(cancelled)
+    again = client.chat(f"lịch hẹn {code} còn không", who)
+    assert f"Đã hủy lịch hẹn {code}" in reply_text(again)
+
+
+def test_no_at_the_booking_confirmation_books_nothing(client: Client) -> None:
+    who = sender()
+    _, summary = _booking_up_to_the_confirmation(client, who, "đặt lịch làm giấy khai sinh cho bé")
+    assert "UBND xã/phường nơi cư trú – Bộ phận Một cửa" in reply_text(summary)  # hộ tịch: the commune
+    declined = client.chat("không", who)
+    assert "chưa được đặt" in reply_text(declined) and not re.search(r"LH[A-Z2-9]{6}", reply_text(declined))
 
 
 def test_a_question_inside_the_booking_form_is_answered_and_the_form_goes_on(client: Client) -> None:

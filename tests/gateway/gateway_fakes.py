@@ -92,6 +92,9 @@ class FakeRasa:
     # The next this many REST messages fail as Rasa's nlu.rest_channel fails a turn whose tracker
     # or lock store is down: 503 "turn not kept" (nothing of the turn kept).
     not_kept: int = 0
+    # What /model/parse (the NLU alone) says of a text: (intent, confidence); others: no intent.
+    parses: dict[str, tuple[str, float]] = field(default_factory=dict)
+    parsed: list[str] = field(default_factory=list)
     _changed: threading.Condition = field(default_factory=threading.Condition, repr=False, compare=False)
 
     def texts(self) -> list[str]:
@@ -164,6 +167,13 @@ class FakeRasa:
                 turn.side_effect(sender)
             self.latest_intent[sender] = turn.intent
             return JSONResponse([{"recipient_id": sender, **reply} for reply in turn.replies])
+
+        @app.post("/model/parse")
+        async def parse(request: Request) -> Response:
+            text = (await request.json()).get("text", "")
+            self.parsed.append(text)
+            name, confidence = self.parses.get(text, (None, 0.0))
+            return JSONResponse({"text": text, "intent": {"name": name, "confidence": confidence} if name else {}})
 
         @app.get("/conversations/{sender:path}/tracker")
         async def tracker(sender: str, request: Request) -> Response:

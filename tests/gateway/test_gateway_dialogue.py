@@ -24,11 +24,12 @@ from gateway_fakes import ScriptedTurn
 
 from connectors import messages
 from connectors.channels.base import log_tag
-from connectors.conversation import outcome_of
+from connectors.conversation import outcome_of, with_end_button
 from tthc.records import RecordStore
 from tthc.records.schema import handoffs, ratings, turns
 
 TG_HEADER = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
+FORWARDED = with_end_button(messages.HANDOFF_FORWARDED)[0]  # the acknowledgement, with "kết thúc"
 
 
 def rows(store: RecordStore, table: sa.Table) -> list[dict[str, Any]]:
@@ -203,7 +204,7 @@ def test_web_handoff_relay_officer_reply_and_close(
 
     # While the officer has the conversation, Rasa hears nothing.
     relayed = staffed.chat("hồ sơ của tôi, số 0905123456, đến đâu rồi", sender_id="web1").json()
-    assert relayed["replies"] == [{"text": messages.HANDOFF_FORWARDED}]
+    assert relayed["replies"] == [FORWARDED]
     assert relayed["intent"] is None
     assert [body["message"] for body in rasa.fake.received] == ["cho tôi gặp cán bộ"]
     telegram_api.fake.wait_for(lambda _: len(officer_texts(telegram_api)) >= 2, what="relay")
@@ -241,7 +242,7 @@ def test_web_handoff_relay_officer_reply_and_close(
     again = staffed.chat("cảm ơn cán bộ", sender_id="web1").json()
     assert again["replies"] == [
         {"text": "Cán bộ trả lời: Bạn cần gì thêm?"},
-        {"text": messages.HANDOFF_FORWARDED},
+        FORWARDED,
     ]
 
     closed = staffed.admin("POST", f"/handoffs/{handoff['id']}/close", json={"officer": "canbo1"})
@@ -267,7 +268,7 @@ def test_handoff_times_out_and_the_bot_resumes(
 ) -> None:
     staffed.chat("cho tôi gặp cán bộ", sender_id="web2")
     assert staffed.chat("alo", sender_id="web2").json()["replies"] == [
-        {"text": messages.HANDOFF_FORWARDED}
+        FORWARDED
     ]
     idle_since = dt.datetime.now() - dt.timedelta(minutes=31)  # default timeout: 30 minutes
     with records.engine.begin() as db:
@@ -286,7 +287,7 @@ def test_handoff_without_officers_group_still_pauses_the_bot(
         [{"text": "Đã chuyển."}], "human_handoff", side_effect=opens_handoff(records)
     )
     gateway.chat("gặp cán bộ")
-    assert gateway.chat("alo").json()["replies"] == [{"text": messages.HANDOFF_FORWARDED}]
+    assert gateway.chat("alo").json()["replies"] == [FORWARDED]
     assert len(rasa.fake.received) == 1
     assert rows(records, handoffs)[0]["announced_at"] is None  # nobody to announce to
 

@@ -352,13 +352,14 @@ class WebCitizen:
             body, sent = self.say(text, again=True), sent + 1
         return body, sent
 
-    def book_up_to_the_phone(self) -> None:
+    def book_up_to_the_confirmation(self) -> None:
         start = self.say("đặt lịch làm căn cước")
         assert (start["intent"], start["procedure"]) == ("book_appointment", "can-cuoc"), start
         slots = self.say(buttons_of(start)[0]["payload"])
         name = self.say(buttons_of(slots)[0]["payload"])
         assert "họ và tên" in text_of(name).lower(), name
         assert "13/2023/NĐ-CP" in text_of(self.say("Nguyễn Văn An"))  # the phone number is asked next
+        assert "đồng ý" in text_of(self.say("0905123456")).lower()  # the summary; "đồng ý" books
 
     def feedback_up_to_the_phone(self) -> None:
         first = self.say("tôi muốn phản ánh cán bộ tiếp dân hướng dẫn không rõ ràng, bắt tôi đi lại 3 lần")
@@ -376,15 +377,15 @@ def tickets_of(cluster: Cluster, conversation: str) -> list[str]:
 
 def test_a_booking_whose_turn_is_done_twice_is_made_once(cluster: Cluster) -> None:
     citizen = WebCitizen(cluster)
-    citizen.book_up_to_the_phone()
+    citizen.book_up_to_the_confirmation()
     mark = len(cluster.access_log())
     with tracker_save_fails_once(cluster, citizen.conversation):
-        confirmed = citizen.say("0905123456")
+        confirmed = citizen.say("đồng ý")
     [code] = bookings_of(cluster, citizen.conversation)
     assert code in text_of(confirmed), confirmed  # the first run's booking, confirmed by the second
     assert rasa_statuses(cluster, citizen.conversation, mark) == ["503", "200"]  # not kept, then kept
     # The page sends the message again (the answer was lost on the way): still one booking.
-    again = citizen.say("0905123456", again=True)
+    again = citizen.say("đồng ý", again=True)
     assert bookings_of(cluster, citizen.conversation) == [code]
     assert user_texts(cluster, citizen.conversation)["Nguyễn Văn An"] == 1
     NUMBERS["replayed booking turn"] = {"rasa_statuses": rasa_statuses(cluster, citizen.conversation, mark),
@@ -564,11 +565,11 @@ def test_postgresql_down_under_load_loses_no_context_and_doubles_nothing(
 def test_redis_down_under_load_loses_no_context_and_doubles_nothing(cluster: Cluster, telegram: FakeTelegram) -> None:
     outage = Outage(cluster, telegram, 9050, itertools.count(750000))
     citizen = WebCitizen(cluster)
-    citizen.book_up_to_the_phone()
+    citizen.book_up_to_the_confirmation()
     outage.start_load()
     killed_at = time.monotonic()
     cluster.procs["redis"].kill9()
-    outage.during(citizen, "0905123456")
+    outage.during(citizen, "đồng ý")
     # The Telegram message is accepted (its state is in PostgreSQL) and refused by Rasa too.
     wait_until(outage.seen, 60, "turns refused while Redis is down")
     seen_at = time.monotonic()

@@ -68,7 +68,7 @@ def test_booking_start_understands_procedure_and_date() -> None:
     _, events = run(ActionBookingStart(), tracker("đặt lịch làm căn cước thứ 3 tuần sau", "book_appointment"))
     assert slot(events, "booking_procedure") == "can-cuoc"
     assert slot(events, "booking_date") == "2026-12-01"
-    assert slot(events, "booking_centre") == "ttpvhcc-da-nang"  # Đà Nẵng lists one centre
+    assert slot(events, "booking_centre") == "cong-an-xa-da-nang"  # căn cước: the Công an xã
 
 
 def test_booking_date_rules() -> None:
@@ -81,11 +81,12 @@ def test_booking_date_rules() -> None:
 
 
 def test_booking_full_slot_is_refused_and_cancel_by_code_works() -> None:
-    slots = {"booking_procedure": "can-cuoc", "booking_centre": "ttpvhcc-da-nang", "booking_date": "2026-12-01",
-             "booking_slot": "09:00", "booking_name": "Nguyễn Văn An", "booking_phone": "0905123456"}  # fmt: skip
+    slots = {"booking_procedure": "can-cuoc", "booking_centre": "cong-an-xa-da-nang", "booking_date": "2026-12-01",
+             "booking_slot": "09:00", "booking_name": "Nguyễn Văn An", "booking_phone": "0905123456",
+             "booking_confirm": "yes"}  # fmt: skip
     codes = []
     for _ in range(5):  # Đà Nẵng's desk takes 5 citizens per slot
-        messages, _ = run(ActionSubmitBooking(), tracker("0905123456", "out_of_scope", slots))
+        messages, _ = run(ActionSubmitBooking(), tracker("đồng ý", "affirm", slots))
         assert messages[0]["response"] == "utter_booking_confirmed"
         codes.append(messages[0]["code"])
     full, _ = validate(ValidateBookingForm(), "booking_slot", "9h", slots)
@@ -129,7 +130,9 @@ def test_dossier_status_through_the_http_source(actions_settings: Callable[..., 
 
 def test_handoff_opens_in_staffed_hours_and_gives_the_hotline_otherwise(actions_settings: Callable[..., ActionSettings]) -> None:
     actions_settings(now=dt.datetime.fromisoformat("2026-11-23T09:00"))
-    messages, _ = run(ActionHandoff(), tracker("cho tôi gặp cán bộ", "human_handoff"))
+    asked = tracker("cho tôi gặp cán bộ", "human_handoff")
+    asked.latest_message["metadata"] = {"channel": "telegram", "officers_online": True}  # the group is reachable
+    messages, _ = run(ActionHandoff(), asked)
     assert messages[0]["response"] == "utter_handoff"
     assert process.store().active_handoff("test") is not None
     actions_settings(now=dt.datetime.fromisoformat("2026-11-23T20:00"))
@@ -159,12 +162,13 @@ def test_a_replayed_feedback_message_repeats_the_first_ticket_code() -> None:
 
 
 def test_a_replayed_booking_message_repeats_the_first_booking_even_when_the_slot_is_full_now() -> None:
-    slots = {"booking_procedure": "can-cuoc", "booking_centre": "ttpvhcc-da-nang", "booking_date": "2026-12-01",
-             "booking_slot": "09:00", "booking_name": "Nguyễn Văn An", "booking_phone": "0905123456"}  # fmt: skip
-    first, _ = run(ActionSubmitBooking(), with_message_id(tracker("0905123456", "out_of_scope", slots), "web-7f3a"))
+    slots = {"booking_procedure": "can-cuoc", "booking_centre": "cong-an-xa-da-nang", "booking_date": "2026-12-01",
+             "booking_slot": "09:00", "booking_name": "Nguyễn Văn An", "booking_phone": "0905123456",
+             "booking_confirm": "yes"}  # fmt: skip
+    first, _ = run(ActionSubmitBooking(), with_message_id(tracker("đồng ý", "affirm", slots), "web-7f3a"))
     for n in range(4):  # other citizens fill Đà Nẵng's 5 places of the slot
-        run(ActionSubmitBooking(), with_message_id(tracker("0905123457", "out_of_scope", slots), f"other-{n}"))
-    again, events = run(ActionSubmitBooking(), with_message_id(tracker("0905123456", "out_of_scope", slots), "web-7f3a"))
+        run(ActionSubmitBooking(), with_message_id(tracker("đồng ý", "affirm", slots), f"other-{n}"))
+    again, events = run(ActionSubmitBooking(), with_message_id(tracker("đồng ý", "affirm", slots), "web-7f3a"))
     assert again[0]["response"] == "utter_booking_confirmed" and again[0]["code"] == first[0]["code"]
     assert slot(events, "booking_slot") is None  # the form is done, as the first time
-    assert process.store().taken("ttpvhcc-da-nang", dt.date(2026, 12, 1), "09:00") == 5
+    assert process.store().taken("cong-an-xa-da-nang", dt.date(2026, 12, 1), "09:00") == 5

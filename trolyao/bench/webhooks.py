@@ -270,11 +270,11 @@ class FakeBotApi:
 
     # lifecycle -------------------------------------------------------------------------------------
 
-    async def serve(self) -> None:
-        """Listen in the running loop, on a free port of 127.0.0.1."""
-        self._runner = web.AppRunner(self.app(), access_log=None)
+    async def serve(self, port: int = 0) -> None:
+        """Listen in the running loop, on ``port`` (a free one by default) of 127.0.0.1."""
+        self._runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
@@ -314,6 +314,20 @@ class FakeBotApi:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(15)
             self._thread = None
+
+    def go_down(self) -> None:
+        """The platform unreachable (connection refused), from another thread: stop listening
+        and close the open connections; ``come_back`` listens again on the same port."""
+        if self._loop is not None:
+            asyncio.run_coroutine_threadsafe(self.close(), self._loop).result(30)
+
+    def come_back(self) -> None:
+        if self._loop is not None:
+            asyncio.run_coroutine_threadsafe(self.serve(self.port), self._loop).result(30)
+
+    def chats(self) -> list[str]:
+        with self._lock:
+            return list(self._sent)
 
     def __enter__(self) -> FakeBotApi:
         return self.start()

@@ -4,7 +4,9 @@
     python -m trolyao.evaluation.catalogue_eval calibrate [FILE]   # thresholds, on the calibration set
 
 The metrics follow contract section 3 with the search standing in for the whole NLU: an item's
-procedure is right when the first-ranked procedure is its slug or carries one of its codes;
+procedure is right when the first-ranked procedure is its slug or carries one of its codes; what is
+answered is what the action server answers (tthc.understanding.understand with the curated
+retriever tthc.retrieval, for a procedure question without conversation context);
 answer_rate counts confident answers over items with a procedure; wrong_answer_rate counts confident
 answers that are not right (any answer where the item names none) over all items; oos_recall counts
 items labelled out_of_scope or `codes: []` that got no answer. Intents are not predicted here, so
@@ -28,8 +30,10 @@ import yaml
 
 from tthc.paths import CONTENT, REPO
 from tthc.search import CatalogueSearch, Thresholds, build_documents, curated_view, read_records
+from tthc.retrieval import ProcedureIndex
 from tthc.search.decision import THRESHOLDS, Verdict, decide
 from tthc.text.normalize import strip_accents
+from tthc.understanding import understand
 
 SHARED = REPO.parent / "shared"  # the project's shared folder beside the checkout (--records to change)
 RECORDS = SHARED / "catalogue" / "records"
@@ -91,11 +95,38 @@ def load_search(
     return CatalogueSearch.load_or_build(docs, build_dir)
 
 
-def run(search: CatalogueSearch, items: list[Item]) -> tuple[list[Verdict], list[float]]:
+def load_curated(content: Path | str | None = CONTENT) -> ProcedureIndex | None:
+    """The curated retriever the action server consults beside the catalogue search."""
+    if not content:
+        return None
+    from tthc.content.model import load_content
+
+    return ProcedureIndex.from_content(load_content(content, with_catalogue=False).procedures.values())
+
+
+def served(verdict: Verdict, curated: ProcedureIndex | None, text: str) -> Verdict:
+    """The verdict as the action server acts on it: understand() for a procedure question without
+    conversation context, with the curated retriever's ranking."""
+    result = understand("ask_procedure", verdict, None, curated.search(text) if curated else ())
+    by_key = {hit.key: hit for hit in verdict.ranked}
+    if result.procedure:
+        hit = by_key.get(result.procedure)
+        if hit is None:  # not ranked: cannot be scored by codes, count it by key alone
+            return replace(verdict, action="answer", hits=(), reason="curated")
+        reason = verdict.reason if verdict.answer is not None else "curated"
+        return replace(verdict, action="answer", hits=(hit,), reason=reason)
+    if result.clarify:
+        return replace(verdict, action="clarify", hits=tuple(by_key[k] for k in result.clarify if k in by_key))
+    return replace(verdict, action="decline", hits=())
+
+
+def run(
+    search: CatalogueSearch, items: list[Item], curated: ProcedureIndex | None = None
+) -> tuple[list[Verdict], list[float]]:
     verdicts, times = [], []
     for item in items:
         started = time.perf_counter()
-        verdicts.append(search.decide(item.text))
+        verdicts.append(served(search.decide(item.text), curated, item.text))
         times.append((time.perf_counter() - started) * 1000)
     return verdicts, times
 
@@ -191,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     files = args.files or [CALIBRATION]
     started = time.perf_counter()
     search = load_search(args.records, args.content)
+    curated = load_curated(args.content)
     load_s = round(time.perf_counter() - started, 2)
     if files[0].name == "calibrate":
         items = read_items(files[1] if len(files) > 1 else CALIBRATION)
@@ -201,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in files:
         for strip in [False, True] if args.strip_accents else [False]:
             items = read_items(path, strip=strip)
-            verdicts, times = run(search, items)
+            verdicts, times = run(search, items, curated)
             report[f"{path.name}{' (stripped)' if strip else ''}"] = score(items, verdicts, times)
             if args.failures:
                 print(f"== {path.name}{' (stripped)' if strip else ''}", file=sys.stderr)

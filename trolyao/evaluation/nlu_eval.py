@@ -164,9 +164,28 @@ def confusion_summary(items: list[Item], predictions: list[Prediction]) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class Found:
+    """What the action server looks at for one message: the whole-catalogue verdict and the
+    curated retriever's ranking (tthc.understanding.understand takes both)."""
+
+    verdict: Any
+    curated: list[Any]
+
+    @property
+    def ranked(self) -> Any:
+        return self.verdict.ranked
+
+
+def our_search(search: Any, curated: Any) -> Callable[[str], Found]:
+    return lambda text: Found(search.decide(text), curated.search(text))
+
+
 def _our_answer(intent: str, found: Any) -> str | None:
-    """The procedure the action server would answer about (no conversation context): from a
-    whole-catalogue Verdict, or from curated Candidates (the retriever of the 33 alone)."""
+    """The procedure the action server would answer about (no conversation context): from what
+    it looks at (Found), or from curated Candidates alone (the retriever of the 33)."""
+    if isinstance(found, Found):
+        return understand(intent, found.verdict, None, found.curated).procedure
     if hasattr(found, "ranked"):
         return understand(intent, found).procedure
     return decide(intent, found).procedure

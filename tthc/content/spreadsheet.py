@@ -579,7 +579,7 @@ class _RowDiff:
                 self.problems.append(empty[column.key])
             else:
                 label = f"câu hỏi số {row.number}, {column.label}"
-                path = ("faqs", index, *column.path)
+                path: tuple[str | int, ...] = ("faqs", index, *column.path)
                 self.changes.append(
                     Change(row.slug, f"faqs[{row.number}].{column.key}", path, current, new, cell, label=label)
                 )

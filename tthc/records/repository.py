@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from tthc.channels import OLD_SPELLINGS
 from tthc.records.engine import create_all, make_engine
-from tthc.records.schema import bookings, dossiers, handoffs, metadata, outbox, ratings, tickets, turns
+from tthc.records.schema import bookings, dossiers, handoffs, metadata, officer_duty, outbox, ratings, tickets, turns
 from tthc.settings import CommonSettings
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud on the phone
@@ -347,6 +347,24 @@ class RecordStore:
         """The announcement could not be sent: it may be tried again."""
         with self.engine.begin() as db:
             db.execute(handoffs.update().where(handoffs.c.id == handoff_id).values(announced_at=None))
+
+    # --- officers answering chats from the console ---------------------------------------------
+    def start_duty(self, officer: str, until: dt.datetime) -> None:
+        """The officer answers citizens' chats from the console until ``until`` (or end_duty)."""
+        with self.engine.begin() as db:
+            db.execute(officer_duty.delete().where(officer_duty.c.officer == officer))
+            db.execute(officer_duty.insert().values(officer=officer, since=_now(), until=until))
+
+    def end_duty(self, officer: str) -> None:
+        with self.engine.begin() as db:
+            db.execute(officer_duty.delete().where(officer_duty.c.officer == officer))
+
+    def on_duty(self) -> list[str]:
+        """Officers answering chats from the console now."""
+        with self.engine.connect() as db:
+            rows = db.execute(sa.select(officer_duty.c.officer).where(officer_duty.c.until > _now())
+                              .order_by(officer_duty.c.officer)).all()  # fmt: skip
+        return [str(row[0]) for row in rows]
 
     # --- messages for citizens ---------------------------------------------------------------
     def queue_for_citizen(self, sender: str, channel: str, text: str, key: str | None = None) -> bool:

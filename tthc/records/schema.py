@@ -136,3 +136,11 @@ console_sessions = sa.Table(  # logged-in officers; the cookie holds the token, 
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("expires_at", sa.DateTime, nullable=False),
 )
+
+officer_duty = sa.Table(  # officers answering citizens' chats from the console now (handoffs)
+    "officer_duty",
+    metadata,
+    sa.Column("officer", sa.String(80), primary_key=True),
+    sa.Column("since", sa.DateTime, nullable=False),
+    sa.Column("until", sa.DateTime, nullable=False),  # the end of the console session that started it
+)

@@ -5,8 +5,9 @@ Definitions (also in docs/console.md):
 
 - a message is one logged turn (a citizen's message); a conversation is one citizen (sender)
   on one day;
-- questions are the messages whose outcome is answered, clarified, asked, fallback or
-  out_of_scope; the answer rate is answered / questions, the fallback rate fallback / questions;
+- questions are the messages whose outcome is answered, clarified, asked, declined (not in the
+  catalogue), fallback or out_of_scope; the answer rate is answered / questions, the fallback
+  rate fallback / questions;
 - survey requests are messages with intent ``ask_survey`` (the survey link and its QR code);
 - handoffs are those opened in the period; ratings those given in the period;
 - open tickets and upcoming bookings are as of today, whatever the period;
@@ -26,8 +27,9 @@ import sqlalchemy as sa
 from tthc import channels, clock
 from tthc.records.schema import bookings, handoffs, ratings, tickets, turns
 
-QUESTION_OUTCOMES = ("answered", "clarified", "asked", "fallback", "out_of_scope")
+QUESTION_OUTCOMES = ("answered", "clarified", "asked", "declined", "fallback", "out_of_scope")
 UNANSWERED_OUTCOMES = ("fallback", "clarified", "asked", "out_of_scope")  # asked: no procedure could be placed
+DECLINED_OUTCOMES = ("declined",)  # a procedure the official catalogue does not hold
 SURVEY_INTENTS = ("ask_survey",)
 TOP = 10
 CHANNEL_NAMES = channels.LABELS
@@ -35,6 +37,7 @@ OUTCOME_NAMES = {
     "answered": "Đã trả lời",
     "clarified": "Hỏi lại để làm rõ",
     "asked": "Hỏi thủ tục nào",
+    "declined": "Không có trong danh mục",
     "fallback": "Không hiểu câu hỏi",
     "out_of_scope": "Ngoài phạm vi",
     "chitchat": "Chào hỏi, cảm ơn",
@@ -241,16 +244,41 @@ def _count(db: sa.engine.Connection, table: sa.Table, *where: Any) -> int:
 
 
 def unanswered_turns(
-    engine: sa.engine.Engine, day_from: dt.date, day_to: dt.date, limit: int = 5000, zone: str | None = None
+    engine: sa.engine.Engine,
+    day_from: dt.date,
+    day_to: dt.date,
+    limit: int = 5000,
+    zone: str | None = None,
+    outcomes: tuple[str, ...] = UNANSWERED_OUTCOMES,
 ) -> list[dict[str, Any]]:
-    """Messages that ended in fallback, a clarification or out of scope, newest first."""
+    """Messages that ended in fallback, a clarification or out of scope (or ``outcomes``:
+    DECLINED_OUTCOMES for the procedures not in the catalogue), newest first."""
     start, end = bounds(day_from, day_to, zone)
     query = (sa.select(turns.c.at, turns.c.channel, turns.c.text, turns.c.intent, turns.c.confidence,
                        turns.c.procedure, turns.c.outcome)
-             .where(turns.c.at >= start, turns.c.at < end, turns.c.outcome.in_(UNANSWERED_OUTCOMES))
+             .where(turns.c.at >= start, turns.c.at < end, turns.c.outcome.in_(outcomes))
              .order_by(turns.c.at.desc()).limit(limit))  # fmt: skip
     with engine.connect() as db:
         return [dict(r) for r in db.execute(query).mappings()]
+
+
+def procedure_demand(
+    engine: sa.engine.Engine, day_from: dt.date, day_to: dt.date, zone: str | None = None
+) -> list[dict[str, Any]]:
+    """Every procedure answered in the period, most asked first: {procedure, questions (answered
+    messages), citizens (distinct senders)}. ``procedure`` is a curated slug or an official code;
+    the console keeps the catalogue's codes that no curated file cites (candidates for one)."""
+    start, end = bounds(day_from, day_to, zone)
+    questions, citizens = sa.func.count().label("questions"), sa.func.count(sa.distinct(turns.c.sender))
+    query = (sa.select(turns.c.procedure, questions, citizens.label("citizens"))
+             .where(turns.c.at >= start, turns.c.at < end, turns.c.outcome == "answered",
+                    turns.c.procedure.is_not(None))
+             .group_by(turns.c.procedure).order_by(questions.desc(), citizens.desc(), turns.c.procedure))  # fmt: skip
+    with engine.connect() as db:
+        return [
+            {"procedure": r.procedure, "questions": int(r.questions), "citizens": int(r.citizens)}
+            for r in db.execute(query)
+        ]
 
 
 def percent(rate: float | None) -> str:

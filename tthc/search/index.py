@@ -308,6 +308,9 @@ class CatalogueIndex:
                 path.unlink(missing_ok=True)
         index = cls.build(docs, lexicon)
         index.save(path)
+        for stale in Path(directory).glob("search-*.pkl"):  # indexes of earlier content: not loaded again
+            if stale != path:
+                stale.unlink(missing_ok=True)
         return index
 
     # ---------------------------------------------------------------- search

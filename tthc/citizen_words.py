@@ -1,0 +1,115 @@
+"""What a short message plainly says, whatever the intent classifier guesses.
+
+Shared by the action server (forms), the gateway (handoffs) and the intent resolver (nlu), so
+that "hủy" means the same everywhere:
+
+- ``wants_to_stop``: "hủy", "thôi", "dừng", "kết thúc"... stop a form or a handoff.
+- ``says_no``: a bare "không"; it stops a form unless it answers the form's own question.
+- ``ends_handoff``: what stops a conversation with an officer ("hủy", "thôi", "kết thúc",
+  "quay lại trợ lý ảo"); a bare "không" does not (it may answer the officer).
+- ``looks_like_question``: the message asks something ("... không?", "bao nhiêu", "ở đâu").
+- ``is_keyword_only``: one to four words naming a topic ("chứng thực", "giấy phép", "đăng ký"),
+  neither a question nor small talk: the citizen should be asked which procedure they mean.
+- ``mentions``: one of a few cue phrases (a complaint, an appointment) is in the message.
+
+Everything compares accent-insensitive keys (tthc.text.normalize.accent_key), whole words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from tthc.text.normalize import accent_key
+
+_PUNCTUATION = re.compile(r"[^\w\s]")
+# Politeness particles that do not change what a short message says ("hủy ạ", "thôi nhé").
+_PARTICLES = {"a", "nhe", "nha", "di", "ad", "ak", "nhi", "ha", "oi", "roi", "luon", "vay"}
+
+STOP = frozenset({
+    "huy", "huy bo", "huy di", "huy het", "thoi", "thoi khoi", "thoi khong", "thoi bo", "thoi dung",
+    "thoi khong can", "thoi khong lam nua", "khong lam nua", "khong can nua", "dung", "dung lai",
+    "ket thuc", "thoat", "bo", "bo di", "cancel", "stop", "exit", "quit", "end",
+})  # fmt: skip
+NO = frozenset({"khong", "ko", "k", "kh", "hong", "hok", "khong co", "khong can", "ko can", "k can", "da khong", "chua"})
+HANDOFF_END = STOP | {
+    "ket thuc tro chuyen", "quay lai tro ly", "quay lai tro ly ao", "quay lai bot", "gap bot", "gap tro ly ao",
+    "khong can gap can bo", "khong can can bo", "khong cho nua", "thoi khong cho nua", "khong doi nua",
+}  # fmt: skip
+
+# A question: one of these phrases anywhere, or one of these words last.
+_QUESTION_PHRASES = (
+    "bao nhieu", "bao lau", "bao gio", "khi nao", "the nao", "nhu nao", "ra sao", "lam sao", "o dau", "cho nao",
+    "noi nao", "may gio", "may ngay", "duoc khong", "duoc ko", "can gi", "gom gi", "nhung gi", "la gi", "nhu the nao",
+)  # fmt: skip
+_QUESTION_ENDINGS = {"khong", "ko", "k", "hong", "chua", "dau", "nao", "gi", "nhi", "vay", "sao", "the", "ha", "hem"}
+
+# Small talk and requests of services: a short message holding one is not a bare topic.
+_NOT_A_TOPIC = (
+    "chao", "alo", "hello", "hi", "cam on", "cam ta", "thank", "ok", "oke", "vang", "da", "u", "uh", "dung roi",
+    "bye", "tam biet", "bot", "khao sat", "danh gia", "hai long", "tong dai", "hotline", "duong day nong",
+    "so dien thoai", "gio lam viec", "mo cua", "tra cuu", "dat lich", "lich hen", "phan anh", "kien nghi",
+    "gop y", "khieu nai", "can bo", "nguoi that", "le phi", "ho so", "giay to", "online", "truc tuyen",
+)  # fmt: skip
+KEYWORD_MAX_WORDS = 4
+
+# A complaint or suggestion (phản ánh, kiến nghị): never mistaken for a question about a procedure.
+COMPLAINT_CUES = (
+    "phan anh", "kien nghi", "khieu nai", "to cao", "gop y", "de nghi", "de xuat", "than phien", "buc xuc",
+    "thai do", "hach dich", "nhung nhieu", "cau gat", "quat", "cham tre", "tre hen", "qua han", "doi tien",
+    "voi tien", "phong bi", "boi duong", "tieu cuc", "that vong", "te qua", "kem qua", "khen", "lam mat",
+    "khong ai nghe", "khong ai bat may", "khong cong bang", "sai quy dinh", "lam sai",
+)  # fmt: skip
+# An appointment: what "đăng ký" alone does not say.
+BOOKING_CUES = (
+    "dat lich", "lich hen", "hen lich", "hen gio", "hen truoc", "hen ngay", "dat hen", "lay so", "giu cho",
+    "book", "dat slot", "xep lich", "dat cho", "dang ky hen", "dang ky lich",
+)  # fmt: skip
+
+
+def key(text: str) -> str:
+    """The accent-insensitive words of a message, without punctuation or trailing particles."""
+    words = _PUNCTUATION.sub(" ", accent_key(text or "")).split()
+    while len(words) > 1 and words[-1] in _PARTICLES:
+        words.pop()
+    return " ".join(words)
+
+
+def wants_to_stop(text: str) -> bool:
+    return key(text) in STOP
+
+
+def says_no(text: str) -> bool:
+    return key(text) in NO
+
+
+def ends_handoff(text: str) -> bool:
+    return key(text) in HANDOFF_END
+
+
+def _has(words: str, phrase: str) -> bool:
+    return f" {phrase} " in f" {words} "
+
+
+def mentions(text: str, cues: Iterable[str]) -> bool:
+    words = key(text)
+    return any(_has(words, cue) for cue in cues)
+
+
+def looks_like_question(text: str) -> bool:
+    if (text or "").rstrip().endswith("?"):
+        return True
+    words = key(text)
+    if not words:
+        return False
+    return words.split()[-1] in _QUESTION_ENDINGS or any(_has(words, phrase) for phrase in _QUESTION_PHRASES)
+
+
+def is_keyword_only(text: str) -> bool:
+    """One to four words naming a topic, with nothing that says what the citizen wants of it."""
+    words = key(text)
+    if not words or (text or "").lstrip().startswith("/") or any(ch.isdigit() for ch in words):
+        return False
+    if len(words.split()) > KEYWORD_MAX_WORDS or words in STOP or words in NO or words in HANDOFF_END:
+        return False
+    return not looks_like_question(text) and not any(_has(words, cue) for cue in _NOT_A_TOPIC)
