@@ -22,12 +22,13 @@ from tthc.content.model import NATIONAL_PORTAL
 from tthc.offices import Office, office_by_id, offices_for
 from tthc.records.repository import SlotFull
 from tthc.text.normalize import accent_key, normalize_text
-from tthc.understanding import is_confident
+from tthc.understanding import ANSWER_SCORE, is_confident
 
 BOOKING_SLOTS = (
     "booking_procedure", "booking_centre", "booking_date", "booking_slot", "booking_name", "booking_phone",
     "booking_confirm",
 )  # fmt: skip
+ANSWERS_NO = ("booking_confirm",)  # "không" there answers the form's own question: nothing is booked
 DAY_KEYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 PAPERS_SHOWN = 5  # papers listed in the confirmation; the rest are on the official page
 PAPER_CHARS = 80
@@ -181,6 +182,13 @@ def _named_procedure(base: ContentBase, text: str) -> str | None:
     return hit.key if hit is not None and known(base, hit.key) else None
 
 
+def _names_a_topic(text: str) -> bool:
+    """A procedure's name rather than a person's: "khai sinh", "chứng thực" score as high as a
+    question does; names the classifier mistakes for a topic ("Lê Văn Cường") score low."""
+    candidates = process.index(process.content()).search(text)
+    return bool(candidates) and candidates[0].score >= ANSWER_SCORE
+
+
 def _no_office(dispatcher: CollectingDispatcher, base: ContentBase, loc: Locality, procedure: str) -> None:
     dispatcher.utter_message(
         response="utter_booking_no_office",
@@ -195,6 +203,12 @@ def _say_office(dispatcher: CollectingDispatcher, base: ContentBase, procedure: 
     dispatcher.utter_message(
         response="utter_booking_office", procedure=procedure_name(base, procedure), office=office.name
     )
+
+
+def centre_payload(office: Office) -> str:
+    """An office button's payload: the intent set, so that no office's name is read as a question
+    (a centre's name reads like a hotline question to the classifier)."""
+    return f'/book_appointment{{"booking_centre":"{office.id}"}}'
 
 
 def _office_name(base: ContentBase, loc: Locality, procedure: str, office_id: str) -> str:
@@ -265,7 +279,7 @@ class ValidateBookingForm(FormValidationAction):
             dispatcher.utter_message(response="utter_booking_not_made")
             return [ActiveLoop(None), SlotSet("requested_slot", None), *(SlotSet(s, None) for s in BOOKING_SLOTS)]
         left = await leave_if_asked(
-            dispatcher, tracker, domain, BOOKING_SLOTS, "utter_booking_set_aside", ("booking_confirm",), answers_confirmation
+            dispatcher, tracker, domain, BOOKING_SLOTS, "utter_booking_set_aside", ANSWERS_NO, answers_confirmation
         )
         if left is not None:  # "hủy", "thôi", a "không" that answers nothing, or another question
             return left
@@ -301,7 +315,8 @@ class ValidateBookingForm(FormValidationAction):
         key = accent_key(str(value or ""))
         offices = offices_for(base, tracker.get_slot("booking_procedure") or "", loc)
         for number, office in enumerate(offices, start=1):
-            if key in {office.id, str(number)} or (len(key) > 3 and key in accent_key(office.name)):
+            button = f'"{office.id}"' in str(value)  # the button's payload, see centre_payload
+            if button or key in {office.id, str(number)} or (len(key) > 3 and key in accent_key(office.name)):
                 return {"booking_centre": office.id}
         return {"booking_centre": None}
 
@@ -341,6 +356,8 @@ class ValidateBookingForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict:
         name = validators.person_name(str(value or ""))
+        if name and _names_a_topic(name):  # "khai sinh": a procedure, not a person
+            name = None
         if not name:
             dispatcher.utter_message(response="utter_booking_name_invalid")
         return {"booking_name": name}
@@ -375,7 +392,7 @@ class ActionAskBookingCentre(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         base, loc = _context(tracker)
         offices = offices_for(base, tracker.get_slot("booking_procedure") or "", loc)
-        buttons = [{"title": office.name, "payload": office.id} for office in offices]
+        buttons = [{"title": office.name, "payload": centre_payload(office)} for office in offices]
         dispatcher.utter_message(response="utter_ask_booking_centre", buttons=buttons)
         return []
 

@@ -35,7 +35,8 @@ def ticket_status(dispatcher: CollectingDispatcher, code: str) -> None:
     elif ticket.status == "answered":
         dispatcher.utter_message(response="utter_ticket_answered", code=ticket.code, answer=ticket.answer or "")
     else:
-        dispatcher.utter_message(response="utter_ticket_open", code=ticket.code, created=ticket.created_at.strftime("%d/%m/%Y"))
+        created = ticket.created_at.strftime("%d/%m/%Y")
+        dispatcher.utter_message(response="utter_ticket_open", code=ticket.code, created=created)
 
 
 class ActionFeedbackStart(Action):
@@ -49,7 +50,7 @@ class ActionFeedbackStart(Action):
         code = validators.TICKET_CODE.search(latest_text(tracker))
         if code:
             ticket_status(dispatcher, code.group())
-            return []
+            return [FollowupAction("action_listen")]  # the rule would open the form next
         dispatcher.utter_message(response="utter_feedback_intro")
         events: list[dict] = [SlotSet(slot, None) for slot in (*FEEDBACK_SLOTS, FAILURES_SLOT)]
         if len(latest_text(tracker).split()) >= MIN_CONTENT_WORDS:
@@ -72,18 +73,24 @@ class ValidateFeedbackForm(FormValidationAction):
     def name(self) -> str:
         return "validate_feedback_form"
 
-    async def validate_feedback_content(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict:
+    async def validate_feedback_content(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict:
         if isinstance(value, str) and len(value.split()) >= 3:
             return {"feedback_content": value.strip()[:4000]}
         dispatcher.utter_message(response="utter_feedback_content_too_short")
         return {"feedback_content": None}
 
-    async def validate_feedback_subject(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict:
+    async def validate_feedback_subject(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict:
         if isinstance(value, str) and value.strip():
             return {"feedback_subject": value.strip()[:500]}
         return {"feedback_subject": None}
 
-    async def validate_feedback_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict:
+    async def validate_feedback_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict:
         text = str(value or "")
         if validators.wants_to_skip(text):
             return {"feedback_phone": "-"}
@@ -112,5 +119,6 @@ class ActionSubmitFeedback(Action):
             key=message_key(tracker, "ticket"),  # the same message again: the same ticket
         )
         loc = process.locality(process.content(), tracker.get_slot("locality"))
-        dispatcher.utter_message(response="utter_feedback_received", code=ticket.code, hotline=process.hotline_text(loc))
+        hotline = process.hotline_text(loc)
+        dispatcher.utter_message(response="utter_feedback_received", code=ticket.code, hotline=hotline)
         return [SlotSet(slot, None) for slot in FEEDBACK_SLOTS]

@@ -32,7 +32,9 @@ FAILURES_SLOT = "form_failures"  # {"slot": name, "count": n}: refusals in a row
 MAX_FAILURES = 2
 SURE = 0.7  # the classifier's confidence for a different question
 VERY_SURE = 0.9  # ... for a request of a service not phrased as a question
-SERVICE_QUESTIONS = frozenset({"ask_hotline", "ask_working_hours", "ask_survey", "check_dossier_status", "bot_challenge"})
+SERVICE_QUESTIONS = frozenset(
+    {"ask_hotline", "ask_working_hours", "ask_survey", "check_dossier_status", "bot_challenge"}
+)
 
 
 def _text(tracker: Tracker) -> str:
@@ -71,7 +73,12 @@ def wants_to_cancel(tracker: Tracker, answers_no: Collection[str] = ()) -> bool:
 
 
 def stop_events(slots: tuple[str, ...]) -> list[dict]:
-    return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(FAILURES_SLOT, None), *(SlotSet(s, None) for s in slots)]
+    return [
+        ActiveLoop(None),
+        SlotSet("requested_slot", None),
+        SlotSet(FAILURES_SLOT, None),
+        *(SlotSet(s, None) for s in slots),
+    ]
 
 
 def cancel(dispatcher: CollectingDispatcher, slots: tuple[str, ...]) -> list[dict]:
@@ -109,7 +116,9 @@ def _best_procedure_intent(tracker: Tracker) -> str:
     return next((r["name"] for r in ranking if r.get("name") in PROCEDURE_INTENTS), "ask_procedure")
 
 
-async def answer_instead(dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], intent: str) -> list[dict]:
+async def answer_instead(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], intent: str
+) -> list[dict]:
     """The answer the question would get outside the form, and the events it keeps."""
     from actions.dossiers import ActionDossierStatus
     from actions.procedures import respond
@@ -175,5 +184,7 @@ def give_up_after_two_failures(
 
     del dispatcher.messages[mark:]
     loc = process.locality(process.content(), tracker.get_slot("locality"))
-    dispatcher.utter_message(response="utter_form_gave_up", hotline=process.hotline_text(loc), buttons=call_buttons(loc))
+    dispatcher.utter_message(
+        response="utter_form_gave_up", hotline=process.hotline_text(loc), buttons=call_buttons(loc)
+    )
     return stop_events(slots)

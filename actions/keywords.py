@@ -56,5 +56,7 @@ def offer(dispatcher: CollectingDispatcher, base: ContentBase, text: str) -> lis
         return None
     buttons = [{"title": p.name[:120], "payload": f'/ask_procedure{{"procedure":"{p.slug}"}}'} for p in found]
     topic = " ".join(text.split())
-    dispatcher.utter_message(response="utter_clarify_keyword", keyword=topic, example=_example(key(text), found[0]), buttons=buttons)
+    dispatcher.utter_message(
+        response="utter_clarify_keyword", keyword=topic, example=_example(key(text), found[0]), buttons=buttons
+    )
     return []

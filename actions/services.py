@@ -59,7 +59,8 @@ class ActionWorkingHours(Action):
         base = process.content()
         loc, events = named_locality(base, tracker)
         note = (loc.office_hours.get("note") or "").strip() or "giờ hành chính các ngày làm việc."
-        dispatcher.utter_message(response="utter_working_hours", locality=loc.name, hours=note, buttons=phone_buttons(loc))
+        buttons = phone_buttons(loc)
+        dispatcher.utter_message(response="utter_working_hours", locality=loc.name, hours=note, buttons=buttons)
         schedule = loc.office_hours.get("schedule")
         if schedule:  # only a sourced schedule says whether the office is open right now
             now = process.now()
@@ -144,7 +145,8 @@ class ActionHandoff(Action):
                 buttons=[*buttons, TICKET_BUTTON],
             )
         elif not officers_can_answer(tracker):
-            dispatcher.utter_message(response="utter_handoff_unavailable", hotline=hotline, buttons=[*buttons, TICKET_BUTTON])
+            buttons = [*buttons, TICKET_BUTTON]
+            dispatcher.utter_message(response="utter_handoff_unavailable", hotline=hotline, buttons=buttons)
         else:
             store().open_handoff(tracker.sender_id, channel_of(tracker.sender_id))
             dispatcher.utter_message(response="utter_handoff", hotline=hotline, buttons=[END_BUTTON, *buttons])
@@ -163,5 +165,6 @@ class ActionAnswerService(Action):
         if intent == "bot_challenge":
             dispatcher.utter_message(response="utter_iamabot")
             return []
-        action = {"ask_hotline": ActionHotline, "ask_working_hours": ActionWorkingHours, "ask_survey": ActionSurvey}.get(intent or "")
+        actions = {"ask_hotline": ActionHotline, "ask_working_hours": ActionWorkingHours, "ask_survey": ActionSurvey}
+        action = actions.get(intent or "")
         return await action().run(dispatcher, tracker, domain) if action else []

@@ -35,15 +35,9 @@ def _time(value: dt.datetime | None) -> str | None:
     return value.isoformat(sep=" ") if value else None
 
 
-def handoff_json(
-    handoff: dict[str, Any], turns: list[dict[str, Any]], replies: list[dict[str, Any]]
-) -> dict[str, Any]:
-    said = [
-        (t["at"], 0, {"at": _time(t["at"]), "from": "citizen", "text": t["text"]}) for t in turns
-    ]
-    said += [
-        (r["at"], 1, {"at": _time(r["at"]), "from": "officer", "text": r["text"]}) for r in replies
-    ]
+def handoff_json(handoff: dict[str, Any], turns: list[dict[str, Any]], replies: list[dict[str, Any]]) -> dict[str, Any]:
+    said = [(t["at"], 0, {"at": _time(t["at"]), "from": "citizen", "text": t["text"]}) for t in turns]
+    said += [(r["at"], 1, {"at": _time(r["at"]), "from": "officer", "text": r["text"]}) for r in replies]
     return {
         "id": handoff["id"],
         "channel": channel_label(handoff["channel"]),

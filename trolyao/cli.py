@@ -111,7 +111,6 @@ def _prepare_search_index() -> None:
     import time
 
     from tthc.content import load_content
-    from tthc.retrieval import ProcedureIndex
     from tthc.search.live import search_of
 
     started = time.monotonic()
@@ -143,6 +142,7 @@ def _eval_nlu(args: argparse.Namespace) -> int:
     from trolyao.training import model_path, train
     from tthc.content import load_content
     from tthc.procedure_codes import codes_of
+    from tthc.retrieval import ProcedureIndex
     from tthc.search.live import search_of
 
     try:

@@ -31,7 +31,9 @@ STOP = frozenset({
     "thoi khong can", "thoi khong lam nua", "khong lam nua", "khong can nua", "dung", "dung lai",
     "ket thuc", "thoat", "bo", "bo di", "cancel", "stop", "exit", "quit", "end",
 })  # fmt: skip
-NO = frozenset({"khong", "ko", "k", "kh", "hong", "hok", "khong co", "khong can", "ko can", "k can", "da khong", "chua"})
+NO = frozenset(
+    {"khong", "ko", "k", "kh", "hong", "hok", "khong co", "khong can", "ko can", "k can", "da khong", "chua"}
+)
 HANDOFF_END = STOP | {
     "ket thuc tro chuyen", "quay lai tro ly", "quay lai tro ly ao", "quay lai bot", "gap bot", "gap tro ly ao",
     "khong can gap can bo", "khong can can bo", "khong cho nua", "thoi khong cho nua", "khong doi nua",

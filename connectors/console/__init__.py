@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from connectors.console import catalogue, content, qr, quality, views
+from connectors.console import catalogue, content, handoffs, qr, quality, views
 from connectors.console.auth import ConsoleRefusal, LoginRequired, LoginThrottle, current
 from connectors.console.html import notice, page
 
@@ -35,6 +35,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(ConsoleRefusal, _refused)
     app.include_router(views.router())
+    app.include_router(handoffs.router())
     app.include_router(content.router())
     app.include_router(quality.router())
     app.include_router(qr.router())

@@ -167,6 +167,7 @@ async def log_in(request: Request, form: Form) -> Response | str:
 async def log_out(request: Request) -> Response:
     session, _ = await posted(request)
     await call(Accounts(store_of(request)).end_session, request.cookies.get(SESSION_COOKIE, ""))
+    await call(store_of(request).end_duty, session.officer.name)  # nobody answers chats from here now
     audit.info("console: %r logged out", session.officer.name)
     response = RedirectResponse("/admin/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/admin")

@@ -15,7 +15,6 @@ logic (connectors/handoffs.py).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Any
 
@@ -59,7 +58,9 @@ def _closed_handoffs(store: Any, limit: int = 500) -> list[dict[str, Any]]:
 
     from tthc.records.schema import handoffs
 
-    query = sa.select(handoffs).where(handoffs.c.closed_at.is_not(None)).order_by(handoffs.c.closed_at.desc()).limit(limit)
+    query = (
+        sa.select(handoffs).where(handoffs.c.closed_at.is_not(None)).order_by(handoffs.c.closed_at.desc()).limit(limit)
+    )
     with store.engine.connect() as db:
         return [dict(r) for r in db.execute(query).mappings()]
 
@@ -75,18 +76,24 @@ def _duty_form(csrf: str, officer: str, on_duty: list[str], can_edit: bool) -> M
     if not can_edit:
         return Markup(f'<section class="card" id="duty">{status}</section>')
     label = "Ngừng trực" if mine else "Tôi trực trả lời người dân"
-    button = (f'<form method="post" action="/admin/handoffs/duty" class="inline">{csrf_field(csrf)}'
-              f'<input type="hidden" name="on" value="{"0" if mine else "1"}"><button type="submit">{e(label)}</button></form>')  # fmt: skip
+    button = (
+        f'<form method="post" action="/admin/handoffs/duty" class="inline">{csrf_field(csrf)}'
+        f'<input type="hidden" name="on" value="{"0" if mine else "1"}">'
+        f'<button type="submit">{e(label)}</button></form>'
+    )
     return Markup(f'<section class="card" id="duty">{status}{button}</section>')
 
 
 def _row(handoff: dict[str, Any], tz: str) -> list[Any]:
-    return [handoff["id"], channel_label(handoff["channel"]), sender_tag(handoff["sender"]), _time(handoff["opened_at"], tz),
-            _time(handoff["last_activity"], tz), _time(handoff.get("closed_at"), tz),
-            CLOSED_BY.get(handoff.get("closed_by") or "", handoff.get("closed_by") or "")]  # fmt: skip
+    closed_by = handoff.get("closed_by") or ""
+    return [handoff["id"], channel_label(handoff["channel"]), sender_tag(handoff["sender"]),
+            _time(handoff["opened_at"], tz), _time(handoff["last_activity"], tz), _time(handoff.get("closed_at"), tz),
+            CLOSED_BY.get(closed_by, closed_by)]  # fmt: skip
 
 
-async def handoff_list(request: Request, state: str = "open", format: str | None = None, closed: str | None = None) -> Response:
+async def handoff_list(
+    request: Request, state: str = "open", format: str | None = None, closed: str | None = None
+) -> Response:
     session = await current(request)
     store = store_of(request)
     if state not in ("open", "closed"):
@@ -126,13 +133,13 @@ async def duty(request: Request) -> Response:
     return RedirectResponse("/admin/handoffs", status_code=303)
 
 
-def _said(handoff: dict[str, Any], turns: list[dict[str, Any]], replies: list[dict[str, Any]], tz: str) -> Markup:
+def _said(turns: list[dict[str, Any]], replies: list[dict[str, Any]], tz: str) -> Markup:
     """The citizen's last messages (masked in the log) and the officers' replies, in order."""
     said = [(t["at"], 0, "Người dân", t["text"]) for t in turns]
     said += [(r["at"], 1, "Cán bộ", r["text"]) for r in replies]
     items = "".join(
-        f'<li class="{"officer" if who == "Cán bộ" else "citizen"}"><span class="muted">{e(clock.shown(at, tz))}</span> '
-        f"<strong>{e(who)}:</strong> {e(text)}</li>"
+        f'<li class="{"officer" if who == "Cán bộ" else "citizen"}">'
+        f'<span class="muted">{e(clock.shown(at, tz))}</span> <strong>{e(who)}:</strong> {e(text)}</li>'
         for at, _, who, text in sorted(said, key=lambda item: (item[0], item[1]))
     )
     return Markup(f'<ol class="messages">{items}</ol>' if items else '<p class="empty">Chưa có tin nhắn.</p>')
@@ -171,7 +178,7 @@ async def handoff_page(handoff_id: int, request: Request, sent: str | None = Non
     body = join([
         notice("Đã gửi; người dân nhận trên kênh họ đang dùng.") if sent else "",
         f'<p>{link("/admin/handoffs", "← Danh sách")} · {link(f"/admin/handoffs/{handoff_id}", "Tải lại")}</p>',
-        facts, _said(handoff, turns, replies, tz), actions,
+        facts, _said(turns, replies, tz), actions,
     ])  # fmt: skip
     return page(f"Gặp cán bộ — hội thoại #{handoff_id}", body, session.officer, session.csrf)
 
@@ -193,7 +200,9 @@ async def reply(handoff_id: int, request: Request) -> Response:
 async def close(handoff_id: int, request: Request) -> Response:
     session, _ = await posted(request, editor=True)
     try:
-        await officers_handoffs.close(store_of(request), _settings(request).handoff_timeout, handoff_id, session.officer.name)
+        await officers_handoffs.close(
+            store_of(request), _settings(request).handoff_timeout, handoff_id, session.officer.name
+        )
     except officers_handoffs.HandoffRefused as exc:
         raise _refused(exc) from None
     audit.info("console: handoff #%s closed by %r", handoff_id, session.officer.name)
@@ -209,6 +218,3 @@ def router() -> APIRouter:
     routes.add_api_route("/handoffs/{handoff_id}/reply", reply, methods=["POST"])
     routes.add_api_route("/handoffs/{handoff_id}/close", close, methods=["POST"])
     return routes
-
-
-__all__ = ["router", "dt"]

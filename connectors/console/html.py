@@ -43,7 +43,10 @@ def join(parts: Iterable[str]) -> Markup:
     return Markup("".join(parts))
 
 
-def page(title: str, body: str, officer: Any = None, csrf: str = "", status_code: int = 200) -> HTMLResponse:
+def page(
+    title: str, body: str, officer: Any = None, csrf: str = "", status_code: int = 200, refresh: int = 0
+) -> HTMLResponse:
+    """The layout; ``refresh`` seconds makes a list page reload itself (no script needed)."""
     nav = ""
     if officer is not None:
         links = "".join(f'<a href="{href}">{e(label)}</a>' for href, label in NAV)
@@ -56,7 +59,8 @@ def page(title: str, body: str, officer: Any = None, csrf: str = "", status_code
     text = (
         '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{e(title)} · Trợ lý ảo</title>"
+        + (f'<meta http-equiv="refresh" content="{int(refresh)}">' if refresh > 0 else "")
+        +         f"<title>{e(title)} · Trợ lý ảo</title>"
         '<link rel="stylesheet" href="/static/admin.css"></head>'
         f"<body>{nav}<main><h1>{e(title)}</h1>{body}</main></body></html>"
     )

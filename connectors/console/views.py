@@ -16,7 +16,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from connectors import messages
 from connectors.console import svg
-from connectors.console.catalogue import dashboard_sections
 from connectors.console.auth import (
     LOGIN_COOKIE,
     ConsoleRefusal,
@@ -29,6 +28,7 @@ from connectors.console.auth import (
     set_cookie,
     store_of,
 )
+from connectors.console.catalogue import dashboard_sections
 from connectors.console.html import Markup, cell_text, csrf_field, date_range_form, e, join, link, notice, page, table
 from connectors.console.live import procedure_names, zone
 from connectors.exports import XLSX_TYPE, mask_phone, safe_cell
@@ -275,7 +275,7 @@ async def answer(code: str, request: Request) -> Response:
     return RedirectResponse(f"/admin/tickets/{found.code}?sent=1", status_code=303)
 
 
-# --- bookings and handoffs -----------------------------------------------------------------
+# --- bookings (handoffs: connectors/console/handoffs.py) ------------------------------------
 async def bookings(
     request: Request,
     day_from: str | None = Query(None, alias="from"),
@@ -296,30 +296,6 @@ async def bookings(
     return page("Lịch hẹn", body, session.officer, session.csrf)
 
 
-async def handoffs(request: Request, state: str = "open", format: str | None = None) -> Response:
-    session = await current(request)
-    store = store_of(request)
-    if state not in ("open", "closed"):
-        raise ConsoleRefusal(422, "Trạng thái phải là open hoặc closed.")
-    if state == "open":
-        found = await call(store.open_handoffs, request.app.state.settings.handoff_timeout)
-    else:
-        found = await call(_closed_handoffs, store)
-    columns = ["Số", "Kênh", "Người dân", "Bắt đầu", "Hoạt động cuối", "Kết thúc", "Người kết thúc"]
-    tz = zone(request)
-    rows = [[h["id"], channel_label(h["channel"]), sender_tag(h["sender"]), _time(h["opened_at"], tz),
-             _time(h["last_activity"], tz), _time(h.get("closed_at"), tz), h.get("closed_by") or ""]
-            for h in found]  # fmt: skip
-    if format:
-        return download(rows, columns, f"gap-can-bo-{state}", format)
-    tabs = " · ".join(
-        str(link("/admin/handoffs", label, state=key)) if key != state else f"<strong>{label}</strong>"
-        for key, label in (("open", "Đang mở"), ("closed", "Đã kết thúc"))
-    )
-    body = join([f'<p class="filters">{tabs}</p>', exports("/admin/handoffs", state=state), table(columns, rows)])
-    return page("Gặp cán bộ", body, session.officer, session.csrf)
-
-
 def router() -> APIRouter:
     """The console pages, each a module-level handler."""
     routes = APIRouter(prefix="/admin", include_in_schema=False)
@@ -333,18 +309,7 @@ def router() -> APIRouter:
     routes.add_api_route("/tickets/{code}", ticket, methods=["GET"])
     routes.add_api_route("/tickets/{code}/answer", answer, methods=["POST"])
     routes.add_api_route("/bookings", bookings, methods=["GET"])
-    routes.add_api_route("/handoffs", handoffs, methods=["GET"])
     return routes
-
-
-def _closed_handoffs(store: Any, limit: int = 500) -> list[dict[str, Any]]:
-    import sqlalchemy as sa
-
-    from tthc.records.schema import handoffs
-
-    query = sa.select(handoffs).where(handoffs.c.closed_at.is_not(None)).order_by(handoffs.c.closed_at.desc()).limit(limit)
-    with store.engine.connect() as db:
-        return [dict(r) for r in db.execute(query).mappings()]
 
 
 async def make_report(request: Request, start: dt.date, end: dt.date, fmt: str) -> bytes:

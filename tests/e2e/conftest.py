@@ -6,20 +6,24 @@ touches a stack a developer has running, and tests may edit content.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tthc import paths
 from trolyao.stack import Ports, Stack
 from trolyao.training import model_path
+from tthc import paths
+from tthc.records import RecordStore
+from tthc.settings import CommonSettings
 
 ADMIN_TOKEN = "e2e-admin-token-0123456789"
 
@@ -61,6 +65,19 @@ class Client:
 
 def reply_text(body: dict[str, Any]) -> str:
     return "\n".join(r.get("text") or "" for r in body["replies"])
+
+
+@contextmanager
+def officer_on_duty(stack: Stack, name: str = "e2e-truc") -> Iterator[None]:
+    """An officer answers chats from the console meanwhile (as the console's "Tôi trực" button
+    does): the stack has no Telegram group, so otherwise nobody is promised to citizens."""
+    store = RecordStore(CommonSettings.from_env({"TROLYAO_VAR_DIR": str(stack.var)}).records_url)
+    store.start_duty(name, dt.datetime.now() + dt.timedelta(hours=1))
+    try:
+        yield
+    finally:
+        store.end_duty(name)
+        store.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ def links(body: dict) -> list[str]:
 def test_a_lost_land_certificate_is_answered_from_its_record_and_the_follow_up_keeps_it(client: Client) -> None:
     who = sender()
     first = client.chat("mất sổ đỏ muốn làm lại cần giấy tờ gì", who)
-    assert first["intent"] == "ask_documents"
+    assert first["intent"] == "ask_documents", first
     assert first["procedure"] == LOST_LAND_CERTIFICATE and LOST_LAND_CERTIFICATE in first["codes"]
     said = reply_text(first)
     assert "Cấp lại Giấy chứng nhận" in said and "Đơn đăng ký biến động" in said  # its documents, from the record

@@ -18,8 +18,8 @@ from pathlib import Path
 import yaml
 
 from tests.e2e.conftest import Client, reply_text
-from tthc import paths
 from trolyao.stack import Stack
+from tthc import paths
 
 PASSWORD = "mat-khau-e2e-2026"
 

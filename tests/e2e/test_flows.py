@@ -11,9 +11,9 @@ import time
 import uuid
 from pathlib import Path
 
-from tests.e2e.conftest import ADMIN_TOKEN, Client, reply_text
-from tthc import paths
+from tests.e2e.conftest import ADMIN_TOKEN, Client, officer_on_duty, reply_text
 from trolyao.stack import Stack
+from tthc import paths
 
 
 def sender() -> str:
@@ -145,9 +145,10 @@ def test_admin_api_needs_the_token(client: Client) -> None:
     assert client.get("/admin/api/tickets", token=ADMIN_TOKEN)[0] == 200
 
 
-def test_handoff_officer_reply_then_the_bot_resumes(client: Client) -> None:
+def test_handoff_officer_reply_then_the_bot_resumes(client: Client, stack: Stack) -> None:
     who = sender()
-    asked = client.chat("cho tôi gặp cán bộ", who)
+    with officer_on_duty(stack):  # a person is promised only when one answers now (issue 13)
+        asked = client.chat("cho tôi gặp cán bộ", who)
     assert asked["intent"] == "human_handoff" and "cán bộ" in reply_text(asked)
     marker = f"mã-{uuid.uuid4().hex[:6]}"
     relayed = client.chat(f"tôi cần hỏi thêm về hồ sơ {marker}", who)

@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tthc import paths
 from trolyao.environment import process_env
 from trolyao.training import model_path
+from tthc import paths
 
 
 def test_rasa_test_stories_pass(tmp_path: Path) -> None:

@@ -261,13 +261,17 @@ def test_faq_answer_edit_refuses_bad_input_and_writes_good_input(
     assert "Đã lưu" in shown and answer in shown
 
 
-PATH_VALUES = {"slug": "khai-sinh", "number": "1"}  # {code}: the test's ticket
+PATH_VALUES = {"slug": "khai-sinh", "number": "1", "handoff_id": "1"}  # {code}: the test's ticket
 KNOWN_POST_ROUTES = {
     "/admin/login",
     "/admin/logout",
     "/admin/tickets/{code}/answer",
     "/admin/unanswered/promote",
     "/admin/content/{slug}/faq/{number}",
+    "/admin/catalogue/{code}/promote",
+    "/admin/handoffs/duty",
+    "/admin/handoffs/{handoff_id}/reply",
+    "/admin/handoffs/{handoff_id}/close",
 }
 
 

@@ -25,8 +25,8 @@ from connectors.channels.telegram import callback_data, webhook_url
 from connectors.channels.zalo import api_error, parse_event, phone_code
 from connectors.channels.zalo_bot import media_base, parse_updates
 from connectors.media import decode_data_uri
-from tthc.privacy import PiiMaskingFormatter
 from connectors.state import ChannelState
+from tthc.privacy import PiiMaskingFormatter
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="

@@ -28,10 +28,10 @@ from subprocess_gateway import start_gateway
 from connectors import messages
 from connectors.ratelimit import (
     ClientLimits,
-    ThrottleVerdict,
     Limiter,
     Rate,
     Throttle,
+    ThrottleVerdict,
     is_loopback,
     parse_rate,
 )

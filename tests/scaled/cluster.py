@@ -31,8 +31,8 @@ from glob import glob
 from pathlib import Path
 from typing import Any
 
-from tthc import paths
 from trolyao.environment import process_env
+from tthc import paths
 
 DEPLOY = paths.REPO / "deploy"
 DB_NAME = "rasa"  # as in docker-compose.yml: one database for the tracker, the records, the state

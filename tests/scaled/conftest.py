@@ -16,8 +16,8 @@ import pytest
 
 from tests.scaled.cluster import Cluster
 from tests.scaled.fake_telegram import FakeTelegram
-from tthc import paths
 from trolyao.training import model_path
+from tthc import paths
 
 NUMBERS: dict[str, dict] = {}
 

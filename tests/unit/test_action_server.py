@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from tthc.privacy import mask_log_records
 from tthc import paths
+from tthc.privacy import mask_log_records
 
 PHONE = "0912345678"
 CCCD = "001203012345"

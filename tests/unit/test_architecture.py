@@ -9,8 +9,8 @@ import pytest
 
 from actions.settings import ActionSettings
 from connectors.settings import Settings as GatewaySettings
-from tthc.settings import DEFAULT_LOCALITY, CommonSettings, Env, SettingsError
 from trolyao.settings import StackSettings
+from tthc.settings import DEFAULT_LOCALITY, CommonSettings, Env, SettingsError
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGES = ("tthc", "nlu", "actions", "connectors", "trolyao")
@@ -24,11 +24,12 @@ def environment_reads(path: Path) -> list[int]:
     """Lines of `os.environ` and `os.getenv`/`getenv` uses in one module."""
     lines = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv", "environb"}:
+        if isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv", "environb"} or (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "os"
+            and any(alias.name in {"environ", "getenv"} for alias in node.names)
+        ):
             lines.append(node.lineno)
-        elif isinstance(node, ast.ImportFrom) and node.module == "os":
-            if any(alias.name in {"environ", "getenv"} for alias in node.names):
-                lines.append(node.lineno)
     return lines
 
 

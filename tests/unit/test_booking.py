@@ -129,9 +129,15 @@ def test_start_chooses_the_office_of_the_procedure_and_says_it() -> None:
     asked, _ = run(
         ActionAskBookingCentre(), tracker("", "book_appointment", {**haiphong, "booking_procedure": "ket-hon"})
     )
-    assert [b["payload"] for b in asked[0]["buttons"]] == ["ttpvhcc-cap-xa-hai-phong", "ttpvhcc-phuong-chi-linh"]
-    chosen, _ = validate("booking_centre", "2", {**haiphong, "booking_procedure": "ket-hon"})
-    assert chosen == {"booking_centre": "ttpvhcc-phuong-chi-linh"}
+    payloads = [b["payload"] for b in asked[0]["buttons"]]
+    # The intent is in the payload: a centre's name reads like a hotline question to the classifier.
+    assert payloads == [
+        f'/book_appointment{{"booking_centre":"{office}"}}'
+        for office in ("ttpvhcc-cap-xa-hai-phong", "ttpvhcc-phuong-chi-linh")
+    ]
+    procedure = {**haiphong, "booking_procedure": "ket-hon"}
+    assert validate("booking_centre", payloads[1], procedure)[0] == {"booking_centre": "ttpvhcc-phuong-chi-linh"}
+    assert validate("booking_centre", "1", procedure)[0] == {"booking_centre": "ttpvhcc-cap-xa-hai-phong"}  # typed
 
 
 def test_a_procedure_named_in_the_form_brings_its_office() -> None:
@@ -228,3 +234,11 @@ def test_confirmed_booking_names_the_office_and_cancels_by_code() -> None:
     assert process.store().taken("cong-an-xa-da-nang", dt.date(2026, 12, 1), "09:00") == 0
     [unknown], _ = run(ActionBookingStart(), tracker("hủy lịch LHZZZZZ9", "book_appointment"))
     assert unknown["response"] == "utter_booking_unknown"
+
+
+def test_a_name_that_reads_like_a_topic_is_a_name_and_a_topic_is_not() -> None:
+    # The classifier takes "Lê Văn Cường" for a bare topic (ask_procedure); the slot takes it as text.
+    assert validate("booking_name", "Lê Văn Cường")[0] == {"booking_name": "Lê Văn Cường"}
+    assert validate("booking_name", "Đỗ Quang Huy")[0] == {"booking_name": "Đỗ Quang Huy"}
+    refused, messages = validate("booking_name", "khai sinh")
+    assert refused == {"booking_name": None} and messages[0]["response"] == "utter_booking_name_invalid"

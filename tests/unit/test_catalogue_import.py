@@ -18,8 +18,7 @@ import pytest
 from trolyao.cli import main
 from tthc import paths
 from tthc.catalogue import FIELD_LABELS, MINISTRIES, load_catalogue
-from tthc.catalogue.importer import import_catalogue
-from tthc.catalogue.importer import report_lines
+from tthc.catalogue.importer import import_catalogue, report_lines
 from tthc.catalogue.model import to_dict
 from tthc.catalogue.store import replace_files
 

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 from tthc.catalogue import CHARGED, FREE, SEE_NOTE, CatalogueProcedure
-from tthc.catalogue.parse import parse_record
-from tthc.catalogue.parse import fee_periods, fee_status
+from tthc.catalogue.parse import fee_periods, fee_status, parse_record
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "catalogue"
 

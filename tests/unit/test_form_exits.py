@@ -37,7 +37,11 @@ def private_store(tmp_path: Path, actions_settings: Callable[..., ActionSettings
 
 
 def in_form(
-    text: str, intent: str, requested: str, confidence: float = 0.95, slots: dict[str, Any] | None = None,
+    text: str,
+    intent: str,
+    requested: str,
+    confidence: float = 0.95,
+    slots: dict[str, Any] | None = None,
     extracted: bool = True,
 ) -> Tracker:
     """The tracker the form's validation gets right after the citizen's message: the message,
@@ -123,7 +127,10 @@ def test_the_survey_asked_inside_the_feedback_form_is_answered() -> None:
 
 @pytest.mark.parametrize(
     ("text", "intent", "expected"),
-    [("lam qua mang duoc khong", "ask_online", "utter_procedure_online"), ("thế lệ phí bao nhiêu", "ask_fee", "utter_procedure_fee")],
+    [
+        ("lam qua mang duoc khong", "ask_online", "utter_procedure_online"),
+        ("thế lệ phí bao nhiêu", "ask_fee", "utter_procedure_fee"),
+    ],
 )
 def test_questions_after_a_feedback_form_started_by_mistake_are_answered(text: str, intent: str, expected: str) -> None:
     t = in_form(text, intent, "feedback_phone", slots={"procedure": "doi-gplx", "feedback_content": "x y z"})
@@ -168,7 +175,9 @@ def test_a_value_refused_twice_ends_the_form_politely() -> None:
 
 
 def test_a_good_value_after_a_refusal_resets_the_count() -> None:
-    t = in_form("0905123456", "out_of_scope", "feedback_phone", slots={FAILURES_SLOT: {"slot": "feedback_phone", "count": 1}})
+    t = in_form(
+        "0905123456", "out_of_scope", "feedback_phone", slots={FAILURES_SLOT: {"slot": "feedback_phone", "count": 1}}
+    )
     messages, events = validate_form(t)
     assert messages == [] and slot_values(events, FAILURES_SLOT) == [None]
 
@@ -200,7 +209,9 @@ def handoff_tracker(officers_online: bool | None = None) -> Tracker:
     return t
 
 
-def test_no_officer_channel_means_no_promise_but_the_hotline_and_a_ticket(actions_settings: Callable[..., ActionSettings]) -> None:
+def test_no_officer_channel_means_no_promise_but_the_hotline_and_a_ticket(
+    actions_settings: Callable[..., ActionSettings],
+) -> None:
     actions_settings(now=dt.datetime(2026, 11, 23, 9, 0))
     messages, _ = run(ActionHandoff(), handoff_tracker())
     assert [m["response"] for m in messages] == ["utter_handoff_unavailable"]
@@ -209,7 +220,9 @@ def test_no_officer_channel_means_no_promise_but_the_hotline_and_a_ticket(action
     assert process.store().active_handoff("test") is None  # the bot stays
 
 
-def test_the_telegram_group_or_an_officer_on_duty_takes_the_chat(actions_settings: Callable[..., ActionSettings]) -> None:
+def test_the_telegram_group_or_an_officer_on_duty_takes_the_chat(
+    actions_settings: Callable[..., ActionSettings],
+) -> None:
     actions_settings(now=dt.datetime(2026, 11, 23, 9, 0))
     messages, _ = run(ActionHandoff(), handoff_tracker(officers_online=True))
     assert messages[0]["response"] == "utter_handoff" and messages[0]["buttons"][0]["payload"] == "kết thúc"
@@ -223,7 +236,9 @@ def test_the_telegram_group_or_an_officer_on_duty_takes_the_chat(actions_setting
     assert process.store().on_duty() == []
 
 
-def test_outside_staffed_hours_the_next_time_the_hotline_and_a_ticket(actions_settings: Callable[..., ActionSettings]) -> None:
+def test_outside_staffed_hours_the_next_time_the_hotline_and_a_ticket(
+    actions_settings: Callable[..., ActionSettings],
+) -> None:
     actions_settings(now=dt.datetime(2026, 11, 23, 20, 0))
     messages, _ = run(ActionHandoff(), handoff_tracker(officers_online=True))
     assert messages[0]["response"] == "utter_handoff_closed" and messages[0]["opens"] == "07:30 sáng mai"

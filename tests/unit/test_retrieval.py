@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tthc.content import ContentBase
 from tthc.retrieval import ProcedureIndex, ProcedureText
 from tthc.understanding import decide, is_confident
-from tthc.content import ContentBase
 
 
 @pytest.mark.parametrize(

@@ -325,10 +325,6 @@ class FakeBotApi:
         if self._loop is not None:
             asyncio.run_coroutine_threadsafe(self.serve(self.port), self._loop).result(30)
 
-    def chats(self) -> list[str]:
-        with self._lock:
-            return list(self._sent)
-
     def __enter__(self) -> FakeBotApi:
         return self.start()
 

@@ -29,8 +29,8 @@ from typing import Any
 import yaml
 
 from tthc.paths import CONTENT, REPO
-from tthc.search import CatalogueSearch, Thresholds, build_documents, curated_view, read_records
 from tthc.retrieval import ProcedureIndex
+from tthc.search import CatalogueSearch, Thresholds, build_documents, curated_view, read_records
 from tthc.search.decision import THRESHOLDS, Verdict, decide
 from tthc.text.normalize import strip_accents
 from tthc.understanding import understand

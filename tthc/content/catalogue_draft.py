@@ -290,7 +290,7 @@ def _rates(found: Findings, ways: list[Way], today: dt.date) -> list[dict[str, A
     "Miễn phí" whose note says more is no free rate: the cell and its note are its text)."""
     way = ways[0]
     stated = sorted(amounts(way.fee))
-    unit = way.fee_note if (way.fee_note or "").startswith("/") else ""  # '/tờ khai', '/lần'
+    unit = (way.fee_note or "") if (way.fee_note or "").startswith("/") else ""  # '/tờ khai', '/lần'
     rate: dict[str, Any] = {"label": _channels(ways)}
     if way.fee_status == FREE:
         rate.update(amount=0, text="Miễn phí")

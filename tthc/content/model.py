@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
@@ -226,7 +226,8 @@ def load_content(directory: Path | str, with_catalogue: bool = True) -> ContentB
 
 def with_catalogue_of(curated: ContentBase, directory: Path) -> ContentBase:
     """The curated content with the catalogue as it is on disk now."""
-    from tthc.catalogue.store import load_catalogue, signature as catalogue_signature
+    from tthc.catalogue.store import load_catalogue
+    from tthc.catalogue.store import signature as catalogue_signature
 
     sig = catalogue_signature(directory)
     catalogue = load_catalogue(directory) if sig else {}
