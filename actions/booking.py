@@ -278,10 +278,10 @@ class ValidateBookingForm(FormValidationAction):
         if at_confirm and confirmation(_text(tracker)) == "no":
             dispatcher.utter_message(response="utter_booking_not_made")
             return [ActiveLoop(None), SlotSet("requested_slot", None), *(SlotSet(s, None) for s in BOOKING_SLOTS)]
-        left = await leave_if_asked(
-            dispatcher, tracker, domain, BOOKING_SLOTS, "utter_booking_set_aside", ANSWERS_NO, answers_confirmation
-        )
-        if left is not None:  # "hủy", "thôi", a "không" that answers nothing, or another question
+        # "hủy", "thôi", a "không" that answers nothing end it; another question pauses it (answered,
+        # then the form asks again, as the rules do for the questions the slots' mappings leave out)
+        left = await leave_if_asked(dispatcher, tracker, domain, BOOKING_SLOTS, None, ANSWERS_NO, answers_confirmation)
+        if left is not None:
             return left
         mark = len(dispatcher.messages)
         events = await super().run(dispatcher, tracker, domain)

@@ -21,13 +21,9 @@ def numbered_list(items: list[str]) -> str:
 
 
 def documents(proc: Procedure) -> str:
-    lines = []
-    for doc in proc.documents:
-        line = f"{doc['name']} ({doc['quantity']})"
-        if doc.get("note"):
-            line += f". {doc['note']}"
-        lines.append(line)
-    return bullet_list(lines)
+    """Each document with its quantity; the notes stay in the FAQs and on the official page, so
+    the answer fits a phone screen."""
+    return bullet_list([f"{doc['name']} ({doc['quantity']})" for doc in proc.documents])
 
 
 def fee_rates(proc: Procedure, today: dt.date) -> str:
@@ -36,8 +32,6 @@ def fee_rates(proc: Procedure, today: dt.date) -> str:
         line = f"{rate.label}: {rate.text}"
         if rate.valid_to:
             line += f" (áp dụng đến hết ngày {vn_date(rate.valid_to)})"
-        if not rate.verified:
-            line += " (đang chờ đối chiếu)"
         lines.append(line)
     text = bullet_list(lines)
     if proc.fee_exemptions:
@@ -75,12 +69,24 @@ def online(proc: Procedure) -> str:
     return text
 
 
+# Words that mark a note as the officers' own (sources, what is still to check): never shown.
+OFFICER_NOTE_MARKERS = ("chưa xác minh", "theo nguồn", "đối chiếu", "cần bổ sung")
+
+
+def citizen_note(note: object) -> str | None:
+    text = str(note or "").strip()
+    if not text or any(marker in text.lower() for marker in OFFICER_NOTE_MARKERS):
+        return None
+    return text
+
+
 def hotlines(loc: Locality) -> str:
     lines = []
     for h in loc.hotlines:
         line = f"{h['name']}: {h['number']}"
-        if h.get("note"):
-            line += f" ({h['note']})"
+        note = citizen_note(h.get("note"))
+        if note:
+            line += f" ({note})"
         lines.append(line)
     return bullet_list(lines)
 

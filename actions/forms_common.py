@@ -5,7 +5,7 @@ on what the form's own checks returned:
 
 - "hủy", "thôi", "kết thúc" stop the form; so does a bare "không", unless it answers the
   form's own question (the optional phone number, a confirmation).
-- A clearly different question ends the form and gets its answer: the classifier is sure it is
+- A clearly different question ends (or pauses) the form and gets its answer: the classifier is sure it is
   a question of a service (survey, hotline, hours, dossier status) or about a procedure, or the
   whole-catalogue search names a procedure, and the message reads as a question. A complaint
   (in the feedback form) is never taken for one.
@@ -140,20 +140,26 @@ async def leave_if_asked(
     tracker: Tracker,
     domain: dict[str, Any],
     slots: tuple[str, ...],
-    set_aside: str,
+    set_aside: str | None,
     answers_no: Collection[str] = (),
     keeps: Callable[[str], bool] | None = None,
 ) -> list[dict] | None:
-    """The events that end the form because of the latest message, or None to go on.
+    """The events that end or pause the form because of the latest message, or None to go on.
 
-    ``set_aside`` is the response saying the form stopped for a question (and how to resume)."""
-    if not answering_now(tracker) or not tracker.get_slot("requested_slot"):
+    A different question ends the form, after ``set_aside`` (the response saying the form
+    stopped for a question, and how to resume); with ``set_aside`` None it pauses the form
+    instead: the question is answered, then the form asks its own question again."""
+    requested = tracker.get_slot("requested_slot")
+    if not answering_now(tracker) or not requested:
         return None
     if wants_to_cancel(tracker, answers_no):
         return cancel(dispatcher, slots)
     intent = different_question(tracker, keeps)
     if intent is None:
         return None
+    if set_aside is None:
+        answered = await answer_instead(dispatcher, tracker, domain, intent)
+        return [*answered, SlotSet(requested, None)]  # the text was not the answer: asked again
     dispatcher.utter_message(response=set_aside)
     answered = await answer_instead(dispatcher, tracker, domain, intent)
     return [*answered, *stop_events(slots)]

@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import process
 from actions.feedback import FEEDBACK_SLOTS, ValidateFeedbackForm
-from actions.forms_common import FAILURES_SLOT, answering_now
+from actions.forms_common import FAILURES_SLOT, answering_now, leave_if_asked
 from actions.procedures import ActionAnswerProcedure
 from actions.services import ActionHandoff
 from actions.settings import ActionSettings
@@ -244,3 +244,27 @@ def test_outside_staffed_hours_the_next_time_the_hotline_and_a_ticket(
     assert messages[0]["response"] == "utter_handoff_closed" and messages[0]["opens"] == "07:30 sáng mai"
     assert "/give_feedback" in [b["payload"] for b in messages[0]["buttons"]]
     assert process.store().active_handoff("test") is None
+
+
+# --- the booking form: another question pauses it ----------------------------------------------
+
+
+def test_a_question_inside_the_booking_form_is_answered_and_the_form_asks_again() -> None:
+    from actions.booking import ValidateBookingForm
+
+    t = in_form("làm hộ chiếu cần mang gì", "ask_documents", "booking_procedure")
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ValidateBookingForm().run(dispatcher, t, {"forms": {"booking_form": {"required_slots": []}}}))
+    assert responses(dispatcher.messages)[0] == "utter_procedure_documents"
+    assert slot_values(events, "booking_procedure") == [None] and not loop_ended(events)
+
+
+def test_an_answer_to_the_booking_confirmation_is_never_another_question() -> None:
+    from actions.booking import ANSWERS_NO, BOOKING_SLOTS, answers_confirmation
+
+    for text, intent in [("đổi giờ", "ask_working_hours"), ("đổi sang ngày khác được không", "ask_working_hours")]:
+        t = in_form(text, intent, "booking_confirm", confidence=0.97)
+        left = asyncio.run(
+            leave_if_asked(CollectingDispatcher(), t, {}, BOOKING_SLOTS, None, ANSWERS_NO, answers_confirmation)
+        )
+        assert left is None, text

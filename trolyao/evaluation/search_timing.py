@@ -100,13 +100,13 @@ def synthetic(records, scale: int):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from trolyao import paths
+    from tthc import paths
     from tthc.content import load_content
     from tthc.search import curated_view
     from tthc.search.live import record_of
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--questions", default=str(paths.ROOT.parent / "shared" / "eval" / "dev-catalogue.yml"))
+    parser.add_argument("--questions", default=str(paths.REPO.parent / "shared" / "eval" / "dev-catalogue.yml"))
     parser.add_argument("--scale", type=int, default=1)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
