@@ -85,13 +85,25 @@ class ActionDossierStatus(Action):
             dispatcher.utter_message(response="utter_dossier_unavailable", hotline=process.hotline_text(loc))
             return []
         if found is None:
-            dispatcher.utter_message(response="utter_dossier_unknown", code=code.group(), hotline=process.hotline_text(loc))
+            dispatcher.utter_message(
+                response="utter_dossier_unknown", code=code.group(), hotline=process.hotline_text(loc)
+            )
             return []
         details = "\n".join(
             f"• {label}: {found[key]}"
-            for key, label in (("procedure", "Thủ tục"), ("received", "Ngày tiếp nhận"), ("due", "Ngày hẹn trả"),
-                               ("office", "Nơi giải quyết"), ("note", "Ghi chú"))  # fmt: skip
+            for key, label in (
+                ("procedure", "Thủ tục"),
+                ("received", "Ngày tiếp nhận"),
+                ("due", "Ngày hẹn trả"),
+                ("office", "Nơi giải quyết"),
+                ("note", "Ghi chú"),
+            )  # fmt: skip
             if found.get(key)
         )
-        dispatcher.utter_message(response="utter_dossier_found", code=found.get("code", code.group()), status=found["status"], details=details)
+        dispatcher.utter_message(
+            response="utter_dossier_found",
+            code=found.get("code", code.group()),
+            status=found["status"],
+            details=details,
+        )
         return []

@@ -74,20 +74,39 @@ def _aspect(dispatcher: CollectingDispatcher, facts: Facts, intent: str | None, 
     """The one short message with the fact asked for; the other aspects and the page are buttons."""
     name = facts.name
     if intent == "ask_documents":
-        dispatcher.utter_message(response="utter_procedure_documents", name=name, documents=facts.documents, buttons=buttons)
+        dispatcher.utter_message(
+            response="utter_procedure_documents", name=name, documents=facts.documents, buttons=buttons
+        )
     elif intent == "ask_fee":
         rates = f"\n{facts.rates}" if facts.rates else ""
-        dispatcher.utter_message(response="utter_procedure_fee", name=name, fee_summary=facts.fee_summary, rates=rates.rstrip(), buttons=buttons)
+        dispatcher.utter_message(
+            response="utter_procedure_fee",
+            name=name,
+            fee_summary=facts.fee_summary,
+            rates=rates.rstrip(),
+            buttons=buttons,
+        )
     elif intent == "ask_processing_time":
-        dispatcher.utter_message(response="utter_procedure_time", name=name, processing_time=facts.processing_time, buttons=buttons)
+        dispatcher.utter_message(
+            response="utter_procedure_time", name=name, processing_time=facts.processing_time, buttons=buttons
+        )
     elif intent == "ask_where":
         levels = f"\n{facts.levels}" if facts.levels else ""
-        dispatcher.utter_message(response="utter_procedure_where", name=name, authority=facts.authority, where=facts.where, levels=levels, buttons=buttons)
+        dispatcher.utter_message(
+            response="utter_procedure_where",
+            name=name,
+            authority=facts.authority,
+            where=facts.where,
+            levels=levels,
+            buttons=buttons,
+        )
     elif intent == "ask_online":
         dispatcher.utter_message(response="utter_procedure_online", name=name, online=facts.online, buttons=buttons)
     else:
         levels = f"\n{facts.levels}" if facts.levels else ""
-        dispatcher.utter_message(response="utter_procedure_overview", name=name, summary=facts.summary, levels=levels, buttons=buttons)
+        dispatcher.utter_message(
+            response="utter_procedure_overview", name=name, summary=facts.summary, levels=levels, buttons=buttons
+        )
 
 
 def answer(
@@ -109,7 +128,9 @@ def answer(
     if faq and faq[2] >= FAQ_MATCH:
         # The FAQ answers the exact question; an aspect question still gets the date-aware facts.
         faq_buttons = [] if intent in ASPECT_INTENTS else buttons
-        dispatcher.utter_message(response="utter_procedure_faq", question=faq[0], answer=faq[1].strip(), buttons=faq_buttons)
+        dispatcher.utter_message(
+            response="utter_procedure_faq", question=faq[0], answer=faq[1].strip(), buttons=faq_buttons
+        )
         if intent in ASPECT_INTENTS:
             _aspect(dispatcher, facts, intent, buttons)
     else:
@@ -121,7 +142,9 @@ def answer(
         dispatcher.utter_message(response="utter_procedure_source", codes=codes, dated=facts.dated)
     else:
         hotline = process.hotline_text(process.locality(base))
-        dispatcher.utter_message(response="utter_procedure_source_unverified", codes=codes, dated=facts.dated, hotline=hotline)
+        dispatcher.utter_message(
+            response="utter_procedure_source_unverified", codes=codes, dated=facts.dated, hotline=hotline
+        )
     dispatcher.utter_message(response="utter_rate_answer")
     return [SlotSet("sources_shown", [*shown, facts.id][-20:])]
 
@@ -148,7 +171,9 @@ def decline(dispatcher: CollectingDispatcher, base: ContentBase, ministry: str |
     loc = process.locality(base)
     named = f" (thủ tục lĩnh vực này do {ministry} hướng dẫn)" if ministry else ""
     buttons = [{"title": PORTAL_SEARCH_TITLE, "url": PORTAL_SEARCH}, *formatting.call_buttons(loc)]
-    dispatcher.utter_message(response="utter_not_in_catalogue", ministry=named, hotline=process.hotline_text(loc), buttons=buttons)
+    dispatcher.utter_message(
+        response="utter_not_in_catalogue", ministry=named, hotline=process.hotline_text(loc), buttons=buttons
+    )
 
 
 def understood(base: ContentBase, tracker: Tracker, intent: str | None, text: str) -> tuple[Understanding, list[str]]:
@@ -209,7 +234,9 @@ class ActionDeny(Action):
         if remaining:
             clarify(dispatcher, base, "ask_procedure", remaining[:3])
             return [SlotSet("candidates", remaining), SlotSet("procedure", None)]
-        dispatcher.utter_message(response="utter_no_more_candidates", hotline=process.hotline_text(process.locality(base)))
+        dispatcher.utter_message(
+            response="utter_no_more_candidates", hotline=process.hotline_text(process.locality(base))
+        )
         return [SlotSet("candidates", None)]
 
 
@@ -234,7 +261,9 @@ class ActionFallback(Action):
                 shown = list(tracker.get_slot("sources_shown") or [])
                 return [*answer(dispatcher, base, facts, "ask_procedure", text, shown), outcome("answered")]
             buttons = [*aspect_buttons(facts.id)[:4], page_button(facts.url)]
-            dispatcher.utter_message(response="utter_procedure_overview", name=facts.name, summary=facts.summary, levels="", buttons=buttons)
+            dispatcher.utter_message(
+                response="utter_procedure_overview", name=facts.name, summary=facts.summary, levels="", buttons=buttons
+            )
             return [outcome("fallback")]
         dispatcher.utter_message(response="utter_fallback", hotline=process.hotline_text(process.locality(base)))
         return [outcome("fallback")]

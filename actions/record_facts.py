@@ -74,9 +74,7 @@ def fee(record: CatalogueProcedure, today: dt.date) -> tuple[str, str]:
 
 def processing_time(record: CatalogueProcedure) -> str:
     lines = list(
-        dict.fromkeys(
-            f"{CHANNEL_NAMES.get(w.channel, w.channel)}: {_days(w.time)}" for w in record.ways if w.time
-        )
+        dict.fromkeys(f"{CHANNEL_NAMES.get(w.channel, w.channel)}: {_days(w.time)}" for w in record.ways if w.time)
     )
     if not lines:
         return NO_INFO

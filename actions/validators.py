@@ -16,7 +16,9 @@ def phone(text: str) -> str | None:
     """A Vietnamese phone number in 0xxxxxxxxx form, or None."""
     digits = re.sub(r"[\s.\-()]", "", text)
     if _MOBILE.match(digits) or _LANDLINE.match(digits):
-        return "0" + digits[3:] if digits.startswith("+84") else ("0" + digits[2:] if digits.startswith("84") else digits)
+        return (
+            "0" + digits[3:] if digits.startswith("+84") else ("0" + digits[2:] if digits.startswith("84") else digits)
+        )
     return None
 
 

@@ -77,9 +77,7 @@ def authorize(request: Request, response: Response) -> None:
         logger.warning("admin: request without a token refused (%s %s)", client, request.url.path)
         raise AdminRefusal(401, messages.ADMIN_TOKEN_MISSING)
     if not hmac.compare_digest(token.encode("utf-8"), settings.admin_token.encode("utf-8")):
-        logger.warning(
-            "admin: request with a wrong token refused (%s %s)", client, request.url.path
-        )
+        logger.warning("admin: request with a wrong token refused (%s %s)", client, request.url.path)
         raise AdminRefusal(401, messages.ADMIN_TOKEN_WRONG)
 
 
@@ -170,9 +168,7 @@ def _request_key(request: Request, kind: str, scope: str) -> str | None:
 
 async def answer_ticket(code: str, body: AnswerBody, request: Request) -> dict[str, Any]:
     key = _request_key(request, "ticket-answer", code[:20].upper())
-    ticket = await call(
-        _store(request).answer_ticket, code[:20], body.answer.strip(), body.officer, key
-    )
+    ticket = await call(_store(request).answer_ticket, code[:20], body.answer.strip(), body.officer, key)
     if ticket is None:
         raise AdminRefusal(404, messages.TICKET_NOT_FOUND.format(code=code[:20]))
     audit.info("admin: ticket %s answered by %r", ticket.code, body.officer)
@@ -197,9 +193,7 @@ async def reply(handoff_id: int, body: ReplyBody, request: Request) -> dict[str,
     return {"id": handoff_id, "queued": True}
 
 
-async def close(
-    handoff_id: int, request: Request, body: CloseBody | None = None
-) -> dict[str, Any]:
+async def close(handoff_id: int, request: Request, body: CloseBody | None = None) -> dict[str, Any]:
     officer = (body or CloseBody()).officer
     timeout = request.app.state.settings.handoff_timeout
     try:

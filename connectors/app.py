@@ -69,11 +69,15 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware)  # 413 beyond 64 KiB on /api/chat, 1 MiB elsewhere
     # Counted in the database replicas share, when there is one (connectors.shared_limits).
     app.state.chat_limits = ClientLimits(
-        settings.rate_chat_ip, settings.rate_chat_sender, settings.rate_exempt_loopback,
+        settings.rate_chat_ip,
+        settings.rate_chat_sender,
+        settings.rate_exempt_loopback,
         counted_by=counted_by(settings.state_db_url, "chat"),
     )
     app.state.webhook_limits = ClientLimits(
-        settings.rate_webhook_ip, None, settings.rate_exempt_loopback,
+        settings.rate_webhook_ip,
+        None,
+        settings.rate_exempt_loopback,
         counted_by=counted_by(settings.state_db_url, "webhook"),
     )
     problem = settings.admin_problem()
@@ -112,9 +116,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             http, app.state.rasa_urls, settings.rasa_timeout_s, known_codes=app.state.known_codes
         )
         store = app.state.records = records.open_records(settings)
-        officers = Officers(
-            settings.officers_telegram_chat_id, lambda: app.state.channels.get(TELEGRAM)
-        )
+        officers = Officers(settings.officers_telegram_chat_id, lambda: app.state.channels.get(TELEGRAM))
 
         async def send_to_rasa(sender: str, text: str, metadata: dict[str, Any]) -> RasaTurn:
             return await app.state.rasa.send(sender, text, metadata)
@@ -128,9 +130,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         async def actions_healthy() -> bool:
             return await health.probe(http, f"{app.state.actions_url}/health")
 
-        runtime = await channels.start(
-            settings, app.state.hotline, ask_rasa, actions_healthy, platform_http
-        )
+        runtime = await channels.start(settings, app.state.hotline, ask_rasa, actions_healthy, platform_http)
         app.state.channels = runtime.channels
         app.state.store = runtime.store
         app.state.outbound = runtime.outbound
@@ -197,8 +197,14 @@ async def post_chat(body: chat.ChatRequest, request: Request) -> dict[str, Any] 
         return refused
     ask = state.conversation.ask
     return await chat.answer(
-        body, ask, state.hotline, state.settings.locality, _pending(request), state.known_codes.of,
-        history=state.history, retry_for_s=state.settings.chat_retry_s,
+        body,
+        ask,
+        state.hotline,
+        state.settings.locality,
+        _pending(request),
+        state.known_codes.of,
+        history=state.history,
+        retry_for_s=state.settings.chat_retry_s,
     )
 
 

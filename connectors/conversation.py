@@ -135,9 +135,7 @@ class Conversation:
             return await self._hand_over(handoff, sender, channel, text, metadata)
         turn = await self._rasa(sender, text, metadata)
         outcome = outcome_of(turn.intent, turn.outcome)
-        await self._log(
-            sender, channel, text, turn.intent, turn.confidence, turn.procedure, outcome
-        )
+        await self._log(sender, channel, text, turn.intent, turn.confidence, turn.procedure, outcome)
         if turn.intent == "human_handoff":
             await self._announce_new_handoff(sender)
         return turn

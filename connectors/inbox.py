@@ -357,7 +357,7 @@ class Inbox:
         await self._delay_notice(job)
 
     async def _delay_notice(self, job: Job, queued: bool = True) -> None:
-        """"Busy, call the hotline", at most once per outage (notice_repeat_s) per citizen."""
+        """ "Busy, call the hotline", at most once per outage (notice_repeat_s) per citizen."""
         key = _key(job.channel, job.user_id)
         now = time.monotonic()
         last = self._last_notice.get(key)
@@ -365,9 +365,7 @@ class Inbox:
             return
         self._last_notice[key] = now
         text = messages.BOT_DELAYED.format(name=self._hotline.name, number=self._hotline.number)
-        button = Button(
-            messages.CALL_BUTTON.format(number=self._hotline.number), phone=self._hotline.dial
-        )
+        button = Button(messages.CALL_BUTTON.format(number=self._hotline.number), phone=self._hotline.dial)
         notice = [Reply(text=text, buttons=[button])]
         if not queued:
             channel = self._channels[job.channel]
@@ -430,9 +428,7 @@ class Inbox:
             number = int(match.group(1))
             return next((payload or None for shown, _, payload in lines if shown == number), None)
         wanted = _fold(job.text)
-        return next(
-            (payload for _, title, payload in lines if payload and _fold(title) == wanted), None
-        )
+        return next((payload for _, title, payload in lines if payload and _fold(title) == wanted), None)
 
     def _spawn(self, coroutine: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coroutine)

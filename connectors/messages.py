@@ -1,8 +1,7 @@
 """The few sentences the gateway says on its own (everything else comes from the bot)."""
 
 EMPTY_TEXT = (
-    "Bạn muốn hỏi về thủ tục hành chính nào? "
-    "Vui lòng nhập câu hỏi, ví dụ: “làm giấy khai sinh cần giấy tờ gì”."
+    "Bạn muốn hỏi về thủ tục hành chính nào? Vui lòng nhập câu hỏi, ví dụ: “làm giấy khai sinh cần giấy tờ gì”."
 )
 BOT_UNAVAILABLE = (
     "Xin lỗi, hệ thống đang bận nên chưa trả lời được câu hỏi của bạn. "
@@ -58,8 +57,7 @@ UNSUPPORTED_IMAGE = (
     "Lưu ý: không gửi ảnh giấy tờ tùy thân qua đây."
 )
 UNSUPPORTED_STICKER = (
-    "Cảm ơn bạn! Bạn cần hỏi về thủ tục hành chính nào? "
-    "Hãy gõ câu hỏi, ví dụ: “thủ tục cấp lại căn cước”."
+    "Cảm ơn bạn! Bạn cần hỏi về thủ tục hành chính nào? Hãy gõ câu hỏi, ví dụ: “thủ tục cấp lại căn cước”."
 )
 UNSUPPORTED_LOCATION = (
     "Trợ lý đã nhận được vị trí nhưng chưa dùng vị trí để tra cứu được. "
@@ -71,8 +69,7 @@ UNSUPPORTED_FILE = (
     "không gửi qua đây."
 )
 UNSUPPORTED_OTHER = (
-    "Trợ lý hiện chỉ hiểu tin nhắn chữ. Bạn vui lòng gõ câu hỏi, "
-    "ví dụ: “làm giấy khai sinh cần giấy tờ gì”."
+    "Trợ lý hiện chỉ hiểu tin nhắn chữ. Bạn vui lòng gõ câu hỏi, ví dụ: “làm giấy khai sinh cần giấy tờ gì”."
 )
 BUTTON_EXPIRED = "Nút bấm này đã hết hạn. Bạn vui lòng gõ lại câu hỏi."
 # An answer sent minutes after the question (Rasa or the platform was down): what it answers.
@@ -94,13 +91,11 @@ HANDOFF_END_PAYLOAD = "kết thúc"
 # A clearly different question during a handoff: the bot answers it too (the officer sees it).
 HANDOFF_BOT_ANSWERS = "Tin nhắn của bạn cũng đã được chuyển tới cán bộ. Trong lúc chờ, trợ lý ảo trả lời:"
 HANDOFF_ENDED = (
-    "Đã kết thúc trò chuyện với cán bộ. Trợ lý ảo tiếp tục hỗ trợ bạn: "
-    "bạn cần hỏi thủ tục nào, cứ nhắn nhé."
+    "Đã kết thúc trò chuyện với cán bộ. Trợ lý ảo tiếp tục hỗ trợ bạn: bạn cần hỏi thủ tục nào, cứ nhắn nhé."
 )
 OFFICER_REPLY = "Cán bộ trả lời: {text}"
 HANDOFF_CLOSED = (
-    "Cán bộ đã kết thúc cuộc trò chuyện. Trợ lý ảo tiếp tục hỗ trợ bạn: "
-    "bạn cần hỏi thủ tục nào, cứ nhắn nhé."
+    "Cán bộ đã kết thúc cuộc trò chuyện. Trợ lý ảo tiếp tục hỗ trợ bạn: bạn cần hỏi thủ tục nào, cứ nhắn nhé."
 )
 
 # Officers' Telegram group (a masked tag stands for the citizen).
@@ -112,9 +107,7 @@ OFFICERS_NEW_HANDOFF = (
     "hoặc POST /admin/api/handoffs/{id}/reply và /close"
 )
 OFFICERS_RELAY = "💬 Hội thoại #{id} ({channel}, người dân {tag}):\n{text}"
-OFFICERS_CITIZEN_ENDED = (
-    "↩️ Người dân đã kết thúc hội thoại #{id} ({channel}, người dân {tag}); trợ lý ảo trả lời tiếp."
-)
+OFFICERS_CITIZEN_ENDED = "↩️ Người dân đã kết thúc hội thoại #{id} ({channel}, người dân {tag}); trợ lý ảo trả lời tiếp."
 OFFICERS_NO_MESSAGES = "(chưa có)"
 
 # Admin API.

@@ -266,9 +266,7 @@ def _is_turn_summary(message: dict[str, Any]) -> bool:
 def _understanding_from_summary(summary: dict[str, Any]) -> Understanding:
     """The same checks as for a tracker read, on the summary's fields."""
     as_tracker = {
-        "latest_message": {
-            "intent": {"name": summary.get("intent"), "confidence": summary.get("confidence")}
-        },
+        "latest_message": {"intent": {"name": summary.get("intent"), "confidence": summary.get("confidence")}},
         "slots": {"procedure": summary.get("procedure"), "outcome": summary.get("outcome")},
     }
     return Understanding(

@@ -169,16 +169,10 @@ class ChannelLimits:
 LIMITS: dict[str, ChannelLimits] = {
     "web": ChannelLimits(max_text=None, max_buttons=None, max_caption=None, phone_buttons=True),
     # Telegram inline keyboards take no tel: links; a number in text is tappable anyway.
-    "telegram": ChannelLimits(
-        max_text=4095, max_buttons=None, max_caption=1024, phone_buttons=False, merge_text=True
-    ),
-    "zalo": ChannelLimits(
-        max_text=1999, max_buttons=5, max_caption=None, phone_buttons=True, merge_text=True
-    ),
+    "telegram": ChannelLimits(max_text=4095, max_buttons=None, max_caption=1024, phone_buttons=False, merge_text=True),
+    "zalo": ChannelLimits(max_text=1999, max_buttons=5, max_caption=None, phone_buttons=True, merge_text=True),
     # The Zalo Bot platform has no buttons at all: every button becomes a line.
-    "zalo-bot": ChannelLimits(
-        max_text=1999, max_buttons=0, max_caption=1999, phone_buttons=False, merge_text=True
-    ),
+    "zalo-bot": ChannelLimits(max_text=1999, max_buttons=0, max_caption=1999, phone_buttons=False, merge_text=True),
 }
 
 
@@ -205,10 +199,7 @@ def merge_text_replies(replies: Sequence[Reply], max_text: int) -> list[Reply]:
     for reply in replies:
         previous = out[-1] if out else None
         joinable = (
-            previous is not None
-            and previous.text
-            and not (previous.buttons or previous.image)
-            and not reply.image
+            previous is not None and previous.text and not (previous.buttons or previous.image) and not reply.image
         )
         if joinable:
             text = f"{previous.text}\n\n{reply.text}" if reply.text else previous.text

@@ -29,7 +29,6 @@ _CHAT_ID = re.compile(r"^(?:-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$")
 MIN_ADMIN_TOKEN = 16
 
 
-
 @dataclass(frozen=True)
 class Settings(CommonSettings):
     """Everything the gateway reads from its environment.
@@ -272,7 +271,6 @@ class Settings(CommonSettings):
     @property
     def session_lifetime(self) -> timedelta:
         return timedelta(hours=self.session_hours)
-
 
 
 def _token_syntax(value: str, name: str) -> str | None:

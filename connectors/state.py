@@ -53,7 +53,6 @@ LEASE_S = 300.0
 SERVER_PREFIX = "gateway_"
 
 
-
 @dataclass
 class Job:
     """One accepted message waiting in the outbox."""
@@ -261,9 +260,7 @@ class ChannelState:
         seen, outbox = self._t["seen"], self._t["outbox"]
         with self._session() as db:
             db.execute(
-                seen.delete().where(
-                    seen.c.channel == channel, seen.c.message_id == message_id, seen.c.expires < now
-                )
+                seen.delete().where(seen.c.channel == channel, seen.c.message_id == message_id, seen.c.expires < now)
             )
             inserted = db.execute(
                 self._insert(seen)
@@ -308,9 +305,7 @@ class ChannelState:
             ids = list(db.execute(query).scalars())
             if not ids:
                 return []
-            db.execute(
-                outbox.update().where(outbox.c.id.in_(ids)).values(owner=self.owner, lease=now + LEASE_S)
-            )
+            db.execute(outbox.update().where(outbox.c.id.in_(ids)).values(owner=self.owner, lease=now + LEASE_S))
             rows = db.execute(
                 sa.select(
                     outbox.c.id, outbox.c.channel, outbox.c.user_id, outbox.c.message_id, outbox.c.kind,
@@ -374,9 +369,7 @@ class ChannelState:
     def put_callback(self, callback_id: str, payload: str) -> None:
         callbacks = self._t["callbacks"]
         statement = self._insert(callbacks).values(id=callback_id, payload=payload, created=time.time())
-        statement = statement.on_conflict_do_update(
-            index_elements=["id"], set_={"created": statement.excluded.created}
-        )
+        statement = statement.on_conflict_do_update(index_elements=["id"], set_={"created": statement.excluded.created})
         with self._session() as db:
             db.execute(statement)
 
@@ -388,9 +381,7 @@ class ChannelState:
     def put_media(self, media_id: str, mime: str, data: bytes) -> None:
         media = self._t["media"]
         statement = self._insert(media).values(id=media_id, mime=mime, data=data, created=time.time())
-        statement = statement.on_conflict_do_update(
-            index_elements=["id"], set_={"created": statement.excluded.created}
-        )
+        statement = statement.on_conflict_do_update(index_elements=["id"], set_={"created": statement.excluded.created})
         with self._session() as db:
             db.execute(statement)
 
@@ -575,4 +566,3 @@ class ChannelState:
 
 
 _LOCK_KEY = zlib.crc32(b"trolyao.connectors.state") & 0x7FFFFFFF
-

@@ -38,9 +38,7 @@ def verify_secret_token(expected: str, supplied: str | None) -> Verdict:
 
 def zalo_oa_signature(app_id: str, raw_body: bytes, timestamp: str, secret_key: str) -> str:
     """Zalo OA event MAC: sha256(app_id + raw body + timestamp + OA secret key), hex."""
-    signed = (
-        app_id.encode("utf-8") + raw_body + timestamp.encode("utf-8") + secret_key.encode("utf-8")
-    )
+    signed = app_id.encode("utf-8") + raw_body + timestamp.encode("utf-8") + secret_key.encode("utf-8")
     return hashlib.sha256(signed).hexdigest()
 
 

@@ -70,7 +70,9 @@ def _content_import_dvc(args: argparse.Namespace) -> int:
     from tthc.content.dvc_import import import_dvc, import_message
 
     try:
-        path = import_dvc(Path(args.file), Path(args.dir), slug=args.slug, output=Path(args.output) if args.output else None)
+        path = import_dvc(
+            Path(args.file), Path(args.dir), slug=args.slug, output=Path(args.output) if args.output else None
+        )
     except (ValueError, FileExistsError, OSError) as exc:
         print(str(exc), file=sys.stderr)
         return 1
@@ -116,7 +118,9 @@ def _prepare_search_index() -> None:
     started = time.monotonic()
     settings = _settings()
     search = search_of(load_content(settings.content_dir), settings.var_dir / "build" / "search")
-    print(f"Chỉ mục tìm kiếm: {len(search.index.docs)} thủ tục, {time.monotonic() - started:.1f} giây.", file=sys.stderr)
+    print(
+        f"Chỉ mục tìm kiếm: {len(search.index.docs)} thủ tục, {time.monotonic() - started:.1f} giây.", file=sys.stderr
+    )
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -179,7 +183,9 @@ def _eval_nlu(args: argparse.Namespace) -> int:
             stock("xin chào")
             rows["stock"] = nlu_eval.score(items, nlu_eval.predict_all(items, stock, fuzzy.search, fuzzy_answer, codes))
         if "fuzzy" in baselines:
-            rows["fuzzy"] = nlu_eval.score(items, nlu_eval.predict_all(items, parser, fuzzy.search, fuzzy_answer, codes))
+            rows["fuzzy"] = nlu_eval.score(
+                items, nlu_eval.predict_all(items, parser, fuzzy.search, fuzzy_answer, codes)
+            )
         result = {**result, "baselines": {k: v for k, v in rows.items() if k != "ours"}}
 
     if args.chart:
@@ -390,13 +396,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="trolyao", description="Trợ lý ảo thủ tục hành chính")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("run", help="start Rasa (5005), the action server (5055) and the gateway (8000)").set_defaults(func=_run)
+    sub.add_parser("run", help="start Rasa (5005), the action server (5055) and the gateway (8000)").set_defaults(
+        func=_run
+    )
 
     train = sub.add_parser("train", help="train the Rasa model if its inputs changed")
     train.add_argument("--force", action="store_true", help="train even if a model for these inputs exists")
     train.set_defaults(func=_train)
 
-    content = sub.add_parser("content", help="officers' content tools").add_subparsers(dest="content_command", required=True)
+    content = sub.add_parser("content", help="officers' content tools").add_subparsers(
+        dest="content_command", required=True
+    )
     check = content.add_parser("check", help="validate content files")
     check.add_argument("dir", nargs="?", default=str(paths.CONTENT))
     check.add_argument("--json", action="store_true")
@@ -436,13 +446,19 @@ def build_parser() -> argparse.ArgumentParser:
     catalogue_import.add_argument("--quiet", action="store_true", help="no progress bar")
     catalogue_import.set_defaults(func=_catalogue_import)
 
-    dossiers = sub.add_parser("dossiers", help="dossier status data").add_subparsers(dest="dossiers_command", required=True)
+    dossiers = sub.add_parser("dossiers", help="dossier status data").add_subparsers(
+        dest="dossiers_command", required=True
+    )
     dossier_import = dossiers.add_parser("import", help="import the one-stop system's CSV export")
     dossier_import.add_argument("file")
     dossier_import.set_defaults(func=_dossiers_import)
 
-    officers = sub.add_parser("officers", help="officers' console accounts").add_subparsers(dest="officers_command", required=True)
-    officer_add = officers.add_parser("add", help="create an officer (or reset the password and role); password from the prompt or stdin")
+    officers = sub.add_parser("officers", help="officers' console accounts").add_subparsers(
+        dest="officers_command", required=True
+    )
+    officer_add = officers.add_parser(
+        "add", help="create an officer (or reset the password and role); password from the prompt or stdin"
+    )
     officer_add.add_argument("name")
     officer_add.add_argument("--role", choices=["viewer", "editor"], default="viewer")
     officer_add.set_defaults(func=_officers_add)

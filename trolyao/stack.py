@@ -24,8 +24,6 @@ class StackError(SystemExit):
     """A start-up problem, said in one sentence (SystemExit: no traceback for the citizen's admin)."""
 
 
-
-
 @dataclass(frozen=True)
 class Ports:
     rasa: int = 5005

@@ -10,7 +10,11 @@ BOOKING_CODE = re.compile(r"\bLH(?=[A-Z2-9]*[2-9])[A-Z2-9]{6}\b", re.I)
 # e.g. 000.00.31.H56-250602-0147 (national format) or H17.12-250602-0042 (local systems)
 DOSSIER_CODE = re.compile(r"\b(?:\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}|[A-Z]\d{2}(?:\.\d{1,3}){1,3})-\d{6}-\d{3,5}\b", re.I)
 
-INTENT_OF_CODE = ((BOOKING_CODE, "book_appointment"), (TICKET_CODE, "give_feedback"), (DOSSIER_CODE, "check_dossier_status"))
+INTENT_OF_CODE = (
+    (BOOKING_CODE, "book_appointment"),
+    (TICKET_CODE, "give_feedback"),
+    (DOSSIER_CODE, "check_dossier_status"),
+)
 
 
 def intent_for_code(text: str) -> str | None:

@@ -11,9 +11,7 @@ from typing import Any
 # optionally grouped with spaces, dots or dashes.
 _PHONE = re.compile(r"(?<![\w+])(?:\+84|84|0)(?:[ .\-]?\d){9,10}(?!\d)")
 # ID numbers: 12 digits (căn cước / CCCD) or 9 digits (old CMND), plain or in groups of 3.
-_ID_NUMBER = re.compile(
-    r"(?<![\w.,])(?:\d{12}|\d{3}(?: \d{3}){3}|\d{9}|\d{3}(?: \d{3}){2})(?![\w]|[.,]\d)"
-)
+_ID_NUMBER = re.compile(r"(?<![\w.,])(?:\d{12}|\d{3}(?: \d{3}){3}|\d{9}|\d{3}(?: \d{3}){2})(?![\w]|[.,]\d)")
 _KEEP_LAST = 3
 # Bot tokens travel in Telegram's and the Zalo Bot platform's URLs (".../bot<id>:<secret>/...").
 _BOT_TOKEN = re.compile(r"(/bot)\d+:[A-Za-z0-9_-]+")

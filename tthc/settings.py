@@ -194,7 +194,9 @@ class LogSettings:
     problems: tuple[str, ...] = ()
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, formats: tuple[str, ...] = ("json", "text")) -> LogSettings:
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, formats: tuple[str, ...] = ("json", "text")
+    ) -> LogSettings:
         env = Env(environ)
         fmt = env.text("TROLYAO_LOG_FORMAT").lower() or "json"
         level_name = env.text("TROLYAO_LOG_LEVEL").upper() or "INFO"

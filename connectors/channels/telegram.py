@@ -66,17 +66,13 @@ _CHAT_GONE = ("chat not found", "user not found", "peer_id_invalid", "user is de
 
 def callback_data(payload: str) -> tuple[str, bool]:
     """(callback_data, whether it is a short id to keep server-side) for a button payload."""
-    if len(payload.encode("utf-8")) <= MAX_CALLBACK_BYTES and not payload.startswith(
-        SHORT_ID_PREFIX
-    ):
+    if len(payload.encode("utf-8")) <= MAX_CALLBACK_BYTES and not payload.startswith(SHORT_ID_PREFIX):
         return payload, False
     digest = hashlib.sha256(payload.encode("utf-8")).digest()[:12]
     return SHORT_ID_PREFIX + base64.urlsafe_b64encode(digest).decode("ascii"), True
 
 
-def keyboard(
-    buttons: list[Button], remember: Callable[[str, str], None]
-) -> InlineKeyboardMarkup | None:
+def keyboard(buttons: list[Button], remember: Callable[[str, str], None]) -> InlineKeyboardMarkup | None:
     """One button per row: links open, payload buttons send a callback (short id if long)."""
     rows = []
     for button in buttons:
@@ -337,9 +333,7 @@ class TelegramChannel:
                     photo = image.data
                 await bot.send_photo(user_id, photo=photo, caption=reply.text, reply_markup=markup)
             else:
-                await bot.send_message(
-                    user_id, text=reply.text or messages.CHOOSE, reply_markup=markup
-                )
+                await bot.send_message(user_id, text=reply.text or messages.CHOOSE, reply_markup=markup)
         except TelegramError as exc:
             raise send_error(exc) from exc
 
@@ -367,9 +361,7 @@ class TelegramChannel:
         await self.app.initialize()  # does nothing the second time
         if self._polling:
             assert self.app.updater is not None
-            await self.app.updater.start_polling(
-                allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
-            )
+            await self.app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
         else:
             await self.app.bot.set_webhook(
                 url=webhook_url(self._settings.telegram_public_url),

@@ -286,11 +286,7 @@ class Tokens:
         except (httpx.HTTPError, ValueError) as exc:
             # Not even an unknown outcome matters here: nothing went to the citizen.
             raise SendError(f"Zalo OAuth unreachable: {type(exc).__name__}", retryable=True) from exc
-        if (
-            not isinstance(body, dict)
-            or not body.get("access_token")
-            or not body.get("refresh_token")
-        ):
+        if not isinstance(body, dict) or not body.get("access_token") or not body.get("refresh_token"):
             code, text = api_error(body)
             logger.error(
                 "zalo: token refresh refused (%s %s); set a new ZALO_OA_REFRESH_TOKEN",
@@ -324,9 +320,7 @@ class ZaloOAChannel:
     prefix = "zalo"
     render_as = "zalo"
 
-    def __init__(
-        self, settings: Settings, store: ChannelState, submit: Submit, http: httpx.AsyncClient
-    ) -> None:
+    def __init__(self, settings: Settings, store: ChannelState, submit: Submit, http: httpx.AsyncClient) -> None:
         self._settings = settings
         self._store = store
         self._submit = submit
@@ -336,9 +330,7 @@ class ZaloOAChannel:
         self.ready = False
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> Verdict:
-        window = Window(
-            self._settings.zalo_oa_event_max_age_s, self._settings.zalo_oa_event_max_ahead_s
-        )
+        window = Window(self._settings.zalo_oa_event_max_age_s, self._settings.zalo_oa_event_max_ahead_s)
         return verify_zalo_oa(
             self._settings.zalo_app_id,
             self._settings.zalo_oa_secret_key,
@@ -379,9 +371,7 @@ class ZaloOAChannel:
         cached = self._store.get(cache_key)
         if isinstance(cached, dict) and time.time() - cached.get("at", 0) < ATTACHMENT_TTL_S:
             return {"attachment_id": cached["id"]}
-        body = await self._call(
-            UPLOAD_PATH, files={"file": (image.filename, image.data, image.mime)}
-        )
+        body = await self._call(UPLOAD_PATH, files={"file": (image.filename, image.data, image.mime)})
         data = body.get("data") if isinstance(body.get("data"), dict) else {}
         attachment_id = data.get("attachment_id")
         if not attachment_id:
@@ -407,9 +397,7 @@ class ZaloOAChannel:
 
     async def _post(self, path: str, token: str, **kwargs: Any) -> dict[str, Any]:
         try:
-            response = await self._http.post(
-                self._base + path, headers={"access_token": token}, **kwargs
-            )
+            response = await self._http.post(self._base + path, headers={"access_token": token}, **kwargs)
         except httpx.HTTPError as exc:
             raise transport_error("Zalo OA", exc) from exc
         if response.status_code >= 500 or response.status_code == 429:

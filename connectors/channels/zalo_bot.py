@@ -115,9 +115,7 @@ class ZaloBotChannel:
     prefix = "zalobot"
     render_as = "zalo-bot"
 
-    def __init__(
-        self, settings: Settings, store: ChannelState, submit: Submit, http: httpx.AsyncClient
-    ) -> None:
+    def __init__(self, settings: Settings, store: ChannelState, submit: Submit, http: httpx.AsyncClient) -> None:
         self._settings = settings
         self._store = store
         self._submit = submit
@@ -212,9 +210,7 @@ class ZaloBotChannel:
         delay = 1.0
         while True:
             try:
-                result = await self._call(
-                    "getUpdates", {"timeout": POLL_TIMEOUT_S}, timeout=POLL_TIMEOUT_S + 10
-                )
+                result = await self._call("getUpdates", {"timeout": POLL_TIMEOUT_S}, timeout=POLL_TIMEOUT_S + 10)
             except ApiError as exc:
                 if exc.code == EMPTY_POLL:
                     self.empty_polls += 1

@@ -74,7 +74,7 @@ async def unanswered(
         form = _promote_form(request, session.csrf, group, number, procs, (start, end)) if procs else ""
         items.append(
             f'<li class="card group"><p><strong>{group.count}</strong> tin nhắn · {e(outcomes)}</p>'
-            f"<ul class=\"examples\">{examples}</ul>{form}</li>"
+            f'<ul class="examples">{examples}</ul>{form}</li>'
         )
     body = join([
         notice(f"Đã thêm vào nội dung ({done}); trợ lý ảo dùng ngay trong vài giây.") if done else "",
@@ -152,7 +152,8 @@ async def content_one(slug: str, request: Request, saved: str | None = None) -> 
         if session.officer.can_edit:
             answer = (
                 f'<form method="post" action="/admin/content/{e(slug)}/faq/{number}">{csrf_field(session.csrf)}'
-                f'<label>Câu trả lời <textarea name="answer" rows="4" maxlength="4000">{e(faq["answer"])}</textarea></label>'
+                '<label>Câu trả lời <textarea name="answer" rows="4" maxlength="4000">'
+                f"{e(faq['answer'])}</textarea></label>"
                 '<button type="submit">Lưu câu trả lời</button></form>'
             )
         else:

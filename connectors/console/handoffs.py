@@ -22,6 +22,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from connectors import handoffs as officers_handoffs
+from connectors import messages
 from connectors.console.auth import ConsoleRefusal, current, posted, store_of
 from connectors.console.html import Markup, csrf_field, e, join, link, notice, page, table
 from connectors.console.live import zone
@@ -133,10 +134,16 @@ async def duty(request: Request) -> Response:
     return RedirectResponse("/admin/handoffs", status_code=303)
 
 
+def _without_prefix(text: str) -> str:
+    """An officer's reply as the officer wrote it (the citizen reads it after "Cán bộ trả lời: ")."""
+    prefix = messages.OFFICER_REPLY.split("{", 1)[0]
+    return text[len(prefix) :] if text.startswith(prefix) else text
+
+
 def _said(turns: list[dict[str, Any]], replies: list[dict[str, Any]], tz: str) -> Markup:
     """The citizen's last messages (masked in the log) and the officers' replies, in order."""
     said = [(t["at"], 0, "Người dân", t["text"]) for t in turns]
-    said += [(r["at"], 1, "Cán bộ", r["text"]) for r in replies]
+    said += [(r["at"], 1, "Cán bộ", _without_prefix(r["text"])) for r in replies]
     items = "".join(
         f'<li class="{"officer" if who == "Cán bộ" else "citizen"}">'
         f'<span class="muted">{e(clock.shown(at, tz))}</span> <strong>{e(who)}:</strong> {e(text)}</li>'
@@ -169,11 +176,12 @@ async def handoff_page(handoff_id: int, request: Request, sent: str | None = Non
     turns = await call(store.recent_turns, handoff["sender"], officers_handoffs.RECENT_TURNS)
     replies = await call(store.messages_to, handoff["sender"], handoff["opened_at"])
     tz = zone(request)
-    facts = table(["", ""], [
-        ["Kênh", channel_label(handoff["channel"])], ["Người dân", sender_tag(handoff["sender"])],
-        ["Bắt đầu", _time(handoff["opened_at"], tz)], ["Hoạt động cuối", _time(handoff["last_activity"], tz)],
-        ["Trạng thái", "Đang mở" if is_open else "Đã kết thúc"],
-    ])  # fmt: skip
+    state = "Đang mở" if is_open else "Đã kết thúc"
+    facts = (
+        f'<p class="muted">{e(channel_label(handoff["channel"]))} · người dân {e(sender_tag(handoff["sender"]))} · '
+        f"bắt đầu {e(clock.shown(handoff['opened_at'], tz))} · hoạt động cuối "
+        f"{e(clock.shown(handoff['last_activity'], tz))} · <strong>{state}</strong></p>"
+    )
     actions = _forms(handoff_id, session.csrf) if is_open and session.officer.can_edit else ""
     body = join([
         notice("Đã gửi; người dân nhận trên kênh họ đang dùng.") if sent else "",

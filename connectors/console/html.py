@@ -60,7 +60,7 @@ def page(
         '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         + (f'<meta http-equiv="refresh" content="{int(refresh)}">' if refresh > 0 else "")
-        +         f"<title>{e(title)} · Trợ lý ảo</title>"
+        + f"<title>{e(title)} · Trợ lý ảo</title>"
         '<link rel="stylesheet" href="/static/admin.css"></head>'
         f"<body>{nav}<main><h1>{e(title)}</h1>{body}</main></body></html>"
     )

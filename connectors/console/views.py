@@ -77,7 +77,9 @@ def download(rows: list[list[Any]], columns: list[str], name: str, kind: str) ->
         writer.writerows([[safe_cell(cell_text(v)) for v in row] for row in rows])
         body, media_type = out.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8"
     disposition = f'attachment; filename="{name}.{"xlsx" if kind == "xlsx" else "csv"}"'
-    return Response(body, media_type=media_type, headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
+    return Response(
+        body, media_type=media_type, headers={"Content-Disposition": disposition, "Cache-Control": "no-store"}
+    )
 
 
 def _xlsx(rows: list[list[Any]], columns: list[str]) -> bytes:
@@ -170,9 +172,13 @@ async def dashboard(
     )  # fmt: skip
     procedures = svg.hbar_chart([(p["name"], p["count"]) for p in f.top_procedures], "Thủ tục được hỏi nhiều nhất")
     intents = svg.hbar_chart([(i["name"], i["count"]) for i in f.top_intents], "Người dân muốn gì")
-    channels = table(["Kênh", "Hội thoại", "Tin nhắn"], [[c["label"], c["conversations"], c["messages"]] for c in f.per_channel])
-    outcomes = table(["Kết quả", "Số tin nhắn"],
-                     [[OUTCOME_NAMES.get(o, o), n] for o, n in sorted(f.outcomes.items(), key=lambda kv: -kv[1])])  # fmt: skip
+    channels = table(
+        ["Kênh", "Hội thoại", "Tin nhắn"], [[c["label"], c["conversations"], c["messages"]] for c in f.per_channel]
+    )
+    outcomes = table(
+        ["Kết quả", "Số tin nhắn"],
+        [[OUTCOME_NAMES.get(o, o), n] for o, n in sorted(f.outcomes.items(), key=lambda kv: -kv[1])],
+    )
     report_form = (
         '<form method="get" action="/admin/report" class="filters">'
         f'<input type="hidden" name="from" value="{start}"><input type="hidden" name="to" value="{end}">'
@@ -251,7 +257,8 @@ async def ticket(code: str, request: Request, sent: str | None = None) -> HTMLRe
     form = ""
     if session.officer.can_edit:
         form = (
-            f'<form method="post" action="/admin/tickets/{e(found.code)}/answer" class="card">{csrf_field(session.csrf)}'
+            f'<form method="post" action="/admin/tickets/{e(found.code)}/answer" class="card">'
+            f"{csrf_field(session.csrf)}"
             '<label>Trả lời người dân <textarea name="answer" rows="5" maxlength="4000" required></textarea></label>'
             '<button type="submit">Gửi trả lời</button></form>'
         )
@@ -328,7 +335,9 @@ async def make_report(request: Request, start: dt.date, end: dt.date, fmt: str) 
             _, err = await asyncio.wait_for(process.communicate(), REPORT_TIMEOUT_S)
         except asyncio.TimeoutError:
             process.kill()
-            raise ConsoleRefusal(504, "Lập báo cáo quá lâu; hãy chọn kỳ ngắn hơn hoặc dùng lệnh trolyao report.") from None
+            raise ConsoleRefusal(
+                504, "Lập báo cáo quá lâu; hãy chọn kỳ ngắn hơn hoặc dùng lệnh trolyao report."
+            ) from None
         if process.returncode != 0 or not output.exists():
             logger.error("console: report failed (%s): %s", process.returncode, err.decode(errors="replace")[-2000:])
             raise ConsoleRefusal(500, "Không lập được báo cáo; xem nhật ký máy chủ.")

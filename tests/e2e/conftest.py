@@ -57,7 +57,9 @@ class Client:
     def get(self, path: str, token: str | None = None) -> tuple[int, str]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
-            with urllib.request.urlopen(urllib.request.Request(self.base_url + path, headers=headers), timeout=10) as response:
+            with urllib.request.urlopen(
+                urllib.request.Request(self.base_url + path, headers=headers), timeout=10
+            ) as response:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode()

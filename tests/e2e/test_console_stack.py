@@ -57,7 +57,9 @@ def test_promoted_question_is_answered_through_api_chat(stack: Stack, client: Cl
     assert "Tổng quan" in dashboard
     unanswered = console.get("/admin/unanswered")
     assert question[-9:] in unanswered  # the question is listed among the unanswered ones
-    console.post("/admin/unanswered/promote", {"slug": "khai-sinh", "question": question, "faq": "1", "answer": ""}, unanswered)
+    console.post(
+        "/admin/unanswered/promote", {"slug": "khai-sinh", "question": question, "faq": "1", "answer": ""}, unanswered
+    )
 
     faqs = yaml.safe_load((content_dir / "procedures" / "khai-sinh.yml").read_text(encoding="utf-8"))["faqs"]
     assert question in faqs[0]["questions"]

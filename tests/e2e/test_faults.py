@@ -159,10 +159,17 @@ def _converse(client: Client, tally: Tally, stop: threading.Event) -> None:
             status, body = client.post("/api/chat", {"sender_id": who, "text": text})
             said = reply_text(body) if status == 200 and "replies" in body else ""
             tally.add(
-                sender=who, text=text, status=status, replies=len(body.get("replies") or []),
-                hotline=HOTLINE in said, fallback=FALLBACK in said.lower(), procedure=body.get("procedure"), expected=expected_procedure,
-                at=started, seconds=time.monotonic() - started,
-            )  # fmt: skip
+                sender=who,
+                text=text,
+                status=status,
+                replies=len(body.get("replies") or []),
+                hotline=HOTLINE in said,
+                fallback=FALLBACK in said.lower(),
+                procedure=body.get("procedure"),
+                expected=expected_procedure,
+                at=started,
+                seconds=time.monotonic() - started,
+            )
 
 
 def test_kill_9_of_rasa_and_of_the_action_server_under_load(supervised: Supervised) -> None:

@@ -133,7 +133,9 @@ def test_officer_answer_to_a_ticket_reaches_the_citizen(client: Client) -> None:
     client.chat("Công an phường", who)
     done = client.chat("bỏ qua", who)
     code = re.search(r"PA[A-Z2-9]{6}", reply_text(done)).group()
-    status, body = client.post(f"/admin/api/tickets/{code}/answer", {"answer": "Phường đã rút gọn quy trình.", "officer": "cb1"}, ADMIN_TOKEN)
+    status, body = client.post(
+        f"/admin/api/tickets/{code}/answer", {"answer": "Phường đã rút gọn quy trình.", "officer": "cb1"}, ADMIN_TOKEN
+    )
     assert status == 200, body
     assert "rút gọn" in _inbox_until(client, who, "rút gọn")
     assert "đã được trả lời" in reply_text(client.chat(f"tra cứu phản ánh {code}", who))
@@ -158,7 +160,9 @@ def test_handoff_officer_reply_then_the_bot_resumes(client: Client, stack: Stack
     mine = [h for h in json.loads(body)["handoffs"] if marker in json.dumps(h, ensure_ascii=False)]
     assert len(mine) == 1
     handoff = mine[0]["id"]
-    status, _ = client.post(f"/admin/api/handoffs/{handoff}/reply", {"text": "Chào bạn, cán bộ Lan đây.", "officer": "lan"}, ADMIN_TOKEN)
+    status, _ = client.post(
+        f"/admin/api/handoffs/{handoff}/reply", {"text": "Chào bạn, cán bộ Lan đây.", "officer": "lan"}, ADMIN_TOKEN
+    )
     assert status == 200
     assert "cán bộ Lan" in _inbox_until(client, who, "cán bộ Lan")
     status, _ = client.post(f"/admin/api/handoffs/{handoff}/close", {}, ADMIN_TOKEN)

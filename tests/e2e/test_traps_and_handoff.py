@@ -14,6 +14,7 @@ import uuid
 import pytest
 
 from tests.e2e.conftest import Client, officer_on_duty, reply_text
+from tests.e2e.test_browser import ask_in_browser, browser_ready  # noqa: F401  (the fixture)
 from tests.e2e.test_console_stack import Console
 from trolyao.stack import Stack
 from tthc import paths
@@ -198,3 +199,14 @@ def _handoff_with(console: Console, marker: str) -> int:
         if marker in console.get(f"/admin/handoffs/{found}"):
             return int(found)
     raise AssertionError(f"no open handoff holds {marker}")
+
+
+def test_in_chromium_no_officer_means_the_hotline_and_a_ticket_not_a_wait(
+    browser_ready: None,  # noqa: F811 - the fixture
+    client: Client,
+) -> None:
+    page = ask_in_browser(client.base_url, "cho tôi gặp cán bộ", "làm căn cước cần giấy tờ gì")
+    asked, after = ("\n".join(turn["answers"]) for turn in page["turns"])
+    assert not page["overflow"] and "chưa có cán bộ trực tuyến" in asked, asked
+    assert "1022" in asked and "để lại câu hỏi" in asked, asked  # the hotline and a ticket (buttons: test above)
+    assert "vui lòng chờ" not in (asked + after).lower() and "căn cước" in after.lower(), after

@@ -160,9 +160,7 @@ class Gateway:
 
     def post(self, path: str, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
         raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
-        return self.client.post(
-            path, content=raw, headers={"Content-Type": "application/json", **(headers or {})}
-        )
+        return self.client.post(path, content=raw, headers={"Content-Type": "application/json", **(headers or {})})
 
     def chat(self, text: str, sender_id: str = "u1", channel: str = "web") -> httpx.Response:
         body = {"sender_id": sender_id, "text": text, "channel": channel}
@@ -184,9 +182,7 @@ class Gateway:
         """A call to /admin/api with the test token (or another one, or none with "")."""
         token = self.settings.admin_token if token is None else token
         auth = {"Authorization": f"Bearer {token}"} if token else {}
-        return self.client.request(
-            method, "/admin/api" + path, headers={**auth, **(headers or {})}, **kwargs
-        )
+        return self.client.request(method, "/admin/api" + path, headers={**auth, **(headers or {})}, **kwargs)
 
 
 MakeGateway = Callable[..., Gateway]

@@ -29,9 +29,7 @@ class ServerThread:
         self.port: int = self._sock.getsockname()[1]
         config = uvicorn.Config(app, log_level="warning", lifespan="on", log_config=None)
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
-        )
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
 
     @property
     def url(self) -> str:
@@ -156,9 +154,7 @@ class FakeRasa:
             if self.rest_status != 200:
                 return PlainTextResponse("error", status_code=self.rest_status)
             sender, text = body["sender"], body["message"]
-            turn = self.script.get(
-                text, ScriptedTurn([{"text": f"Bạn hỏi: {text}"}], "out_of_scope")
-            )
+            turn = self.script.get(text, ScriptedTurn([{"text": f"Bạn hỏi: {text}"}], "out_of_scope"))
             slots = self.slots.setdefault(sender, {"procedure": None})
             if turn.procedure is not KEEP:
                 slots["procedure"] = turn.procedure

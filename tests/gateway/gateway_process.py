@@ -143,9 +143,7 @@ class Launcher:
         self.port = free_port()
         self.started: list[GatewayProcess] = []
 
-    def __call__(
-        self, rasa_url: str, actions_url: str, channels: tuple[str, ...] = (), **env: str
-    ) -> GatewayProcess:
+    def __call__(self, rasa_url: str, actions_url: str, channels: tuple[str, ...] = (), **env: str) -> GatewayProcess:
         overrides = {
             **self._base,
             "RASA_URL": rasa_url,

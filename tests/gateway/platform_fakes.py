@@ -165,9 +165,7 @@ class Recorder:
         with self._changed:
             return [call for call in self.calls if call.method in methods]
 
-    def wait_for(
-        self, predicate: Callable[[Recorder], bool], timeout: float = 10.0, what: str = ""
-    ) -> None:
+    def wait_for(self, predicate: Callable[[Recorder], bool], timeout: float = 10.0, what: str = "") -> None:
         deadline = time.monotonic() + timeout
         with self._changed:
             while not predicate(self):
@@ -211,9 +209,7 @@ class FakeTelegram(Recorder):
                 fault = TELEGRAM_TOO_LONG
             self.record(Call(method, params, files, dict(request.headers), ok=fault is None))
             if token != self.token:
-                return JSONResponse(
-                    {"ok": False, "error_code": 401, "description": "Unauthorized"}, 401
-                )
+                return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"}, 401)
             if fault is not None:
                 return JSONResponse(fault.body, fault.status)
             await self.stall(method)
@@ -249,9 +245,7 @@ class FakeTelegram(Recorder):
             if method == "sendMessage":
                 message["text"] = params.get("text", "")
             else:
-                message["photo"] = [
-                    {"file_id": "f1", "file_unique_id": "u1", "width": 10, "height": 10}
-                ]
+                message["photo"] = [{"file_id": "f1", "file_unique_id": "u1", "width": 10, "height": 10}]
                 if params.get("caption"):
                     message["caption"] = params["caption"]
             return message
@@ -297,9 +291,7 @@ class FakeZaloOA(Recorder):
             await self.stall("cs")
             user_id = params["recipient"]["user_id"]
             if user_id in self.outside_window:
-                return JSONResponse(
-                    {"error": -230, "message": "User has not interacted with the OA in 7 days"}
-                )
+                return JSONResponse({"error": -230, "message": "User has not interacted with the OA in 7 days"})
             call.ok = True
             return JSONResponse(
                 {
@@ -338,9 +330,7 @@ class FakeZaloOA(Recorder):
             if self.issue_valid_tokens:
                 self.valid_access.add(access)
             self.valid_refresh.add(refresh)
-            return JSONResponse(
-                {"access_token": access, "refresh_token": refresh, "expires_in": "90000"}
-            )
+            return JSONResponse({"access_token": access, "refresh_token": refresh, "expires_in": "90000"})
 
         return app
 
@@ -379,9 +369,7 @@ class FakeZaloBot(Recorder):
                 while not self.pending_updates and time.monotonic() < deadline:
                     await asyncio.sleep(0.01)
                 if not self.pending_updates:
-                    return JSONResponse(
-                        {"ok": False, "error_code": 408, "description": "Request timeout"}
-                    )
+                    return JSONResponse({"ok": False, "error_code": 408, "description": "Request timeout"})
                 return JSONResponse({"ok": True, "result": self.pending_updates.pop(0)})
             if method in ("sendMessage", "sendPhoto"):
                 return JSONResponse(

@@ -61,8 +61,13 @@ def test_officers_add_from_the_command_line(records_db: str) -> None:
     cli = REPO_ROOT / ".venv" / "bin" / "trolyao"
     if not cli.exists():
         pytest.skip("Rasa venv absent")
-    done = subprocess.run([str(cli), "officers", "add", "Minh", "--role", "editor"], input=PASSWORD + "\n",
-                          capture_output=True, text=True, env={"TROLYAO_DB_URL": records_db, "PATH": "/usr/bin"})  # fmt: skip
+    done = subprocess.run(
+        [str(cli), "officers", "add", "Minh", "--role", "editor"],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        env={"TROLYAO_DB_URL": records_db, "PATH": "/usr/bin"},
+    )
     assert done.returncode == 0, done.stderr
     assert Accounts(RecordStore(records_db)).check("Minh", PASSWORD).role == "editor"
 
@@ -128,12 +133,18 @@ def test_viewer_cannot_reply_editor_can(gateway: Gateway, records: RecordStore) 
     assert ticket.code in listing.text and "0905123456" not in listing.text and "*******456" in listing.text
     opened = gateway.client.get(f"/admin/tickets/{ticket.code}")
     assert "0905123456" in opened.text and 'name="answer"' not in opened.text
-    refused = gateway.client.post(f"/admin/tickets/{ticket.code}/answer", data={"answer": "x", "csrf": csrf_of(opened.text)})
+    refused = gateway.client.post(
+        f"/admin/tickets/{ticket.code}/answer", data={"answer": "x", "csrf": csrf_of(opened.text)}
+    )
     assert refused.status_code == 403 and "quyền biên tập" in refused.text
     gateway.client.cookies.clear()
     login(gateway, "Sua")
     opened = gateway.client.get(f"/admin/tickets/{ticket.code}")
-    done = gateway.client.post(f"/admin/tickets/{ticket.code}/answer", data={"answer": "Đã sửa đường", "csrf": csrf_of(opened.text)}, follow_redirects=True)
+    done = gateway.client.post(
+        f"/admin/tickets/{ticket.code}/answer",
+        data={"answer": "Đã sửa đường", "csrf": csrf_of(opened.text)},
+        follow_redirects=True,
+    )
     assert done.status_code == 200 and "Đã gửi trả lời" in done.text
     assert records.ticket(ticket.code).status == "answered"
     queued = records.undelivered("telegram:9")
@@ -159,7 +170,7 @@ def test_exports_and_report_download(
     gateway: Gateway, records: RecordStore, records_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     Accounts(records).add("Lan", "viewer", PASSWORD)
-    records.create_ticket("web:1", "web", "UBND", "=HYPERLINK(\"x\")", "0905123456")
+    records.create_ticket("web:1", "web", "UBND", '=HYPERLINK("x")', "0905123456")
     records.log_turn("u1", "web", "làm khai sinh", "ask_documents", 0.9, "khai-sinh", "answered")
     login(gateway, "Lan")
     csv = gateway.client.get("/admin/tickets", params={"status": "open", "format": "csv"})

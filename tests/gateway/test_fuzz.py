@@ -74,8 +74,7 @@ class Target:
         """POST and check the one rule of this file: whatever came in, no 5xx."""
         response = self.client.post(path, content=body, headers=headers or {})
         assert response.status_code < 500, (
-            f"{path} answered {response.status_code}: {response.text[:300]}\n"
-            f"{self.gateway.log_tail()}"
+            f"{path} answered {response.status_code}: {response.text[:300]}\n{self.gateway.log_tail()}"
         )
         return response
 
@@ -214,7 +213,9 @@ TG_MESSAGE = st.fixed_dictionaries(
         "message_id": field(st.integers()),
         "date": field(st.integers(0, 2**31)),
         "chat": field(TG_CHAT),
-        "from": field(st.fixed_dictionaries({"id": st.integers(), "is_bot": st.booleans(), "first_name": st.text(max_size=8)})),
+        "from": field(
+            st.fixed_dictionaries({"id": st.integers(), "is_bot": st.booleans(), "first_name": st.text(max_size=8)})
+        ),
         "text": field(st.text(max_size=300)),
         "photo": JSON,
         "sticker": JSON,
@@ -257,9 +258,7 @@ def now_ms() -> int:
 # (timestamp, whether it is inside the default window of 5 min past / 1 min ahead). Margins
 # of 10 s keep the boundary out of reach of the time between drawing and checking.
 FRESH = st.integers(-290_000, 50_000).map(lambda offset: (now_ms() + offset, True))
-STALE = (st.integers(-(10**12), -310_000) | st.integers(70_000, 10**12)).map(
-    lambda offset: (now_ms() + offset, False)
-)
+STALE = (st.integers(-(10**12), -310_000) | st.integers(70_000, 10**12)).map(lambda offset: (now_ms() + offset, False))
 TIMESTAMP = st.one_of(
     FRESH,
     FRESH.map(lambda pair: (str(pair[0]), True)),
@@ -275,7 +274,9 @@ ZALO_EVENT = st.fixed_dictionaries(
         "sender": field(st.fixed_dictionaries({"id": field(st.text(max_size=20))})),
         "recipient": JSON,
         "message": field(
-            st.fixed_dictionaries({}, optional={"msg_id": field(st.text(max_size=20)), "text": field(st.text(max_size=300))})
+            st.fixed_dictionaries(
+                {}, optional={"msg_id": field(st.text(max_size=20)), "text": field(st.text(max_size=300))}
+            )
         ),
     }
 )
@@ -418,12 +419,24 @@ def test_authentic_bodies_with_odd_types_are_ignored(target: Target) -> None:
             response = target.post("/webhooks/zalo", raw, {"X-ZEvent-Signature": zalo_signature("correct", raw, stamp)})
             assert (response.status_code, response.json()) == (200, {"ok": True})
         for update in (
-            {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"}, "text": odd}},
+            {
+                "update_id": 1,
+                "message": {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"}, "text": odd},
+            },
             {"update_id": 2, "message": odd},
-            {"update_id": 3, "callback_query": {"id": "q", "data": odd, "from": {"id": 5, "is_bot": False, "first_name": "A"},
-                                                "message": {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"}}}},
-        ):  # fmt: skip
-            response = target.post("/webhooks/telegram", encode(update), {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET})
+            {
+                "update_id": 3,
+                "callback_query": {
+                    "id": "q",
+                    "data": odd,
+                    "from": {"id": 5, "is_bot": False, "first_name": "A"},
+                    "message": {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"}},
+                },
+            },
+        ):
+            response = target.post(
+                "/webhooks/telegram", encode(update), {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
+            )
             assert (response.status_code, response.json()) == (200, {"ok": True})
     response = target.post("/webhooks/telegram", DEEP, {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET})
     assert response.status_code == 200
@@ -498,8 +511,15 @@ def _mixed_requests(rng: random.Random, count: int) -> Iterator[tuple[str, bytes
             yield path, rng.randbytes(rng.randrange(1, 60_000)), {"X-Telegram-Bot-Api-Secret-Token": "nope"}
         elif kind <= 18:  # a signed but replayed Zalo OA event
             stamp = str(now_ms() - 3_600_000 - i)
-            body = encode({"app_id": ZALO_APP, "event_name": "user_send_text", "timestamp": stamp,
-                           "sender": {"id": f"z{i}"}, "message": {"msg_id": f"old-{i}", "text": "x" * 2000}})  # fmt: skip
+            body = encode(
+                {
+                    "app_id": ZALO_APP,
+                    "event_name": "user_send_text",
+                    "timestamp": stamp,
+                    "sender": {"id": f"z{i}"},
+                    "message": {"msg_id": f"old-{i}", "text": "x" * 2000},
+                }
+            )
             yield "/webhooks/zalo", body, {"X-ZEvent-Signature": zalo_signature("correct", body, stamp)}
         else:  # a Telegram update from a group chat (ignored after parsing)
             update = {"update_id": 10_000_000 + i, "message": {"message_id": i, "date": 0, "text": "x" * 3000,

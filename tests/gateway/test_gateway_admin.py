@@ -36,9 +36,7 @@ def admin_gateway(make_gateway: MakeGateway, rasa: Served, actions: Served) -> G
 
 
 @pytest.fixture
-def zalo_gateway(
-    make_gateway: MakeGateway, rasa: Served, actions: Served, zalo_api: Served
-) -> Gateway:
+def zalo_gateway(make_gateway: MakeGateway, rasa: Served, actions: Served, zalo_api: Served) -> Gateway:
     gateway = make_gateway(rasa.url, actions.url, **zalo_settings(zalo_api), **officer_settings())
     wait_ready(gateway, "zalo")
     return gateway
@@ -67,9 +65,7 @@ def test_admin_api_refuses_a_missing_or_wrong_token(admin_gateway: Gateway) -> N
     assert missing.json() == {"error": messages.ADMIN_TOKEN_MISSING}
     wrong = admin_gateway.admin("GET", "/tickets", token=ADMIN_TOKEN + "x")
     assert wrong.status_code == 401 and wrong.json() == {"error": messages.ADMIN_TOKEN_WRONG}
-    basic = admin_gateway.client.get(
-        "/admin/api/tickets", headers={"Authorization": f"Basic {ADMIN_TOKEN}"}
-    )
+    basic = admin_gateway.client.get("/admin/api/tickets", headers={"Authorization": f"Basic {ADMIN_TOKEN}"})
     assert basic.status_code == 401
     for path in ("/handoffs", "/bookings", "/ratings/summary", "/tickets/PAXXXXXX"):
         assert admin_gateway.admin("GET", path, token="").status_code == 401
@@ -114,21 +110,15 @@ def test_officer_settings_from_the_environment() -> None:
 def test_tickets_listed_masked_opened_unmasked_and_logged(
     admin_gateway: Gateway, records: RecordStore, caplog: pytest.LogCaptureFixture
 ) -> None:
-    ticket = records.create_ticket(
-        "api:w1", "api", "Bộ phận một cửa", "Gọi lại cho tôi số 0905123456", "0905123456"
-    )
+    ticket = records.create_ticket("api:w1", "api", "Bộ phận một cửa", "Gọi lại cho tôi số 0905123456", "0905123456")
     listed = admin_gateway.admin("GET", "/tickets", params={"status": "open"}).json()["tickets"]
     assert [t["code"] for t in listed] == [ticket.code]
     assert listed[0]["phone"] == "*******456" and "0905123456" not in str(listed)
-    assert admin_gateway.admin("GET", "/tickets", params={"status": "answered"}).json() == {
-        "tickets": []
-    }
+    assert admin_gateway.admin("GET", "/tickets", params={"status": "answered"}).json() == {"tickets": []}
     assert admin_gateway.admin("GET", "/tickets", params={"status": "x"}).status_code == 422
 
     with caplog.at_level(logging.INFO, logger="connectors.admin.audit"):
-        opened = admin_gateway.admin(
-            "GET", f"/tickets/{ticket.code.lower()}", headers={"X-Officer": "canbo1"}
-        )
+        opened = admin_gateway.admin("GET", f"/tickets/{ticket.code.lower()}", headers={"X-Officer": "canbo1"})
     assert opened.status_code == 200
     assert opened.json()["ticket"]["phone"] == "0905123456"
     assert "0905123456" in opened.json()["ticket"]["content"]
@@ -145,27 +135,17 @@ def test_ticket_answer_reaches_a_web_citizen(admin_gateway: Gateway, records: Re
     )
     assert answered.status_code == 200 and answered.json()["ticket"]["status"] == "answered"
     assert records.ticket(ticket.code).status == "answered"
-    assert admin_gateway.inbox("w1") == [
-        {"text": f"Trả lời phản ánh {ticket.code}: Đã chấn chỉnh."}
-    ]
+    assert admin_gateway.inbox("w1") == [{"text": f"Trả lời phản ánh {ticket.code}: Đã chấn chỉnh."}]
     assert admin_gateway.inbox("w1") == []
-    missing = admin_gateway.admin(
-        "POST", "/tickets/PAZZZZZZ/answer", json={"answer": "x", "officer": "a"}
-    )
+    missing = admin_gateway.admin("POST", "/tickets/PAZZZZZZ/answer", json={"answer": "x", "officer": "a"})
     assert missing.status_code == 404
-    empty = admin_gateway.admin(
-        "POST", f"/tickets/{ticket.code}/answer", json={"answer": "", "officer": "a"}
-    )
+    empty = admin_gateway.admin("POST", f"/tickets/{ticket.code}/answer", json={"answer": "", "officer": "a"})
     assert empty.status_code == 422
 
 
-def test_ticket_answer_comes_with_the_next_chat_answer(
-    admin_gateway: Gateway, records: RecordStore
-) -> None:
+def test_ticket_answer_comes_with_the_next_chat_answer(admin_gateway: Gateway, records: RecordStore) -> None:
     ticket = records.create_ticket("api:w3", "api", "Phường", "Nội dung", None)
-    admin_gateway.admin(
-        "POST", f"/tickets/{ticket.code}/answer", json={"answer": "Đã xử lý.", "officer": "a"}
-    )
+    admin_gateway.admin("POST", f"/tickets/{ticket.code}/answer", json={"answer": "Đã xử lý.", "officer": "a"})
     body = admin_gateway.chat("xin chào", sender_id="w3").json()
     assert body["replies"] == [
         {"text": f"Trả lời phản ánh {ticket.code}: Đã xử lý."},
@@ -174,9 +154,7 @@ def test_ticket_answer_comes_with_the_next_chat_answer(
     assert admin_gateway.inbox("w3") == []
 
 
-def test_ticket_answer_reaches_a_zalo_oa_citizen(
-    zalo_gateway: Gateway, zalo_api: Served, records: RecordStore
-) -> None:
+def test_ticket_answer_reaches_a_zalo_oa_citizen(zalo_gateway: Gateway, zalo_api: Served, records: RecordStore) -> None:
     ticket = records.create_ticket("zalo:5551234", "zalo", "UBND phường", "Thái độ tiếp dân", None)
     response = zalo_gateway.admin(
         "POST",
@@ -185,9 +163,7 @@ def test_ticket_answer_reaches_a_zalo_oa_citizen(
     )
     assert response.status_code == 200
     expected = f"Trả lời phản ánh {ticket.code}: Cảm ơn phản ánh của bạn."
-    zalo_api.fake.wait_for(
-        lambda _: expected in zalo_texts(zalo_api, "5551234"), what="Zalo answer"
-    )
+    zalo_api.fake.wait_for(lambda _: expected in zalo_texts(zalo_api, "5551234"), what="Zalo answer")
     wait_until(lambda: records.undelivered() == [], what="marked delivered")
     assert zalo_texts(zalo_api, "5551234") == [expected]  # once
 
@@ -197,15 +173,11 @@ def test_a_failed_delivery_stays_queued_and_is_retried(
 ) -> None:
     zalo_api.fake.outside_window.add("5550000")  # Zalo refuses: -230
     ticket = records.create_ticket("zalo:5550000", "zalo", "UBND phường", "Nội dung", None)
-    zalo_gateway.admin(
-        "POST", f"/tickets/{ticket.code}/answer", json={"answer": "Đã xử lý.", "officer": "a"}
-    )
+    zalo_gateway.admin("POST", f"/tickets/{ticket.code}/answer", json={"answer": "Đã xử lý.", "officer": "a"})
     zalo_api.fake.wait_for(lambda r: any(not c.ok for c in r.named("cs")), what="a refused send")
     assert len(records.undelivered()) == 1
     zalo_api.fake.outside_window.clear()  # the citizen wrote again: the window is open
-    zalo_api.fake.wait_for(
-        lambda _: zalo_texts(zalo_api, "5550000") != [], timeout=15, what="retry"
-    )
+    zalo_api.fake.wait_for(lambda _: zalo_texts(zalo_api, "5550000") != [], timeout=15, what="retry")
     wait_until(lambda: records.undelivered() == [], what="marked delivered")
 
 
@@ -245,14 +217,10 @@ def book(records: RecordStore) -> None:
 
 def test_bookings_export_csv_masked_by_default(admin_gateway: Gateway, records: RecordStore) -> None:
     book(records)
-    response = admin_gateway.admin(
-        "GET", "/bookings", params={"from": "2026-12-01", "to": "2026-12-31"}
-    )
+    response = admin_gateway.admin("GET", "/bookings", params={"from": "2026-12-01", "to": "2026-12-31"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
-    assert (
-        'filename="lich-hen-2026-12-01-2026-12-31.csv"' in response.headers["content-disposition"]
-    )
+    assert 'filename="lich-hen-2026-12-01-2026-12-31.csv"' in response.headers["content-disposition"]
     assert response.content.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the accents
     table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert table[0][:3] == ["Mã lịch hẹn", "Ngày", "Giờ"]
@@ -300,12 +268,14 @@ def test_mask_phone_and_safe_cell() -> None:
 
 
 def test_ratings_summary(admin_gateway: Gateway, records: RecordStore) -> None:
-    for citizen, (useful, procedure) in enumerate([
-        (True, "khai-sinh"),
-        (True, "khai-sinh"),
-        (False, "khai-sinh"),
-        (False, None),
-    ]):
+    for citizen, (useful, procedure) in enumerate(
+        [
+            (True, "khai-sinh"),
+            (True, "khai-sinh"),
+            (False, "khai-sinh"),
+            (False, None),
+        ]
+    ):
         records.add_rating(f"api:{citizen}", "web", useful, procedure)  # one answer each: each counts
     summary = admin_gateway.admin("GET", "/ratings/summary").json()
     assert (summary["total"], summary["useful"], summary["not_useful"]) == (4, 2, 2)

@@ -124,9 +124,7 @@ def test_question_answer_button_and_qr_image(
     # Phone-sized: nothing wider than the screen, the input still on screen.
     width = browser.execute_script("return document.documentElement.clientWidth")
     assert browser.execute_script("return document.documentElement.scrollWidth") <= width
-    bottom = browser.execute_script(
-        "return document.getElementById('input').getBoundingClientRect().bottom"
-    )
+    bottom = browser.execute_script("return document.getElementById('input').getBoundingClientRect().bottom")
     assert bottom <= browser.execute_script("return window.innerHeight")
 
     # An officer's answer queued for this citizen shows up on the open page (polled).

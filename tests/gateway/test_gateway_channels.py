@@ -64,10 +64,7 @@ def test_zalo_oa_event_parsing() -> None:
     assert parse_event(image) == Incoming("zalo", "u1", "m2", "image", "")
     link = body(event_name="user_send_link", sender={"id": "u1"}, message={"msg_id": "m3"})
     assert parse_event(link).kind == "other"  # type: ignore[union-attr]
-    assert (
-        parse_event(body(event_name="oa_send_text", sender={"id": "oa"}, message={"msg_id": "x"}))
-        is None
-    )
+    assert parse_event(body(event_name="oa_send_text", sender={"id": "oa"}, message={"msg_id": "x"})) is None
     assert parse_event(body(event_name="follow", follower={"id": "u1"})) is None
     assert parse_event(b"[1, 2]") is None and parse_event(b"not json") is None
 
@@ -122,9 +119,7 @@ def test_store_dedupes_with_expiry_and_keeps_the_outbox(tmp_path: Path) -> None:
     job = store.accept("telegram", "7", "u1", "text", "chào", ttl_s=10, now=1000)
     assert job is not None and job.text == "chào"
     assert store.accept("telegram", "7", "u1", "text", "chào", ttl_s=10, now=1005) is None
-    assert (
-        store.accept("zalo", "7", "u1", "text", "chào", ttl_s=10, now=1005) is not None
-    )  # per channel
+    assert store.accept("zalo", "7", "u1", "text", "chào", ttl_s=10, now=1005) is not None  # per channel
     job.attempts, job.notified = 2, True
     store.update(job)
     store.close()
@@ -183,8 +178,6 @@ def test_a_placeholder_secret_refuses_one_channel_the_others_run(
     assert health["channels"] == {"zalo": "ok", "zalo-bot": "ok"}
 
 
-def test_missing_secrets_leave_channels_off_quietly(
-    gateway: Gateway, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_missing_secrets_leave_channels_off_quietly(gateway: Gateway, caplog: pytest.LogCaptureFixture) -> None:
     assert gateway.app.state.channels == {}
     assert gateway.app.state.store is None  # nothing written under var/ for the web chat alone

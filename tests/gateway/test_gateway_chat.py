@@ -71,9 +71,7 @@ def test_reply_with_buttons_and_image(gateway: Gateway, rasa: Served) -> None:
 
 
 def test_follow_up_reports_the_procedure_carried_over(gateway: Gateway, rasa: Served) -> None:
-    rasa.fake.script["làm khai sinh cần gì"] = ScriptedTurn(
-        [{"text": "Cần tờ khai."}], "ask_documents", "khai-sinh"
-    )
+    rasa.fake.script["làm khai sinh cần gì"] = ScriptedTurn([{"text": "Cần tờ khai."}], "ask_documents", "khai-sinh")
     rasa.fake.script["thế lệ phí bao nhiêu"] = ScriptedTurn([{"text": "Miễn lệ phí."}], "ask_fee")
     first = gateway.chat("làm khai sinh cần gì").json()
     second = gateway.chat("thế lệ phí bao nhiêu").json()
@@ -204,9 +202,7 @@ def test_text_is_normalized_to_nfc(gateway: Gateway, rasa: Served) -> None:
 
 def test_lone_surrogate_does_not_crash(gateway: Gateway, rasa: Served) -> None:
     raw = b'{"sender_id": "u1", "text": "xin ch\\u00e0o \\ud83d", "channel": "web"}'
-    response = gateway.client.post(
-        "/api/chat", content=raw, headers={"Content-Type": "application/json"}
-    )
+    response = gateway.client.post("/api/chat", content=raw, headers={"Content-Type": "application/json"})
     assert response.status_code == 200
     assert rasa.fake.received[0]["message"] == "xin chào"
 
@@ -276,9 +272,7 @@ def test_unknown_channel_is_422_in_vietnamese(gateway: Gateway, rasa: Served) ->
 
 
 def test_invalid_bodies_are_422_in_vietnamese(gateway: Gateway) -> None:
-    bad_json = gateway.client.post(
-        "/api/chat", content=b"{not json", headers={"Content-Type": "application/json"}
-    )
+    bad_json = gateway.client.post("/api/chat", content=b"{not json", headers={"Content-Type": "application/json"})
     assert bad_json.status_code == 422
     assert bad_json.json()["details"][0]["message"] == messages.INVALID_JSON
     missing = gateway.client.post("/api/chat", json={"text": "xin chào"})
@@ -318,9 +312,7 @@ def test_telegram_rendering_moves_phone_buttons_into_text(gateway: Gateway, rasa
 
 def test_zalo_rendering_keeps_five_buttons(gateway: Gateway, rasa: Served) -> None:
     buttons = [{"title": f"Thủ tục {i}", "payload": f"/ask_procedure{i}"} for i in range(1, 8)]
-    rasa.fake.script["thủ tục"] = ScriptedTurn(
-        [{"text": "Chọn thủ tục:", "buttons": buttons}], "ask_procedure"
-    )
+    rasa.fake.script["thủ tục"] = ScriptedTurn([{"text": "Chọn thủ tục:", "buttons": buttons}], "ask_procedure")
     body = gateway.chat("thủ tục", channel="zalo").json()
     [reply] = body["replies"]
     assert [b["title"] for b in reply["buttons"]] == [f"Thủ tục {i}" for i in range(1, 6)]

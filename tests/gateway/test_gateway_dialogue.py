@@ -85,9 +85,7 @@ def staffed(
         "human_handoff",
         side_effect=opens_handoff(records),
     )
-    gateway = make_gateway(
-        rasa.url, actions.url, **telegram_settings(telegram_api), **officer_settings()
-    )
+    gateway = make_gateway(rasa.url, actions.url, **telegram_settings(telegram_api), **officer_settings())
     wait_ready(gateway, "telegram")
     return gateway
 
@@ -98,9 +96,7 @@ def staffed(
 def test_rating_is_stored_for_the_last_procedure_and_never_reaches_rasa(
     gateway: Gateway, rasa: Served, records: RecordStore
 ) -> None:
-    rasa.fake.script["làm khai sinh cần gì"] = ScriptedTurn(
-        [{"text": "Cần tờ khai."}], "ask_documents", "khai-sinh"
-    )
+    rasa.fake.script["làm khai sinh cần gì"] = ScriptedTurn([{"text": "Cần tờ khai."}], "ask_documents", "khai-sinh")
     gateway.chat("làm khai sinh cần gì")
     up = gateway.chat("#rating:up").json()
     down = gateway.chat("#rating:down", sender_id="other").json()
@@ -112,16 +108,12 @@ def test_rating_is_stored_for_the_last_procedure_and_never_reaches_rasa(
     }
     assert down["replies"] == [{"text": "Cảm ơn bạn đã đánh giá!"}] and down["procedure"] is None
     assert [body["message"] for body in rasa.fake.received] == ["làm khai sinh cần gì"]
-    stored = [
-        (r["sender"], r["channel"], r["procedure"], r["useful"]) for r in rows(records, ratings)
-    ]
+    stored = [(r["sender"], r["channel"], r["procedure"], r["useful"]) for r in rows(records, ratings)]
     assert stored == [("api:u1", "web", "khai-sinh", True), ("api:other", "web", None, False)]
     assert len(rows(records, turns)) == 1  # a rating is not a turn of the conversation
 
 
-def test_turn_is_logged_with_personal_data_masked(
-    gateway: Gateway, rasa: Served, records: RecordStore
-) -> None:
+def test_turn_is_logged_with_personal_data_masked(gateway: Gateway, rasa: Served, records: RecordStore) -> None:
     text = "tôi muốn phản ánh, số điện thoại 0905 123 456, căn cước 001203004567"
     rasa.fake.script[text] = ScriptedTurn([{"text": "Mời bạn nhập nội dung."}], "give_feedback")
     gateway.chat(text, sender_id="p1")
@@ -139,12 +131,8 @@ def test_outcome_of_each_kind_of_turn(gateway: Gateway, rasa: Served, records: R
         "số tổng đài": ScriptedTurn([{"text": "Gọi 1022."}], "ask_hotline"),
         "giá vàng": ScriptedTurn([{"text": "Mình chỉ hỗ trợ thủ tục."}], "out_of_scope"),
         "ừm": ScriptedTurn([{"text": "Mình chưa hiểu."}], "nlu_fallback"),
-        "lệ phí": ScriptedTurn(
-            [{"text": "Thủ tục nào?"}], "ask_fee", slots={"outcome": "clarified"}
-        ),
-        "lệ phí khai sinh": ScriptedTurn(
-            [{"text": "Miễn."}], "ask_fee", "khai-sinh", slots={"outcome": "answered"}
-        ),
+        "lệ phí": ScriptedTurn([{"text": "Thủ tục nào?"}], "ask_fee", slots={"outcome": "clarified"}),
+        "lệ phí khai sinh": ScriptedTurn([{"text": "Miễn."}], "ask_fee", "khai-sinh", slots={"outcome": "answered"}),
     }
     rasa.fake.script.update(script)
     for text in script:
@@ -175,9 +163,7 @@ def test_nlu_fallback_is_reported_as_out_of_scope(gateway: Gateway, rasa: Served
     assert body["intent"] == "out_of_scope"
 
 
-def test_a_broken_records_store_never_breaks_an_answer(
-    gateway: Gateway, rasa: Served, records: RecordStore
-) -> None:
+def test_a_broken_records_store_never_breaks_an_answer(gateway: Gateway, rasa: Served, records: RecordStore) -> None:
     with records.engine.begin() as db:
         db.execute(sa.text("DROP TABLE turns"))
         db.execute(sa.text("DROP TABLE handoffs"))
@@ -249,9 +235,7 @@ def test_web_handoff_relay_officer_reply_and_close(
     assert closed.status_code == 200
     assert staffed.inbox("web1") == [{"text": messages.HANDOFF_CLOSED}]
     assert staffed.admin("GET", "/handoffs").json() == {"handoffs": []}
-    late = staffed.admin(
-        "POST", f"/handoffs/{handoff['id']}/reply", json={"text": "x", "officer": "a"}
-    )
+    late = staffed.admin("POST", f"/handoffs/{handoff['id']}/reply", json={"text": "x", "officer": "a"})
     assert late.status_code == 409
     assert staffed.admin("POST", "/handoffs/9999/close").status_code == 404
 
@@ -263,13 +247,9 @@ def test_web_handoff_relay_officer_reply_and_close(
     assert sum("🔔" in text for text in officer_texts(telegram_api)) == 1
 
 
-def test_handoff_times_out_and_the_bot_resumes(
-    staffed: Gateway, rasa: Served, records: RecordStore
-) -> None:
+def test_handoff_times_out_and_the_bot_resumes(staffed: Gateway, rasa: Served, records: RecordStore) -> None:
     staffed.chat("cho tôi gặp cán bộ", sender_id="web2")
-    assert staffed.chat("alo", sender_id="web2").json()["replies"] == [
-        FORWARDED
-    ]
+    assert staffed.chat("alo", sender_id="web2").json()["replies"] == [FORWARDED]
     idle_since = dt.datetime.now() - dt.timedelta(minutes=31)  # default timeout: 30 minutes
     with records.engine.begin() as db:
         db.execute(handoffs.update().values(last_activity=idle_since))
@@ -328,13 +308,9 @@ def test_telegram_citizen_handoff_reply_reaches_the_chat_and_close_resumes(
     wait_until(lambda: records.undelivered() == [], what="outbox marked delivered")
 
     staffed.admin("POST", f"/handoffs/{handoff['id']}/close", json={"officer": "lan"})
-    telegram_api.fake.wait_for(
-        lambda _: messages.HANDOFF_CLOSED in texts_to(telegram_api, 777), what="closing message"
-    )
+    telegram_api.fake.wait_for(lambda _: messages.HANDOFF_CLOSED in texts_to(telegram_api, 777), what="closing message")
     send(3, "lệ phí khai sinh")
-    telegram_api.fake.wait_for(
-        lambda _: "Bạn hỏi: lệ phí khai sinh" in texts_to(telegram_api, 777), what="bot answer"
-    )
+    telegram_api.fake.wait_for(lambda _: "Bạn hỏi: lệ phí khai sinh" in texts_to(telegram_api, 777), what="bot answer")
     assert [b["message"] for b in rasa.fake.received] == ["cho tôi gặp cán bộ", "lệ phí khai sinh"]
 
 
@@ -357,17 +333,13 @@ def test_telegram_rating_button_is_stored_without_rasa(
         },
     }
     assert staffed.post("/webhooks/telegram", callback, TG_HEADER).status_code == 200
-    telegram_api.fake.wait_for(
-        lambda _: messages.RATING_THANKS in texts_to(telegram_api, 778), what="thanks"
-    )
+    telegram_api.fake.wait_for(lambda _: messages.RATING_THANKS in texts_to(telegram_api, 778), what="thanks")
     stored = [(r["sender"], r["channel"], r["useful"]) for r in rows(records, ratings)]
     assert stored == [("tg:778", "telegram", False)]
     assert rasa.fake.received == []
 
 
-def test_without_a_records_store_the_bot_still_answers(
-    make_gateway: MakeGateway, rasa: Served
-) -> None:
+def test_without_a_records_store_the_bot_still_answers(make_gateway: MakeGateway, rasa: Served) -> None:
     unreachable = "sqlite:////nonexistent-dir/records.sqlite3"
     gateway = make_gateway(rasa.url, records_db_url=unreachable, admin_token="admin-Token_for-tests-0123456789")
     assert gateway.chat("chào").json()["replies"] == [{"text": "Bạn hỏi: chào"}]

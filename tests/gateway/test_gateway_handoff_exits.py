@@ -6,11 +6,14 @@ close and go on duty from the console (with CSRF, like every console form)."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from conftest import Gateway, MakeGateway, Served, officer_settings, telegram_settings, wait_ready
 from gateway_fakes import ScriptedTurn
 from test_console import PASSWORD, csrf_of, login
+from test_console_phone import fits_the_phone, phone, shoot
+from test_gateway_browser import browser  # noqa: F401  (the fixture)
 from test_gateway_dialogue import FORWARDED, officer_texts, opens_handoff, rows
 
 from connectors import messages
@@ -62,7 +65,10 @@ def test_a_clearly_different_question_during_a_handoff_is_answered_and_relayed(
     rasa.fake.script[question] = ScriptedTurn([{"text": "💰 Lệ phí hộ chiếu: 200.000 đồng"}], "ask_fee", "ho-chieu")
     staffed.chat("cho tôi gặp cán bộ", sender_id="w2")
     answered = staffed.chat(question, sender_id="w2").json()
-    assert [r["text"] for r in answered["replies"]] == [messages.HANDOFF_BOT_ANSWERS, "💰 Lệ phí hộ chiếu: 200.000 đồng"]
+    assert [r["text"] for r in answered["replies"]] == [
+        messages.HANDOFF_BOT_ANSWERS,
+        "💰 Lệ phí hộ chiếu: 200.000 đồng",
+    ]
     assert answered["intent"] == "ask_fee" and answered["procedure"] == "ho-chieu"
     telegram_api.fake.wait_for(lambda _: any(question in t for t in officer_texts(telegram_api)), what="relay")
     assert staffed.chat("vâng", sender_id="w2").json()["replies"] == [FORWARDED]  # an answer to the officer
@@ -87,7 +93,9 @@ def test_officers_go_on_duty_reply_and_close_from_the_console(gateway: Gateway, 
     Accounts(records).add("Lan", "editor", PASSWORD)
     listed = login(gateway, "Lan") and gateway.client.get("/admin/handoffs")
     assert "chưa có ai" in listed.text and 'http-equiv="refresh"' in listed.text
-    on = gateway.client.post("/admin/handoffs/duty", data={"csrf": csrf_of(listed.text), "on": "1"}, follow_redirects=True)
+    on = gateway.client.post(
+        "/admin/handoffs/duty", data={"csrf": csrf_of(listed.text), "on": "1"}, follow_redirects=True
+    )
     assert on.status_code == 200 and records.on_duty() == ["Lan"] and "Ngừng trực" in on.text
 
     handoff_id = records.open_handoff("api:w5", "web")
@@ -102,7 +110,7 @@ def test_officers_go_on_duty_reply_and_close_from_the_console(gateway: Gateway, 
         data={"csrf": csrf_of(detail.text), "text": "Chào bạn, cán bộ Lan đây."},
         follow_redirects=True,
     )
-    assert sent.status_code == 200 and "Đã gửi" in sent.text and "Cán bộ trả lời: Chào bạn, cán bộ Lan đây." in sent.text
+    assert sent.status_code == 200 and "Đã gửi" in sent.text and "Chào bạn, cán bộ Lan đây." in sent.text
     assert gateway.inbox("w5") == [{"text": "Cán bộ trả lời: Chào bạn, cán bộ Lan đây."}]
     refused = gateway.client.post(f"/admin/handoffs/{handoff_id}/reply", data={"text": "không có mã"})
     assert refused.status_code == 403
@@ -128,5 +136,38 @@ def test_a_viewer_sees_handoffs_but_cannot_answer(gateway: Gateway, records: Rec
     detail = login(gateway, "Xem") and gateway.client.get(f"/admin/handoffs/{handoff_id}")
     assert detail.status_code == 200 and 'name="text"' not in detail.text
     assert not re.search(r'action="/admin/handoffs/duty"', gateway.client.get("/admin/handoffs").text)
-    refused = gateway.client.post(f"/admin/handoffs/{handoff_id}/reply", data={"csrf": csrf_of(detail.text), "text": "x"})
+    refused = gateway.client.post(
+        f"/admin/handoffs/{handoff_id}/reply", data={"csrf": csrf_of(detail.text), "text": "x"}
+    )
     assert refused.status_code == 403 and records.undelivered("api:w6") == []
+
+
+def test_the_handoff_pages_fit_a_phone(browser: Any, gateway: Gateway, records: RecordStore) -> None:  # noqa: F811
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    Accounts(records).add("Nguyễn Thị Lan", "editor", PASSWORD)
+    handoff_id = records.open_handoff("api:w7", "web")
+    records.log_turn(
+        "api:w7", "web", "cho tôi gặp cán bộ, hồ sơ đất của tôi nộp 3 tháng chưa có", None, None, None, "handoff"
+    )
+    wait = WebDriverWait(browser, 10)
+    phone(browser)
+    browser.get(gateway.server.url + "/admin/handoffs")
+    wait.until(ready.presence_of_element_located((By.NAME, "name"))).send_keys("Nguyễn Thị Lan")
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form.login button").click()
+    wait.until(ready.presence_of_element_located((By.ID, "stats")))
+    browser.get(gateway.server.url + "/admin/handoffs")
+    browser.find_element(By.CSS_SELECTOR, "#duty button").click()  # "Tôi trực trả lời người dân"
+    wait.until(ready.text_to_be_present_in_element((By.ID, "duty"), "Ngừng trực"))
+    assert fits_the_phone(browser)
+    shoot(browser, "console-handoffs-phone")
+    browser.get(f"{gateway.server.url}/admin/handoffs/{handoff_id}")
+    browser.find_element(By.NAME, "text").send_keys("Chào bạn, hồ sơ của bạn đang được thẩm định.")
+    browser.find_element(By.CSS_SELECTOR, f'form[action="/admin/handoffs/{handoff_id}/reply"] button').click()
+    wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, "ol.messages li.officer")))
+    assert fits_the_phone(browser)
+    shoot(browser, "console-handoff-phone")
+    assert gateway.inbox("w7") == [{"text": "Cán bộ trả lời: Chào bạn, hồ sơ của bạn đang được thẩm định."}]

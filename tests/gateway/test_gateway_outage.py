@@ -19,14 +19,10 @@ from test_gateway_telegram import text_update
 from connectors import messages
 
 HEADER = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
-NOTICE = (
-    messages.BOT_DELAYED.format(name=TEST_HOTLINE_NAME, number="0236.1022") + "\n\nGọi 0236.1022"
-)
+NOTICE = messages.BOT_DELAYED.format(name=TEST_HOTLINE_NAME, number="0236.1022") + "\n\nGọi 0236.1022"
 
 
-def start(
-    make_gateway: MakeGateway, rasa: Served, actions: Served, telegram_api: Served, **extra: object
-) -> Gateway:
+def start(make_gateway: MakeGateway, rasa: Served, actions: Served, telegram_api: Served, **extra: object) -> Gateway:
     gateway = make_gateway(rasa.url, actions.url, **telegram_settings(telegram_api), **extra)
     wait_ready(gateway, "telegram")
     return gateway
@@ -114,9 +110,7 @@ def test_empty_answer_with_healthy_actions_is_not_retried(
     rasa.fake.script["im lặng"] = ScriptedTurn([], "out_of_scope")
     gateway.post("/webhooks/telegram", text_update(1, "im lặng"), HEADER)
     [reply] = telegram_api.fake.wait_count(1, "sendMessage")
-    assert reply.params["text"].startswith(
-        messages.BOT_UNAVAILABLE.format(name=TEST_HOTLINE_NAME, number="0236.1022")
-    )
+    assert reply.params["text"].startswith(messages.BOT_UNAVAILABLE.format(name=TEST_HOTLINE_NAME, number="0236.1022"))
     gateway.post("/webhooks/telegram", text_update(2, "hết"), HEADER)  # a marker, same chat
     telegram_api.fake.wait_count(2, "sendMessage")
     assert rasa.fake.texts() == ["im lặng", "hết"]  # not asked again before the marker

@@ -81,9 +81,7 @@ def test_settings_from_the_environment() -> None:
         Settings.from_env({"ZALO_OA_EVENT_MAX_AGE_S": "-1"})
 
 
-def test_old_and_future_events_are_acknowledged_and_never_answered(
-    oa: Gateway, rasa: Served, zalo_api: Served
-) -> None:
+def test_old_and_future_events_are_acknowledged_and_never_answered(oa: Gateway, rasa: Served, zalo_api: Served) -> None:
     for msg_id, offset in (("old", -301 - 5), ("much-older", -86_400 * 30), ("future", 61 + 5)):
         body = event(msg_id, offset)
         response = oa.post("/webhooks/zalo", body, signed(body))
@@ -112,12 +110,8 @@ def test_a_replay_inside_the_window_is_answered_once(oa: Gateway, rasa: Served, 
     assert len(zalo_api.fake.named("cs")) == 2
 
 
-def test_the_window_is_configurable(
-    make_gateway: MakeGateway, rasa: Served, actions: Served, zalo_api: Served
-) -> None:
-    gateway = make_gateway(
-        rasa.url, actions.url, zalo_oa_event_max_age_s=3600.0, **zalo_settings(zalo_api)
-    )
+def test_the_window_is_configurable(make_gateway: MakeGateway, rasa: Served, actions: Served, zalo_api: Served) -> None:
+    gateway = make_gateway(rasa.url, actions.url, zalo_oa_event_max_age_s=3600.0, **zalo_settings(zalo_api))
     wait_ready(gateway, "zalo")
     body = event("ten-minutes", -600)
     assert gateway.post("/webhooks/zalo", body, signed(body)).json() == {"ok": True}

@@ -135,18 +135,13 @@ def test_zalo_degrades_extra_buttons_to_numbered_lines() -> None:
     [reply] = render([Reply(text="Chọn:", buttons=buttons)], "zalo")
     assert reply.buttons == buttons[:5]
     assert reply.text == (
-        "Chọn:\n\nLựa chọn khác:\n"
-        "1. Cổng DVC: https://dichvucong.gov.vn\n"
-        "2. Gọi 1022\n"
-        "3. Tổng đài: 02361022"
+        "Chọn:\n\nLựa chọn khác:\n1. Cổng DVC: https://dichvucong.gov.vn\n2. Gọi 1022\n3. Tổng đài: 02361022"
     )
 
 
 def test_zalo_keeps_five_buttons_exactly() -> None:
     buttons = [Button(f"B{i}", payload=f"/p{i}") for i in range(5)]
-    assert render([Reply(text="Chọn:", buttons=buttons)], "zalo") == [
-        Reply(text="Chọn:", buttons=buttons)
-    ]
+    assert render([Reply(text="Chọn:", buttons=buttons)], "zalo") == [Reply(text="Chọn:", buttons=buttons)]
 
 
 def test_telegram_keeps_image_with_short_caption_and_separates_long_one() -> None:
@@ -166,9 +161,7 @@ def test_image_only_and_buttons_only_replies_survive() -> None:
 
 def test_reply_dict_has_only_used_keys() -> None:
     assert Reply(text="a").to_dict() == {"text": "a"}
-    assert Reply(buttons=[Button("Gọi", phone="1022")]).to_dict() == {
-        "buttons": [{"title": "Gọi", "phone": "1022"}]
-    }
+    assert Reply(buttons=[Button("Gọi", phone="1022")]).to_dict() == {"buttons": [{"title": "Gọi", "phone": "1022"}]}
 
 
 def test_messaging_apps_get_consecutive_text_replies_as_one_message() -> None:

@@ -22,9 +22,7 @@ def test_defaults() -> None:
     assert settings.locality == "da-nang"
     assert settings.rasa_timeout_s == 10.0
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
-    assert not (
-        settings.telegram_configured or settings.zalo_oa_configured or settings.zalo_bot_configured
-    )
+    assert not (settings.telegram_configured or settings.zalo_oa_configured or settings.zalo_bot_configured)
 
 
 def test_overrides_and_secrets_hidden_from_repr(tmp_path: Path) -> None:
@@ -117,9 +115,7 @@ def test_bad_values_are_refused(env: dict[str, str]) -> None:
         ),
     ],
 )
-def test_a_placeholder_secret_stops_only_its_channel(
-    env: dict[str, str], channel: str, words: str
-) -> None:
+def test_a_placeholder_secret_stops_only_its_channel(env: dict[str, str], channel: str, words: str) -> None:
     settings = Settings.from_env(env)  # the gateway itself still starts
     problem = settings.channel_problem(channel)
     assert problem is not None and words in problem

@@ -50,9 +50,7 @@ def post_chat(gateway: GatewayProcess, text: str) -> httpx.Response:
     return httpx.post(gateway.url + "/api/chat", json=body, timeout=30, trust_env=False)
 
 
-def test_sigterm_lets_a_request_in_flight_finish_then_exits_0(
-    launch: Launcher, rasa: Served, actions: Served
-) -> None:
+def test_sigterm_lets_a_request_in_flight_finish_then_exits_0(launch: Launcher, rasa: Served, actions: Served) -> None:
     gate = rasa.fake.hold("chậm")  # in flight until the test lets Rasa answer
     gateway = launch(rasa.url, actions.url, GATEWAY_SHUTDOWN_TIMEOUT_S="8")
     with ThreadPoolExecutor(1) as pool:

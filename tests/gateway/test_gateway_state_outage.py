@@ -50,9 +50,7 @@ class Down:
 def test_message_during_a_state_store_outage_is_held_then_answered_once(
     make_gateway: MakeGateway, rasa: Served, actions: Served, telegram_api: Served
 ) -> None:
-    gateway = make_gateway(
-        rasa.url, actions.url, **telegram_settings(telegram_api), notice_after_s=0.3
-    )
+    gateway = make_gateway(rasa.url, actions.url, **telegram_settings(telegram_api), notice_after_s=0.3)
     wait_ready(gateway, "telegram")
     outage = Down(gateway.app.state.store, "accept", "get")
     assert gateway.post("/webhooks/telegram", text_update(41, "lệ phí khai sinh"), HEADER).status_code == 200
@@ -80,7 +78,8 @@ CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, channel TEXT NOT NULL
     message_id TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, created REAL NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0, notified INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated REAL NOT NULL);
-INSERT INTO outbox (channel, user_id, message_id, kind, text, created) VALUES ('telegram', '7', 'm1', 'text', 'chào', 1000);
+INSERT INTO outbox (channel, user_id, message_id, kind, text, created)
+    VALUES ('telegram', '7', 'm1', 'text', 'chào', 1000);
 INSERT INTO kv VALUES ('zalo_oa.tokens', '{"refresh_token": "r-1"}', 1000);
 """
 

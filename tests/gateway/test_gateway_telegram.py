@@ -31,9 +31,7 @@ QR = (
 LONG_PAYLOAD = '/ask_fee{"procedure": "dang-ky-khai-sinh-co-yeu-to-nuoc-ngoai-tai-ubnd-cap-tinh"}'
 
 
-def text_update(
-    update_id: int, text: str, chat_id: int = 777, chat_type: str = "private"
-) -> dict[str, Any]:
+def text_update(update_id: int, text: str, chat_id: int = 777, chat_type: str = "private") -> dict[str, Any]:
     return {
         "update_id": update_id,
         "message": {
@@ -105,9 +103,7 @@ def test_acknowledges_before_rasa_answers(tg: Gateway, rasa: Served, telegram_ap
     assert answer.params["text"] == "Bạn hỏi: chậm"
 
 
-def test_unsigned_and_wrong_secret_are_refused(
-    tg: Gateway, rasa: Served, telegram_api: Served
-) -> None:
+def test_unsigned_and_wrong_secret_are_refused(tg: Gateway, rasa: Served, telegram_api: Served) -> None:
     assert tg.post("/webhooks/telegram", text_update(1, "a")).status_code == 401
     wrong = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET + "x"}
     assert tg.post("/webhooks/telegram", text_update(2, "a"), wrong).status_code == 403
@@ -118,9 +114,7 @@ def test_unsigned_and_wrong_secret_are_refused(
     assert rasa.fake.texts() == ["b"]
 
 
-def test_buttons_become_an_inline_keyboard_with_short_ids(
-    tg: Gateway, rasa: Served, telegram_api: Served
-) -> None:
+def test_buttons_become_an_inline_keyboard_with_short_ids(tg: Gateway, rasa: Served, telegram_api: Served) -> None:
     rasa.fake.script["khai sinh"] = ScriptedTurn(
         [
             {
@@ -138,10 +132,7 @@ def test_buttons_become_an_inline_keyboard_with_short_ids(
     tg.post("/webhooks/telegram", text_update(1, "khai sinh"), HEADER)
     [call] = telegram_api.fake.wait_count(1, "sendMessage")
     # Telegram has no tap-to-call button: the number goes into the text.
-    assert (
-        call.params["text"]
-        == "Bạn muốn hỏi gì về đăng ký khai sinh?\n\nLựa chọn khác:\nGọi tổng đài: 02361022"
-    )
+    assert call.params["text"] == "Bạn muốn hỏi gì về đăng ký khai sinh?\n\nLựa chọn khác:\nGọi tổng đài: 02361022"
     rows = json.loads(call.params["reply_markup"])["inline_keyboard"]
     assert [row[0]["text"] for row in rows] == ["Lệ phí", "Lệ phí (nước ngoài)", "Trang thủ tục"]
     assert rows[0][0]["callback_data"] == "/ask_fee"
@@ -157,9 +148,7 @@ def test_buttons_become_an_inline_keyboard_with_short_ids(
     assert answered.params["callback_query_id"] == "cb2"
 
 
-def test_unknown_short_id_says_the_button_expired(
-    tg: Gateway, rasa: Served, telegram_api: Served
-) -> None:
+def test_unknown_short_id_says_the_button_expired(tg: Gateway, rasa: Served, telegram_api: Served) -> None:
     tg.post("/webhooks/telegram", callback_update(1, "c:AAAAAAAAAAAAAAAA"), HEADER)
     [call] = telegram_api.fake.wait_count(1, "sendMessage")
     assert call.params["text"] == messages.BUTTON_EXPIRED
@@ -198,14 +187,10 @@ def test_long_text_is_split_under_4096(tg: Gateway, rasa: Served, telegram_api: 
     assert "\n\n".join(texts) == "\n\n".join(paragraphs)
 
 
-def test_redelivered_update_is_answered_once(
-    tg: Gateway, rasa: Served, telegram_api: Served
-) -> None:
+def test_redelivered_update_is_answered_once(tg: Gateway, rasa: Served, telegram_api: Served) -> None:
     update = text_update(41, "xin chào")
     with ThreadPoolExecutor(4) as pool:
-        statuses = list(
-            pool.map(lambda _: tg.post("/webhooks/telegram", update, HEADER).status_code, range(4))
-        )
+        statuses = list(pool.map(lambda _: tg.post("/webhooks/telegram", update, HEADER).status_code, range(4)))
     assert statuses == [200] * 4
     telegram_api.fake.wait_count(1, "sendMessage")
     tg.post("/webhooks/telegram", update, HEADER)
@@ -227,9 +212,7 @@ def test_burst_from_one_user_keeps_order(tg: Gateway, rasa: Served, telegram_api
     assert telegram_api.fake.texts() == [f"Bạn hỏi: {text}" for text in texts]
 
 
-def test_one_slow_citizen_does_not_hold_up_another(
-    tg: Gateway, rasa: Served, telegram_api: Served
-) -> None:
+def test_one_slow_citizen_does_not_hold_up_another(tg: Gateway, rasa: Served, telegram_api: Served) -> None:
     gate = rasa.fake.hold("chậm")  # held at Rasa until the other citizen has had an answer
     tg.post("/webhooks/telegram", text_update(1, "chậm", chat_id=1), HEADER)
     tg.post("/webhooks/telegram", text_update(2, "nhanh", chat_id=2), HEADER)
@@ -261,9 +244,7 @@ def test_group_chats_are_ignored(tg: Gateway, rasa: Served, telegram_api: Served
     assert [(body["sender"], body["message"]) for body in rasa.fake.received] == [("tg:5", "riêng")]
 
 
-def test_polling_mode_without_public_url(
-    make_gateway: MakeGateway, rasa: Served, telegram_api: Served
-) -> None:
+def test_polling_mode_without_public_url(make_gateway: MakeGateway, rasa: Served, telegram_api: Served) -> None:
     telegram_api.fake.pending_updates.append(text_update(500, "hỏi qua polling", chat_id=9))
     gateway = make_gateway(rasa.url, **telegram_settings(telegram_api, polling=True))
     wait_ready(gateway, "telegram")
@@ -273,8 +254,6 @@ def test_polling_mode_without_public_url(
     assert telegram_api.fake.named("deleteWebhook")  # the updater clears a webhook first
     # The update is confirmed: a later poll asks for the ones after it.
     wait_until(
-        lambda: any(
-            int(c.params.get("offset") or 0) == 501 for c in telegram_api.fake.named("getUpdates")
-        ),
+        lambda: any(int(c.params.get("offset") or 0) == 501 for c in telegram_api.fake.named("getUpdates")),
         what="getUpdates with offset 501",
     )

@@ -46,9 +46,7 @@ def event(name: str, msg_id: str, user: str = "u-100", **message: Any) -> bytes:
 
 def signed(body: bytes) -> dict[str, str]:
     timestamp = json.loads(body)["timestamp"]
-    mac = hashlib.sha256(
-        ZALO_APP.encode() + body + timestamp.encode() + ZALO_KEY.encode()
-    ).hexdigest()
+    mac = hashlib.sha256(ZALO_APP.encode() + body + timestamp.encode() + ZALO_KEY.encode()).hexdigest()
     return {"X-ZEvent-Signature": f"mac={mac}"}
 
 
@@ -84,12 +82,8 @@ def test_signature_is_checked_on_the_raw_body(oa: Gateway, rasa: Served, zalo_ap
     import hmac
 
     timestamp = json.loads(body)["timestamp"].encode()
-    wrong = hmac.new(
-        ZALO_KEY.encode(), ZALO_APP.encode() + body + timestamp, hashlib.sha256
-    ).hexdigest()
-    assert (
-        oa.post("/webhooks/zalo", body, {"X-ZEvent-Signature": f"mac={wrong}"}).status_code == 403
-    )
+    wrong = hmac.new(ZALO_KEY.encode(), ZALO_APP.encode() + body + timestamp, hashlib.sha256).hexdigest()
+    assert oa.post("/webhooks/zalo", body, {"X-ZEvent-Signature": f"mac={wrong}"}).status_code == 403
     # A rightly signed marker from the same citizen: answered in order, so it is the first
     # message Rasa sees and the first answer sent, unless a refused event had been queued.
     assert send(oa, event("user_send_text", "m-marker", text="hết")) == 200
@@ -173,9 +167,7 @@ def test_other_events_get_a_vietnamese_answer(
     assert rasa.fake.received == []
 
 
-def test_oa_events_and_follows_are_not_answered(
-    oa: Gateway, rasa: Served, zalo_api: Served
-) -> None:
+def test_oa_events_and_follows_are_not_answered(oa: Gateway, rasa: Served, zalo_api: Served) -> None:
     assert send(oa, event("oa_send_text", "o1", text="tin của OA")) == 200
     assert send(oa, event("follow", "f1")) == 200
     assert send(oa, event("user_send_text", "m2", text="sau đó")) == 200
@@ -195,13 +187,8 @@ def test_duplicate_msg_id_is_answered_once(oa: Gateway, rasa: Served, zalo_api: 
 def test_extra_buttons_become_numbered_lines_and_a_number_picks_one(
     oa: Gateway, rasa: Served, zalo_api: Served
 ) -> None:
-    buttons = [
-        {"title": f"Thủ tục {i}", "payload": f'/ask_procedure{{"procedure": "p{i}"}}'}
-        for i in range(1, 8)
-    ]
-    rasa.fake.script["thủ tục"] = ScriptedTurn(
-        [{"text": "Chọn thủ tục:", "buttons": buttons}], "ask_procedure"
-    )
+    buttons = [{"title": f"Thủ tục {i}", "payload": f'/ask_procedure{{"procedure": "p{i}"}}'} for i in range(1, 8)]
+    rasa.fake.script["thủ tục"] = ScriptedTurn([{"text": "Chọn thủ tục:", "buttons": buttons}], "ask_procedure")
     send(oa, event("user_send_text", "m1", text="thủ tục"))
     zalo_api.fake.wait_count(1, "cs")
     [message] = zalo_api.fake.messages()

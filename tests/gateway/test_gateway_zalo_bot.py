@@ -75,10 +75,7 @@ def test_flat_and_wrapped_bodies(bot: Gateway, rasa: Served, zalo_bot_api: Serve
 
 def test_secret_header_is_required(bot: Gateway, rasa: Served, zalo_bot_api: Served) -> None:
     assert bot.post("/webhooks/zalo-bot", update("m1")).status_code == 401
-    assert (
-        bot.post("/webhooks/zalo-bot", update("m1"), {"X-Bot-Api-Secret-Token": "nope"}).status_code
-        == 403
-    )
+    assert bot.post("/webhooks/zalo-bot", update("m1"), {"X-Bot-Api-Secret-Token": "nope"}).status_code == 403
     # A marker from the same chat, with the secret: one chat's messages are answered in order,
     # so it is the first message Rasa sees unless a refused one had been queued.
     assert bot.post("/webhooks/zalo-bot", update("m2", "hết"), HEADER).status_code == 200
@@ -108,9 +105,7 @@ def test_long_text_is_split_within_2000(bot: Gateway, rasa: Served, zalo_bot_api
     assert "\n\n".join(texts) == "\n\n".join(paragraphs)
 
 
-def test_buttons_become_numbered_lines_and_a_number_picks_one(
-    bot: Gateway, rasa: Served, zalo_bot_api: Served
-) -> None:
+def test_buttons_become_numbered_lines_and_a_number_picks_one(bot: Gateway, rasa: Served, zalo_bot_api: Served) -> None:
     rasa.fake.script["khai sinh"] = ScriptedTurn(
         [
             {
@@ -126,9 +121,7 @@ def test_buttons_become_numbered_lines_and_a_number_picks_one(
     )
     bot.post("/webhooks/zalo-bot", update("m1", "khai sinh"), HEADER)
     zalo_bot_api.fake.wait_count(1, "sendMessage")
-    assert zalo_bot_api.fake.texts() == [
-        "Bạn muốn hỏi gì?\n\n1. Lệ phí\n2. Hồ sơ\n3. Gọi tổng đài: 02361022"
-    ]
+    assert zalo_bot_api.fake.texts() == ["Bạn muốn hỏi gì?\n\n1. Lệ phí\n2. Hồ sơ\n3. Gọi tổng đài: 02361022"]
     bot.post("/webhooks/zalo-bot", update("m2", "2"), HEADER)
     zalo_bot_api.fake.wait_count(2, "sendMessage")
     bot.post("/webhooks/zalo-bot", update("m3", "khai sinh"), HEADER)
@@ -146,12 +139,8 @@ def test_buttons_become_numbered_lines_and_a_number_picks_one(
     ]
 
 
-def test_qr_image_is_sent_by_a_gateway_url(
-    bot: Gateway, rasa: Served, zalo_bot_api: Served
-) -> None:
-    rasa.fake.script["khảo sát"] = ScriptedTurn(
-        [{"text": "Quét mã QR để đánh giá:", "image": QR}], "ask_survey"
-    )
+def test_qr_image_is_sent_by_a_gateway_url(bot: Gateway, rasa: Served, zalo_bot_api: Served) -> None:
+    rasa.fake.script["khảo sát"] = ScriptedTurn([{"text": "Quét mã QR để đánh giá:", "image": QR}], "ask_survey")
     bot.post("/webhooks/zalo-bot", update("m1", "khảo sát"), HEADER)
     [call] = zalo_bot_api.fake.wait_count(1, "sendPhoto")
     assert call.params["chat_id"] == "c-1" and call.params["caption"] == "Quét mã QR để đánh giá:"
@@ -163,9 +152,7 @@ def test_qr_image_is_sent_by_a_gateway_url(
     assert bot.client.get("/media/" + "0" * 32 + ".png").status_code == 404
 
 
-def test_image_and_sticker_get_a_vietnamese_answer(
-    bot: Gateway, rasa: Served, zalo_bot_api: Served
-) -> None:
+def test_image_and_sticker_get_a_vietnamese_answer(bot: Gateway, rasa: Served, zalo_bot_api: Served) -> None:
     bot.post("/webhooks/zalo-bot", update("m1", None, event="message.image.received"), HEADER)
     bot.post("/webhooks/zalo-bot", update("m2", None, event="message.sticker.received"), HEADER)
     zalo_bot_api.fake.wait_count(2, "sendMessage")

@@ -91,7 +91,13 @@ def test_throttle_tells_once_per_burst() -> None:
     clock = Clock()
     throttle = Throttle(Rate(2, 60.0), clock)
     decisions = [throttle.check("tg:1") for _ in range(5)]
-    assert decisions == [ThrottleVerdict.ALLOW, ThrottleVerdict.ALLOW, ThrottleVerdict.NOTIFY, ThrottleVerdict.DROP, ThrottleVerdict.DROP]
+    assert decisions == [
+        ThrottleVerdict.ALLOW,
+        ThrottleVerdict.ALLOW,
+        ThrottleVerdict.NOTIFY,
+        ThrottleVerdict.DROP,
+        ThrottleVerdict.DROP,
+    ]
     assert throttle.check("tg:2") is ThrottleVerdict.ALLOW
     clock.now += 30  # one token back
     assert throttle.check("tg:1") is ThrottleVerdict.ALLOW
@@ -169,9 +175,7 @@ def test_a_fast_sender_gets_429_in_the_chat_shape(make_gateway: MakeGateway, ras
     assert chat(gateway, "cham").status_code == 200  # other citizens are not held up
 
 
-def test_address_limit_believes_forwarded_for_from_a_trusted_proxy(
-    make_gateway: MakeGateway, rasa: Served
-) -> None:
+def test_address_limit_believes_forwarded_for_from_a_trusted_proxy(make_gateway: MakeGateway, rasa: Served) -> None:
     # The test servers run uvicorn's defaults: the peer 127.0.0.1 is a trusted proxy.
     gateway = make_gateway(rasa.url, rate_chat_ip=Rate(2, 60.0))
     assert [chat(gateway, f"s{n}", "198.51.100.7").status_code for n in range(3)] == [200, 200, 429]
@@ -218,12 +222,12 @@ def update(update_id: int, text: str, chat_id: int) -> dict[str, Any]:
 def test_a_fast_citizen_on_a_channel_is_told_once_and_not_refused(
     make_gateway: MakeGateway, rasa: Served, actions: Served, telegram_api: Served
 ) -> None:
-    gateway = make_gateway(
-        rasa.url, actions.url, rate_webhook_user=Rate(2, 60.0), **telegram_settings(telegram_api)
-    )
+    gateway = make_gateway(rasa.url, actions.url, rate_webhook_user=Rate(2, 60.0), **telegram_settings(telegram_api))
     wait_ready(gateway, "telegram")
     # Five messages at once: the platform gets 200 for each (a 429 would make it retry).
-    statuses = [gateway.post("/webhooks/telegram", update(n, f"câu {n}", 42), TG_HEADER).status_code for n in range(1, 6)]
+    statuses = [
+        gateway.post("/webhooks/telegram", update(n, f"câu {n}", 42), TG_HEADER).status_code for n in range(1, 6)
+    ]
     assert statuses == [200] * 5
     assert gateway.post("/webhooks/telegram", update(9, "người khác", 43), TG_HEADER).status_code == 200
     telegram_api.fake.wait_count(4, "sendMessage")  # 2 answers + 1 notice to 42, 1 answer to 43

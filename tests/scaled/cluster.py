@@ -81,7 +81,9 @@ def answers(url: str) -> bool:
         return False
 
 
-def wait_until(check: Callable[[], bool], timeout: float, what: str, dead: Callable[[], str | None] | None = None) -> float:
+def wait_until(
+    check: Callable[[], bool], timeout: float, what: str, dead: Callable[[], str | None] | None = None
+) -> float:
     started = time.monotonic()
     while not check():
         problem = dead() if dead else None
@@ -263,7 +265,7 @@ class Cluster:
         (self.root / "redis").mkdir(exist_ok=True)  # started again after an outage test
         conf.write_text(
             f"port {self.ports['redis']}\nbind 127.0.0.1\nprotected-mode yes\ndaemonize no\n"
-            f"dir {self.root / 'redis'}\nsave \"\"\nappendonly no\nloglevel warning\n"
+            f'dir {self.root / "redis"}\nsave ""\nappendonly no\nloglevel warning\n'
         )
         self.procs["redis"] = Proc(
             "redis", ["/usr/bin/redis-server", str(conf)], {"PATH": os.environ.get("PATH", "")}, self.logs / "redis.log"
@@ -306,9 +308,12 @@ class Cluster:
         temp.chmod(0o777)  # workers run as nobody when the master is root
         (home / "site.conf").write_text(self.nginx_site(), encoding="utf-8")
         user = "user nobody nogroup;\n" if os.geteuid() == 0 else ""
-        temps = "".join(f"    {kind}_temp_path {temp / kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        temps = "".join(
+            f"    {kind}_temp_path {temp / kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
         (home / "nginx.conf").write_text(
-            f"{user}daemon off;\nworker_processes 1;\npid {home / 'nginx.pid'};\nerror_log {self.logs / 'nginx-error.log'} warn;\n"
+            f"{user}daemon off;\nworker_processes 1;\npid {home / 'nginx.pid'};\n"
+            f"error_log {self.logs / 'nginx-error.log'} warn;\n"
             "events { worker_connections 1024; }\n"
             "http {\n"
             # Test only: which replica served each request, with the body to find the sender.
@@ -321,9 +326,19 @@ class Cluster:
             encoding="utf-8",
         )  # fmt: skip
         self.procs["nginx"] = Proc(
-            "nginx", ["/usr/sbin/nginx", "-e", str(self.logs / "nginx-error.log"), "-p", str(home), "-c", str(home / "nginx.conf")],
-            {"PATH": os.environ.get("PATH", "")}, self.logs / "nginx.log",
-        ).start()  # fmt: skip
+            "nginx",
+            [
+                "/usr/sbin/nginx",
+                "-e",
+                str(self.logs / "nginx-error.log"),
+                "-p",
+                str(home),
+                "-c",
+                str(home / "nginx.conf"),
+            ],
+            {"PATH": os.environ.get("PATH", "")},
+            self.logs / "nginx.log",
+        ).start()
 
     def access_log(self) -> list[dict[str, str]]:
         rows = []
@@ -392,7 +407,9 @@ class Cluster:
 
     def start_gateway(self, name: str) -> None:
         env = process_env(self.gateway_env(name))
-        self.procs[name] = Proc(name, [str(paths.GATEWAY_PYTHON), "-m", "connectors"], env, self.logs / f"{name}.log").start()
+        self.procs[name] = Proc(
+            name, [str(paths.GATEWAY_PYTHON), "-m", "connectors"], env, self.logs / f"{name}.log"
+        ).start()
 
     def health_urls(self) -> dict[str, str]:
         urls = {}

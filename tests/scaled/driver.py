@@ -22,7 +22,11 @@ HOTLINE_MARK = "hệ thống đang bận"  # connectors.messages.BOT_UNAVAILABLE
 # conversation's state, whichever Rasa replica takes the turn.
 CONVERSATIONS: list[list[tuple[str, str]]] = [
     [("làm căn cước cần giấy tờ gì", "can-cuoc"), ("thế lệ phí bao nhiêu", "can-cuoc"), ("nộp ở đâu", "can-cuoc")],
-    [("dang ky khai sinh cho con can gi", "khai-sinh"), ("mat bao lau", "khai-sinh"), ("le phi bao nhieu", "khai-sinh")],
+    [
+        ("dang ky khai sinh cho con can gi", "khai-sinh"),
+        ("mat bao lau", "khai-sinh"),
+        ("le phi bao nhieu", "khai-sinh"),
+    ],
     [("làm hộ chiếu cần mang gì", "ho-chieu"), ("lệ phí bao nhiêu", "ho-chieu"), ("mất mấy ngày", "ho-chieu")],
     [("đăng ký kết hôn cần giấy tờ gì", "ket-hon"), ("có mất phí không", "ket-hon"), ("nộp hồ sơ ở đâu", "ket-hon")],
 ]
@@ -118,7 +122,12 @@ def post_chat(base_url: str, sender: str, text: str, source: str = "127.0.0.1", 
     parts = urlsplit(base_url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout, source_address=(source, 0))
     try:
-        body = {"sender_id": sender, "text": text, "channel": "web", "client_message_id": client_message_id or uuid.uuid4().hex}
+        body = {
+            "sender_id": sender,
+            "text": text,
+            "channel": "web",
+            "client_message_id": client_message_id or uuid.uuid4().hex,
+        }
         payload = json.dumps(body).encode()
         conn.request("POST", "/api/chat", body=payload, headers={"Content-Type": "application/json"})
         response = conn.getresponse()
@@ -134,13 +143,17 @@ def post_chat(base_url: str, sender: str, text: str, source: str = "127.0.0.1", 
         conn.close()
 
 
-def converse(base_url: str, turns: list[tuple[str, str]], run: Run, sender: str | None = None, pause_s: float = 0.0) -> str:
+def converse(
+    base_url: str, turns: list[tuple[str, str]], run: Run, sender: str | None = None, pause_s: float = 0.0
+) -> str:
     sender = sender or f"scaled-{uuid.uuid4().hex[:12]}"
     source = next_address()
     for index, (text, expected) in enumerate(turns):
         started = time.perf_counter()
         status, body = post_chat(base_url, sender, text, source)
-        run.add(Turn(sender, index, text, expected, status, (time.perf_counter() - started) * 1000, time.monotonic(), body))
+        run.add(
+            Turn(sender, index, text, expected, status, (time.perf_counter() - started) * 1000, time.monotonic(), body)
+        )
         if pause_s:
             time.sleep(pause_s)
     return sender

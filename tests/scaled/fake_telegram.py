@@ -58,8 +58,15 @@ class FakeTelegram:
         with self._lock:
             self.calls.append((method, params))
         if method == "getMe":
-            return {"id": 4242, "is_bot": True, "first_name": "Trợ lý", "username": "trolyao_scaled_bot",
-                    "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}  # fmt: skip
+            return {
+                "id": 4242,
+                "is_bot": True,
+                "first_name": "Trợ lý",
+                "username": "trolyao_scaled_bot",
+                "can_join_groups": False,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
         if method in ("sendMessage", "sendPhoto"):
             message: dict[str, Any] = {"message_id": next(self._ids), "date": int(time.time()),
                                        "chat": {"id": int(params.get("chat_id") or 0), "type": "private"}}  # fmt: skip

@@ -16,6 +16,10 @@ def test_compose_wires_the_tiers_through_nginx_like_the_scaled_test(cluster: Clu
     for name in ("gateway-1", "gateway-2"):
         env = services[name]["environment"]
         assert env["RASA_URL"] == "http://nginx:5005" and env["ACTIONS_URL"] == "http://nginx:5055"
-        assert env["TROLYAO_STATE_DB_URL"] == env["TROLYAO_DB_URL"] == services["actions-1"]["environment"]["TROLYAO_DB_URL"]
+        assert (
+            env["TROLYAO_STATE_DB_URL"]
+            == env["TROLYAO_DB_URL"]
+            == services["actions-1"]["environment"]["TROLYAO_DB_URL"]
+        )
         assert {"TROLYAO_DB_URL", "TROLYAO_STATE_DB_URL", "RASA_URL", "ACTIONS_URL"} <= set(cluster.gateway_env(name))
     assert "nginx" not in str(services["gateway-1"].get("depends_on")), "nginx starts last: no cycle"

@@ -110,7 +110,9 @@ def test_turns_land_on_different_replicas_and_keep_their_context(cluster: Cluste
         # nginx writes a request's log line just after the response: give it a moment.
         deadline = time.monotonic() + 5
         while True:
-            rasa = [rasa_names[u] for u in routed(cluster, "nginx_rasa", "POST", "/webhooks/rest/webhook", f"api:{who}")]
+            rasa = [
+                rasa_names[u] for u in routed(cluster, "nginx_rasa", "POST", "/webhooks/rest/webhook", f"api:{who}")
+            ]
             gateways = [gateway_names[u] for u in routed(cluster, "nginx_gateway", "POST", "/api/chat", who)]
             if len(rasa) == len(gateways) == len(turns) or time.monotonic() > deadline:
                 break
@@ -222,8 +224,11 @@ def test_benchmark_of_the_scaled_setup(cluster: Cluster) -> None:
         for row in cluster.access_log()
         if row["port"] == str(cluster.ports["nginx_rasa"]) and row["uri"].startswith("/webhooks/rest/webhook")
     )
-    NUMBERS["benchmark, 2 gateways + 2 Rasa + 2 action servers"] = {**summary, "concurrency": CONCURRENCY,
-                                                                     "rasa_messages_by_replica": dict(served)}  # fmt: skip
+    NUMBERS["benchmark, 2 gateways + 2 Rasa + 2 action servers"] = {
+        **summary,
+        "concurrency": CONCURRENCY,
+        "rasa_messages_by_replica": dict(served),
+    }
     assert summary["errors"] == 0 and summary["hotline_fallback"] == 0, summary
     assert all(t.in_context for t in run.turns), [t.text for t in run.turns if not t.in_context]
     assert min(served["rasa-1"], served["rasa-2"]) > 0.3 * sum(served.values()), served
@@ -247,7 +252,11 @@ def test_killing_a_rasa_replica_under_load_loses_no_conversation(cluster: Cluste
 
     summary = run.summary()
     after_kill = [t for t in run.turns if t.at > killed_at]
-    retried = [row for row in cluster.access_log() if row["port"] == str(cluster.ports["nginx_rasa"]) and ", " in row["upstream"]]
+    retried = [
+        row
+        for row in cluster.access_log()
+        if row["port"] == str(cluster.ports["nginx_rasa"]) and ", " in row["upstream"]
+    ]
     # Conversations whose first question was answered: every later real answer is in context.
     lost_context = [
         (t.sender, t.text, (t.body or {}).get("procedure"))
@@ -494,12 +503,12 @@ class Outage:
         self.stop.set()
         self.loader.join(timeout=120)
         has_fee = lambda texts: any("lệ phí" in t.lower() and "hộ chiếu" in t.lower() for t in texts)  # noqa: E731
-        new_messages = lambda: self.telegram.sent_to(self.chat_id)[self.telegram_before:]  # noqa: E731
+        new_messages = lambda: self.telegram.sent_to(self.chat_id)[self.telegram_before :]  # noqa: E731
         wait_until(lambda: has_fee(new_messages()), 90, "Telegram follow-up")
 
     def numbers(self, began: float, ready_at: float) -> dict[str, Any]:
         during = [t for t in self.run.turns if t.at - t.ms / 1000 <= ready_at and t.at >= began]
-        telegram = self.telegram.sent_to(self.chat_id)[self.telegram_before:]
+        telegram = self.telegram.sent_to(self.chat_id)[self.telegram_before :]
         return {
             **self.run.summary(), "outage_s": round(ready_at - began, 1), "messages_during_outage": len(during),
             "answered_during_outage": sum(t.answered for t in during),
@@ -516,10 +525,10 @@ class Outage:
         summary = self.run.summary()
         assert summary["errors"] == 0, [(t.status, t.text) for t in self.run.turns if not t.ok]
         assert not lost_contexts(self.run), lost_contexts(self.run)
-        follow_ups = self.waiting.turns[len(self.early):]
+        follow_ups = self.waiting.turns[len(self.early) :]
         assert len(follow_ups) == len(self.early), follow_ups
         assert all(t.in_context for t in follow_ups), [t.body for t in follow_ups]
-        telegram = self.telegram.sent_to(self.chat_id)[self.telegram_before:]
+        telegram = self.telegram.sent_to(self.chat_id)[self.telegram_before :]
         assert not any("thủ tục nào" in t for t in telegram), telegram  # the follow-up kept its procedure
         assert max(Counter(telegram).values()) == 1, telegram  # nothing sent twice
         senders = self.run.senders() | set(self.early) | {self.form.sender}

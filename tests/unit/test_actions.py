@@ -79,7 +79,9 @@ def test_sources_and_rating_come_once_per_procedure_in_a_conversation() -> None:
 
 
 def test_follow_up_uses_the_conversation_procedure() -> None:
-    messages, events = run(ActionAnswerProcedure(), tracker("thế lệ phí bao nhiêu", "ask_fee", {"procedure": "khai-sinh"}))
+    messages, events = run(
+        ActionAnswerProcedure(), tracker("thế lệ phí bao nhiêu", "ask_fee", {"procedure": "khai-sinh"})
+    )
     assert messages[0]["response"] == "utter_procedure_fee"
     assert "Miễn" in messages[0]["rates"] + messages[0]["fee_summary"]
     assert slot(events, "procedure") == "khai-sinh"
@@ -102,7 +104,9 @@ def test_a_matching_faq_is_answered_and_the_fee_stays_date_aware() -> None:
 
 
 def test_button_payload_names_the_procedure() -> None:
-    t = tracker('/ask_where{"procedure":"can-cuoc"}', "ask_where", entities=[{"entity": "procedure", "value": "can-cuoc"}])
+    t = tracker(
+        '/ask_where{"procedure":"can-cuoc"}', "ask_where", entities=[{"entity": "procedure", "value": "can-cuoc"}]
+    )
     messages, events = run(ActionAnswerProcedure(), t)
     assert messages[0]["response"] == "utter_procedure_where"
     assert "Công an" in messages[0]["authority"] + messages[0]["where"]
@@ -118,7 +122,11 @@ def test_unknown_procedure_asks_instead_of_guessing() -> None:
 
 
 def test_deny_offers_the_next_candidates() -> None:
-    t = tracker("không phải", "deny", {"procedure": "khai-sinh", "candidates": ["khai-sinh", "trich-luc-ho-tich", "lien-thong-khai-sinh"]})
+    t = tracker(
+        "không phải",
+        "deny",
+        {"procedure": "khai-sinh", "candidates": ["khai-sinh", "trich-luc-ho-tich", "lien-thong-khai-sinh"]},
+    )
     messages, events = run(ActionDeny(), t)
     payloads = [b["payload"] for b in messages[0]["buttons"]]
     assert messages[0]["response"] == "utter_clarify_procedure"
@@ -172,8 +180,11 @@ def test_a_locality_fee_set_by_its_council_is_added(actions_settings: Callable[.
     t = tracker("lệ phí khai sinh bao nhiêu", "ask_fee", {"locality": "dak-lak"})
     fee = [m for m in run(ActionAnswerProcedure(), t)[0] if m["response"] == "utter_procedure_fee"][0]
     assert "Đắk Lắk" in fee["rates"] and "0 đồng khi nộp qua dịch vụ công trực tuyến" in fee["rates"]
-    default = [m for m in run(ActionAnswerProcedure(), tracker("lệ phí khai sinh bao nhiêu", "ask_fee"))[0]
-               if m["response"] == "utter_procedure_fee"][0]
+    default = [
+        m
+        for m in run(ActionAnswerProcedure(), tracker("lệ phí khai sinh bao nhiêu", "ask_fee"))[0]
+        if m["response"] == "utter_procedure_fee"
+    ][0]
     assert "Đắk Lắk" not in default["rates"]
 
 

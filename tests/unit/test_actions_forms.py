@@ -116,7 +116,9 @@ def test_dossier_status_through_the_http_source(actions_settings: Callable[..., 
     server = HTTPServer(("127.0.0.1", 0), _DossierApi)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        actions_settings(dossier_source="http", dossier_url=f"http://127.0.0.1:{server.server_port}/dossiers/{{code}}?known=1")
+        actions_settings(
+            dossier_source="http", dossier_url=f"http://127.0.0.1:{server.server_port}/dossiers/{{code}}?known=1"
+        )
         found, _ = run(ActionDossierStatus(), tracker("ma ho so H17.1-251110-0007", "check_dossier_status"))
         assert found[0]["response"] == "utter_dossier_found" and found[0]["status"] == "Đang thẩm định"
         actions_settings(dossier_url=f"http://127.0.0.1:{server.server_port}/dossiers/{{code}}")
@@ -128,7 +130,9 @@ def test_dossier_status_through_the_http_source(actions_settings: Callable[..., 
     assert down[0]["response"] == "utter_dossier_unavailable" and "1022" in down[0]["hotline"]
 
 
-def test_handoff_opens_in_staffed_hours_and_gives_the_hotline_otherwise(actions_settings: Callable[..., ActionSettings]) -> None:
+def test_handoff_opens_in_staffed_hours_and_gives_the_hotline_otherwise(
+    actions_settings: Callable[..., ActionSettings],
+) -> None:
     actions_settings(now=dt.datetime.fromisoformat("2026-11-23T09:00"))
     asked = tracker("cho tôi gặp cán bộ", "human_handoff")
     asked.latest_message["metadata"] = {"channel": "telegram", "officers_online": True}  # the group is reachable

@@ -24,10 +24,14 @@ def environment_reads(path: Path) -> list[int]:
     """Lines of `os.environ` and `os.getenv`/`getenv` uses in one module."""
     lines = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv", "environb"} or (
-            isinstance(node, ast.ImportFrom)
-            and node.module == "os"
-            and any(alias.name in {"environ", "getenv"} for alias in node.names)
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in {"environ", "getenv", "environb"}
+            or (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "os"
+                and any(alias.name in {"environ", "getenv"} for alias in node.names)
+            )
         ):
             lines.append(node.lineno)
     return lines
@@ -70,7 +74,9 @@ def test_every_process_has_the_same_default_locality_and_content(settings: type[
         (GatewaySettings, {"RASA_URL": "localhost:5005"}, "RASA_URL"),
     ],
 )
-def test_a_bad_value_is_refused_in_one_sentence(settings: type[CommonSettings], env: dict[str, str], words: str) -> None:
+def test_a_bad_value_is_refused_in_one_sentence(
+    settings: type[CommonSettings], env: dict[str, str], words: str
+) -> None:
     with pytest.raises(SettingsError, match=words):
         settings.from_env(env)
 

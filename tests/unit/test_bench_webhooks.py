@@ -66,8 +66,11 @@ def test_fake_telegram_answers_like_the_bot_api(telegram: FakeBotApi) -> None:
     assert (status, hook) == (200, {"ok": True, "result": True})
 
     markup = json.dumps({"inline_keyboard": [[{"text": "Lệ phí", "callback_data": "/ask_fee"}]]})
-    status, sent = call(base + "/sendMessage", form({"chat_id": "7000000001", "text": "Chào bạn", "reply_markup": markup}),
-                        "application/x-www-form-urlencoded")  # fmt: skip
+    status, sent = call(
+        base + "/sendMessage",
+        form({"chat_id": "7000000001", "text": "Chào bạn", "reply_markup": markup}),
+        "application/x-www-form-urlencoded",
+    )
     assert status == 200 and sent["ok"]
     message = sent["result"]
     assert message["chat"] == {"id": 7000000001, "type": "private", "first_name": "Bench"}

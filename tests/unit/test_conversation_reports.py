@@ -12,8 +12,15 @@ REPLY = {"replies": [{"text": "Lệ phí: miễn", "buttons": [{"title": "Hồ s
 
 
 def test_check_turn_keys() -> None:
-    assert check_turn({"intent": "ask_fee", "procedure": "khai-sinh", "contains": ["miễn"], "buttons_include": ["hồ sơ"]}, REPLY) == []
-    problems = check_turn({"intent": "ask_where", "contains_any": ["công an"], "image": True, "link_contains": "khaosat"}, REPLY)
+    assert (
+        check_turn(
+            {"intent": "ask_fee", "procedure": "khai-sinh", "contains": ["miễn"], "buttons_include": ["hồ sơ"]}, REPLY
+        )
+        == []
+    )
+    problems = check_turn(
+        {"intent": "ask_where", "contains_any": ["công an"], "image": True, "link_contains": "khaosat"}, REPLY
+    )
     assert len(problems) == 4
 
 

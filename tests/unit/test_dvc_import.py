@@ -54,7 +54,8 @@ def _strings(value: Any, path: str = "") -> list[tuple[str, str]]:
 
 
 FAQS = "faqs:\n" + "".join(
-    f"  - questions:\n      - Câu hỏi mẫu số {n}?\n    answer: Câu trả lời mẫu số {n}, do cán bộ viết.\n" for n in range(1, 6)
+    f"  - questions:\n      - Câu hỏi mẫu số {n}?\n    answer: Câu trả lời mẫu số {n}, do cán bộ viết.\n"
+    for n in range(1, 6)
 )
 
 
@@ -171,7 +172,8 @@ def test_parsers_on_run_together_cells() -> None:
     ]
     assert ways[0].fee_note == "thu 7.000 đồng/lần" and ways[1].description == "Nộp tại Công an cấp xã."
     documents, remarks = split_documents(
-        "* Giấy tờ phải nộp:Tên giấy tờMẫu đơn, tờ khaiSố lượng- Tờ khai;Mau01.doc1 bản chính- Giấy chứng sinh.1 bản chính,1 bản sao"
+        "* Giấy tờ phải nộp:Tên giấy tờMẫu đơn, tờ khaiSố lượng- Tờ khai;Mau01.doc1 bản chính"
+        "- Giấy chứng sinh.1 bản chính,1 bản sao"
         "* Lưu ý:Tên giấy tờMẫu đơn, tờ khaiSố lượngKhông cần photo.0 bản chính"
     )
     assert [(d.name, d.quantity, d.form, d.group) for d in documents] == [

@@ -40,7 +40,13 @@ def test_no_date(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("typed", "number"),
-    [("0905 123 456", "0905123456"), ("+84905123456", "0905123456"), ("0236.3831.022", "02363831022"), ("abc", None), ("0123", None)],
+    [
+        ("0905 123 456", "0905123456"),
+        ("+84905123456", "0905123456"),
+        ("0236.3831.022", "02363831022"),
+        ("abc", None),
+        ("0123", None),
+    ],
 )
 def test_phone_numbers(typed: str, number: str | None) -> None:
     assert validators.phone(typed) == number
@@ -65,9 +71,14 @@ def test_hours_open_and_next_opening() -> None:
 
 @pytest.mark.parametrize(
     ("text", "intent"),
-    [("hủy lịch LHCXGX2M", "book_appointment"), ("PA7VBNAB", "give_feedback"),
-     ("ma ho so la 000.00.31.H56-250602-0147", "check_dossier_status"), ("xin chào", None),
-     ("làm passport lần đầu cần những gì", None), ("PASSPORT", None)],
+    [
+        ("hủy lịch LHCXGX2M", "book_appointment"),
+        ("PA7VBNAB", "give_feedback"),
+        ("ma ho so la 000.00.31.H56-250602-0147", "check_dossier_status"),
+        ("xin chào", None),
+        ("làm passport lần đầu cần những gì", None),
+        ("PASSPORT", None),
+    ],
 )
 def test_codes_decide_the_intent(text: str, intent: str | None) -> None:
     assert intent_for_code(text) == intent

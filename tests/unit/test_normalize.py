@@ -34,10 +34,24 @@ def test_accent_key() -> None:
 
 @pytest.mark.parametrize(
     ("typed", "meant"),
-    [("k", "không"), ("ko", "không"), ("hok", "không"), ("dc", "được"), ("đc", "được"), ("j", "gì"),
-     ("ntn", "như thế nào"), ("cccd", "căn cước công dân"), ("gks", "giấy khai sinh"),
-     ("đkkh", "đăng ký kết hôn"), ("dkkh", "đăng ký kết hôn"), ("hkd", "hộ kinh doanh"),
-     ("gplx", "giấy phép lái xe"), ("bhyt", "bảo hiểm y tế"), ("sđt", "số điện thoại"), ("ubnd", "ủy ban nhân dân")],
+    [
+        ("k", "không"),
+        ("ko", "không"),
+        ("hok", "không"),
+        ("dc", "được"),
+        ("đc", "được"),
+        ("j", "gì"),
+        ("ntn", "như thế nào"),
+        ("cccd", "căn cước công dân"),
+        ("gks", "giấy khai sinh"),
+        ("đkkh", "đăng ký kết hôn"),
+        ("dkkh", "đăng ký kết hôn"),
+        ("hkd", "hộ kinh doanh"),
+        ("gplx", "giấy phép lái xe"),
+        ("bhyt", "bảo hiểm y tế"),
+        ("sđt", "số điện thoại"),
+        ("ubnd", "ủy ban nhân dân"),
+    ],
 )
 def test_teencode_dictionary(typed: str, meant: str) -> None:
     assert expand(normalize_word(typed)) == meant

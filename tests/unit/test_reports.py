@@ -36,7 +36,10 @@ def seed(store: RecordStore, conversations: int = 4000, seed: int = 7) -> None:
         for i in range(rng.randint(1, 4)):
             outcome = rng.choice(OUTCOMES)
             intent = {"fallback": "nlu_fallback", "out_of_scope": "out_of_scope", "chitchat": "greet"}.get(
-                outcome, rng.choice(["ask_documents", "ask_fee", "ask_survey"] if outcome == "service" else ["ask_procedure", "ask_fee"])
+                outcome,
+                rng.choice(
+                    ["ask_documents", "ask_fee", "ask_survey"] if outcome == "service" else ["ask_procedure", "ask_fee"]
+                ),
             )
             procedure = rng.choice(PROCEDURES) if outcome in ("answered", "clarified") else None
             turn_rows.append(dict(at=at + dt.timedelta(seconds=20 * i), sender=sender, channel=channel,
@@ -89,7 +92,9 @@ def test_figures_match_a_direct_count(seeded: tuple[RecordStore, Path]) -> None:
     f = compute(store.engine, *Q1, today=dt.date(2026, 3, 1))
     assert sql(path, "SELECT count(*) FROM turns") > 8000
     assert f.messages == sql(path, f"SELECT count(*) FROM turns WHERE {PERIOD}") > 4000
-    assert f.conversations == sql(path, f"SELECT count(*) FROM (SELECT DISTINCT sender, date(at) FROM turns WHERE {PERIOD})")
+    assert f.conversations == sql(
+        path, f"SELECT count(*) FROM (SELECT DISTINCT sender, date(at) FROM turns WHERE {PERIOD})"
+    )
     assert f.citizens == sql(path, f"SELECT count(DISTINCT sender) FROM turns WHERE {PERIOD}")
     questions = sql(path, f"SELECT count(*) FROM turns WHERE {PERIOD} AND outcome IN "
                           "('answered','clarified','asked','fallback','out_of_scope')")  # fmt: skip
@@ -100,11 +105,19 @@ def test_figures_match_a_direct_count(seeded: tuple[RecordStore, Path]) -> None:
     assert f.survey_requests == sql(path, f"SELECT count(*) FROM turns WHERE {PERIOD} AND intent = 'ask_survey'")
     assert f.ratings == sql(path, f"SELECT count(*) FROM ratings WHERE {PERIOD}")
     assert f.ratings_useful == sql(path, f"SELECT count(*) FROM ratings WHERE {PERIOD} AND useful")
-    assert f.handoffs == sql(path, "SELECT count(*) FROM handoffs WHERE opened_at >= '2026-01-01' AND opened_at < '2026-04-01'")
-    assert f.tickets_created == sql(path, "SELECT count(*) FROM tickets WHERE created_at >= '2026-01-01' AND created_at < '2026-04-01'")
+    assert f.handoffs == sql(
+        path, "SELECT count(*) FROM handoffs WHERE opened_at >= '2026-01-01' AND opened_at < '2026-04-01'"
+    )
+    assert f.tickets_created == sql(
+        path, "SELECT count(*) FROM tickets WHERE created_at >= '2026-01-01' AND created_at < '2026-04-01'"
+    )
     assert f.open_tickets == sql(path, "SELECT count(*) FROM tickets WHERE status = 'open'")
-    assert f.bookings == sql(path, "SELECT count(*) FROM bookings WHERE status = 'booked' AND day BETWEEN '2026-01-01' AND '2026-03-31'")
-    assert f.upcoming_bookings == sql(path, "SELECT count(*) FROM bookings WHERE status = 'booked' AND day >= '2026-03-01'")
+    assert f.bookings == sql(
+        path, "SELECT count(*) FROM bookings WHERE status = 'booked' AND day BETWEEN '2026-01-01' AND '2026-03-31'"
+    )
+    assert f.upcoming_bookings == sql(
+        path, "SELECT count(*) FROM bookings WHERE status = 'booked' AND day >= '2026-03-01'"
+    )
     web = sql(path, f"SELECT count(*) FROM turns WHERE {PERIOD} AND channel = 'web'")
     assert {c["channel"]: c["messages"] for c in f.per_channel}["web"] == web
     assert len(f.per_day) == 90 and sum(d["messages"] for d in f.per_day) == f.messages
@@ -205,8 +218,12 @@ def pdf_words(path: Path) -> list[tuple[int, float, float, list[tuple[str, tuple
     for number, (width, height, body) in enumerate(
         re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', html, re.S), start=1
     ):
-        words = [(w, tuple(map(float, box))) for *box, w in re.findall(
-            r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">([^<]*)</word>', body)]
+        words = [
+            (w, tuple(map(float, box)))
+            for *box, w in re.findall(
+                r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">([^<]*)</word>', body
+            )
+        ]
         pages.append((number, float(width), float(height), words))
     return pages
 

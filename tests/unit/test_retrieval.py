@@ -44,7 +44,9 @@ def test_typed_accents_disambiguate(index: ProcedureIndex) -> None:
     assert not is_confident(candidates)
 
 
-@pytest.mark.parametrize("text", ["giá vàng hôm nay", "kể chuyện cười đi", "", "😀", "12345", "<script>alert(1)</script>"])
+@pytest.mark.parametrize(
+    "text", ["giá vàng hôm nay", "kể chuyện cười đi", "", "😀", "12345", "<script>alert(1)</script>"]
+)
 def test_unrelated_text_is_not_answered(index: ProcedureIndex, text: str) -> None:
     decision = decide("ask_procedure", index.search(text))
     assert decision.procedure is None
@@ -56,12 +58,22 @@ def test_follow_up_keeps_the_conversation_procedure(index: ProcedureIndex) -> No
 
 
 def test_naming_another_procedure_switches(index: ProcedureIndex) -> None:
-    decision = decide("ask_where", index.search("thế còn giấy xác nhận tình trạng hôn nhân thì xin ở đâu"), context="ket-hon")
+    decision = decide(
+        "ask_where", index.search("thế còn giấy xác nhận tình trạng hôn nhân thì xin ở đâu"), context="ket-hon"
+    )
     assert decision.procedure == "xac-nhan-tinh-trang-hon-nhan" and not decision.from_context
 
 
 def test_unsure_questions_offer_candidates() -> None:
-    names = ["đăng ký xe máy biển số", "đăng ký xe ô tô biển số", "khai sinh", "kết hôn", "căn cước", "hộ chiếu", "tạm trú"]
+    names = [
+        "đăng ký xe máy biển số",
+        "đăng ký xe ô tô biển số",
+        "khai sinh",
+        "kết hôn",
+        "căn cước",
+        "hộ chiếu",
+        "tạm trú",
+    ]
     index = ProcedureIndex([ProcedureText(slug, (name,), ()) for slug, name in zip("abcdefg", names)])
     decision = decide("ask_documents", index.search("đăng ký xe biển số cần gì"))
     assert decision.procedure is None

@@ -69,7 +69,12 @@ def test_export_has_the_two_sheets_with_vietnamese_headers(content_copy: Path, t
     assert book.sheetnames[:2] == [FAQ_SHEET, FACTS_SHEET]
     assert book[ORIGINAL_SHEET].sheet_state == "veryHidden"
     faq, facts = book[FAQ_SHEET], book[FACTS_SHEET]
-    assert [c.value for c in faq[1]][:4] == ["Mã thủ tục (slug)", "Số thứ tự câu hỏi", "Câu hỏi (mỗi cách hỏi một dòng)", "Câu trả lời"]
+    assert [c.value for c in faq[1]][:4] == [
+        "Mã thủ tục (slug)",
+        "Số thứ tự câu hỏi",
+        "Câu hỏi (mỗi cách hỏi một dòng)",
+        "Câu trả lời",
+    ]
     assert faq["E1"].value == "_dong" and faq.column_dimensions["E"].hidden  # which row it was, hidden
     assert [c.value for c in facts[1]][:3] == ["Mã thủ tục (slug)", "Tên thủ tục", "Thời hạn giải quyết"]
     assert faq.freeze_panes == "A2" and facts.freeze_panes == "A2"
@@ -146,7 +151,11 @@ def test_editing_facts_and_questions(content_copy: Path, tmp_path: Path) -> None
     assert report.ok, [str(e) for e in report.errors]
     content = load_content(content_copy)
     assert content.procedures["giam-ho"].processing_time == "03 ngày làm việc kể từ khi nhận đủ hồ sơ hợp lệ."
-    assert content.procedures["ket-hon"].faqs[0]["questions"] == ["Câu hỏi thứ nhất?", "Câu hỏi: thứ hai?", "Một cách hỏi mới"]
+    assert content.procedures["ket-hon"].faqs[0]["questions"] == [
+        "Câu hỏi thứ nhất?",
+        "Câu hỏi: thứ hai?",
+        "Một cách hỏi mới",
+    ]
     assert content.procedures["ket-hon"].last_reviewed == TODAY
 
 
@@ -169,7 +178,11 @@ def test_a_broken_edit_is_refused_with_errors_and_no_file_changes(content_copy: 
     assert district[0].cell and (district[0].cell.sheet, district[0].cell.row) == (FAQ_SHEET, faq_row)
     empty = [e for e in report.errors if "fee.summary" in e.message]
     assert len(empty) == 1 and empty[0].file == "content/procedures/giam-ho.yml"
-    assert empty[0].cell and (empty[0].cell.sheet, empty[0].cell.row, empty[0].cell.column) == (FACTS_SHEET, fee_row, "D")
+    assert empty[0].cell and (empty[0].cell.sheet, empty[0].cell.row, empty[0].cell.column) == (
+        FACTS_SHEET,
+        fee_row,
+        "D",
+    )
     lines = import_messages(report)
     assert lines[-1].startswith("Không nhập được")
     assert any(line.startswith("content/procedures/ket-hon.yml:") and f"dòng {faq_row}" in line for line in lines)

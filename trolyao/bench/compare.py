@@ -279,7 +279,9 @@ def chart(rows: list[dict[str, Any]], path: Path) -> Path:
         ("p95_ms", axes[1], "Độ trễ p95 (ms)"),
     ):
         for i, system in enumerate(systems):
-            values = [next((r[metric] for r in rows if r["system"] == system and r["concurrency"] == c), 0) for c in levels]
+            values = [
+                next((r[metric] for r in rows if r["system"] == system and r["concurrency"] == c), 0) for c in levels
+            ]
             bars = ax.bar([x + i * width for x in range(len(levels))], values, width, label=system)
             ax.bar_label(bars, fontsize=7, padding=2)
         ax.set_xticks([x + width * (len(systems) - 1) / 2 for x in range(len(levels))])

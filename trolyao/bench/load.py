@@ -131,12 +131,18 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--max-seconds", type=float, default=120)
     parser.add_argument("--pids", type=int, nargs="*", default=[], help="processes whose RSS to report")
-    parser.add_argument("--target", choices=sorted(TARGETS), default="chat", help="gateway /api/chat or a Rasa REST channel")
+    parser.add_argument(
+        "--target", choices=sorted(TARGETS), default="chat", help="gateway /api/chat or a Rasa REST channel"
+    )
     args = parser.parse_args()
     if not args.url.startswith(("http://127.", "http://localhost")):
         raise SystemExit("Chỉ chạy thử tải vào máy này (127.0.0.1).")
     result = asyncio.run(run(args.url, args.users, args.concurrency, args.max_seconds, target=args.target))
-    print(json.dumps({**result.summary(), "concurrency": args.concurrency, "rss_mb": rss_mb(args.pids)}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {**result.summary(), "concurrency": args.concurrency, "rss_mb": rss_mb(args.pids)}, ensure_ascii=False
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -89,7 +89,13 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     words = [r["answer_words"] for r in rows]
     total = [r["all_words"] for r in rows]
     by_intent = {
-        intent: statistics.median([r["answer_words"] for r in rows if r["expected_intent"] == intent or (r["expected_intent"] is None and r["intent"] == intent)])
+        intent: statistics.median(
+            [
+                r["answer_words"]
+                for r in rows
+                if r["expected_intent"] == intent or (r["expected_intent"] is None and r["intent"] == intent)
+            ]
+        )
         for intent in ASPECT_INTENTS
         if any(r["expected_intent"] == intent or (r["expected_intent"] is None and r["intent"] == intent) for r in rows)
     }
@@ -107,10 +113,14 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     from trolyao.evaluation.conversations import replay
 
-    parser = argparse.ArgumentParser(prog="python -m trolyao.evaluation.answer_words", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m trolyao.evaluation.answer_words", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("file")
     parser.add_argument("--url", help="a running gateway; the stack is started when absent")
-    parser.add_argument("--json", action="store_true", help="one JSON object: summary, conversations' pass figures, rows")
+    parser.add_argument(
+        "--json", action="store_true", help="one JSON object: summary, conversations' pass figures, rows"
+    )
     args = parser.parse_args(argv)
 
     stack, url = None, args.url

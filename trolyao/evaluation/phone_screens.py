@@ -69,7 +69,9 @@ def measure(url: str, questions: list[str], screenshot: Path | None, full: Path 
                 elif state[0] >= before + 2 and time.monotonic() - still_since >= 1.5:
                     break
                 time.sleep(0.25)
-            per_question.append({"question": question, "scroll_height": last[1], "screens": round(last[1] / last[2], 2)})
+            per_question.append(
+                {"question": question, "scroll_height": last[1], "screens": round(last[1] / last[2], 2)}
+            )
         count, scroll_height, client_height, width, height, root_font, bubble_font = driver.execute_script(STATE)
         if screenshot:
             screenshot.parent.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,9 @@ A4 = (8.27, 11.69)  # inches
 
 
 def title_of(figures: Figures, locality: str) -> str:
-    return f"Báo cáo kết quả vận hành Trợ lý ảo hỗ trợ thủ tục hành chính {period_name(figures.day_from, figures.day_to)}"
+    return (
+        f"Báo cáo kết quả vận hành Trợ lý ảo hỗ trợ thủ tục hành chính {period_name(figures.day_from, figures.day_to)}"
+    )
 
 
 def subtitle_of(figures: Figures, locality: str) -> str:

@@ -69,9 +69,42 @@ _DOC_NUMBER = re.compile(
 )
 _GLUED_WORD = re.compile(r"(\d{4}/[A-ZĐ-]*[A-ZĐ])([^\W\d_])")  # '53/2025/TT-BCAngày' -> '... TT-BCA ngày'
 _ISSUERS = {
-    "CP", "TTg", "QH", "BTC", "BCA", "BTP", "BYT", "BXD", "BTNMT", "BNNMT", "BNNPTNT", "BLĐTBXH", "BNV",
-    "BGTVT", "BKHĐT", "BCT", "BTTTT", "BKHCN", "BGDĐT", "BVHTTDL", "BNG", "BQP", "NHNN", "VPCP", "HĐND",
-    "UBND", "TANDTC", "VKSNDTC", "NĐ", "TT", "TTLT", "NQ", "QĐ", "BDTTG", "KTNN", "BHXH",
+    "CP",
+    "TTg",
+    "QH",
+    "BTC",
+    "BCA",
+    "BTP",
+    "BYT",
+    "BXD",
+    "BTNMT",
+    "BNNMT",
+    "BNNPTNT",
+    "BLĐTBXH",
+    "BNV",
+    "BGTVT",
+    "BKHĐT",
+    "BCT",
+    "BTTTT",
+    "BKHCN",
+    "BGDĐT",
+    "BVHTTDL",
+    "BNG",
+    "BQP",
+    "NHNN",
+    "VPCP",
+    "HĐND",
+    "UBND",
+    "TANDTC",
+    "VKSNDTC",
+    "NĐ",
+    "TT",
+    "TTLT",
+    "NQ",
+    "QĐ",
+    "BDTTG",
+    "KTNN",
+    "BHXH",
 }
 _DOC_TYPES = ("Thông tư liên tịch", "Thông tư", "Nghị định", "Nghị quyết", "Quyết định", "Luật", "Pháp lệnh", "Chỉ thị")
 
@@ -94,7 +127,11 @@ _MONEY = re.compile(r"(\d{1,3}(?:\.\d{3})+|\d+)\s*(?:đồng|đ\b|VNĐ)", re.I)
 # Wider than the checker's rule: a draft also flags a cut "cấp huy..." and any district ("huyện",
 # "quận"); none of them exists since 1 July 2025.
 _DISTRICT = re.compile(r"huyện|cấp huy\b|\bquận\b", re.I)
-_CHANNEL_LABELS = {"Trực tuyến": "nộp trực tuyến", "Trực tiếp": "nộp trực tiếp", "Dịch vụ bưu chính": "nộp qua bưu chính"}
+_CHANNEL_LABELS = {
+    "Trực tuyến": "nộp trực tuyến",
+    "Trực tiếp": "nộp trực tiếp",
+    "Dịch vụ bưu chính": "nộp qua bưu chính",
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -949,7 +986,9 @@ def _fee(ways: list[Way], draft: _Draft) -> dict[str, Any]:
         remarks = " ".join(x for x in (note if not unit else "", described) if x)
         stated = _amounts_in(remarks)
         if amount is not None and stated and amount not in stated:
-            draft.checks.append(f"lệ phí: ô phí ghi '{fee}' nhưng mô tả ghi {', '.join(_money_text(a) for a in sorted(stated))}")
+            draft.checks.append(
+                f"lệ phí: ô phí ghi '{fee}' nhưng mô tả ghi {', '.join(_money_text(a) for a in sorted(stated))}"
+            )
             amount = None
         if fee == "Miễn phí":
             text = "Miễn phí"
@@ -977,9 +1016,7 @@ def _fee(ways: list[Way], draft: _Draft) -> dict[str, Any]:
 
 def _online(ways: list[Way], draft: _Draft, url: str) -> dict[str, Any]:
     channels_used = list(dict.fromkeys(w.channel for w in ways))
-    record_text = " ".join(
-        draft.text(k) for k in ("trinh_tu_thuc_hien", "cach_thuc_thuc_hien")
-    )
+    record_text = " ".join(draft.text(k) for k in ("trinh_tu_thuc_hien", "cach_thuc_thuc_hien"))
     channels = []
     if re.search(r"cổng dịch vụ công quốc gia", record_text, re.I):
         channels.append(PORTAL)
@@ -1012,11 +1049,15 @@ def _notes(draft: _Draft, code: str, today: dt.date) -> str:
     if draft.checks:
         parts.append("Lưu ý riêng: " + "; ".join(dict.fromkeys(draft.checks)) + ".")
     if draft.from_raw:
-        parts.append("Lấy từ toàn văn trang (raw_text) vì trường bị cắt: " + ", ".join(dict.fromkeys(draft.from_raw)) + ".")
+        parts.append(
+            "Lấy từ toàn văn trang (raw_text) vì trường bị cắt: " + ", ".join(dict.fromkeys(draft.from_raw)) + "."
+        )
     if draft.district:
         parts.append(
             "Bản ghi còn nhắc tới cấp huyện, cấp này không còn từ 1/7/2025; các câu đó đã bị bỏ khỏi bản nháp, cần "
-            "xác định lại cơ quan cấp tỉnh hoặc cấp xã thay thế. Vị trí: " + "; ".join(dict.fromkeys(draft.district)) + "."
+            "xác định lại cơ quan cấp tỉnh hoặc cấp xã thay thế. Vị trí: "
+            + "; ".join(dict.fromkeys(draft.district))
+            + "."
         )
     return " ".join(parts)
 
@@ -1081,7 +1122,9 @@ def import_dvc(
     final_slug = yt.load(text)["slug"]
     target = Path(output) if output else Path(content_dir) / "drafts" / f"{final_slug}.yml"
     if target.exists() and not overwrite:
-        raise FileExistsError(f"Đã có tệp {target}; chọn tên khác bằng --output hoặc --slug (không ghi đè bản đang soạn).")
+        raise FileExistsError(
+            f"Đã có tệp {target}; chọn tên khác bằng --output hoặc --slug (không ghi đè bản đang soạn)."
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(target, text)
     return target

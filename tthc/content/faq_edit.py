@@ -100,7 +100,9 @@ def add_faq(content_dir: Path, slug: str, question: str, answer: str) -> EditRes
         if not question or not answer:
             return "Cần cả câu hỏi và câu trả lời."
         number = len(data.get("faqs") or [])
-        return Change(slug, f"faqs[{number}]", ("faqs",), None, {"questions": [question], "answer": answer}, kind="append")
+        return Change(
+            slug, f"faqs[{number}]", ("faqs",), None, {"questions": [question], "answer": answer}, kind="append"
+        )
 
     return _apply(content_dir, slug, change)
 
@@ -114,6 +116,8 @@ def set_answer(content_dir: Path, slug: str, faq_index: int, answer: str) -> Edi
             return "Câu trả lời đang trống."
         if not 0 <= faq_index < len(faqs):
             return f"Thủ tục {slug} không có câu hỏi thường gặp số {faq_index + 1}."
-        return Change(slug, f"faqs[{faq_index}].answer", ("faqs", faq_index, "answer"), faqs[faq_index].get("answer"), answer)
+        return Change(
+            slug, f"faqs[{faq_index}].answer", ("faqs", faq_index, "answer"), faqs[faq_index].get("answer"), answer
+        )
 
     return _apply(content_dir, slug, change)

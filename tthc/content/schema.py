@@ -55,9 +55,7 @@ PROCEDURE = mp(
     summary=s(),
     authority=s(),
     where=s(),
-    documents=lst(
-        mp(name=s(), quantity=s(), form=s("str", OPTIONAL), note=s("str", OPTIONAL)), min_items=1
-    ),
+    documents=lst(mp(name=s(), quantity=s(), form=s("str", OPTIONAL), note=s("str", OPTIONAL)), min_items=1),
     steps=lst(s(), min_items=1),
     processing_time=s(),
     fee=mp(

@@ -283,7 +283,10 @@ def _read_cell(column: Column, value: Any) -> tuple[Any, str | None]:
         text = norm_text(value)
         if text.isdigit() and int(text) > 0:
             return int(text), None
-        return None, f"Số thứ tự câu hỏi phải là số nguyên dương (hoặc để trống khi thêm câu hỏi mới), không phải '{text}'."
+        return (
+            None,
+            f"Số thứ tự câu hỏi phải là số nguyên dương (hoặc để trống khi thêm câu hỏi mới), không phải '{text}'.",
+        )
     if column.kind == "lines":
         return norm_lines(value), None
     if column.kind == "bool":
@@ -309,7 +312,9 @@ def read_workbook(path: Path | str) -> WorkbookRows:
         return result
     if not any(name in book.sheetnames for name in SHEETS):
         result.problems.append(
-            ImportProblem(f"Tệp {path} không có bảng '{FAQ_SHEET}' hay '{FACTS_SHEET}'; hãy dùng tệp do lệnh export tạo ra.")
+            ImportProblem(
+                f"Tệp {path} không có bảng '{FAQ_SHEET}' hay '{FACTS_SHEET}'; hãy dùng tệp do lệnh export tạo ra."
+            )
         )
         return result
     for sheet, columns in SHEETS.items():
@@ -880,7 +885,9 @@ def import_xlsx(content_dir: Path | str, path: Path | str, today: dt.date | None
     for slug in new_texts:  # someone saved a file while we worked: start again rather than lose it
         if _read(files[slug]) != texts[slug]:
             report.errors.append(
-                ImportProblem("Tệp vừa được sửa trong lúc nhập; hãy chạy lại lệnh nhập.", _display(files[slug], base), 1, 1)
+                ImportProblem(
+                    "Tệp vừa được sửa trong lúc nhập; hãy chạy lại lệnh nhập.", _display(files[slug], base), 1, 1
+                )
             )
     if report.errors:
         return report

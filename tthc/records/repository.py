@@ -224,7 +224,9 @@ class RecordStore:
         try:
             with self.engine.begin() as db:
                 if self.engine.dialect.name == "postgresql":  # serialize bookings of one slot
-                    db.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"{centre}|{day}|{slot}"})
+                    db.execute(
+                        sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"{centre}|{day}|{slot}"}
+                    )
                 # Insert first, then count: SQLite serializes writers, so the count sees every
                 # committed booking of the slot plus this one, and a full slot rolls this one back.
                 db.execute(bookings.insert().values(code=code, created_at=_now(), sender=sender, channel=channel,
@@ -275,9 +277,18 @@ class RecordStore:
             for row in rows:
                 code = row["code"].strip().upper()
                 db.execute(dossiers.delete().where(dossiers.c.code == code))
-                db.execute(dossiers.insert().values(code=code, procedure=row.get("procedure"), status=row["status"],
-                                                    received=row.get("received"), due=row.get("due"),
-                                                    office=row.get("office"), note=row.get("note"), imported_at=now))  # fmt: skip
+                db.execute(
+                    dossiers.insert().values(
+                        code=code,
+                        procedure=row.get("procedure"),
+                        status=row["status"],
+                        received=row.get("received"),
+                        due=row.get("due"),
+                        office=row.get("office"),
+                        note=row.get("note"),
+                        imported_at=now,
+                    )
+                )
                 count += 1
         return count
 
@@ -292,7 +303,9 @@ class RecordStore:
         if existing:
             return existing
         with self.engine.begin() as db:
-            result = db.execute(handoffs.insert().values(sender=sender, channel=channel, opened_at=_now(), last_activity=_now()))
+            result = db.execute(
+                handoffs.insert().values(sender=sender, channel=channel, opened_at=_now(), last_activity=_now())
+            )
             return int(result.inserted_primary_key[0])
 
     def active_handoff(self, sender: str, timeout: dt.timedelta | None = None) -> int | None:
@@ -313,7 +326,9 @@ class RecordStore:
 
     def close_handoff(self, handoff_id: int, closed_by: str) -> None:
         with self.engine.begin() as db:
-            db.execute(handoffs.update().where(handoffs.c.id == handoff_id).values(closed_at=_now(), closed_by=closed_by))
+            db.execute(
+                handoffs.update().where(handoffs.c.id == handoff_id).values(closed_at=_now(), closed_by=closed_by)
+            )
 
     def handoff(self, handoff_id: int) -> dict[str, Any] | None:
         with self.engine.connect() as db:

@@ -80,8 +80,34 @@ def decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Threshol
 # Syllables that only say which variant of a procedure, or its level and audience: two names that
 # differ in these alone name one family of procedures.
 _VARIANT_SYLLABLES = frozenset(s for marks in VARIANTS.values() for m in marks for s in m.split("_"))
-FAMILY_WORDS = _VARIANT_SYLLABLES | QUESTION_WORDS | frozenset(
-    ["cap", "xa", "tinh", "huyen", "bo", "trung", "uong", "doi", "tuong", "truong", "hop", "thuc", "hien", "dich", "vu", "cong", "truc", "tuyen", "toan", "trinh", "phan"]
+FAMILY_WORDS = (
+    _VARIANT_SYLLABLES
+    | QUESTION_WORDS
+    | frozenset(
+        [
+            "cap",
+            "xa",
+            "tinh",
+            "huyen",
+            "bo",
+            "trung",
+            "uong",
+            "doi",
+            "tuong",
+            "truong",
+            "hop",
+            "thuc",
+            "hien",
+            "dich",
+            "vu",
+            "cong",
+            "truc",
+            "tuyen",
+            "toan",
+            "trinh",
+            "phan",
+        ]
+    )
 )
 FAMILY_OVERLAP = 0.8  # a family: the shorter core shares this much of itself with the other
 

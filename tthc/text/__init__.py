@@ -1,7 +1,7 @@
 """Vietnamese text: normalization, accent-insensitive keys, teencode and word segmentation.
 
-    normalize_text, strip_accents, accent_key   text normalization (tthc.text.normalize)
-    tokenize, WordToken                          word segmentation with offsets (underthesea, lazy)
+normalize_text, strip_accents, accent_key   text normalization (tthc.text.normalize)
+tokenize, WordToken                          word segmentation with offsets (underthesea, lazy)
 """
 
 from tthc.text.normalize import accent_key, normalize_text, strip_accents

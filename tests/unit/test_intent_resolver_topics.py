@@ -1,0 +1,59 @@
+"""Issue 13: the intent resolver turns an unsure guess on a bare topic ("chứng thực": a goodbye?
+"đăng ký": a booking?) into a general procedure question, and an unsure complaint or booking
+guess on a plain procedure question into that question; sure guesses and real small talk stand."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from nlu.rasa_intent_resolver import IntentResolver
+from tthc import paths
+
+
+@pytest.fixture(scope="module")
+def resolver() -> IntentResolver:
+    return IntentResolver(str(paths.CONTENT), str(paths.BUILD / "search"))
+
+
+def resolved(resolver: IntentResolver, text: str, *ranking: tuple[str, float]) -> tuple[str, list[str]]:
+    """The intent after the resolver, and the ranking's first names (what the FallbackClassifier reads)."""
+    message = Message(data={"text": text})
+    message.set("intent", {"name": ranking[0][0], "confidence": ranking[0][1]})
+    message.set("intent_ranking", [{"name": name, "confidence": c} for name, c in ranking])
+    resolver.process([message])
+    return message.get("intent")["name"], [r["name"] for r in message.get("intent_ranking")][:2]
+
+
+@pytest.mark.parametrize(
+    ("text", "ranking"),
+    [
+        ("chứng thực", [("goodbye", 0.31), ("ask_procedure", 0.18)]),
+        ("giấy phép", [("goodbye", 0.4), ("ask_documents", 0.11)]),
+        ("đăng ký", [("book_appointment", 0.67), ("affirm", 0.11)]),
+        ("hộ tịch", [("out_of_scope", 0.53), ("check_dossier_status", 0.14)]),
+    ],
+)
+def test_a_bare_topic_is_a_procedure_question(resolver: IntentResolver, text: str, ranking: list) -> None:
+    intent, first = resolved(resolver, text, *ranking)
+    assert intent == "ask_procedure" and first[0] == "ask_procedure"
+
+
+def test_a_question_taken_for_a_complaint_is_the_question(resolver: IntentResolver) -> None:
+    text = "bằng lái ô tô hạng B2 của tôi tháng sau hết hạn, đổi ở đâu"
+    assert resolved(resolver, text, ("give_feedback", 0.42), ("ask_where", 0.21))[0] == "ask_where"
+
+
+@pytest.mark.parametrize(
+    ("text", "ranking"),
+    [
+        ("thôi", [("goodbye", 0.94)]),
+        ("kết thúc", [("goodbye", 0.97)]),
+        ("xin chào", [("greet", 0.6)]),
+        ("đặt lịch", [("book_appointment", 0.99)]),
+        ("tôi muốn phản ánh cán bộ hách dịch ở đâu", [("give_feedback", 0.6), ("ask_where", 0.3)]),
+        ("không", [("deny", 0.99)]),
+    ],
+)
+def test_sure_guesses_small_talk_and_complaints_stand(resolver: IntentResolver, text: str, ranking: list) -> None:
+    assert resolved(resolver, text, *ranking)[0] == ranking[0][0]
