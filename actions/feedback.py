@@ -9,7 +9,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import process, validators
-from actions.forms_common import FAILURES_SLOT, give_up_after_two_failures, leave_if_asked
+from actions.forms_common import FAILURES_SLOT, give_up_after_two_failures, leave_if_asked, opened_with
 from actions.process import channel_of, message_key, store
 from actions.turn import reports_turn
 from tthc.citizen_words import COMPLAINT_CUES, mentions
@@ -19,9 +19,16 @@ MIN_CONTENT_WORDS = 6  # a first message this long already says what went wrong
 ANSWERS_NO = ("feedback_phone",)  # "không": no phone number, thanks
 
 
+BUTTON = "/give_feedback"  # the ticket button offered when no officer can answer now (actions/services.py)
+
+
 def is_complaint(text: str) -> bool:
     """Words of a complaint or suggestion: the message belongs to the form, even as a question."""
     return mentions(text, COMPLAINT_CUES)
+
+
+def anything(text: str) -> bool:
+    return True
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -61,9 +68,11 @@ class ActionFeedbackStart(Action):
 class ValidateFeedbackForm(FormValidationAction):
     @reports_turn
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        left = await leave_if_asked(
-            dispatcher, tracker, domain, FEEDBACK_SLOTS, "utter_feedback_set_aside", ANSWERS_NO, is_complaint
-        )
+        keeps = is_complaint
+        if tracker.get_slot("requested_slot") == "feedback_content" and opened_with(tracker, "feedback_form", BUTTON):
+            keeps = anything  # "Để lại câu hỏi cho cán bộ": the question is what they leave
+        aside = "utter_feedback_set_aside"
+        left = await leave_if_asked(dispatcher, tracker, domain, FEEDBACK_SLOTS, aside, ANSWERS_NO, keeps)
         if left is not None:
             return left
         mark = len(dispatcher.messages)

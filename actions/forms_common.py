@@ -65,6 +65,18 @@ def answering_now(tracker: Tracker) -> bool:
     return False
 
 
+def opened_with(tracker: Tracker, loop: str, payload: str) -> bool:
+    """The form now running was opened by a button with this payload ("/give_feedback"): the
+    citizen chose to write to an officer, so what they write is the form's content."""
+    opened = False
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "active_loop" and event.get("name") == loop:
+            opened = True
+        elif opened and event.get("event") == "user":
+            return str(event.get("text") or "").startswith(payload)
+    return False
+
+
 def wants_to_cancel(tracker: Tracker, answers_no: Collection[str] = ()) -> bool:
     text = _text(tracker)
     if wants_to_stop(text):

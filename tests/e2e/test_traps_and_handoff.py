@@ -143,8 +143,10 @@ def test_without_an_officer_on_duty_no_promise_but_the_hotline_and_a_ticket(clie
     assert "/give_feedback" in [b.get("payload") for b in buttons(asked)]  # a ticket
     still_bot = client.chat("làm căn cước cần giấy tờ gì", who)  # no "vui lòng chờ": the bot answers
     assert (still_bot["intent"], still_bot["procedure"]) == ("ask_documents", "can-cuoc")
-    ticket = client.chat("/give_feedback", who)
+    ticket = client.chat("/give_feedback", who)  # "Để lại câu hỏi cho cán bộ"
     assert "nội dung phản ánh" in reply_text(ticket).lower()
+    left = client.chat("hồ sơ đất của tôi nộp 3 tháng chưa có kết quả, giờ phải làm sao?", who)
+    assert "liên quan đến cơ quan" in reply_text(left).lower(), left  # the question is the ticket's content
 
 
 def test_the_citizen_ends_a_handoff_and_later_messages_reach_the_bot(client: Client, stack: Stack) -> None:

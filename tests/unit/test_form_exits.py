@@ -268,3 +268,22 @@ def test_an_answer_to_the_booking_confirmation_is_never_another_question() -> No
             leave_if_asked(CollectingDispatcher(), t, {}, BOOKING_SLOTS, None, ANSWERS_NO, answers_confirmation)
         )
         assert left is None, text
+
+
+def test_a_question_left_for_an_officer_with_the_ticket_button_is_the_ticket() -> None:
+    """No officer online: "Để lại câu hỏi cho cán bộ" (/give_feedback) opens the form, and the
+    question typed then is what the officer gets, not something the bot answers instead."""
+    text = "hồ sơ đất của tôi nộp 3 tháng chưa có kết quả, giờ phải làm sao?"
+    t = in_form(text, "ask_processing_time", "feedback_content", 0.9)
+    opened = [
+        {"event": "user", "text": "/give_feedback"},
+        {"event": "action", "name": "action_feedback"},
+        {"event": "action", "name": "feedback_form"},
+        {"event": "active_loop", "name": "feedback_form"},
+    ]
+    t.events = opened + t.events
+    messages, events = validate_form(t)
+    assert messages == [] and slot_values(events, "feedback_content") == [text] and not loop_ended(events)
+    t.events = t.events[len(opened) :]  # the same question in a form the citizen did not ask for
+    messages, events = validate_form(t)
+    assert responses(messages)[0] == "utter_feedback_set_aside" and loop_ended(events)
