@@ -67,6 +67,7 @@ def decide(intent: str | None, candidates: Sequence[Candidate], context: str | N
 # but leaves "lệ phí căn cước" unanswered, tests/unit/test_actions.py):
 CURATED_COVERAGE = 0.7  # the catalogue's first hit holds this share of the question ...
 CURATED_MARGIN = 1.1  # ... and outscores its runner-up this many times
+CURATED_CLEAR_LEAD = 2.0  # or, holding less of the question, outscores it this many times
 FOLLOW_UP_REASONS = frozenset({"no_match", "weak"})  # the message names no procedure of its own
 
 
@@ -122,7 +123,16 @@ def curated_match(verdict: Verdict, curated: Sequence[Candidate]) -> str | None:
     retriever knows only the 33 and is confident of their neighbours' questions.)"""
     if verdict.action == "decline" or not verdict.ranked or not is_confident(curated):
         return None
+    from tthc.search.decision import same_family  # here: the gateway imports this module without numpy
+
     top, rest = verdict.ranked[0], verdict.ranked[1:2]
-    if top.key != curated[0].slug or top.coverage < CURATED_COVERAGE:
+    runner = rest[0].score if rest else 0.0
+    if top.key != curated[0].slug:
         return None
-    return top.key if not rest or top.score >= CURATED_MARGIN * rest[0].score else None
+    # A chatty question ("bọn mình sắp cưới, ... cần chuẩn bị gì vậy") holds few of its words in
+    # any name; when the runner-up is only a variant of it (kết hôn lưu động) and it leads this
+    # widely, it still names the plain procedure.
+    clear = bool(rest) and top.score >= CURATED_CLEAR_LEAD * runner and same_family(top, rest[0])
+    if top.coverage < CURATED_COVERAGE and not clear:
+        return None
+    return top.key if top.score >= CURATED_MARGIN * runner else None

@@ -37,7 +37,8 @@ def test_birth_registration_documents_then_fee(client: Client) -> None:
     first = client.chat("làm giấy khai sinh cần những gì", who)
     assert (first["intent"], first["procedure"]) == ("ask_documents", "khai-sinh")
     assert "tờ khai" in reply_text(first).lower()
-    assert "dichvucong.gov.vn" in reply_text(first)  # every answer ends with the official page
+    pages = [b for r in first["replies"] for b in r.get("buttons") or [] if b.get("url")]
+    assert any("dichvucong.gov.vn" in b["url"] and b["title"] == "Xem trên Cổng Dịch vụ công" for b in pages)
     second = client.chat("thế lệ phí bao nhiêu", who)
     assert (second["intent"], second["procedure"]) == ("ask_fee", "khai-sinh")
     assert "miễn" in reply_text(second).lower()
