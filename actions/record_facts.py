@@ -43,8 +43,9 @@ def documents(record: CatalogueProcedure) -> str:
 def _fee_line(way: Way, today: dt.date) -> str | None:
     if way.fee is None and not way.fee_note:
         return None
-    if way.fee_status == SEE_NOTE:
-        text = f"theo quy định về phí, lệ phí ({way.fee_note})" if way.fee_note else "theo quy định về phí, lệ phí"
+    if way.fee_status == SEE_NOTE:  # "Miễn phí" with a note that says more: never shown as free
+        note = (way.fee_note or "").strip().lstrip("-").strip()
+        text = f"theo ghi chú của Cổng: {note}" if note else "theo quy định về phí, lệ phí"
     else:
         text = _money(way.fee or "") or (way.fee_note or "")
         periods = [p for p in way.fee_periods if p.in_force(today)]
@@ -67,8 +68,9 @@ def fee(record: CatalogueProcedure, today: dt.date) -> tuple[str, str]:
         return NO_INFO, ""
     if all(way.free for way in record.ways if way.fee is not None):
         return "Không mất lệ phí theo Cổng Dịch vụ công.", ""
-    if len(lines) == 1:
-        return lines[0].split(": ", 1)[1], ""
+    amounts = {line.split(": ", 1)[1] for line in lines}
+    if len(amounts) == 1:  # every way of submitting costs the same: say it once
+        return amounts.pop(), ""
     return "Tùy cách nộp:", bullet_list(lines)
 
 

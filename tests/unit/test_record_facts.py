@@ -1,0 +1,79 @@
+"""An official record's facts as the answers show them (issue 12, part 5): faithful, short, dated."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from actions import record_facts
+from tthc.catalogue.model import CHARGED, FREE, SEE_NOTE, CatalogueProcedure, Document, FeePeriod, Way
+
+HALF_FEE = FeePeriod(
+    "áp dụng mức 35.000 đồng từ ngày 01/7/2025 đến hết ngày 31/12/2026",
+    valid_from=dt.date(2025, 7, 1),
+    valid_until=dt.date(2026, 12, 31),
+)
+
+
+def record(**fields: object) -> CatalogueProcedure:
+    base: dict[str, object] = {"code": "1.999999", "name": "Thủ tục thử", "detail_url": "https://dichvucong.gov.vn/x",
+                               "ministry": "bo-cong-an"}  # fmt: skip
+    return CatalogueProcedure(**{**base, **fields})  # type: ignore[arg-type]
+
+
+def test_a_free_cell_with_a_note_is_never_said_free() -> None:
+    note = "- Theo quy định của Luật phí và lệ phí."
+    ways = (Way("Trực tiếp", fee="Miễn phí", fee_note=note, fee_status=SEE_NOTE),)
+    summary, rates = record_facts.fee(record(ways=ways), dt.date(2026, 12, 3))
+    assert "Không mất lệ phí" not in summary and "Miễn phí" not in summary
+    assert summary == "theo ghi chú của Cổng: Theo quy định của Luật phí và lệ phí." and rates == ""
+
+
+def test_a_plainly_free_procedure_is_said_free() -> None:
+    ways = (Way("Trực tiếp", fee="Miễn phí", fee_status=FREE), Way("Trực tuyến", fee="Miễn phí", fee_status=FREE))
+    assert record_facts.fee(record(ways=ways), dt.date(2026, 12, 3))[0] == "Không mất lệ phí theo Cổng Dịch vụ công."
+
+
+def test_a_dated_reduction_is_shown_only_while_in_force_and_same_fees_are_said_once() -> None:
+    way = Way("Trực tiếp", fee="70,000 Việt Nam Đồng", fee_status=CHARGED, fee_periods=(HALF_FEE,))
+    online = Way("Trực tuyến", fee="70,000 Việt Nam Đồng", fee_status=CHARGED, fee_periods=(HALF_FEE,))
+    during, _ = record_facts.fee(record(ways=(way, online)), dt.date(2026, 12, 3))
+    assert during == f"70.000 đồng; {HALF_FEE.text}"
+    after, _ = record_facts.fee(record(ways=(way, online)), dt.date(2027, 1, 1))
+    assert after == "70.000 đồng"
+
+
+def test_fees_that_differ_by_way_are_listed_by_way() -> None:
+    ways = (
+        Way("Trực tiếp", fee="50,000 Việt Nam Đồng", fee_status=CHARGED),
+        Way("Trực tuyến", fee="25,000 Việt Nam Đồng", fee_status=CHARGED),
+    )
+    summary, rates = record_facts.fee(record(ways=ways), dt.date(2026, 12, 3))
+    assert summary == "Tùy cách nộp:"
+    assert rates == "• Nộp trực tiếp: 50.000 đồng\n• Nộp trực tuyến: 25.000 đồng"
+
+
+def test_no_information_says_so_and_points_to_the_page() -> None:
+    empty = record()
+    assert record_facts.fee(empty, dt.date(2026, 12, 3))[0] == record_facts.NO_INFO
+    assert record_facts.processing_time(empty) == record_facts.NO_INFO
+    assert record_facts.documents(empty) == record_facts.NO_INFO
+    assert "trang chính thức" in record_facts.NO_INFO
+
+
+def test_long_document_lists_are_cut_with_a_pointer_to_the_page() -> None:
+    docs = tuple(Document(f"Giấy tờ số {n}", quantity="1 bản chính") for n in range(1, 10))
+    text = record_facts.documents(record(documents=docs))
+    assert text.count("•") == record_facts.DOCUMENTS_SHOWN
+    assert "Giấy tờ số 1 (1 bản chính)" in text and "Giấy tờ số 7" not in text
+    assert text.endswith("… còn 3 giấy tờ khác: xem đủ trên trang chính thức.")
+
+
+def test_times_by_way_and_other_levels_in_one_line() -> None:
+    ways = (Way("Trực tuyến", time="10 Ngày làm việc"), Way("Trực tiếp", time="20 Ngày làm việc"))
+    assert record_facts.processing_time(record(ways=ways)) == (
+        "\n• Nộp trực tuyến: 10 ngày làm việc\n• Nộp trực tiếp: 20 ngày làm việc"
+    )
+    own = record(code="1.000001", levels=("xa",))
+    other = record(code="2.000002", levels=("tinh",))
+    assert record_facts.other_levels(own, [own, other]) == "Thủ tục này còn được thực hiện ở cấp tỉnh (mã 2.000002)."
+    assert record_facts.other_levels(own, [own]) == ""
