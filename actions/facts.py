@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from actions import formatting, record_facts
 from tthc.catalogue.model import CatalogueProcedure
-from tthc.content import ContentBase, Locality, Procedure
+from tthc.content import Locality, Procedure
 
 PORTAL_SEARCH = "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh.html"
 
@@ -34,7 +34,7 @@ class Facts:
     curated: bool = True
 
 
-def curated_facts(proc: Procedure, base: ContentBase, loc: Locality, today: dt.date) -> Facts:
+def curated_facts(proc: Procedure, loc: Locality, today: dt.date) -> Facts:
     rates = formatting.fee_rates(proc, today)
     local = formatting.local_fee_lines(loc, proc.slug, today)
     return Facts(

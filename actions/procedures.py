@@ -59,7 +59,7 @@ def facts_of(base: ContentBase, procedure: str, locality: str | None = None) -> 
     """The facts of a procedure id: a curated file wins over the record with the same code."""
     if procedure in base.procedures:
         loc = process.locality(base, locality)
-        return curated_facts(base.procedures[procedure], base, loc, process.today())
+        return curated_facts(base.procedures[procedure], loc, process.today())
     record = base.catalogue.get(procedure)
     if record is None:
         return None
@@ -72,41 +72,18 @@ def known(base: ContentBase, procedure: str | None) -> bool:
 
 def _aspect(dispatcher: CollectingDispatcher, facts: Facts, intent: str | None, buttons: list[dict[str, str]]) -> None:
     """The one short message with the fact asked for; the other aspects and the page are buttons."""
-    name = facts.name
-    if intent == "ask_documents":
-        dispatcher.utter_message(
-            response="utter_procedure_documents", name=name, documents=facts.documents, buttons=buttons
-        )
-    elif intent == "ask_fee":
-        rates = f"\n{facts.rates}" if facts.rates else ""
-        dispatcher.utter_message(
-            response="utter_procedure_fee",
-            name=name,
-            fee_summary=facts.fee_summary,
-            rates=rates.rstrip(),
-            buttons=buttons,
-        )
-    elif intent == "ask_processing_time":
-        dispatcher.utter_message(
-            response="utter_procedure_time", name=name, processing_time=facts.processing_time, buttons=buttons
-        )
-    elif intent == "ask_where":
-        levels = f"\n{facts.levels}" if facts.levels else ""
-        dispatcher.utter_message(
-            response="utter_procedure_where",
-            name=name,
-            authority=facts.authority,
-            where=facts.where,
-            levels=levels,
-            buttons=buttons,
-        )
-    elif intent == "ask_online":
-        dispatcher.utter_message(response="utter_procedure_online", name=name, online=facts.online, buttons=buttons)
-    else:
-        levels = f"\n{facts.levels}" if facts.levels else ""
-        dispatcher.utter_message(
-            response="utter_procedure_overview", name=name, summary=facts.summary, levels=levels, buttons=buttons
-        )
+    levels = f"\n{facts.levels}" if facts.levels else ""
+    by_intent: dict[str, tuple[str, dict[str, str]]] = {
+        "ask_documents": ("utter_procedure_documents", {"documents": facts.documents}),
+        "ask_fee": ("utter_procedure_fee", {"fee_summary": facts.fee_summary, "rates": f"\n{facts.rates}".rstrip()}),
+        "ask_processing_time": ("utter_procedure_time", {"processing_time": facts.processing_time}),
+        "ask_where": ("utter_procedure_where", {"authority": facts.authority, "where": facts.where, "levels": levels}),
+        "ask_online": ("utter_procedure_online", {"online": facts.online}),
+    }
+    response, values = by_intent.get(
+        intent or "", ("utter_procedure_overview", {"summary": facts.summary, "levels": levels})
+    )
+    dispatcher.utter_message(response=response, name=facts.name, buttons=buttons, **values)
 
 
 def answer(
@@ -125,15 +102,14 @@ def answer(
         faq = process.index(base).best_faq(facts.id, text)
     buttons = aspect_buttons(facts.id, skip=intent if intent in ASPECT_INTENTS else None)[:4]
     buttons.append(page_button(facts.url))
-    if faq and faq[2] >= FAQ_MATCH:
+    matched = faq is not None and faq[2] >= FAQ_MATCH
+    if matched:
         # The FAQ answers the exact question; an aspect question still gets the date-aware facts.
         faq_buttons = [] if intent in ASPECT_INTENTS else buttons
         dispatcher.utter_message(
             response="utter_procedure_faq", question=faq[0], answer=faq[1].strip(), buttons=faq_buttons
         )
-        if intent in ASPECT_INTENTS:
-            _aspect(dispatcher, facts, intent, buttons)
-    else:
+    if not matched or intent in ASPECT_INTENTS:
         _aspect(dispatcher, facts, intent, buttons)
     if facts.id in shown:
         return []
@@ -188,11 +164,17 @@ def understood(base: ContentBase, tracker: Tracker, intent: str | None, text: st
     return result, [hit.key for hit in verdict.ranked[:10]]
 
 
-def respond(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str | None) -> list[dict[str, Any]]:
-    """Answer, ask back, or decline: the events to keep."""
+def respond(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    intent: str | None,
+    found: tuple[Understanding, list[str]] | None = None,
+) -> list[dict[str, Any]]:
+    """Answer, ask back, or decline: the events to keep. ``found`` is what ``understood`` said of
+    this message, when the caller already asked."""
     base = process.content()
     text = (tracker.latest_message or {}).get("text") or ""
-    result, ranked = understood(base, tracker, intent, text)
+    result, ranked = found or understood(base, tracker, intent, text)
     facts = facts_of(base, result.procedure, tracker.get_slot("locality")) if result.procedure else None
     if facts is not None:
         shown = list(tracker.get_slot("sources_shown") or [])
@@ -250,9 +232,9 @@ class ActionFallback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         base = process.content()
         text = (tracker.latest_message or {}).get("text") or ""
-        result, _ = understood(base, tracker, "ask_procedure", text)
-        if result.procedure and not result.from_context:
-            return respond(dispatcher, tracker, "ask_procedure")
+        found = understood(base, tracker, "ask_procedure", text)
+        if found[0].procedure and not found[0].from_context:
+            return respond(dispatcher, tracker, "ask_procedure", found)
         context = tracker.get_slot("procedure")
         facts = facts_of(base, context, tracker.get_slot("locality")) if known(base, context) else None
         if facts is not None:
@@ -280,8 +262,8 @@ class ActionOutOfScope(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         base = process.content()
         text = (tracker.latest_message or {}).get("text") or ""
-        result, _ = understood(base, tracker, "out_of_scope", text)
-        if result.procedure or result.declined:
-            return respond(dispatcher, tracker, "out_of_scope")
+        found = understood(base, tracker, "out_of_scope", text)
+        if found[0].procedure or found[0].declined:
+            return respond(dispatcher, tracker, "out_of_scope", found)
         dispatcher.utter_message(response="utter_out_of_scope")
         return []

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -14,6 +14,8 @@ from tthc.channels import OLD_SPELLINGS
 from tthc.records.engine import create_all, make_engine
 from tthc.records.schema import bookings, dossiers, handoffs, metadata, officer_duty, outbox, ratings, tickets, turns
 from tthc.settings import CommonSettings
+
+T = TypeVar("T")
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud on the phone
 
@@ -145,22 +147,16 @@ class RecordStore:
     def create_ticket(self, sender: str, channel: str, subject: str, content: str, phone: str | None,
                       key: str | None = None) -> Ticket:  # fmt: skip
         """A new open ticket; with an idempotency key already used, the ticket made then."""
-        if key is not None:
-            made = self._ticket_with_key(key)
-            if made is not None:
-                return made
-        code = new_code("PA")
-        row = dict(code=code, created_at=_now(), sender=sender, channel=channel, subject=subject, content=content,
-                   phone=phone, status="open", idempotency_key=key)  # fmt: skip
-        try:
+
+        def insert() -> Ticket:
+            code = new_code("PA")
+            row = dict(code=code, created_at=_now(), sender=sender, channel=channel, subject=subject,
+                       content=content, phone=phone, status="open", idempotency_key=key)  # fmt: skip
             with self.engine.begin() as db:
                 db.execute(tickets.insert().values(**row))
-        except sa.exc.IntegrityError:
-            made = self._ticket_with_key(key) if key is not None else None
-            if made is None:
-                raise
-            return made  # the same message, handled at the same moment elsewhere
-        return self.ticket(code)  # type: ignore[return-value]
+            return self.ticket(code)  # type: ignore[return-value]
+
+        return _once(key, self._ticket_with_key, insert)
 
     def _ticket_with_key(self, key: str) -> Ticket | None:
         with self.engine.connect() as db:
@@ -214,32 +210,26 @@ class RecordStore:
 
         With an idempotency key already used, the booking made then (as it is now), whatever
         the slot's count: the same message answered again books nothing more."""
-        if key is not None:
-            made = self._booking_with_key(key)
-            if made is not None:
-                return made
+        return _once(key, self._booking_with_key,
+                     lambda: self._insert_booking(sender, channel, procedure, centre, day, slot, name, phone,
+                                                  capacity, key))  # fmt: skip
+
+    def _insert_booking(self, sender: str, channel: str, procedure: str, centre: str, day: dt.date, slot: str,
+                        name: str, phone: str, capacity: int, key: str | None) -> Booking:  # fmt: skip
         code = new_code("LH")
         same_slot = (bookings.c.centre == centre, bookings.c.day == day, bookings.c.slot == slot,
                      bookings.c.status == "booked")  # fmt: skip
-        try:
-            with self.engine.begin() as db:
-                if self.engine.dialect.name == "postgresql":  # serialize bookings of one slot
-                    db.execute(
-                        sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"{centre}|{day}|{slot}"}
-                    )
-                # Insert first, then count: SQLite serializes writers, so the count sees every
-                # committed booking of the slot plus this one, and a full slot rolls this one back.
-                db.execute(bookings.insert().values(code=code, created_at=_now(), sender=sender, channel=channel,
-                                                    procedure=procedure, centre=centre, day=day, slot=slot, name=name,
-                                                    phone=phone, status="booked", idempotency_key=key))  # fmt: skip
-                used = db.execute(sa.select(sa.func.count()).select_from(bookings).where(*same_slot)).scalar_one()
-                if used > capacity:
-                    raise SlotFull(f"{centre} {day} {slot}")
-        except sa.exc.IntegrityError:
-            made = self._booking_with_key(key) if key is not None else None
-            if made is None:
-                raise
-            return made  # the same message, handled at the same moment elsewhere
+        with self.engine.begin() as db:
+            if self.engine.dialect.name == "postgresql":  # serialize bookings of one slot
+                db.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"{centre}|{day}|{slot}"})
+            # Insert first, then count: SQLite serializes writers, so the count sees every
+            # committed booking of the slot plus this one, and a full slot rolls this one back.
+            db.execute(bookings.insert().values(code=code, created_at=_now(), sender=sender, channel=channel,
+                                                procedure=procedure, centre=centre, day=day, slot=slot, name=name,
+                                                phone=phone, status="booked", idempotency_key=key))  # fmt: skip
+            used = db.execute(sa.select(sa.func.count()).select_from(bookings).where(*same_slot)).scalar_one()
+            if used > capacity:
+                raise SlotFull(f"{centre} {day} {slot}")
         return self.booking(code)  # type: ignore[return-value]
 
     def _booking_with_key(self, key: str) -> Booking | None:
@@ -480,3 +470,19 @@ def _rename_old_channel_spellings(engine: sa.engine.Engine) -> None:
                 continue
             for old, new in OLD_SPELLINGS.items():
                 db.execute(table.update().where(table.c.channel == old).values(channel=new))
+
+
+def _once(key: str | None, made_with: Callable[[str], T | None], create: Callable[[], T]) -> T:
+    """Create a record at most once per idempotency key: the one made with ``key`` already, or a
+    new one; a unique-key clash means the same message was handled at the same moment elsewhere."""
+    if key is not None:
+        made = made_with(key)
+        if made is not None:
+            return made
+    try:
+        return create()
+    except sa.exc.IntegrityError:
+        made = made_with(key) if key is not None else None
+        if made is None:
+            raise
+        return made
