@@ -1,7 +1,8 @@
-"""Bar charts of evaluation results (PNG), for docs/benchmarks.md and officers' reports."""
+"""Charts of evaluation results (PNG), for docs/benchmarks.md and officers' reports."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,3 +41,66 @@ def nlu_chart(rows: dict[str, dict[str, Any]], path: Path, title: str) -> Path:
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def scaling_chart(
+    rows: Sequence[dict[str, Any]], path: Path, p95_target_ms: float = 150, real_target_ms: float = 40
+) -> Path:
+    """Query time and a serving process's memory against the number of procedures (search_timing --scales).
+    Each row: scale, procedures, p50_ms, p95_ms, rss_import_mb, rss_load_mb, peak_rss_mb, file_mb."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no screen on servers
+    import matplotlib.pyplot as plt
+
+    rows = sorted(rows, key=lambda r: r["procedures"])
+    x = [r["procedures"] for r in rows]
+    with plt.rc_context({"font.size": 12, "axes.titlesize": 13, "legend.fontsize": 11}):
+        fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.6), dpi=120)
+        _series(left, x, rows, (("p95_ms", "p95 per question", "s", "tab:blue", None),
+                                ("p50_ms", "p50 per question", "o", "tab:green", None)), "")  # fmt: skip
+        for xi, r in zip(x, rows):  # one label per size, over the p95 point
+            left.annotate(f"{r['p50_ms']:.0f} / {r['p95_ms']:.0f}", (xi, r["p95_ms"]), textcoords="offset points",
+                          xytext=(0, 9), ha="center", fontsize=11)  # fmt: skip
+        left.plot([], [], " ", label="point labels: p50 / p95 ms")
+        left.axhline(p95_target_ms, color="tab:red", linestyle="--", label=f"target p95 ≤ {p95_target_ms:g} ms (×10)")
+        real_label = f"target p95 ≤ {real_target_ms:g} ms (real, NLU + search)"
+        left.axhline(real_target_ms, color="tab:orange", linestyle="--", label=real_label)
+        left.set_ylim(0, max(p95_target_ms, *(r["p95_ms"] for r in rows)) * 1.25)
+        left.set_title("Search + decision, one question at a time")
+        left.set_ylabel("milliseconds")
+        memory = (
+            ("peak_rss_mb", "peak RSS (VmHWM)", "^", "tab:purple", (0, 8, "center")),
+            ("rss_load_mb", "RSS after load", "o", "tab:blue", (0, -17, "center")),
+            ("file_mb", "index file", "s", "tab:green", (6, 5, "left")),
+        )
+        _series(right, x, rows, memory, "{:,.0f}")
+        imports = [r["rss_import_mb"] for r in rows]
+        right.plot(x, imports, color="grey", linestyle=":", label="RSS before load (interpreter + imports)")
+        right.set_ylim(0, max(r["peak_rss_mb"] for r in rows) * 1.2)
+        right.set_title("Memory of a serving process (loads the saved index)")
+        right.set_ylabel("MB")
+        ticks = [f"{r['procedures']:,}\n" + ("real" if r.get("scale", 1) == 1 else f"×{r['scale']}") for r in rows]
+        for ax in (left, right):
+            ax.set_xlabel("procedures in the search index")
+            ax.set_xlim(0, max(x) * 1.08)
+            ax.set_xticks(x, ticks, fontsize=11)
+            ax.grid(alpha=0.3)
+            ax.legend(loc="upper left")
+        fig.tight_layout()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path)
+        plt.close(fig)
+    return path
+
+
+def _series(ax: Any, x: Sequence[float], rows: Sequence[dict[str, Any]], series: Sequence[tuple], form: str) -> None:
+    """One line per (key, label, marker, colour, placement); with a placement (dx, dy in points, alignment)
+    each point is labelled with its value."""
+    for key, label, marker, colour, placement in series:
+        values = [r[key] for r in rows]
+        ax.plot(x, values, marker=marker, color=colour, label=label)
+        for xi, v in zip(x, values) if placement else ():
+            dx, dy, align = placement
+            ax.annotate(form.format(v), (xi, v), textcoords="offset points", xytext=(dx, dy), ha=align,
+                        fontsize=11, color=colour)  # fmt: skip
