@@ -14,6 +14,7 @@ from tthc.retrieval import Candidate
 
 if TYPE_CHECKING:  # the search needs numpy, which the gateway's environment does not have
     from tthc.search.decision import Verdict
+    from tthc.search.index import Hit
 
 PROCEDURE_INTENTS = frozenset(
     {"ask_procedure", "ask_documents", "ask_fee", "ask_processing_time", "ask_where", "ask_online"}
@@ -21,6 +22,12 @@ PROCEDURE_INTENTS = frozenset(
 # Intents that never concern a procedure, whatever words the message holds.
 NO_PROCEDURE_INTENTS = frozenset(
     {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "out_of_scope", "nlu_fallback"}
+)
+
+# Intents whose actions serve the citizen (a lookup, a person, a number, the survey) and never answer
+# a procedure's facts, whatever procedure the message names.
+SERVICE_INTENTS = frozenset(
+    {"check_dossier_status", "human_handoff", "give_feedback", "ask_hotline", "ask_survey", "ask_working_hours"}
 )
 
 ANSWER_SCORE = 16.0  # the top candidate is answered about at or above this score ...
@@ -68,6 +75,13 @@ def decide(intent: str | None, candidates: Sequence[Candidate], context: str | N
 CURATED_COVERAGE = 0.7  # the catalogue's first hit holds this share of the question ...
 CURATED_MARGIN = 1.1  # ... and outscores its runner-up this many times
 CURATED_CLEAR_LEAD = 2.0  # or, holding less of the question, outscores it this many times
+# A chatty question holds less of itself in any name; it still names a curated procedure when both
+# retrievers agree and the curated one is sure: the catalogue's first hit holds this share of the
+# question (and of it in its names), and the curated retriever's first outscores its second this much.
+# Chosen so that no catalogue question of the calibration set drifts to a curated neighbour.
+CHATTY_COVERAGE = 0.3
+CHATTY_NAME_COVERAGE = 0.2
+CHATTY_CURATED_LEAD = 2.5
 FOLLOW_UP_REASONS = frozenset({"no_match", "weak"})  # the message names no procedure of its own
 
 
@@ -133,6 +147,11 @@ def curated_match(verdict: Verdict, curated: Sequence[Candidate]) -> str | None:
     # any name; when the runner-up is only a variant of it (kết hôn lưu động) and it leads this
     # widely, it still names the plain procedure.
     clear = bool(rest) and top.score >= CURATED_CLEAR_LEAD * runner and same_family(top, rest[0])
-    if top.coverage < CURATED_COVERAGE and not clear:
+    if top.coverage < CURATED_COVERAGE and not clear and not _chatty_but_sure(top, curated):
         return None
     return top.key if top.score >= CURATED_MARGIN * runner else None
+
+
+def _chatty_but_sure(top: Hit, curated: Sequence[Candidate]) -> bool:
+    lead = curated[0].score / curated[1].score if len(curated) > 1 and curated[1].score > 0 else float("inf")
+    return top.coverage >= CHATTY_COVERAGE and top.name_coverage >= CHATTY_NAME_COVERAGE and lead >= CHATTY_CURATED_LEAD

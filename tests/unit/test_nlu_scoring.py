@@ -160,3 +160,21 @@ def test_predict_all_keeps_the_codes_of_ranked_and_answered_procedures() -> None
     assert predictions[0].answered == "khai-sinh"
     assert predictions[0].codes == {"khai-sinh": ("1.001193",), "1.003677": ("1.003677",)}
     assert score(items, predictions)["procedure_top1"] == 1.0
+
+
+def test_service_intents_never_count_as_a_procedure_answer() -> None:
+    """A dossier lookup or a handoff naming a procedure is served, not answered with its facts."""
+
+    class C:
+        def __init__(self, slug: str, score: float) -> None:
+            self.slug, self.score = slug, score
+
+    items = [Item("tra cuu ho so khai sinh", "check_dossier_status"), Item("lam khai sinh", "ask_procedure")]
+    for intent, answered in (("check_dossier_status", None), ("ask_procedure", "khai-sinh")):
+        predictions = predict_all(
+            items[:1] if answered is None else items[1:],
+            parse=lambda text, intent=intent: intent,
+            search=lambda text: [C("khai-sinh", 40.0), C("1.003677", 3.0)],
+            codes=lambda pid: list(CODES.get(pid, ())),
+        )
+        assert predictions[0].answered == answered

@@ -21,7 +21,7 @@ import yaml
 
 from tthc.procedure_codes import codes_of, is_correct
 from tthc.text.normalize import strip_accents
-from tthc.understanding import NO_PROCEDURE_INTENTS, decide, understand
+from tthc.understanding import NO_PROCEDURE_INTENTS, SERVICE_INTENTS, decide, understand
 
 
 @dataclass(frozen=True)
@@ -221,6 +221,8 @@ def predict_all(
         # Our understanding weighs the intent itself (a confident match outweighs an out_of_scope
         # guess, as in the action server); the baselines answer only procedure-like intents.
         answered = chosen if intent not in NO_PROCEDURE_INTENTS or hasattr(found, "ranked") else None
+        if intent in SERVICE_INTENTS:  # their actions look a dossier up, hand over, give a number...
+            answered = None
         ranked, known = _ranked(found, codes)
         if answered and answered not in known:
             known[answered] = tuple(codes(answered))

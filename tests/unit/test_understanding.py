@@ -1,0 +1,50 @@
+"""The rule that turns the search's verdict and the curated retriever's ranking into an answer
+(tthc.understanding), on hand-made rankings: what each threshold lets through and what it holds."""
+
+from __future__ import annotations
+
+from tthc.retrieval import Candidate
+from tthc.search.decision import Verdict
+from tthc.search.index import Hit
+from tthc.understanding import understand
+
+
+def hit(key: str, score: float, coverage: float, name_coverage: float, name: str = "") -> Hit:
+    kind = "catalogue" if key[0].isdigit() else "curated"
+    return Hit(key, kind, name or key, (), (), score, score, coverage, name_coverage)
+
+
+# A chatty question about a curated procedure: the catalogue ranks it first but holds little of the
+# question in any name, so the search itself asks back.
+CHATTY = Verdict(
+    "clarify",
+    hits=(hit("ho-kinh-doanh", 49.8, 0.70, 0.47), hit("2.000720", 42.9, 0.56, 0.5)),
+    ranked=(
+        hit("ho-kinh-doanh", 49.8, 0.42, 0.30, "Đăng ký thành lập hộ kinh doanh"),
+        hit("2.000720", 42.9, 0.40, 0.30, "Đăng ký thay đổi nội dung đăng ký hộ kinh doanh"),
+    ),
+)
+
+
+def test_a_chatty_question_is_answered_when_the_curated_retriever_is_sure() -> None:
+    sure = [Candidate("ho-kinh-doanh", 88.0), Candidate("thanh-lap-doanh-nghiep", 30.0)]
+    assert understand("ask_procedure", CHATTY, None, sure).procedure == "ho-kinh-doanh"
+
+
+def test_a_chatty_question_still_asks_back_when_the_curated_retriever_hesitates() -> None:
+    unsure = [Candidate("ho-kinh-doanh", 60.0), Candidate("thanh-lap-doanh-nghiep", 40.0)]
+    result = understand("ask_procedure", CHATTY, None, unsure)
+    assert result.procedure is None and result.clarify == ("ho-kinh-doanh", "2.000720")
+
+
+def test_a_question_whose_names_hold_almost_nothing_asks_back_however_sure_the_curated_retriever() -> None:
+    thin = Verdict("clarify", hits=CHATTY.hits, ranked=(hit("ho-kinh-doanh", 49.8, 0.42, 0.1), CHATTY.ranked[1]))
+    sure = [Candidate("ho-kinh-doanh", 88.0), Candidate("thanh-lap-doanh-nghiep", 30.0)]
+    assert understand("ask_procedure", thin, None, sure).procedure is None
+
+
+def test_the_curated_procedure_must_also_lead_the_catalogue() -> None:
+    ranked = (CHATTY.ranked[1], CHATTY.ranked[0])
+    verdict = Verdict("clarify", hits=CHATTY.hits, ranked=ranked)
+    sure = [Candidate("ho-kinh-doanh", 88.0), Candidate("thanh-lap-doanh-nghiep", 30.0)]
+    assert understand("ask_procedure", verdict, None, sure).procedure is None
