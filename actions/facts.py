@@ -1,5 +1,8 @@
 """One procedure's facts as the procedure responses take them, from a curated file or from an
-official catalogue record, so that both tiers are answered by the same code in the same shape."""
+official catalogue record, so that both tiers are answered by the same code in the same shape.
+
+Each aspect has a short text, the first answer on a phone, and the whole detail, which a button
+of that answer shows ("" when the short text is all there is)."""
 
 from __future__ import annotations
 
@@ -9,8 +12,21 @@ from dataclasses import dataclass
 from actions import formatting, record_facts
 from tthc.catalogue.model import CatalogueProcedure
 from tthc.content import Locality, Procedure
+from tthc.content.model import word_count
 
 PORTAL_SEARCH = "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh.html"
+AUTHORITY = "Cơ quan giải quyết"
+AUTHORITY_WORDS = 20  # a record's agency up to this long is said in the first "where" answer
+
+
+@dataclass(frozen=True)
+class Aspect:
+    short: str  # the fact asked for, in a few lines
+    full: str = ""  # every case of it, shown on tap; "" when ``short`` says it all
+
+    @classmethod
+    def of(cls, short: str, full: str) -> Aspect:
+        return cls(short, "" if full.strip() == short.strip() else full)
 
 
 @dataclass(frozen=True)
@@ -22,21 +38,24 @@ class Facts:
     dated: str  # "nội dung rà soát ngày 23/11/2026" / "cập nhật từ Cổng ngày 03/12/2026"
     verified: bool
     summary: str
-    documents: str
-    fee_summary: str
-    rates: str
-    processing_time: str
-    authority: str
-    where: str
-    online: str
+    documents: Aspect
+    fee: Aspect
+    processing_time: Aspect
+    where: Aspect
+    online: Aspect
     steps: tuple[str, ...]
     levels: str = ""  # one line naming the other levels, "" when there are none
     curated: bool = True
 
 
 def curated_facts(proc: Procedure, loc: Locality, today: dt.date) -> Facts:
-    rates = formatting.fee_rates(proc, today)
     local = formatting.local_fee_lines(loc, proc.slug, today)
+    rates = formatting.fee_rates(proc, today)
+    fee_short = proc.short_fee(today) or (
+        proc.fee_summary if proc.short.get("fee") is None else formatting.fee_rates(proc, today, exemptions=False)
+    )
+    fee_full = "\n".join(part for part in (proc.fee_summary, rates, local) if part)
+    time_short = proc.short.get("processing_time") or proc.processing_time
     return Facts(
         id=proc.slug,
         name=proc.name,
@@ -45,13 +64,11 @@ def curated_facts(proc: Procedure, loc: Locality, today: dt.date) -> Facts:
         dated=f"nội dung rà soát ngày {formatting.vn_date(proc.last_reviewed)}",
         verified=proc.verified,
         summary=proc.summary,
-        documents=formatting.documents(proc),
-        fee_summary=proc.fee_summary,
-        rates=f"{rates}\n{local}" if local else rates,
-        processing_time=proc.processing_time,
-        authority=proc.authority,
-        where=proc.where,
-        online=formatting.online(proc),
+        documents=Aspect.of(formatting.main_documents(proc), formatting.documents(proc)),
+        fee=Aspect.of(f"{fee_short}\n{local}" if local else fee_short, fee_full),
+        processing_time=Aspect.of(time_short, proc.processing_time),
+        where=Aspect.of(proc.short.get("where") or proc.where, f"{proc.where}\n{AUTHORITY}: {proc.authority}"),
+        online=Aspect.of(proc.short.get("online") or formatting.online_short(proc), formatting.online(proc)),
         steps=tuple(proc.steps),
     )
 
@@ -60,7 +77,15 @@ def record_facts_of(record: CatalogueProcedure, group: list[CatalogueProcedure],
     """A catalogue procedure, answered for ``record`` (its preferred level); ``group`` holds the
     records of the same procedure at other levels."""
     fee_summary, rates = record_facts.fee(record, today)
+    fee = f"{fee_summary}\n{rates}" if rates else fee_summary
     imported = record_facts.imported_on(record)
+    levels = record_facts.other_levels(record, group)
+    with_authority = f"{record_facts.where(record)}\n{AUTHORITY}: {record_facts.authority(record)}"
+    # A record's desk is often "the one-stop desk of the deciding agency": name the agency when short.
+    where = (
+        with_authority if word_count(record_facts.authority(record)) <= AUTHORITY_WORDS else record_facts.where(record)
+    )
+    where_full = with_authority + (f"\n{levels}" if levels else "")
     return Facts(
         id=record.code,
         name=record.name,
@@ -69,14 +94,12 @@ def record_facts_of(record: CatalogueProcedure, group: list[CatalogueProcedure],
         dated=f"cập nhật từ Cổng ngày {imported}" if imported else "theo bản ghi của Cổng",
         verified=True,
         summary=record_facts.summary(record),
-        documents=record_facts.documents(record),
-        fee_summary=fee_summary,
-        rates=rates,
-        processing_time=record_facts.processing_time(record),
-        authority=record_facts.authority(record),
-        where=record_facts.where(record),
-        online=record_facts.online(record),
+        documents=Aspect.of(record_facts.main_documents(record), record_facts.documents(record)),
+        fee=Aspect(fee),
+        processing_time=Aspect(record_facts.processing_time(record)),
+        where=Aspect.of(where, where_full),
+        online=Aspect(record_facts.online(record)),
         steps=tuple(record_facts.steps(record)),
-        levels=record_facts.other_levels(record, group),
+        levels=levels,
         curated=False,
     )

@@ -20,13 +20,36 @@ def numbered_list(items: list[str]) -> str:
     return "\n".join(f"{i}. {item}" for i, item in enumerate(items, start=1))
 
 
+# The button of a shortened documents answer that shows the whole list.
+MORE_DOCUMENTS = "Xem đủ giấy tờ"
+FIRST_DOCUMENTS = 3  # a file without short names: its first papers, then how many more
+
+
 def documents(proc: Procedure) -> str:
     """Each document with its quantity; the notes stay in the FAQs and on the official page, so
     the answer fits a phone screen."""
     return bullet_list([f"{doc['name']} ({doc['quantity']})" for doc in proc.documents])
 
 
-def fee_rates(proc: Procedure, today: dt.date) -> str:
+def main_documents(proc: Procedure) -> str:
+    """The main papers by their short names (the documents a file gives a `short` name), then
+    how many others the full list holds: a shortened list says so."""
+    main = [str(doc["short"]) for doc in proc.documents if doc.get("short")]
+    if not main:
+        if len(proc.documents) <= FIRST_DOCUMENTS:
+            return documents(proc)
+        main = [str(doc["name"]) for doc in proc.documents[:FIRST_DOCUMENTS]]
+    return shortened(main, len(proc.documents) - len(main))
+
+
+def shortened(items: list[str], hidden: int) -> str:
+    text = bullet_list(items)
+    if hidden > 0:
+        text += f"\n…và {hidden} giấy tờ khác: bấm “{MORE_DOCUMENTS}”."
+    return text
+
+
+def fee_rates(proc: Procedure, today: dt.date, exemptions: bool = True) -> str:
     lines = []
     for rate in proc.rates_in_force(today):
         line = f"{rate.label}: {rate.text}"
@@ -34,7 +57,7 @@ def fee_rates(proc: Procedure, today: dt.date) -> str:
             line += f" (áp dụng đến hết ngày {vn_date(rate.valid_to)})"
         lines.append(line)
     text = bullet_list(lines)
-    if proc.fee_exemptions:
+    if exemptions and proc.fee_exemptions:
         text += "\nMiễn lệ phí cho:\n" + bullet_list(proc.fee_exemptions)
     return text
 
@@ -55,18 +78,19 @@ def local_fee_lines(loc: Locality, slug: str, today: dt.date) -> str:
     return f"Tại {loc.name}:\n" + bullet_list(lines) if lines else ""
 
 
-def online(proc: Procedure) -> str:
+def online_short(proc: Procedure) -> str:
+    """Whether the procedure can be done online and through which portals (the note is in the
+    full answer; the official page is a button, never a raw link)."""
     info = proc.online
     if not info.get("available"):
-        text = "chưa thực hiện trực tuyến được; bạn nộp trực tiếp hoặc qua bưu chính."
-    else:
-        channels = ", ".join(info.get("channels") or []) or "Cổng Dịch vụ công"
-        text = f"có thể nộp trực tuyến qua {channels}."
-        if info.get("url"):
-            text += f" Địa chỉ: {info['url']}"
-    if info.get("note"):
-        text += f"\n{info['note']}"
-    return text
+        return "Chưa thực hiện trực tuyến được; bạn nộp trực tiếp hoặc qua bưu chính."
+    channels = ", ".join(info.get("channels") or []) or "Cổng Dịch vụ công"
+    return f"Được, qua {channels}."
+
+
+def online(proc: Procedure) -> str:
+    note = proc.online.get("note")
+    return f"{online_short(proc)}\n{note}" if note else online_short(proc)
 
 
 # Words that mark a note as the officers' own (sources, what is still to check): never shown.

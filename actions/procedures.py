@@ -22,12 +22,24 @@ ASPECT_BUTTONS = [
     ("Nộp trực tuyến", "ask_online"),
 ]
 ASPECT_INTENTS = {"ask_documents", "ask_fee", "ask_processing_time", "ask_where", "ask_online"}
+# intent: (response, the Facts aspect it says, the title of the button that shows the whole of it)
+ASPECTS = {
+    "ask_documents": ("utter_procedure_documents", "documents", formatting.MORE_DOCUMENTS),
+    "ask_fee": ("utter_procedure_fee", "fee", "Các trường hợp khác"),
+    "ask_processing_time": ("utter_procedure_time", "processing_time", "Xem chi tiết"),
+    "ask_where": ("utter_procedure_where", "where", "Xem chi tiết"),
+    "ask_online": ("utter_procedure_online", "online", "Xem chi tiết"),
+}
+DETAIL = "full"  # the `detail` entity of a "show all of it" button
+BUTTONS = 5  # per answer: Zalo shows five, and a sixth would become a numbered line
 FAQ_MATCH = 0.86  # an FAQ question this close to the message is answered by its own answer
 OFFICIAL_PAGE = "Xem trên Cổng Dịch vụ công"
 PORTAL_SEARCH_TITLE = "Tra cứu trên Cổng Dịch vụ công"
 
 
-def payload(intent: str, slug: str) -> str:
+def payload(intent: str, slug: str, detail: bool = False) -> str:
+    if detail:
+        return f'/{intent}{{"procedure":"{slug}","detail":"{DETAIL}"}}'
     return f'/{intent}{{"procedure":"{slug}"}}'
 
 
@@ -70,20 +82,40 @@ def known(base: ContentBase, procedure: str | None) -> bool:
     return bool(procedure) and (procedure in base.procedures or procedure in base.catalogue)
 
 
-def _aspect(dispatcher: CollectingDispatcher, facts: Facts, intent: str | None, buttons: list[dict[str, str]]) -> None:
-    """The one short message with the fact asked for; the other aspects and the page are buttons."""
-    levels = f"\n{facts.levels}" if facts.levels else ""
-    by_intent: dict[str, tuple[str, dict[str, str]]] = {
-        "ask_documents": ("utter_procedure_documents", {"documents": facts.documents}),
-        "ask_fee": ("utter_procedure_fee", {"fee_summary": facts.fee_summary, "rates": f"\n{facts.rates}".rstrip()}),
-        "ask_processing_time": ("utter_procedure_time", {"processing_time": facts.processing_time}),
-        "ask_where": ("utter_procedure_where", {"authority": facts.authority, "where": facts.where, "levels": levels}),
-        "ask_online": ("utter_procedure_online", {"online": facts.online}),
-    }
-    response, values = by_intent.get(
-        intent or "", ("utter_procedure_overview", {"summary": facts.summary, "levels": levels})
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:] if text[:1].islower() else text
+
+
+def _aspect(
+    dispatcher: CollectingDispatcher, facts: Facts, intent: str | None, name_it: bool, detail: bool = False
+) -> None:
+    """The one short message with the fact asked for; the whole of it (when there is more), the
+    other aspects and the official page are buttons. ``detail``: the whole of it, on tap."""
+    if intent not in ASPECTS:
+        buttons = [*aspect_buttons(facts.id)[: BUTTONS - 1], page_button(facts.url)]
+        levels = f"\n{facts.levels}" if facts.levels else ""
+        dispatcher.utter_message(
+            response="utter_procedure_overview", name=facts.name, summary=facts.summary, levels=levels, buttons=buttons
+        )
+        return
+    response, field, more_title = ASPECTS[intent]
+    aspect = getattr(facts, field)
+    more = [] if detail or not aspect.full else [{"title": more_title, "payload": payload(intent, facts.id, True)}]
+    others = aspect_buttons(facts.id, skip=intent)[: BUTTONS - 1 - len(more)]
+    text = aspect.full if detail and aspect.full else aspect.short
+    dispatcher.utter_message(
+        response=response,
+        of=f" {facts.name}" if name_it else "",
+        buttons=[*more, *others, page_button(facts.url)],
+        **{field: _capital(text)},
     )
-    dispatcher.utter_message(response=response, name=facts.name, buttons=buttons, **values)
+
+
+def _faq_buttons(facts: Facts, intent: str | None) -> list[dict[str, str]]:
+    """An FAQ answering the exact question: the asked aspect's general answer is a button too."""
+    asked = [b for b in aspect_buttons(facts.id) if intent in ASPECTS and b["payload"] == payload(intent, facts.id)]
+    others = [b for b in aspect_buttons(facts.id) if b not in asked]
+    return [*asked, *others][: BUTTONS - 1] + [page_button(facts.url)]
 
 
 def answer(
@@ -93,24 +125,31 @@ def answer(
     intent: str | None,
     text: str,
     shown: list[str],
+    named: bool = True,
+    detail: bool = False,
 ) -> list[dict[str, Any]]:
     """Answer one aspect of a procedure in one short message. The first answer about a procedure
     in a conversation also says where the facts come from (codes, date, an unverified warning)
-    and asks for a rating; later ones do not repeat them. Returns the events to keep."""
+    and asks for a rating; later ones do not repeat them. The procedure's name heads the first
+    answer about it and any answer to a message that named it (``named``), so that a wrong guess
+    shows; a follow-up ("thế lệ phí bao nhiêu") or a tapped button goes without it. Returns the
+    events to keep."""
     faq = None
     if facts.curated and text and not text.startswith("/"):
         faq = process.index(base).best_faq(facts.id, text)
-    buttons = aspect_buttons(facts.id, skip=intent if intent in ASPECT_INTENTS else None)[:4]
-    buttons.append(page_button(facts.url))
     matched = faq is not None and faq[2] >= FAQ_MATCH
+    # The FAQ answers the exact question; a fee question still gets the date-aware fee.
+    fee_too = intent == "ask_fee"
     if matched:
-        # The FAQ answers the exact question; an aspect question still gets the date-aware facts.
-        faq_buttons = [] if intent in ASPECT_INTENTS else buttons
         dispatcher.utter_message(
-            response="utter_procedure_faq", question=faq[0], answer=faq[1].strip(), buttons=faq_buttons
+            response="utter_procedure_faq",
+            question=faq[0],
+            answer=faq[1].strip(),
+            buttons=[] if fee_too else _faq_buttons(facts, intent),
         )
-    if not matched or intent in ASPECT_INTENTS:
-        _aspect(dispatcher, facts, intent, buttons)
+    if not matched or fee_too:
+        name_it = facts.id not in shown or (named and not text.startswith("/"))
+        _aspect(dispatcher, facts, intent, name_it, detail)
     if facts.id in shown:
         return []
     codes = ", ".join(facts.codes) or "chưa có"
@@ -178,7 +217,8 @@ def respond(
     facts = facts_of(base, result.procedure, tracker.get_slot("locality")) if result.procedure else None
     if facts is not None:
         shown = list(tracker.get_slot("sources_shown") or [])
-        kept = answer(dispatcher, base, facts, intent, text, shown)
+        detail = next(tracker.get_latest_entity_values("detail"), None) == DETAIL
+        kept = answer(dispatcher, base, facts, intent, text, shown, not result.from_context, detail)
         return [*kept, SlotSet("procedure", facts.id), SlotSet("candidates", ranked), outcome("answered")]
     offered = keywords.offer(dispatcher, base, text)  # a bare topic: which procedure about it?
     if offered is not None:

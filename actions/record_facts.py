@@ -9,34 +9,50 @@ from __future__ import annotations
 
 import datetime as dt
 
-from actions.formatting import bullet_list, vn_date
+from actions.formatting import FIRST_DOCUMENTS, bullet_list, shortened, vn_date
 from tthc.catalogue.model import LEVEL_NAMES, SEE_NOTE, CatalogueProcedure, Way
 
 NO_INFO = "Cổng Dịch vụ công chưa ghi thông tin này; bạn xem trang chính thức hoặc gọi tổng đài."
-DOCUMENTS_SHOWN = 6  # more than this: the rest is on the official page
+DOCUMENTS_SHOWN = 12  # the full list, on tap; more than this: the rest is on the official page
 CHANNEL_NAMES = {"Trực tiếp": "Nộp trực tiếp", "Trực tuyến": "Nộp trực tuyến", "Dịch vụ bưu chính": "Qua bưu chính"}
 
 
 def documents(record: CatalogueProcedure) -> str:
+    """The record's papers with quantity and form, each group of a record that has several under
+    its heading; past DOCUMENTS_SHOWN, how many more are on the official page."""
     if not record.documents:
         return NO_INFO
-    groups = list(dict.fromkeys(d.group for d in record.documents))
+    several = len({d.group for d in record.documents}) > 1
     shown = record.documents[:DOCUMENTS_SHOWN]
-    lines = []
+    lines, group = [], None
     for doc in shown:
+        if several and doc.group != group and doc.group:
+            lines.append(f"{doc.group.rstrip(':')}:")
+        group = doc.group
         line = doc.name.rstrip(".")
         if doc.quantity:
             line += f" ({doc.quantity})"
         if doc.form:
             line += f", mẫu {doc.form}"
-        lines.append(line)
-    text = bullet_list(lines)
+        lines.append(f"• {line}")
+    text = "\n".join(lines)
+    hidden = len(record.documents) - len(shown)
+    if hidden > 0:
+        text += f"\n… còn {hidden} giấy tờ khác: xem đủ trên trang chính thức."
+    return text
+
+
+def main_documents(record: CatalogueProcedure) -> str:
+    """The first papers of the record's first group by name, then how many others it lists."""
+    if not record.documents:
+        return NO_INFO
+    groups = list(dict.fromkeys(d.group for d in record.documents))
+    first = [d for d in record.documents if d.group == groups[0]][:FIRST_DOCUMENTS]
+    if len(groups) == 1 and len(record.documents) <= FIRST_DOCUMENTS:
+        return documents(record)
+    text = shortened([d.name.rstrip(".") for d in first], len(record.documents) - len(first))
     if len(groups) > 1 and groups[0]:
         text = f"{groups[0].rstrip(':')}:\n{text}"
-    hidden = len(record.documents) - len(shown)
-    if hidden > 0 or len(groups) > 1:
-        more = f"còn {hidden} giấy tờ khác" if hidden > 0 else "có các trường hợp khác"
-        text += f"\n… {more}: xem đủ trên trang chính thức."
     return text
 
 

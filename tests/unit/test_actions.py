@@ -60,7 +60,7 @@ def test_documents_answer_is_one_message_with_the_page_as_a_titled_button() -> N
     assert "Tờ khai" in answer["documents"]
     page = answer["buttons"][-1]
     assert page["title"] == "Xem trên Cổng Dịch vụ công" and page["url"].startswith("https://dichvucong.gov.vn/")
-    assert [b["title"] for b in answer["buttons"][:-1]] == ["Lệ phí", "Thời hạn", "Nơi nộp", "Nộp trực tuyến"]
+    assert [b["title"] for b in answer["buttons"][:-1]] == ["Xem đủ giấy tờ", "Lệ phí", "Thời hạn", "Nơi nộp"]
     source, rating = messages[-2], messages[-1]
     assert source["response"] == "utter_procedure_source"
     assert source["codes"] == "1.001193" and source["dated"] == "nội dung rà soát ngày 23/11/2026"
@@ -83,7 +83,7 @@ def test_follow_up_uses_the_conversation_procedure() -> None:
         ActionAnswerProcedure(), tracker("thế lệ phí bao nhiêu", "ask_fee", {"procedure": "khai-sinh"})
     )
     assert messages[0]["response"] == "utter_procedure_fee"
-    assert "Miễn" in messages[0]["rates"] + messages[0]["fee_summary"]
+    assert "miễn" in messages[0]["fee"]
     assert slot(events, "procedure") == "khai-sinh"
 
 
@@ -91,11 +91,11 @@ def test_fee_shows_a_dated_rate_with_its_end_date(actions_settings: Callable[...
     actions_settings(today=dt.date.fromisoformat("2026-11-23"))
     question = tracker("lệ phí căn cước", "ask_fee")
     during = [m for m in run(ActionAnswerProcedure(), question)[0] if m["response"] == "utter_procedure_fee"]
-    assert "31/12/2026" in during[0]["rates"] and "25.000" in during[0]["rates"]
+    assert "31/12/2026" in during[0]["fee"] and "25.000" in during[0]["fee"]
     actions_settings(today=dt.date.fromisoformat("2027-01-05"))
     after = [m for m in run(ActionAnswerProcedure(), question)[0] if m["response"] == "utter_procedure_fee"]
-    assert "31/12/2026" not in after[0]["rates"] and "25.000" not in after[0]["rates"]
-    assert "50.000" in after[0]["rates"]
+    assert "31/12/2026" not in after[0]["fee"] and "25.000" not in after[0]["fee"]
+    assert "50.000" in after[0]["fee"]
 
 
 def test_a_matching_faq_is_answered_and_the_fee_stays_date_aware() -> None:
@@ -109,7 +109,7 @@ def test_button_payload_names_the_procedure() -> None:
     )
     messages, events = run(ActionAnswerProcedure(), t)
     assert messages[0]["response"] == "utter_procedure_where"
-    assert "Công an" in messages[0]["authority"] + messages[0]["where"]
+    assert "Công an" in messages[0]["where"]
     assert slot(events, "procedure") == "can-cuoc"
 
 
@@ -179,13 +179,13 @@ def test_a_locality_fee_set_by_its_council_is_added(actions_settings: Callable[.
     actions_settings(today=dt.date.fromisoformat("2026-11-23"))
     t = tracker("lệ phí khai sinh bao nhiêu", "ask_fee", {"locality": "dak-lak"})
     fee = [m for m in run(ActionAnswerProcedure(), t)[0] if m["response"] == "utter_procedure_fee"][0]
-    assert "Đắk Lắk" in fee["rates"] and "0 đồng khi nộp qua dịch vụ công trực tuyến" in fee["rates"]
+    assert "Đắk Lắk" in fee["fee"] and "0 đồng khi nộp qua dịch vụ công trực tuyến" in fee["fee"]
     default = [
         m
         for m in run(ActionAnswerProcedure(), tracker("lệ phí khai sinh bao nhiêu", "ask_fee"))[0]
         if m["response"] == "utter_procedure_fee"
     ][0]
-    assert "Đắk Lắk" not in default["rates"]
+    assert "Đắk Lắk" not in default["fee"]
 
 
 def test_the_turn_summary_reports_intent_and_the_slots_after_the_action() -> None:

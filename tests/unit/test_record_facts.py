@@ -61,11 +61,31 @@ def test_no_information_says_so_and_points_to_the_page() -> None:
 
 
 def test_long_document_lists_are_cut_with_a_pointer_to_the_page() -> None:
-    docs = tuple(Document(f"Giấy tờ số {n}", quantity="1 bản chính") for n in range(1, 10))
+    docs = tuple(Document(f"Giấy tờ số {n}", quantity="1 bản chính") for n in range(1, 16))
     text = record_facts.documents(record(documents=docs))
     assert text.count("•") == record_facts.DOCUMENTS_SHOWN
-    assert "Giấy tờ số 1 (1 bản chính)" in text and "Giấy tờ số 7" not in text
+    assert "Giấy tờ số 1 (1 bản chính)" in text and "Giấy tờ số 13" not in text
     assert text.endswith("… còn 3 giấy tờ khác: xem đủ trên trang chính thức.")
+
+
+def test_the_first_answer_names_the_first_papers_and_how_many_more() -> None:
+    docs = tuple(Document(f"Giấy tờ số {n}.", quantity="1 bản chính") for n in range(1, 6))
+    short = record_facts.main_documents(record(documents=docs))
+    assert short == ("• Giấy tờ số 1\n• Giấy tờ số 2\n• Giấy tờ số 3\n…và 2 giấy tờ khác: bấm “Xem đủ giấy tờ”.")
+    few = record(documents=docs[:2])
+    assert record_facts.main_documents(few) == record_facts.documents(few)  # nothing to shorten
+
+
+def test_each_group_of_papers_is_shown_under_its_heading() -> None:
+    docs = (
+        Document("Đơn", quantity="1 bản chính", group="A) Cấp lần đầu"),
+        Document("Ảnh", quantity="2 ảnh", group="A) Cấp lần đầu"),
+        Document("Giấy cũ", quantity="1 bản chính", group="B) Cấp lại"),
+    )
+    full = record_facts.documents(record(documents=docs))
+    assert full == "A) Cấp lần đầu:\n• Đơn (1 bản chính)\n• Ảnh (2 ảnh)\nB) Cấp lại:\n• Giấy cũ (1 bản chính)"
+    short = record_facts.main_documents(record(documents=docs))
+    assert short == "A) Cấp lần đầu:\n• Đơn\n• Ảnh\n…và 1 giấy tờ khác: bấm “Xem đủ giấy tờ”."
 
 
 def test_times_by_way_and_other_levels_in_one_line() -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from tthc.content.model import figures, word_count
 from tthc.content.schema import (
     DISTRICT_LEVEL,
     DISTRICT_OK,
@@ -25,6 +26,9 @@ from tthc.content.schema import (
     PATTERNS,
     PROCEDURE,
     SCHEDULE_DAYS,
+    SHORT_DOCUMENT_WORDS,
+    SHORT_SOURCES,
+    SHORT_WORDS,
     Spec,
 )
 
@@ -237,6 +241,76 @@ def _check_dates(checker: _FileChecker, root: Node, list_key: str) -> None:
             checker.add(_value(rate, "replaces"), f"'replaces: {replaces}' không trỏ tới mức phí nào có id này.")
 
 
+def _texts(node: Node | None, skip: str | None = None) -> str:
+    """Every scalar under a node, joined (the keys of maps left out, and the key ``skip``)."""
+    if isinstance(node, ScalarNode):
+        return str(node.value)
+    if isinstance(node, SequenceNode):
+        return " ".join(_texts(item) for item in node.value)
+    if isinstance(node, MappingNode):
+        return " ".join(_texts(value) for key, value in node.value if key.value != skip)
+    return ""
+
+
+def _check_short_text(checker: _FileChecker, node: Node, where: str, source: str, full: str, limit: int) -> None:
+    """A short text is short, and names no figure its full text does not."""
+    text = str(node.value)
+    words = word_count(text)
+    if words > limit:
+        checker.add(node, f"'{where}' dài {words} từ; bản ngắn cho điện thoại tối đa {limit} từ.")
+    extra = sorted(figures(text) - figures(full))
+    if extra:
+        numbers = ", ".join(str(n) for n in extra)
+        checker.add(
+            node,
+            f"'{where}' có số {numbers} không có trong '{source}': bản ngắn chỉ tóm tắt thông tin đã có trong tệp.",
+        )
+
+
+def _check_short(checker: _FileChecker, root: Node) -> None:
+    """The short texts of a procedure file (the first answer on a phone): at most SHORT_WORDS
+    words, no figure the full fact lacks, and a dated fee said with its end date."""
+    short = _value(root, "short")
+    if isinstance(short, MappingNode):
+        for key_node, value in short.value:
+            sources = SHORT_SOURCES.get(str(key_node.value))
+            if sources and isinstance(value, ScalarNode) and str(value.value).strip():
+                full = " ".join(_texts(_value(root, source)) for source in sources)
+                path = f"short.{key_node.value}"
+                _check_short_text(checker, value, path, ", ".join(sources), full, SHORT_WORDS)
+        fee = _value(short, "fee")
+        if isinstance(fee, ScalarNode):
+            _check_short_fee_dates(checker, root, fee)
+    documents = _value(root, "documents")
+    if isinstance(documents, SequenceNode):
+        for index, document in enumerate(documents.value, start=1):
+            name = _value(document, "short")
+            if isinstance(name, ScalarNode) and str(name.value).strip():
+                where = f"documents[{index}].short"
+                full = _texts(document, skip="short")
+                _check_short_text(checker, name, where, f"documents[{index}]", full, SHORT_DOCUMENT_WORDS)
+
+
+def _check_short_fee_dates(checker: _FileChecker, root: Node, fee: ScalarNode) -> None:
+    """A short fee naming the amount of a rate with an end date says that date too."""
+    text, named = str(fee.value), figures(str(fee.value))
+    rates = _value(_value(root, "fee"), "rates")
+    for rate in rates.value if isinstance(rates, SequenceNode) else []:
+        amount, end = _scalar(rate, "amount"), _scalar(rate, "valid_to")
+        if not (amount and end and amount.isdigit() and int(amount) in named):
+            continue
+        try:
+            day = dt.date.fromisoformat(end)
+        except ValueError:
+            continue  # already reported as a bad date
+        forms = (f"{day.day}/{day.month}/{day.year}", f"{day.day:02d}/{day.month:02d}/{day.year}")
+        if not any(form in text for form in forms):
+            checker.add(
+                fee,
+                f"'short.fee' nêu mức {amount} đồng có thời hạn nhưng không ghi ngày hết hiệu lực {forms[1]}.",
+            )
+
+
 def check_content(
     directory: Path | str, catalogue: Catalogue | None = None, today: dt.date | None = None
 ) -> CheckReport:
@@ -324,6 +398,7 @@ def _check_procedure(
 ) -> None:
     """One procedure file: its fee dates, a slug no other file has, codes or a note, related links."""
     _check_dates(checker, root, "rates")
+    _check_short(checker, root)
     if ident:
         if ident in slugs:
             checker.add(_value(root, "slug"), f"Mã thủ tục '{ident}' đã có trong {slugs[ident]}.")

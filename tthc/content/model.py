@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,6 +24,18 @@ NATIONAL_PORTAL = "https://dichvucong.gov.vn"
 
 
 T = TypeVar("T")
+_FIGURE = re.compile(r"\d+(?:[.,]\d{3})*")
+
+
+def figures(text: str) -> set[int]:
+    """The numbers written in a text, as values: "7.000 đồng" -> 7000, "03 ngày" -> 3, "1/7/2025" -> 1, 7, 2025.
+    A short text may only name figures its full text names (tthc.content.check)."""
+    return {int(re.sub(r"[.,]", "", match)) for match in _FIGURE.findall(text)}
+
+
+def word_count(text: str) -> int:
+    """Words as the answers' measurement counts them: tokens holding a letter or a digit."""
+    return sum(1 for token in text.split() if any(ch.isalnum() for ch in token))
 
 
 class UnknownLocality(LookupError):
@@ -81,6 +94,9 @@ class Procedure:
     verified: bool
     notes: str | None
     last_reviewed: dt.date
+    # The officers' short wording of some facts, for the first answer on a phone (fee,
+    # processing_time, where, online); the full fact is one tap away.
+    short: dict[str, str]
 
     @property
     def official_url(self) -> str:
@@ -95,6 +111,20 @@ class Procedure:
         current = [r for r in self.fee_rates if r.in_force(today)]
         replaced = {r.replaces for r in current if r.replaces}
         return [r for r in current if r.id is None or r.id not in replaced]
+
+    def short_fee(self, today: dt.date) -> str | None:
+        """The short fee text, unless it names the amount of a dated rate that is not in force
+        today (nor the amount of one that is): a figure past its end date is never said."""
+        text = self.short.get("fee")
+        if not text:
+            return None
+        named = figures(text)
+        shown = {r.amount for r in self.rates_in_force(today) if r.amount is not None}
+        for rate in self.fee_rates:
+            dated = rate.valid_from is not None or rate.valid_to is not None
+            if dated and rate.amount in named and rate.amount not in shown and not rate.in_force(today):
+                return None
+        return text
 
 
 @dataclass(frozen=True)
@@ -170,6 +200,7 @@ def _procedure(data: dict[str, Any]) -> Procedure:
         verified=bool(data["verified"]),
         notes=data.get("notes"),
         last_reviewed=data["last_reviewed"],
+        short={key: str(value).strip() for key, value in (data.get("short") or {}).items() if value},
     )
 
 

@@ -55,7 +55,10 @@ PROCEDURE = mp(
     summary=s(),
     authority=s(),
     where=s(),
-    documents=lst(mp(name=s(), quantity=s(), form=s("str", OPTIONAL), note=s("str", OPTIONAL)), min_items=1),
+    documents=lst(
+        mp(name=s(), quantity=s(), form=s("str", OPTIONAL), note=s("str", OPTIONAL), short=s("str", OPTIONAL)),
+        min_items=1,
+    ),
     steps=lst(s(), min_items=1),
     processing_time=s(),
     fee=mp(
@@ -68,6 +71,14 @@ PROCEDURE = mp(
         channels=lst(s(), OPTIONAL),
         url=s("url", OPTIONAL),
         note=s("str", OPTIONAL),
+    ),
+    # Answers shaped for a phone: the officers' short wording of facts already in the file (tthc.content.check).
+    short=mp(
+        OPTIONAL,
+        fee=s("str", OPTIONAL),
+        processing_time=s("str", OPTIONAL),
+        where=s("str", OPTIONAL),
+        online=s("str", OPTIONAL),
     ),
     result=s(),
     legal_basis=lst(s(), min_items=1),
@@ -133,6 +144,17 @@ LOCALITY = mp(
     notes=s("str", OPTIONAL),
     last_reviewed=s("date"),
 )
+
+# A short answer and a main paper's short name: at most this many words (a syllable is a word).
+SHORT_WORDS = 30
+SHORT_DOCUMENT_WORDS = 15
+# Where the facts a short text sums up are, for each key of `short`.
+SHORT_SOURCES: dict[str, tuple[str, ...]] = {
+    "fee": ("fee",),
+    "processing_time": ("processing_time",),
+    "where": ("where", "authority"),
+    "online": ("online",),
+}
 
 SCHEDULE_DAYS = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 
