@@ -61,7 +61,17 @@ class IntentResolver(GraphComponent):
         from tthc.settings import CommonSettings  # the Rasa process reads only what it shares
 
         settings = CommonSettings.from_env()
-        return cls(str(settings.content_dir), str(settings.var_dir / "build" / "search"))
+        resolver = cls(str(settings.content_dir), str(settings.var_dir / "build" / "search"))
+        resolver.warm_up()
+        return resolver
+
+    def warm_up(self) -> None:
+        """Load the content and the search index now, while the model loads, so that the first
+        message a freshly started Rasa process gets does not wait seconds for them."""
+        try:
+            self._verdict("xin chào")
+        except Exception:  # content unavailable now: loaded on a later message, as before
+            self._live = None
 
     def _verdict(self, text: str) -> Verdict:
         from tthc.content import LiveContent  # lazily: content loads on the first message

@@ -57,3 +57,16 @@ def test_a_question_taken_for_a_complaint_is_the_question(resolver: IntentResolv
 )
 def test_sure_guesses_small_talk_and_complaints_stand(resolver: IntentResolver, text: str, ranking: list) -> None:
     assert resolved(resolver, text, *ranking)[0] == ranking[0][0]
+
+
+def test_warm_up_loads_the_content_before_the_first_message() -> None:
+    fresh = IntentResolver(str(paths.CONTENT), str(paths.BUILD / "search"))
+    assert fresh._live is None
+    fresh.warm_up()
+    assert fresh._live is not None and fresh._live.get().procedures
+
+
+def test_warm_up_without_content_leaves_the_resolver_working(tmp_path) -> None:
+    broken = IntentResolver(str(tmp_path / "no-content"), str(tmp_path / "index"))
+    broken.warm_up()  # no exception: the classifier's answers stand until content appears
+    assert broken._live is None
