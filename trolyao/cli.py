@@ -203,24 +203,11 @@ def _eval_nlu(args: argparse.Namespace) -> int:
 
 
 def _eval_conversations(args: argparse.Namespace) -> int:
-    from trolyao.evaluation.conversations import replay, write_junit, write_report
+    from trolyao.evaluation.conversations import replay_on_stack, write_junit, write_report
 
-    stack = None
-    url = args.url
-    if not url:
-        from trolyao.stack import Stack
-        from trolyao.training import train
-
-        stack = Stack(model=train(log=sys.stderr))
-        print("Đang khởi động hệ thống để chạy hội thoại kiểm thử...", file=sys.stderr, flush=True)
-        stack.start()
-        stack.wait_ready()
-        url = stack.gateway_url
-    try:
-        summary, results = replay(Path(args.file), url)
-    finally:
-        if stack is not None:
-            stack.stop()
+    summary, results = replay_on_stack(
+        Path(args.file), args.url, "Đang khởi động hệ thống để chạy hội thoại kiểm thử..."
+    )
     if args.junit:
         write_junit(results, Path(args.junit))
     if args.report:

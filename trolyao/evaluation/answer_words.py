@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +110,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from trolyao.evaluation.conversations import replay
+    from trolyao.evaluation.conversations import replay_on_stack
 
     parser = argparse.ArgumentParser(
         prog="python -m trolyao.evaluation.answer_words", description=__doc__.split("\n\n")[0]
@@ -123,20 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    stack, url = None, args.url
-    if not url:
-        from trolyao.stack import Stack
-        from trolyao.training import train
-
-        stack = Stack(model=train(log=sys.stderr))
-        stack.start()
-        stack.wait_ready()
-        url = stack.gateway_url
-    try:
-        summary, results = replay(Path(args.file), url)
-    finally:
-        if stack is not None:
-            stack.stop()
+    summary, results = replay_on_stack(Path(args.file), args.url)
     rows = aspect_rows(Path(args.file), results)
     out = {
         "words": summarise(rows),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
@@ -110,6 +111,24 @@ def replay(path: Path, base_url: str) -> tuple[dict[str, Any], list[TurnResult]]
         ],
     }
     return summary, results
+
+
+def replay_on_stack(path: Path, base_url: str | None, announce: str = "") -> tuple[dict[str, Any], list[TurnResult]]:
+    """`replay` against `base_url`, or against the whole stack started for it (and stopped after)."""
+    if base_url:
+        return replay(path, base_url)
+    from trolyao.stack import Stack
+    from trolyao.training import train
+
+    stack = Stack(model=train(log=sys.stderr))
+    if announce:
+        print(announce, file=sys.stderr, flush=True)
+    stack.start()
+    try:
+        stack.wait_ready()
+        return replay(path, stack.gateway_url)
+    finally:
+        stack.stop()
 
 
 def write_junit(results: list[TurnResult], path: Path) -> None:

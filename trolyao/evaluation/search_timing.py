@@ -37,8 +37,23 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
+
+if TYPE_CHECKING:
+    from tthc.search import CatalogueSearch
+
+
+def _decide_times(search: CatalogueSearch, questions: Sequence[str]) -> list[float]:
+    """Seconds `decide` takes on each question, one at a time, after one warm-up question."""
+    search.decide("xin chào")
+    times = []
+    for text in questions:
+        started = time.perf_counter()
+        search.decide(text)
+        times.append(time.perf_counter() - started)
+    return times
 
 
 def _ms(seconds: float) -> float:
@@ -79,12 +94,7 @@ def measure(records, curated, questions: list[str]) -> dict:
     index.update(changed)
     update_s = time.perf_counter() - started
     search = CatalogueSearch(index)
-    search.decide("xin chào")
-    times = []
-    for text in questions:
-        started = time.perf_counter()
-        search.decide(text)
-        times.append(time.perf_counter() - started)
+    times = _decide_times(search, questions)
     return {
         "procedures": len(index.docs),
         "documents_s": round(documents_s, 2),
@@ -232,12 +242,7 @@ def serve(index_path: Path, questions: list[str]) -> dict:
     load_s = time.perf_counter() - started
     loaded = _memory()
     _say(f"  child: {len(search.index.docs):,} procedures loaded in {load_s:.1f} s, {len(questions)} questions")
-    search.decide("xin chào")
-    times = []
-    for text in questions:
-        started = time.perf_counter()
-        search.decide(text)
-        times.append(time.perf_counter() - started)
+    times = _decide_times(search, questions)
     after = _memory()
     return {
         "procedures": len(search.index.docs),
