@@ -29,6 +29,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from nlu.action_response import install as install_action_response_check
 from nlu.tracker_store import TrackerStoreUnavailable
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,11 @@ def not_kept(reason: str) -> HTTPResponse:
 
 class RestInput(RasaRestInput):
     """The REST channel (name ``rest``) with "turn not kept" answers."""
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> RestInput:
+        install_action_response_check()  # Rasa creates its channels once, before serving
+        return cls()
 
     async def handle_request(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]], request: Request

@@ -75,6 +75,10 @@ def decide(intent: str | None, candidates: Sequence[Candidate], context: str | N
 CURATED_COVERAGE = 0.7  # the catalogue's first hit holds this share of the question ...
 CURATED_MARGIN = 1.1  # ... and outscores its runner-up this many times
 CURATED_CLEAR_LEAD = 2.0  # or, holding less of the question, outscores it this many times
+# Holding the question in its FAQ and summary is not naming it: the question's words must also be in
+# the procedure's names ("tranh chấp xây tường lấn đất" holds many words of the building permit's
+# text, few of its names).
+CURATED_NAME_COVERAGE = 0.3
 # A chatty question holds less of itself in any name; it still names a curated procedure when both
 # retrievers agree and the curated one is sure: the catalogue's first hit holds this share of the
 # question (and of it in its names), and the curated retriever's first outscores its second this much.
@@ -82,6 +86,7 @@ CURATED_CLEAR_LEAD = 2.0  # or, holding less of the question, outscores it this 
 CHATTY_COVERAGE = 0.3
 CHATTY_NAME_COVERAGE = 0.2
 CHATTY_CURATED_LEAD = 2.5
+CURATED_SIBLINGS = 3  # _a_sibling_is_the_variant_asked looks this far down the catalogue's ranking
 FOLLOW_UP_REASONS = frozenset({"no_match", "weak"})  # the message names no procedure of its own
 
 
@@ -141,15 +146,25 @@ def curated_match(verdict: Verdict, curated: Sequence[Candidate]) -> str | None:
 
     top, rest = verdict.ranked[0], verdict.ranked[1:2]
     runner = rest[0].score if rest else 0.0
-    if top.key != curated[0].slug:
+    if top.key != curated[0].slug or _a_sibling_is_the_variant_asked(verdict.ranked):
         return None
     # A chatty question ("bọn mình sắp cưới, ... cần chuẩn bị gì vậy") holds few of its words in
     # any name; when the runner-up is only a variant of it (kết hôn lưu động) and it leads this
     # widely, it still names the plain procedure.
     clear = bool(rest) and top.score >= CURATED_CLEAR_LEAD * runner and same_family(top, rest[0])
-    if top.coverage < CURATED_COVERAGE and not clear and not _chatty_but_sure(top, curated):
+    held = top.coverage >= CURATED_COVERAGE and top.name_coverage >= CURATED_NAME_COVERAGE
+    if not held and not clear and not _chatty_but_sure(top, curated):
         return None
     return top.key if top.score >= CURATED_MARGIN * runner else None
+
+
+def _a_sibling_is_the_variant_asked(ranked: Sequence[Hit]) -> bool:
+    """The question asks for a variant the curated procedure is not, and one of its own family near
+    the top is that variant ("bố bé quốc tịch Úc": the birth registration with a foreign element)."""
+    from tthc.search.decision import same_family
+
+    top = ranked[0]
+    return top.lacks_variant and any(h.variant_match and same_family(top, h) for h in ranked[1:CURATED_SIBLINGS])
 
 
 def _chatty_but_sure(top: Hit, curated: Sequence[Candidate]) -> bool:

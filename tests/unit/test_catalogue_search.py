@@ -12,6 +12,7 @@ from tthc.search import (
     CatalogueSearch,
     CuratedView,
     Lexicon,
+    Thresholds,
     build_documents,
     read_records,
 )
@@ -218,3 +219,25 @@ def test_accents_typed_are_respected_in_the_vocabulary() -> None:
     assert analyze_query("bố mẹ chưa đăng ký kết hôn", lexicon).outside == []
     assert analyze_query("nhà thuộc hộ nghèo", lexicon).outside == []
     assert analyze_query("mở nhà thuốc", lexicon).outside
+
+
+@pytest.mark.parametrize(
+    "text", ["giấy phép bán lẻ thuốc lá lệ phí bao nhiêu", "giay phep ban le thuoc la le phi bao nhieu"]
+)
+def test_generic_words_do_not_overrule_an_other_ministry_word(records, text: str) -> None:
+    # "giấy phép ... lẻ" is all in the building permit's names ("nhà ở riêng lẻ"), yet the question
+    # names none of them: tobacco is the Industry and Trade ministry's
+    permit = CuratedView(
+        slug="giay-phep-xay-dung",
+        name="Cấp giấy phép xây dựng nhà ở riêng lẻ",
+        field="Hoạt động xây dựng",
+        codes=("1.013225",),
+        names=("Cấp giấy phép xây dựng nhà ở riêng lẻ",),
+        aliases=("giấy phép xây dựng", "xin phép xây nhà"),
+    )
+    # a sample of records scores lower than the whole catalogue: no floor on the score
+    search = CatalogueSearch.build(build_documents(records, [KHAI_SINH, permit]), Thresholds(min_score=0.0))
+    assert search.decide("xin giấy phép xây dựng nhà ở riêng lẻ").answer is not None
+    verdict = search.decide(text)
+    assert verdict.action == "decline" and verdict.reason == "outside"
+    assert verdict.ministry == "Công Thương"

@@ -242,3 +242,16 @@ def test_redis_lost_while_waiting_for_the_turn_before_fails_it() -> None:
         asyncio.run(second_message())
     assert issubclass(LockStoreUnavailable, LockError)  # Rasa's own error type for lock failures
     assert not isinstance(InMemoryLockStore(), StrictRedisLockStore)
+
+
+def test_the_sqlite_store_keeps_its_connection_in_wal_without_a_full_fsync(tmp_path: Path) -> None:
+    """Rasa's defaults open a connection per turn and fsync every commit (synchronous=FULL)."""
+    store = sqlite_store(tmp_path / "rasa.db")
+    asyncio.run(store.save(a_tracker()))
+    asyncio.run(store.save(a_tracker("tg:2")))
+    with store.engine.connect() as db:
+        assert db.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert db.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    assert store.engine.pool.checkedin() == 1  # one connection, kept between turns
+    kept = asyncio.run(sqlite_store(tmp_path / "rasa.db").retrieve("tg:2"))
+    assert kept is not None and kept.latest_message.text == "làm căn cước cần gì"

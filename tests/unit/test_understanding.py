@@ -48,3 +48,33 @@ def test_the_curated_procedure_must_also_lead_the_catalogue() -> None:
     verdict = Verdict("clarify", hits=CHATTY.hits, ranked=ranked)
     sure = [Candidate("ho-kinh-doanh", 88.0), Candidate("thanh-lap-doanh-nghiep", 30.0)]
     assert understand("ask_procedure", verdict, None, sure).procedure is None
+
+
+def test_a_question_held_by_a_curated_text_but_not_its_names_asks_back() -> None:
+    # "hàng xóm xây tường lấn đất ... hòa giải": the building permit's text holds most of the
+    # words, its names hardly any (CURATED_NAME_COVERAGE)
+    ranked = (hit("giay-phep-xay-dung", 16.7, 0.72, 0.21), hit("1.012812", 11.6, 0.28, 0.17))
+    verdict = Verdict("clarify", hits=ranked, ranked=ranked)
+    sure = [Candidate("giay-phep-xay-dung", 42.9), Candidate("chuyen-nhuong-dat", 33.9)]
+    assert understand("ask_where", verdict, None, sure).procedure is None
+    named = (hit("giay-phep-xay-dung", 16.7, 0.72, 0.5), ranked[1])
+    verdict = Verdict("clarify", hits=named, ranked=named)
+    assert understand("ask_where", verdict, None, sure).procedure == "giay-phep-xay-dung"
+
+
+def sibling(key: str, score: float, name: str, *, lacks: bool) -> Hit:
+    kind = "catalogue" if key[0].isdigit() else "curated"
+    return Hit(key, kind, name, (), (), score, score, 0.9, 0.7, variant_match=not lacks, lacks_variant=lacks)
+
+
+def test_a_curated_procedure_is_not_answered_for_a_variant_its_sibling_is() -> None:
+    # "bố bé quốc tịch Úc, làm giấy khai sinh": the foreign-element birth registration is asked
+    plain = sibling("khai-sinh", 45.1, "Đăng ký khai sinh", lacks=True)
+    foreign = sibling("2.000528", 30.0, "Đăng ký khai sinh có yếu tố nước ngoài", lacks=False)
+    other = sibling("1.000001", 20.0, "Cấp giấy phép lái xe", lacks=False)
+    sure = [Candidate("khai-sinh", 76.7), Candidate("trich-luc-ho-tich", 30.0)]
+    ranked = (plain, foreign)
+    assert understand("ask_fee", Verdict("clarify", hits=ranked, ranked=ranked), None, sure).procedure is None
+    # no sibling near the top is the variant: the curated procedure is still the likeliest
+    ranked = (plain, other)
+    assert understand("ask_fee", Verdict("clarify", hits=ranked, ranked=ranked), None, sure).procedure == "khai-sinh"

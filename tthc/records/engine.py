@@ -22,7 +22,7 @@ def make_engine(
         engine = sa.create_engine(
             url, future=True, poolclass=sqlite_pool, connect_args={"check_same_thread": False, "timeout": 15}
         )
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "connect", sqlite_pragmas)
         return engine
     options: dict[str, Any] = {"future": True, "pool_pre_ping": True, **server_options}
     if url.startswith("postgresql"):
@@ -38,7 +38,7 @@ def create_all(db: sa.engine.Connection, metadata: sa.MetaData, lock_key: int) -
     metadata.create_all(db)
 
 
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+def sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=15000")

@@ -30,6 +30,8 @@ class Thresholds:
     outside_override: float = 0.8  # a word of another ministry is overruled only when the rest of the
     # question is this well held by the best procedure's names ...
     outside_rest_share: float = 0.4  # ... and carries at least this share of the question's ideas
+    outside_name_precision: float = 0.6  # ... and speaks of this share of one of its names: generic
+    # words ("giấy phép bán lẻ" + "thuốc lá") do not name the building permit ("nhà ở riêng lẻ")
     # The best procedure holds the whole question and no close rival does: a smaller score margin
     # suffices ("mất sổ đỏ muốn làm lại": only the re-issue of a lost certificate holds "sổ đỏ").
     whole_coverage: float = 0.95
@@ -67,7 +69,8 @@ def decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Threshol
         # what it says and names this procedure well
         _, rest = index.coverage(top.key, query, skip=span)
         rest_share = index.idea_mass(query, skip=span) / max(index.idea_mass(query), 1e-9)
-        if rest < t.outside_override or rest_share < t.outside_rest_share:
+        named = index.name_precision(top.key, query)
+        if rest < t.outside_override or rest_share < t.outside_rest_share or named < t.outside_name_precision:
             return Verdict("decline", reason="outside", ministry=ministry, ranked=ranked)
     if top.coverage < t.min_coverage:
         return Verdict("decline", reason="weak", ranked=ranked)

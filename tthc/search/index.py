@@ -87,6 +87,7 @@ class Hit:
     coverage: float  # 0..1: weighted share of the question's ideas found in its text
     name_coverage: float  # the same, in its names only
     variant_match: bool = True  # it is the variant the question asks for (re-issue, extension, ...)
+    lacks_variant: bool = False  # the question asks for a variant (re-issue, foreign...) it is not
 
     @property
     def code(self) -> str | None:
@@ -340,7 +341,7 @@ class CatalogueIndex:
             top = top[np.argpartition(-total[top], pool - 1)[:pool]]
         query_variants = self.query_variants(query)
         coverages, name_coverages = self._coverages(top, query)
-        asked = {self.vocab[t] for t in query.weights if t in self.vocab}
+        asked = self._asked(query)
         hits = []
         for i, coverage, name_coverage in zip(top, coverages.tolist(), name_coverages.tolist()):
             coverage, name_coverage = round(coverage, 4), round(name_coverage, 4)
@@ -348,21 +349,27 @@ class CatalogueIndex:
             score = float(total[i]) * (COORDINATION + (1 - COORDINATION) * held)
             score *= PRECISION_FLOOR + (1 - PRECISION_FLOOR) * self._name_precision(int(i), asked)
             doc_variants, primary = self._analyzed[i].variants, self._analyzed[i].primary
-            variant_match = True
+            variant_match, lacks_variant = True, False
             if primary and not primary & query_variants:
                 score *= VARIANT_PENALTY  # a variant the question does not ask for
                 variant_match = False
             if query_variants and not doc_variants & query_variants:
                 score *= VARIANT_PENALTY  # not the variant the question asks for
-                variant_match = False
+                variant_match, lacks_variant = False, True
             doc = self.docs[i]
             score *= CURATED_PRIOR if doc.kind == "curated" else AUDIENCE_PRIOR.get(doc.audience, 1.0)
             hits.append(Hit(doc.key, doc.kind, doc.name, doc.codes, doc.levels, round(score, 4),
-                            round(float(names[i]), 4), coverage, name_coverage, variant_match))  # fmt: skip
+                            round(float(names[i]), 4), coverage, name_coverage,
+                            variant_match, lacks_variant))  # fmt: skip
         hits.sort(key=lambda h: (-h.score, h.key))
         return _curated_first(hits)[:k]
 
-    def _name_precision(self, i: int, asked: set[int]) -> float:
+    def name_precision(self, key: str, query: Query) -> float:
+        """`_name_precision` of one procedure for a question."""
+        at = self._position.get(key)
+        return 0.0 if at is None else self._name_precision(at, self._asked(query))
+
+    def _name_precision(self, i: int, asked: np.ndarray) -> float:
         """The share of its best name (by idf) that the question speaks of: "Đăng ký khai sinh lưu
         động" says more than "làm khai sinh cho con" asks, "Đăng ký khai sinh" does not."""
         best = 0.0
@@ -370,9 +377,15 @@ class CatalogueIndex:
             if not len(sylls):
                 continue
             weights = self._name_idf[sylls]
-            held = weights[np.fromiter((t in asked for t in sylls.tolist()), dtype=bool, count=len(sylls))].sum()
+            held = weights[asked[sylls]].sum()
             best = max(best, float(held / max(weights.sum(), 1e-9)))
         return best
+
+    def _asked(self, query: Query) -> np.ndarray:
+        """A mask over the vocabulary: the terms the question holds."""
+        asked = np.zeros(len(self.vocab), bool)
+        asked[[self.vocab[t] for t in query.weights if t in self.vocab]] = True
+        return asked
 
     def _contributions(self, ids: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per question term and procedure (a terms x procedures array), what the term earns: in
@@ -391,7 +404,10 @@ class CatalogueIndex:
             totals = part @ weights
             if row_weight is not None:
                 totals = totals * row_weight
-            order = np.lexsort((-totals, owner))  # by procedure, best row first
+            scored = np.flatnonzero(totals)  # rows holding none of the question earn nothing
+            if not len(scored):
+                continue
+            order = scored[np.lexsort((-totals[scored], owner[scored]))]  # by procedure, best row first
             first = order[np.r_[0, np.flatnonzero(np.diff(owner[order])) + 1]]
             best = part[first].toarray().T.astype(np.float32)  # terms x procedures that have such rows
             if row_weight is not None:
