@@ -255,3 +255,44 @@ def test_the_sqlite_store_keeps_its_connection_in_wal_without_a_full_fsync(tmp_p
     assert store.engine.pool.checkedin() == 1  # one connection, kept between turns
     kept = asyncio.run(sqlite_store(tmp_path / "rasa.db").retrieve("tg:2"))
     assert kept is not None and kept.latest_message.text == "làm căn cước cần gì"
+
+
+def test_the_strict_store_reads_and_writes_what_rasas_own_does(tmp_path: Path) -> None:
+    """Its SQL queries (written once instead of built per turn) against Rasa's ORM queries, on the
+    same database: the latest session, all sessions, and events appended by either."""
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet
+
+    path = tmp_path / "rasa.db"
+    ours, stock = sqlite_store(path), sqlite_store(path, strict=False)
+    tracker = DialogueStateTracker("tg:7", [])
+    for event in (
+        ActionExecuted("action_session_start", timestamp=1.0),
+        SessionStarted(timestamp=1.0),
+        UserUttered("làm căn cước cần gì", {"name": "ask_documents", "confidence": 0.9}, timestamp=2.0),
+        SlotSet("procedure", "can-cuoc", timestamp=3.0),
+    ):
+        tracker.update(event)
+    asyncio.run(ours.save(tracker))
+    first_session = [e.as_dict() for e in tracker.events]
+    # as Rasa does: each turn reads the latest session, adds its events and saves
+    tracker = asyncio.run(stock.retrieve("tg:7"))
+    assert tracker is not None and [e.as_dict() for e in tracker.events] == first_session
+    tracker.update(SessionStarted(timestamp=10.0))
+    tracker.update(UserUttered("lệ phí bao nhiêu", {"name": "ask_fee", "confidence": 0.9}, timestamp=11.0))
+    asyncio.run(stock.save(tracker))  # Rasa's own save appends after ours
+    tracker = asyncio.run(ours.retrieve("tg:7"))
+    assert tracker is not None
+    tracker.update(ActionExecuted("action_listen", timestamp=12.0))
+    asyncio.run(ours.save(tracker))
+    asyncio.run(ours.save(tracker))  # nothing new: nothing written twice
+    second_session = [e.as_dict() for e in tracker.events]
+
+    def events(store: SQLTrackerStore, full: bool = False) -> list[dict]:
+        read = store.retrieve_full_tracker if full else store.retrieve
+        kept = asyncio.run(read("tg:7"))
+        assert kept is not None
+        return [e.as_dict() for e in kept.events]
+
+    assert events(ours) == events(stock) == second_session and len(second_session) == 3
+    assert events(ours, full=True) == events(stock, full=True) == first_session + second_session
+    assert asyncio.run(ours.retrieve("nobody")) is None
