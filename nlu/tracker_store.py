@@ -16,6 +16,11 @@ message and sends it again once the database is back. Actions that create someth
 bookings) are idempotent per message id, so the second run of the turn creates nothing twice.
 
 Connections the database closed while it restarted are tested before use (``pool_pre_ping``).
+
+It reads and writes what Rasa's store does, more cheaply: Rasa's two queries (the latest
+session's events and their count) are SQL written once instead of ORM queries built on every
+read and save, and on SQLite the connection is kept, in WAL mode with ``synchronous=NORMAL``
+(docs/benchmarks.md, "make bench with the whole catalogue loaded").
 """
 
 from __future__ import annotations
