@@ -241,3 +241,12 @@ def test_generic_words_do_not_overrule_an_other_ministry_word(records, text: str
     verdict = search.decide(text)
     assert verdict.action == "decline" and verdict.reason == "outside"
     assert verdict.ministry == "Công Thương"
+
+
+def test_the_variant_a_question_asks_for_is_offered_when_its_plain_sibling_leads(search: CatalogueSearch) -> None:
+    # the curated khai-sinh leads, but the father is Australian: the foreign-element registration
+    # (2.000528) must be among the buttons, however far below the plain one it scores
+    verdict = search.decide("bé nhà tôi sinh ở Đà Nẵng, bố bé quốc tịch Úc, làm giấy khai sinh cho bé có mất phí không")
+    assert verdict.ranked[0].key == "khai-sinh" and verdict.ranked[0].lacks_variant
+    assert verdict.action == "clarify"
+    assert verdict.hits[0].codes[0] == "2.000528"

@@ -39,6 +39,7 @@ class Thresholds:
     whole_margin: float = 1.2
     clarify_fraction: float = 0.6  # candidates offered: those within this fraction of the best
     clarify_max: int = 3
+    variant_reach: int = 6  # asked_variant looks this far down the ranking
 
 
 THRESHOLDS = Thresholds()
@@ -74,10 +75,23 @@ def decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Threshol
             return Verdict("decline", reason="outside", ministry=ministry, ranked=ranked)
     if top.coverage < t.min_coverage:
         return Verdict("decline", reason="weak", ranked=ranked)
-    if is_confident(hits, t):
+    variant = asked_variant(hits, t)
+    if variant is None and is_confident(hits, t):
         return Verdict("answer", (top,), reason="confident", ranked=ranked)
     offered = tuple(h for h in hits[: t.clarify_max] if h.score >= t.clarify_fraction * top.score)
+    if variant is not None:
+        offered = (variant, *(h for h in offered if h != variant))[: t.clarify_max]
     return Verdict("clarify", offered, reason="ambiguous", ranked=ranked)
+
+
+def asked_variant(hits: Sequence[Hit], t: Thresholds = THRESHOLDS) -> Hit | None:
+    """When the best procedure is not the variant the question asks for ("bố bé quốc tịch Úc":
+    a birth registration with a foreign element), the first of its family that is: the best one
+    is then not answered, and this one is offered first, whatever its score."""
+    top = hits[0]
+    if not top.lacks_variant:
+        return None
+    return next((h for h in hits[1 : t.variant_reach] if h.variant_match and same_family(top, h)), None)
 
 
 # Syllables that only say which variant of a procedure, or its level and audience: two names that
