@@ -250,3 +250,18 @@ def test_the_variant_a_question_asks_for_is_offered_when_its_plain_sibling_leads
     assert verdict.ranked[0].key == "khai-sinh" and verdict.ranked[0].lacks_variant
     assert verdict.action == "clarify"
     assert verdict.hits[0].codes[0] == "2.000528"
+
+
+@pytest.mark.parametrize(
+    ("text", "stated"),
+    [
+        ("ông em mất rồi, đi báo tử thì làm thế nào ạ", frozenset()),  # died, not lost
+        ("giấy chứng sinh của bé bị mất, xin cấp lại ntn", frozenset({"reissue"})),
+        ("mất sổ đỏ muốn làm lại", frozenset({"reissue"})),
+        ("bố bé quốc tịch Úc, làm giấy khai sinh", frozenset({"foreign"})),
+    ],
+)
+def test_a_lone_ambiguous_word_does_not_say_which_variant_is_asked(text: str, stated: frozenset[str]) -> None:
+    query = analyze_query(text, Lexicon.load())
+    assert CatalogueIndex.query_variants(query, stated=True) == stated
+    assert stated <= CatalogueIndex.query_variants(query)  # the ranking still weighs "mất" as lost

@@ -191,6 +191,9 @@ class Query:
     units: list[Unit] = field(default_factory=list)
     free: dict[str, float] = field(default_factory=dict)  # terms of no single idea: bigrams across ideas
     outside: list[tuple[tuple[str, ...], str, tuple[int, int]]] = field(default_factory=list)  # phrase, ministry, span
+    # the terms the question says itself or through a citizen phrase of two or more syllables: not
+    # those a lone ambiguous word brings ("mất" is lost, died, or takes: "bị mất; cấp lại")
+    stated: frozenset[str] = frozenset()
 
 
 def _compatible(typed: Sequence[tuple[str, str]], form: tuple[str, ...]) -> bool:
@@ -262,6 +265,7 @@ def analyze_query(text: str, lexicon: Lexicon) -> Query:
         query.outside.append((key, str(forms[0].value), (start, start + size)))
 
     in_synonym = [False] * n
+    stated: set[str] = set()
     same_match = [False] * n  # position i and i + 1 lie in one citizen form
     weights: dict[str, float] = {}
 
@@ -286,6 +290,9 @@ def analyze_query(text: str, lexicon: Lexicon) -> Query:
         for wording in scoring:
             for term, weight in wording.items():
                 add(term, weight)
+        stated.update(own)
+        if size > 1:
+            stated.update(t for wording in scoring for t in wording)
         query.units.append(
             Unit(tuple((tuple(t), k) for t, k in alternatives), " ".join(key), (start, start + size), tuple(scoring))
         )
@@ -293,6 +300,7 @@ def analyze_query(text: str, lexicon: Lexicon) -> Query:
     for i, s in enumerate(sylls):
         if not word_masked[i]:
             add(s, 1.0)
+            stated.add(s)
             if not in_synonym[i]:
                 query.units.append(Unit((((s,), 1),), s, (i, i + 1), ({s: 1.0},)))
     for i in range(n - 1):
@@ -300,9 +308,11 @@ def analyze_query(text: str, lexicon: Lexicon) -> Query:
             continue
         term = f"{sylls[i]}_{sylls[i + 1]}"
         add(term, 1.0)
+        stated.add(term)
         if not same_match[i]:
             query.free[term] = 1.0
     query.weights = weights
+    query.stated = frozenset(stated)
     return query
 
 

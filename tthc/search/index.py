@@ -87,7 +87,7 @@ class Hit:
     coverage: float  # 0..1: weighted share of the question's ideas found in its text
     name_coverage: float  # the same, in its names only
     variant_match: bool = True  # it is the variant the question asks for (re-issue, extension, ...)
-    lacks_variant: bool = False  # the question asks for a variant (re-issue, foreign...) it is not
+    lacks_variant: bool = False  # the question says it wants a variant (re-issue, foreign...) it is not
 
     @property
     def code(self) -> str | None:
@@ -340,6 +340,7 @@ class CatalogueIndex:
         if len(top) > pool:
             top = top[np.argpartition(-total[top], pool - 1)[:pool]]
         query_variants = self.query_variants(query)
+        stated_variants = self.query_variants(query, stated=True)
         coverages, name_coverages = self._coverages(top, query)
         asked = self._asked(query)
         hits = []
@@ -349,13 +350,14 @@ class CatalogueIndex:
             score = float(total[i]) * (COORDINATION + (1 - COORDINATION) * held)
             score *= PRECISION_FLOOR + (1 - PRECISION_FLOOR) * self._name_precision(int(i), asked)
             doc_variants, primary = self._analyzed[i].variants, self._analyzed[i].primary
-            variant_match, lacks_variant = True, False
+            variant_match = True
             if primary and not primary & query_variants:
                 score *= VARIANT_PENALTY  # a variant the question does not ask for
                 variant_match = False
             if query_variants and not doc_variants & query_variants:
                 score *= VARIANT_PENALTY  # not the variant the question asks for
-                variant_match, lacks_variant = False, True
+                variant_match = False
+            lacks_variant = bool(stated_variants) and not doc_variants & stated_variants
             doc = self.docs[i]
             score *= CURATED_PRIOR if doc.kind == "curated" else AUDIENCE_PRIOR.get(doc.audience, 1.0)
             hits.append(Hit(doc.key, doc.kind, doc.name, doc.codes, doc.levels, round(score, 4),
@@ -456,8 +458,10 @@ class CatalogueIndex:
         return out
 
     @staticmethod
-    def query_variants(query: Query) -> frozenset[str]:
-        terms = set(query.weights)
+    def query_variants(query: Query, stated: bool = False) -> frozenset[str]:
+        """The variant groups the question asks for; ``stated``: only those it says itself or
+        through a phrase (Query.stated), not through a lone ambiguous word."""
+        terms = set(query.stated if stated else query.weights)
         return frozenset(group for group, marks in VARIANTS.items() if terms & marks)
 
     def idea_mass(self, query: Query, skip: tuple[int, int] | None = None) -> float:
