@@ -80,11 +80,10 @@ def record_facts_of(record: CatalogueProcedure, group: list[CatalogueProcedure],
     fee = f"{fee_summary}\n{rates}" if rates else fee_summary
     imported = record_facts.imported_on(record)
     levels = record_facts.other_levels(record, group)
-    with_authority = f"{record_facts.where(record)}\n{AUTHORITY}: {record_facts.authority(record)}"
+    desk, authority = record_facts.where(record), record_facts.authority(record)
+    with_authority = f"{desk}\n{AUTHORITY}: {authority}"
     # A record's desk is often "the one-stop desk of the deciding agency": name the agency when short.
-    where = (
-        with_authority if word_count(record_facts.authority(record)) <= AUTHORITY_WORDS else record_facts.where(record)
-    )
+    where = with_authority if word_count(authority) <= AUTHORITY_WORDS else desk
     where_full = with_authority + (f"\n{levels}" if levels else "")
     return Facts(
         id=record.code,

@@ -38,7 +38,7 @@ from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from tthc.records.engine import sqlite_pragmas
+from tthc.records.engine import make_engine
 
 logger = logging.getLogger(__name__)
 
@@ -94,13 +94,10 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         self.engine.dispose()
         if self.engine.dialect.name == "sqlite":
             # Rasa opens and closes a connection per turn and commits with a full fsync (its
-            # SQLite defaults); connections are kept, and in WAL mode (trolyao.stack.use_wal)
-            # synchronous=NORMAL loses nothing on a process crash (the same settings as the
-            # gateway's records). The two cost about a seventh of Rasa's CPU per turn under load.
-            self.engine = sa.create_engine(
-                url, poolclass=sa.pool.QueuePool, connect_args={"check_same_thread": False, "timeout": 15}
-            )
-            sa.event.listen(self.engine, "connect", sqlite_pragmas)
+            # SQLite defaults); the records' engine keeps its connections, in WAL mode with
+            # synchronous=NORMAL, which loses nothing on a process crash. The two cost about a
+            # seventh of Rasa's CPU per turn under load.
+            self.engine = make_engine(str(url), future=False)
         else:
             # The same engine as Rasa's, with connections tested before use: after a database
             # restart the pool's old connections are replaced instead of failing one turn each.

@@ -88,7 +88,8 @@ CURATED_NAME_COVERAGE = 0.3
 CHATTY_COVERAGE = 0.3
 CHATTY_NAME_COVERAGE = 0.25
 CHATTY_CURATED_LEAD = 2.0
-CURATED_SIBLINGS = 3  # _a_sibling_is_the_variant_asked looks this far down the catalogue's ranking
+CURATED_SIBLINGS = 3  # a sibling that is the variant asked, this far down the catalogue's ranking,
+# keeps a curated procedure from being answered (tthc.search.decision.asked_variant)
 FOLLOW_UP_REASONS = frozenset({"no_match", "weak"})  # the message names no procedure of its own
 
 
@@ -144,12 +145,12 @@ def curated_match(verdict: Verdict, curated: Sequence[Candidate]) -> str | None:
     retriever knows only the 33 and is confident of their neighbours' questions.)"""
     if verdict.action == "decline" or not verdict.ranked or not is_confident(curated):
         return None
-    from tthc.search.decision import same_family  # here: the gateway imports this module without numpy
+    from tthc.search.decision import asked_variant, same_family  # here: the gateway imports this module without numpy
 
     top, rest = verdict.ranked[0], verdict.ranked[1:2]
     runner = rest[0].score if rest else 0.0
-    if top.key != curated[0].slug or _a_sibling_is_the_variant_asked(verdict.ranked):
-        return None
+    if top.key != curated[0].slug or asked_variant(verdict.ranked, CURATED_SIBLINGS) is not None:
+        return None  # the question asks for a variant it is not ("bố bé quốc tịch Úc")
     # A chatty question ("bọn mình sắp cưới, ... cần chuẩn bị gì vậy") holds few of its words in
     # any name; when the runner-up is only a variant of it (kết hôn lưu động) and it leads this
     # widely, it still names the plain procedure.
@@ -158,15 +159,6 @@ def curated_match(verdict: Verdict, curated: Sequence[Candidate]) -> str | None:
     if not held and not clear and not _chatty_but_sure(top, curated):
         return None
     return top.key if top.score >= CURATED_MARGIN * runner else None
-
-
-def _a_sibling_is_the_variant_asked(ranked: Sequence[Hit]) -> bool:
-    """The question asks for a variant the curated procedure is not, and one of its own family near
-    the top is that variant ("bố bé quốc tịch Úc": the birth registration with a foreign element)."""
-    from tthc.search.decision import same_family
-
-    top = ranked[0]
-    return top.lacks_variant and any(h.variant_match and same_family(top, h) for h in ranked[1:CURATED_SIBLINGS])
 
 
 def _chatty_but_sure(top: Hit, curated: Sequence[Candidate]) -> bool:

@@ -16,13 +16,14 @@ def make_engine(
     url: str,
     sqlite_pool: type[sa.pool.Pool] = sa.pool.QueuePool,
     connect_timeout_s: int = 5,
+    future: bool = True,  # False for Rasa's tracker store, written for SQLAlchemy's 1.x API
     **server_options: Any,
 ) -> sa.engine.Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(
-            url, future=True, poolclass=sqlite_pool, connect_args={"check_same_thread": False, "timeout": 15}
+            url, future=future, poolclass=sqlite_pool, connect_args={"check_same_thread": False, "timeout": 15}
         )
-        sa.event.listen(engine, "connect", sqlite_pragmas)
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     options: dict[str, Any] = {"future": True, "pool_pre_ping": True, **server_options}
     if url.startswith("postgresql"):
@@ -38,7 +39,7 @@ def create_all(db: sa.engine.Connection, metadata: sa.MetaData, lock_key: int) -
     metadata.create_all(db)
 
 
-def sqlite_pragmas(connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=15000")

@@ -75,7 +75,7 @@ def decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Threshol
             return Verdict("decline", reason="outside", ministry=ministry, ranked=ranked)
     if top.coverage < t.min_coverage:
         return Verdict("decline", reason="weak", ranked=ranked)
-    variant = asked_variant(hits, t)
+    variant = asked_variant(hits, t.variant_reach)
     if variant is None and is_confident(hits, t):
         return Verdict("answer", (top,), reason="confident", ranked=ranked)
     offered = tuple(h for h in hits[: t.clarify_max] if h.score >= t.clarify_fraction * top.score)
@@ -84,14 +84,15 @@ def decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Threshol
     return Verdict("clarify", offered, reason="ambiguous", ranked=ranked)
 
 
-def asked_variant(hits: Sequence[Hit], t: Thresholds = THRESHOLDS) -> Hit | None:
+def asked_variant(hits: Sequence[Hit], reach: int) -> Hit | None:
     """When the best procedure is not the variant the question asks for ("bố bé quốc tịch Úc":
-    a birth registration with a foreign element), the first of its family that is: the best one
-    is then not answered, and this one is offered first, whatever its score."""
+    a birth registration with a foreign element), the first of its family within the first
+    ``reach`` hits that is: the best one is then not answered, and this one is offered first,
+    whatever its score (here and in tthc.understanding.curated_match)."""
     top = hits[0]
     if not top.lacks_variant:
         return None
-    return next((h for h in hits[1 : t.variant_reach] if h.variant_match and same_family(top, h)), None)
+    return next((h for h in hits[1:reach] if h.variant_match and same_family(top, h)), None)
 
 
 # Syllables that only say which variant of a procedure, or its level and audience: two names that
