@@ -203,6 +203,26 @@ def understood(base: ContentBase, tracker: Tracker, intent: str | None, text: st
     return result, [hit.key for hit in verdict.ranked[:10]]
 
 
+def named_facts(base: ContentBase, tracker: Tracker, intent: str | None) -> Facts | None:
+    """The procedure this message itself names with confidence, for a service request (hours, the
+    hotline, a dossier): no conversation context and no asking back, as `trolyao eval nlu` counts it."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    if not text.strip() or text.startswith("/"):
+        return None
+    result = understand(intent, process.search(base).decide(text), None, process.index(base).search(text))
+    return facts_of(base, result.procedure, tracker.get_slot("locality")) if result.procedure else None
+
+
+def say_where(dispatcher: CollectingDispatcher, facts: Facts) -> list[dict[str, Any]]:
+    """Where a named procedure is handled, in one line before a service's answer; it becomes the
+    conversation's procedure ("thế cần giấy tờ gì" follows it)."""
+    buttons = [*aspect_buttons(facts.id, skip="ask_where")[:2], page_button(facts.url)]
+    dispatcher.utter_message(
+        response="utter_procedure_where", of=f" {facts.name}", where=_capital(facts.where.short), buttons=buttons
+    )
+    return [SlotSet("procedure", facts.id)]
+
+
 def respond(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,

@@ -12,12 +12,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import formatting, hours, process
+from actions.procedures import named_facts, say_where
 from actions.process import channel_of, store
 from actions.qr import qr_data_uri
 from actions.turn import reports_turn
 from tthc.content import ContentBase, Locality
 from tthc.text.normalize import accent_key
-from tthc.understanding import is_confident
 
 # When officers answer chats (a deployment setting, TROLYAO_HANDOFF_HOURS), not office hours.
 
@@ -44,6 +44,7 @@ class ActionHotline(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         base = process.content()
         loc, events = named_locality(base, tracker)
+        events += procedure_where(dispatcher, base, tracker, "ask_hotline")
         dispatcher.utter_message(
             response="utter_hotline", locality=loc.name, hotlines=formatting.hotlines(loc), buttons=phone_buttons(loc)
         )
@@ -58,6 +59,7 @@ class ActionWorkingHours(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         base = process.content()
         loc, events = named_locality(base, tracker)
+        events += procedure_where(dispatcher, base, tracker, "ask_working_hours")
         note = (loc.office_hours.get("note") or "").strip() or "giờ hành chính các ngày làm việc."
         buttons = phone_buttons(loc)
         dispatcher.utter_message(response="utter_working_hours", locality=loc.name, hours=note, buttons=buttons)
@@ -93,10 +95,15 @@ class ActionSurvey(Action):
 
 
 def procedure_events(base: ContentBase, tracker: Tracker) -> list[dict]:
-    """Remember a procedure the message names clearly (the dossier or booking is about it)."""
-    text = (tracker.latest_message or {}).get("text") or ""
-    candidates = process.index(base).search(text)
-    return [SlotSet("procedure", candidates[0].slug)] if is_confident(candidates) else []
+    """Remember a procedure the message names clearly (the dossier is about it)."""
+    facts = named_facts(base, tracker, "check_dossier_status")
+    return [SlotSet("procedure", facts.id)] if facts else []
+
+
+def procedure_where(dispatcher: CollectingDispatcher, base: ContentBase, tracker: Tracker, intent: str) -> list[dict]:
+    """Hours or numbers asked about a named procedure: where it is handled comes first."""
+    facts = named_facts(base, tracker, intent)
+    return say_where(dispatcher, facts) if facts else []
 
 
 # The gateway adds this to a message's metadata when the officers' Telegram group can be reached.

@@ -23,3 +23,15 @@ def intent_for_code(text: str) -> str | None:
         if pattern.search(text):
             return intent
     return None
+
+
+# A phone number or an identity number (9 to 12 digits) names no procedure either, and is personal.
+_LONG_NUMBER = re.compile(r"(?<!\w)\+?\d[\d .]{7,14}\d(?!\w)")
+
+
+def without_codes(text: str) -> str:
+    """The message without the reference codes and long numbers it holds: they name no procedure,
+    and their digits would match one by chance ("tra cứu hồ sơ 000.00.27.H26-250418-0021")."""
+    for pattern in (DOSSIER_CODE, TICKET_CODE, BOOKING_CODE, _LONG_NUMBER):
+        text = pattern.sub(" ", text)
+    return text

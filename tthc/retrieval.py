@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
+from tthc.codes import without_codes
 from tthc.text.normalize import strip_accents
 from tthc.text.tokenize import syllable_keys, syllables
 
@@ -237,6 +238,7 @@ class ProcedureIndex:
         return out
 
     def search(self, text: str, k: int = 5) -> list[Candidate]:
+        text = without_codes(text)
         query = _terms(text, query=True)
         if not query:
             return []

@@ -29,6 +29,11 @@ NO_PROCEDURE_INTENTS = frozenset(
 SERVICE_INTENTS = frozenset(
     {"check_dossier_status", "human_handoff", "give_feedback", "ask_hotline", "ask_survey", "ask_working_hours"}
 )
+# Of those, the ones whose answer is about the procedure the message names with confidence: where it
+# is handled goes before the hours or the numbers ("chủ nhật có nhận hồ sơ làm cccd không": the
+# police, not the one-stop desk), and a dossier lookup keeps it. Feedback, survey and handoff are
+# the same whatever procedure is named.
+PROCEDURE_SERVICE_INTENTS = frozenset({"check_dossier_status", "ask_hotline", "ask_working_hours"})
 
 ANSWER_SCORE = 16.0  # the top candidate is answered about at or above this score ...
 ANSWER_MARGIN = 1.15  # ... when it is this many times the runner-up

@@ -13,7 +13,8 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import ActionAnswerProcedure, ActionDeny, ActionHotline, ActionSurvey
+from actions import ActionAnswerProcedure, ActionDeny, ActionHotline, ActionSurvey, ActionWorkingHours
+from actions.dossiers import ActionDossierStatus
 from actions.procedures import ActionFallback
 from actions.settings import ActionSettings
 from actions.turn import TURN_KEY, turn_summary
@@ -141,6 +142,34 @@ def test_hotline_has_tap_to_call_buttons_and_other_localities() -> None:
     assert "Đà Nẵng" in messages[0]["locality"]
     other, events = run(ActionHotline(), tracker("số tổng đài đắk lắk", "ask_hotline"))
     assert "Đắk Lắk" in other[0]["locality"] and slot(events, "locality") == "dak-lak"
+
+
+def test_hours_asked_about_a_procedure_say_first_where_it_is_handled() -> None:
+    """CCCD applications go to the police, not the one-stop desk: the hours answer says so first."""
+    messages, events = run(
+        ActionWorkingHours(), tracker("chủ nhật có nhận hồ sơ làm căn cước không", "ask_working_hours")
+    )
+    assert [m["response"] for m in messages][:2] == ["utter_procedure_where", "utter_working_hours"]
+    assert "Công an" in messages[0]["where"] and "căn cước" in messages[0]["of"].lower()
+    assert messages[0]["buttons"][-1]["url"].startswith("https://dichvucong.gov.vn/")
+    assert slot(events, "procedure") == "can-cuoc"
+    plain, events = run(ActionWorkingHours(), tracker("chủ nhật có làm việc không", "ask_working_hours"))
+    assert plain[0]["response"] == "utter_working_hours" and slot(events, "procedure") == "unset"
+
+
+def test_the_hotline_asked_about_a_procedure_names_where_it_is_handled() -> None:
+    messages, events = run(ActionHotline(), tracker("hỏi về làm hộ chiếu thì gọi số nào", "ask_hotline"))
+    assert [m["response"] for m in messages][:2] == ["utter_procedure_where", "utter_hotline"]
+    assert slot(events, "procedure") == "ho-chieu"
+
+
+def test_a_dossier_lookup_keeps_the_procedure_it_names_from_the_whole_catalogue() -> None:
+    _, events = run(
+        ActionDossierStatus(), tracker("kiểm tra giúp tình trạng hồ sơ làm hộ chiếu", "check_dossier_status")
+    )
+    assert slot(events, "procedure") == "ho-chieu"
+    _, events = run(ActionDossierStatus(), tracker("tra cứu hồ sơ", "check_dossier_status"))
+    assert slot(events, "procedure") == "unset"
 
 
 def test_survey_sends_a_qr_code_that_decodes_to_the_survey_url() -> None:

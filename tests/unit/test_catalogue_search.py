@@ -265,3 +265,17 @@ def test_a_lone_ambiguous_word_does_not_say_which_variant_is_asked(text: str, st
     query = analyze_query(text, Lexicon.load())
     assert CatalogueIndex.query_variants(query, stated=True) == stated
     assert stated <= CatalogueIndex.query_variants(query)  # the ranking still weighs "mất" as lost
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tra cứu hồ sơ 000.00.27.H26-250418-0021",
+        "hồ sơ H17.12-250602-0042 đến đâu rồi",
+        "gọi lại cho em số 0905 123 456",
+    ],
+)
+def test_reference_codes_and_phone_numbers_name_no_procedure(search: CatalogueSearch, text: str) -> None:
+    """Their digits matched a procedure by chance before: a dossier code read as disability."""
+    assert search.decide(text).action != "answer"
+    assert not search.index.analyze(text).weights.keys() & {"000", "0021", "250602", "0905", "123", "456", "h26"}

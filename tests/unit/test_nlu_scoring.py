@@ -162,19 +162,29 @@ def test_predict_all_keeps_the_codes_of_ranked_and_answered_procedures() -> None
     assert score(items, predictions)["procedure_top1"] == 1.0
 
 
-def test_service_intents_never_count_as_a_procedure_answer() -> None:
-    """A dossier lookup or a handoff naming a procedure is served, not answered with its facts."""
+def test_a_service_counts_as_answered_only_when_its_answer_is_about_the_named_procedure() -> None:
+    """Hours, the hotline and a dossier lookup say where the named procedure is handled and keep
+    it (as the action server does): answered. Feedback, survey and handoff are served the same
+    whatever the procedure: not answered with it."""
 
     class C:
         def __init__(self, slug: str, score: float) -> None:
             self.slug, self.score = slug, score
 
-    items = [Item("tra cuu ho so khai sinh", "check_dossier_status"), Item("lam khai sinh", "ask_procedure")]
-    for intent, answered in (("check_dossier_status", None), ("ask_procedure", "khai-sinh")):
+    cases = (
+        ("check_dossier_status", "khai-sinh"),
+        ("ask_working_hours", "khai-sinh"),
+        ("ask_hotline", "khai-sinh"),
+        ("give_feedback", None),
+        ("ask_survey", None),
+        ("human_handoff", None),
+        ("ask_procedure", "khai-sinh"),
+    )
+    for intent, answered in cases:
         predictions = predict_all(
-            items[:1] if answered is None else items[1:],
+            [Item("ho so khai sinh", intent)],
             parse=lambda text, intent=intent: intent,
             search=lambda text: [C("khai-sinh", 40.0), C("1.003677", 3.0)],
             codes=lambda pid: list(CODES.get(pid, ())),
         )
-        assert predictions[0].answered == answered
+        assert predictions[0].answered == answered, intent

@@ -106,3 +106,13 @@ def test_best_faq_matches_a_paraphrase(index: ProcedureIndex, content: ContentBa
     typed = question.lower().rstrip("?")
     best = index.best_faq("khai-sinh", typed)
     assert best is not None and best[0] == question and best[2] > 0.9
+
+
+def test_reference_codes_and_long_numbers_are_not_searched(index) -> None:
+    """A pasted dossier code or phone number names no procedure: it is left out of the question."""
+    from tthc.codes import without_codes
+
+    assert without_codes("tra cứu hồ sơ 000.00.27.H26-250418-0021 nhé").split() == ["tra", "cứu", "hồ", "sơ", "nhé"]
+    assert without_codes("sđt 0905 123 456, cccd 079203001234").split() == ["sđt", ",", "cccd"]
+    assert without_codes("xe 7 chỗ, năm 1998, bằng b2").split() == ["xe", "7", "chỗ,", "năm", "1998,", "bằng", "b2"]
+    assert index.search("tra cứu hồ sơ 000.00.27.H26-250418-0021") == index.search("tra cứu hồ sơ")

@@ -88,3 +88,14 @@ def test_a_chatty_question_needs_a_quarter_of_itself_in_the_names_when_the_curat
     assert understand("ask_procedure", thin, None, lead).procedure is None
     named = Verdict("clarify", hits=CHATTY.hits, ranked=(hit("ho-kinh-doanh", 49.8, 0.42, 0.30), CHATTY.ranked[1]))
     assert understand("ask_procedure", named, None, lead).procedure == "ho-kinh-doanh"
+
+
+def test_holding_the_whole_question_answers_only_with_half_of_it_in_the_names() -> None:
+    """ "tối nay VN đá với Thái Lan": an adoption with a foreign element holds the whole question in
+    its text (Việt Nam, a foreign country) but under half of it in its names: not an answer."""
+    from tthc.search.decision import holds_it_alone
+
+    football = [hit("1.003976", 10.7, 1.0, 0.46), hit("1.003425", 7.7, 0.46, 0.46)]
+    assert not holds_it_alone(football)
+    named = [hit("1.012786", 10.7, 1.0, 0.6), hit("1.003425", 7.7, 0.46, 0.46)]
+    assert holds_it_alone(named)

@@ -21,7 +21,13 @@ import yaml
 
 from tthc.procedure_codes import codes_of, is_correct
 from tthc.text.normalize import strip_accents
-from tthc.understanding import NO_PROCEDURE_INTENTS, SERVICE_INTENTS, decide, understand
+from tthc.understanding import (
+    NO_PROCEDURE_INTENTS,
+    PROCEDURE_SERVICE_INTENTS,
+    SERVICE_INTENTS,
+    decide,
+    understand,
+)
 
 
 @dataclass(frozen=True)
@@ -221,7 +227,9 @@ def predict_all(
         # Our understanding weighs the intent itself (a confident match outweighs an out_of_scope
         # guess, as in the action server); the baselines answer only procedure-like intents.
         answered = chosen if intent not in NO_PROCEDURE_INTENTS or hasattr(found, "ranked") else None
-        if intent in SERVICE_INTENTS:  # their actions look a dossier up, hand over, give a number...
+        # Feedback, survey and handoff answer the same whatever the procedure; hours, the hotline and
+        # a dossier lookup say where the procedure the message names is handled, and keep it.
+        if intent in SERVICE_INTENTS and intent not in PROCEDURE_SERVICE_INTENTS:
             answered = None
         ranked, known = _ranked(found, codes)
         if answered and answered not in known:

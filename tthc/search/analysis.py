@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from tthc.codes import without_codes
 from tthc.text.normalize import normalize_word, strip_accents
 from tthc.text.tokenize import syllables
 
@@ -61,7 +62,8 @@ QUESTION_PHRASES = tuple(
     |can gi|can nhung gi|gom nhung gi|nhung gi|mang theo|can mang|chuan bi|duoc khong
     |co duoc khong|co phai|bo phan mot cua|mot cua|uy ban nhan dan|uy ban|cap xa|cap tinh
     |cap huyen|xa phuong|phuong|huong dan|tu van|giai dap|cho hoi|xin hoi|cho minh hoi
-    |vui long|cam on|ad oi|a oi|truc tiep|buu dien|buu chinh cong ich|mien phi""".replace("\n", "").split("|")
+    |vui long|cam on|ad oi|a oi|truc tiep|buu dien|buu chinh cong ich|mien phi
+    |chu nhat|thu bay|thu 7|ngay nghi|ngay le|gio lam viec|gio hanh chinh""".replace("\n", "").split("|")
 )
 
 
@@ -255,7 +257,7 @@ def _question_masks(sylls: Sequence[str]) -> tuple[list[bool], list[bool]]:
 
 
 def analyze_query(text: str, lexicon: Lexicon) -> Query:
-    pairs = query_pairs(text)
+    pairs = query_pairs(without_codes(text))
     sylls = [k for _, k in pairs]
     query = Query(text)
     n = len(sylls)

@@ -35,6 +35,8 @@ class Thresholds:
     # The best procedure holds the whole question and no close rival does: a smaller score margin
     # suffices ("mất sổ đỏ muốn làm lại": only the re-issue of a lost certificate holds "sổ đỏ").
     whole_coverage: float = 0.95
+    whole_name_coverage: float = 0.5  # ... half of it in its names: a place or a nationality held in
+    # its text is not the procedure ("tối nay VN đá với Thái Lan": an adoption with a foreign element)
     rival_coverage_gap: float = 0.25  # every rival within reach holds this much less of the question
     whole_margin: float = 1.2
     clarify_fraction: float = 0.6  # candidates offered: those within this fraction of the best
@@ -158,10 +160,12 @@ def is_confident(hits: Sequence[Hit], t: Thresholds = THRESHOLDS) -> bool:
 
 
 def holds_it_alone(hits: Sequence[Hit], t: Thresholds = THRESHOLDS) -> bool:
-    """The best holds the whole question, clears the runner-up by whole_margin, and every other
-    procedure within answer_margin of it holds clearly less of the question."""
+    """The best holds the whole question (half of it in its names), clears the runner-up by
+    whole_margin, and every other procedure within answer_margin of it holds clearly less of it."""
     top = hits[0]
-    if top.coverage < t.whole_coverage or (len(hits) > 1 and top.score < t.whole_margin * hits[1].score):
+    if top.coverage < t.whole_coverage or top.name_coverage < t.whole_name_coverage:
+        return False
+    if len(hits) > 1 and top.score < t.whole_margin * hits[1].score:
         return False
     close = [h for h in hits[1:] if h.score * t.answer_margin >= top.score]
     return all(h.coverage <= top.coverage - t.rival_coverage_gap for h in close)

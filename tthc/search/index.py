@@ -23,6 +23,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from scipy import sparse
 
+from tthc.codes import without_codes
 from tthc.search.analysis import (
     Lexicon,
     Query,
@@ -34,7 +35,7 @@ from tthc.search.analysis import (
 )
 from tthc.search.documents import CONTEXT_FIELDS, SearchDoc
 
-INDEX_VERSION = 6  # bump when analysis or the stored layout changes: old files are not loaded
+INDEX_VERSION = 7  # bump when analysis or the stored layout changes: old files are not loaded
 
 NAME_WEIGHT = 1.0
 QUESTION_WEIGHT = 0.35
@@ -331,7 +332,7 @@ class CatalogueIndex:
         weights = np.fromiter((query.weights[t] for t in columns), dtype=np.float32, count=len(columns))
         contributions, names = self._contributions(ids, weights)
         total = self._idea_scores(query, columns, contributions)
-        for i, bonus in self._fuzzy(" ".join(query_syllables(text))).items():
+        for i, bonus in self._fuzzy(" ".join(query_syllables(without_codes(text)))).items():
             total[i] += bonus
         top = np.flatnonzero(total > 0)
         if not len(top):
