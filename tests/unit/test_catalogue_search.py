@@ -118,6 +118,8 @@ def test_an_other_ministry_word_inside_a_catalogue_question_does_not_decline_it(
     verdict = search.decide("đăng ký kết hôn với người Hàn Quốc để đi du học")
     assert verdict.reason != "outside"
     assert "2.000806" in verdict.ranked[0].codes
+    assert verdict.overruled == ("Giáo dục và Đào tạo",)  # the curated rule reads it (tthc.understanding)
+    assert search.decide("đăng ký kết hôn với người Hàn Quốc").overruled == ()
 
 
 def test_a_clear_question_is_answered_with_its_record(search: CatalogueSearch) -> None:

@@ -91,11 +91,35 @@ def test_a_chatty_question_needs_a_quarter_of_itself_in_the_names_when_the_curat
 
 
 def test_holding_the_whole_question_answers_only_with_half_of_it_in_the_names() -> None:
-    """ "tối nay VN đá với Thái Lan": an adoption with a foreign element holds the whole question in
-    its text (Việt Nam, a foreign country) but under half of it in its names: not an answer."""
+    """An adoption with a foreign element holds all of "tối nay VN đá với Thái Lan" in its text (Việt
+    Nam, a foreign country) but under half of it in its names: not an answer."""
     from tthc.search.decision import holds_it_alone
 
     football = [hit("1.003976", 10.7, 1.0, 0.46), hit("1.003425", 7.7, 0.46, 0.46)]
     assert not holds_it_alone(football)
     named = [hit("1.012786", 10.7, 1.0, 0.6), hit("1.003425", 7.7, 0.46, 0.46)]
     assert holds_it_alone(named)
+
+
+def test_a_curated_procedure_named_by_two_fifths_of_the_question_needs_a_smaller_curated_lead() -> None:
+    # "em mới mua căn hộ chung cư, muốn chuyển hộ khẩu từ quê lên nhà mới ...": both retrievers rank
+    # the permanent residence first; 43 % of the question is in its names, the curated lead is 1.39
+    ranked = (hit("dang-ky-thuong-tru", 21.5, 0.53, 0.43), hit("chuyen-nhuong-dat", 18.9, 0.34, 0.33))
+    lead = [Candidate("dang-ky-thuong-tru", 50.3), Candidate("chuyen-nhuong-dat", 36.1)]
+    verdict = Verdict("clarify", hits=ranked, ranked=ranked)
+    assert understand("ask_procedure", verdict, None, lead).procedure == "dang-ky-thuong-tru"
+    thin = (hit("dang-ky-thuong-tru", 21.5, 0.53, 0.35), ranked[1])
+    assert understand("ask_procedure", Verdict("clarify", hits=thin, ranked=thin), None, lead).procedure is None
+    unsure = [Candidate("dang-ky-thuong-tru", 50.3), Candidate("chuyen-nhuong-dat", 40.0)]  # 1.26 times
+    assert understand("ask_procedure", verdict, None, unsure).procedure is None
+
+
+def test_no_curated_procedure_is_answered_over_another_ministrys_word() -> None:
+    # "xin giấy phép thành lập bệnh viện tư nhân": "bệnh viện" (Y tế) was overruled as context because
+    # "thành lập ... tư nhân" names the company registration; the curated rule must not answer it
+    ranked = (hit("thanh-lap-doanh-nghiep", 22.8, 0.58, 0.58), hit("2.000890", 17.4, 0.58, 0.42))
+    lead = [Candidate("thanh-lap-doanh-nghiep", 66.2), Candidate("ho-kinh-doanh", 33.7)]
+    verdict = Verdict("clarify", hits=ranked, ranked=ranked, overruled=("Bộ Y tế",))
+    assert understand("ask_procedure", verdict, None, lead).procedure is None
+    plain = Verdict("clarify", hits=ranked, ranked=ranked)
+    assert understand("ask_procedure", plain, None, lead).procedure == "thanh-lap-doanh-nghiep"

@@ -54,6 +54,7 @@ class Verdict:
     reason: str = ""  # confident | ambiguous | weak | outside | no_match
     ministry: str | None = None  # for "outside": the ministry that handles such procedures
     ranked: tuple[Hit, ...] = field(default=(), repr=False)  # the whole ranking, for evaluation
+    overruled: tuple[str, ...] = ()  # ministries whose words the question holds, overruled as context
 
     @property
     def answer(self) -> Hit | None:
@@ -65,6 +66,7 @@ def decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Threshol
     if not hits or hits[0].score < t.min_score:
         return Verdict("decline", reason="no_match", ranked=ranked)
     top = hits[0]
+    overruled: list[str] = []
     for phrase, ministry, span in query.outside:
         if index.holds_phrase(top.key, phrase):
             continue
@@ -75,15 +77,16 @@ def decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Threshol
         named = index.name_precision(top.key, query)
         if rest < t.outside_override or rest_share < t.outside_rest_share or named < t.outside_name_precision:
             return Verdict("decline", reason="outside", ministry=ministry, ranked=ranked)
+        overruled.append(ministry)
     if top.coverage < t.min_coverage:
         return Verdict("decline", reason="weak", ranked=ranked)
     variant = asked_variant(hits, t.variant_reach)
     if variant is None and is_confident(hits, t):
-        return Verdict("answer", (top,), reason="confident", ranked=ranked)
+        return Verdict("answer", (top,), reason="confident", ranked=ranked, overruled=tuple(overruled))
     offered = tuple(h for h in hits[: t.clarify_max] if h.score >= t.clarify_fraction * top.score)
     if variant is not None:
         offered = (variant, *(h for h in offered if h != variant))[: t.clarify_max]
-    return Verdict("clarify", offered, reason="ambiguous", ranked=ranked)
+    return Verdict("clarify", offered, reason="ambiguous", ranked=ranked, overruled=tuple(overruled))
 
 
 def asked_variant(hits: Sequence[Hit], reach: int) -> Hit | None:
