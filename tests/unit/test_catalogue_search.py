@@ -17,7 +17,7 @@ from tthc.search import (
     read_records,
 )
 from tthc.search.analysis import VOCABULARY_FILE, analyze_query
-from tthc.search.documents import base_name, group_records
+from tthc.search.documents import base_name, defined_names, group_records
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "catalogue_search" / "records"
 
@@ -281,3 +281,14 @@ def test_reference_codes_and_phone_numbers_name_no_procedure(search: CatalogueSe
     """Their digits matched a procedure by chance before: a dossier code read as disability."""
     assert search.decide(text).action != "answer"
     assert not search.index.analyze(text).weights.keys() & {"000", "0021", "250602", "0905", "123", "456", "h26"}
+
+
+def test_the_land_laws_short_form_of_the_certificate_is_also_read_in_full() -> None:
+    """Land records say "Giấy chứng nhận" for the land-use certificate (Luật Đất đai 2024, Điều 3):
+    the name in full is another name, so "sổ đỏ" (its citizens' word) finds it; other fields and
+    certificates that name what they certify keep their names."""
+    full = "Giấy chứng nhận quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất"
+    assert defined_names(["Cấp lại Giấy chứng nhận do bị mất"], ["Đất đai"]) == (f"Cấp lại {full} do bị mất",)
+    assert defined_names(["Cấp lại Giấy chứng nhận do bị mất"], ["Hộ tịch"]) == ()
+    kept = ["Cấp đổi Giấy chứng nhận quyền sử dụng đất", "Cấp Giấy chứng nhận đủ điều kiện", "Đăng ký đất đai"]
+    assert defined_names(kept, ["Đất đai"]) == ()

@@ -31,6 +31,19 @@ _PREFIX = re.compile(r"^\s*thủ\s+tục\s+", re.I)
 _RESULT_JUNK = re.compile(r"Mã:\s*KQ\.|Từ khóa|Chọn cơ quan thực hiện")
 _NO_INFO = "Không có thông tin"
 DOCUMENTS_MAX_CHARS = 4000  # the first pages of the document list say what the procedure is about
+# Short forms a field's law defines, read in full in that field's names as another name: Luật Đất đai
+# 2024 (Điều 3 khoản 21) calls the land-use certificate "Giấy chứng nhận" throughout, so "Cấp lại Giấy
+# chứng nhận do bị mất" is the re-issue of a lost "sổ đỏ" (not a certificate of eligibility, of
+# registration, of inspection...: those name what they certify).
+DEFINED_TERMS = (
+    (
+        "đất đai",
+        re.compile(
+            r"giấy chứng nhận(?!\s+(?:quyền|đăng ký|đủ|kiểm|an|đạt|hợp|chất|cơ|bảo|hộ|lưu|xuất|thẩm|tiêm))", re.I
+        ),
+        "Giấy chứng nhận quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất",
+    ),
+)
 
 
 class CatalogueRecord(Protocol):
@@ -222,9 +235,19 @@ def group_records(records: Iterable[CatalogueRecord]) -> list[list[CatalogueReco
     return sorted(out, key=lambda g: g[0].code)
 
 
+def defined_names(names: Sequence[str], fields: Sequence[str]) -> tuple[str, ...]:
+    """The names with the short forms their field's law defines written in full (DEFINED_TERMS)."""
+    out = []
+    for field, short, full in DEFINED_TERMS:
+        if any(field in f.lower() for f in fields):
+            out += [short.sub(full, name, count=1) for name in names if short.search(name)]
+    return tuple(out)
+
+
 def catalogue_doc(group: Sequence[CatalogueRecord]) -> SearchDoc:
     first = group[0]
     names = tuple(dict.fromkeys(base_name(r.name) for r in group))
+    names += defined_names(names, [r.field for r in group])
     return SearchDoc(
         key=first.code,
         kind="catalogue",
