@@ -292,3 +292,14 @@ def test_the_land_laws_short_form_of_the_certificate_is_also_read_in_full() -> N
     assert defined_names(["Cấp lại Giấy chứng nhận do bị mất"], ["Hộ tịch"]) == ()
     kept = ["Cấp đổi Giấy chứng nhận quyền sử dụng đất", "Cấp Giấy chứng nhận đủ điều kiện", "Đăng ký đất đai"]
     assert defined_names(kept, ["Đất đai"]) == ()
+
+
+def test_a_citizen_form_may_hold_a_question_phrase() -> None:
+    """ "giấy tờ" alone only says what is asked, but "giấy tờ đất" is a land certificate: such forms
+    of the vocabulary match (they never did), and a question phrase alone still names nothing."""
+    lexicon = Lexicon.load()
+    assert "giay to dat" in [u.label for u in analyze_query("mua bán giấy tờ đất", lexicon).units]
+    assert [u.label for u in analyze_query("làm giấy khai sinh cần giấy tờ gì", lexicon).units] == [
+        "lam giay khai sinh"
+    ]
+    assert analyze_query("ở đâu", lexicon).units == []

@@ -207,15 +207,14 @@ def _matches(
     pairs: Sequence[tuple[str, str]], table: dict[tuple[str, ...], tuple[Form, ...]], max_len: int,
     blocked: Sequence[bool],
 ) -> Iterator[tuple[int, int, tuple[str, ...], list[Form]]]:  # fmt: skip
-    """At each free position, the longest form of `table` that starts there, unless it lies inside
-    a longer form found before; forms may overlap ("sổ đỏ" + "đỏ lần đầu")."""
+    """At each position, the longest form of `table` that starts there, unless it lies inside a
+    longer form found before; forms may overlap ("sổ đỏ" + "đỏ lần đầu"). A form may hold blocked
+    syllables (a question phrase: "giấy tờ" in "giấy tờ đất") but not only those."""
     keys = [k for _, k in pairs]
     enclosing_end = 0
     for i in range(len(pairs)):
-        if blocked[i]:
-            continue
         for size in range(min(max_len, len(pairs) - i), 0, -1):
-            if any(blocked[i : i + size]):
+            if all(blocked[i : i + size]):
                 continue
             key = tuple(keys[i : i + size])
             forms = [f for f in table.get(key, ()) if _compatible(pairs[i : i + size], f.accented)]
