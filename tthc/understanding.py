@@ -7,7 +7,7 @@ what citizens get. Thresholds are calibrated with `trolyao eval nlu` (docs/bench
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from tthc.retrieval import Candidate
@@ -98,6 +98,8 @@ CHATTY_CURATED_LEAD = 2.0
 # 58 % of itself in the company registration's names, and is the Health ministry's).
 NAMED_COVERAGE = 0.4
 NAMED_CURATED_LEAD = 1.35
+DISPUTE_FACTOR = 1.5  # a catalogue answer that is curated stands unless the curated retriever's first
+# is another procedure scoring this many times its own score for it
 CURATED_SIBLINGS = 3  # a sibling that is the variant asked, this far down the catalogue's ranking,
 # keeps a curated procedure from being answered (tthc.search.decision.asked_variant)
 FOLLOW_UP_REASONS = frozenset({"no_match", "weak"})  # the message names no procedure of its own
@@ -129,8 +131,10 @@ def understand(
     if intent in NO_PROCEDURE_INTENTS and intent != "out_of_scope":
         return Understanding()
     answer = verdict.answer
-    if answer is not None:
+    if answer is not None and not _disputed(answer, curated):
         return Understanding(procedure=answer.key, codes=answer.codes)
+    if answer is not None:  # the two retrievers disagree: ask back with the catalogue's first three
+        verdict = replace(verdict, action="clarify", hits=verdict.ranked[:3], reason="ambiguous")
     kept = curated_match(verdict, curated)
     if kept:
         return Understanding(procedure=kept)
@@ -169,6 +173,16 @@ def curated_match(verdict: Verdict, curated: Sequence[Candidate]) -> str | None:
     if not held and not clear and not _chatty_but_sure(top, curated) and not _named_and_sure(verdict, curated):
         return None
     return top.key if top.score >= CURATED_MARGIN * runner else None
+
+
+def _disputed(answer: Hit, curated: Sequence[Candidate]) -> bool:
+    """The catalogue is sure of a curated procedure that the curated retriever, which knows the 33
+    best, ranks well below another one ("sổ hồng ghi sai tên": the civil-status correction for the
+    catalogue, land certificates for the curated retriever; it is the land certificate's correction)."""
+    if answer.kind != "curated" or not curated or curated[0].slug == answer.key:
+        return False
+    own = next((c.score for c in curated if c.slug == answer.key), 0.0)
+    return curated[0].score >= DISPUTE_FACTOR * own
 
 
 def _curated_lead(curated: Sequence[Candidate]) -> float:

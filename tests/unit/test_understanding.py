@@ -123,3 +123,24 @@ def test_no_curated_procedure_is_answered_over_another_ministrys_word() -> None:
     assert understand("ask_procedure", verdict, None, lead).procedure is None
     plain = Verdict("clarify", hits=ranked, ranked=ranked)
     assert understand("ask_procedure", plain, None, lead).procedure == "thanh-lap-doanh-nghiep"
+
+
+def test_a_sure_catalogue_answer_is_asked_back_when_the_curated_retriever_prefers_another_curated_one() -> None:
+    # "sổ hồng ghi sai tên": the catalogue is sure of the civil-status correction; the curated
+    # retriever, which knows the 33 best, puts the land certificate 1.8 times higher: ask back with
+    # the catalogue's first three (the land certificate's correction among them)
+    ranked = (
+        hit("thay-doi-cai-chinh-ho-tich", 23.4, 1.0, 0.52),
+        hit("2.000748", 14.0, 0.76, 0.42),
+        hit("1.012796", 11.3, 0.34, 0.34),
+    )
+    verdict = Verdict("answer", hits=ranked[:1], reason="confident", ranked=ranked)
+    land = [Candidate("cap-gcn-lan-dau", 36.7), Candidate("thay-doi-cai-chinh-ho-tich", 20.0)]
+    result = understand("ask_where", verdict, None, land)
+    assert result.procedure is None and result.clarify == ("thay-doi-cai-chinh-ho-tich", "2.000748", "1.012796")
+    agreeing = [Candidate("thay-doi-cai-chinh-ho-tich", 30.0), Candidate("cap-gcn-lan-dau", 20.0)]
+    assert understand("ask_where", verdict, None, agreeing).procedure == "thay-doi-cai-chinh-ho-tich"
+    close = [Candidate("cap-gcn-lan-dau", 26.0), Candidate("thay-doi-cai-chinh-ho-tich", 20.0)]  # 1.3 times
+    assert understand("ask_where", verdict, None, close).procedure == "thay-doi-cai-chinh-ho-tich"
+    catalogue = Verdict("answer", hits=ranked[2:], reason="confident", ranked=ranked[2:])
+    assert understand("ask_where", catalogue, None, land).procedure == "1.012796"  # only curated answers are checked
