@@ -303,3 +303,12 @@ def test_a_citizen_form_may_hold_a_question_phrase() -> None:
         "lam giay khai sinh"
     ]
     assert analyze_query("ở đâu", lexicon).units == []
+
+
+def test_a_form_or_class_name_typed_glued_is_read_as_the_records_write_it() -> None:
+    """The records and the vocabulary split "CT07", "B2" into "ct 07", "b 2": a question must too,
+    or "xin ct07" never meets the residence certificate; a measure ("100m2") is left whole."""
+    lexicon = Lexicon.load()
+    assert "ct 07" in [u.label for u in analyze_query("xin ct07 ở đâu", lexicon).units]
+    assert "b_2" in analyze_query("thi bằng b2", lexicon).weights
+    assert "100m2" in analyze_query("100m2 đất", lexicon).weights

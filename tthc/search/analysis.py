@@ -28,6 +28,7 @@ _MARKS = re.compile(r"[\u0300-\u036f]")
 _GLUED_CASE = re.compile(r"([a-z\u0111][\u0300-\u036f]*)(?=[A-Z\u0110])")  # "khaiSố" (NFD) -> "khai Số"
 _GLUED_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")  # "chính1 bản" -> "chính 1 bản"
 _WORD = re.compile(r"[a-z0-9]+")
+_FORM_NAME = re.compile(r"^([^\W\d_]{1,3})(\d{1,3})$")
 _ACCENTED_WORD = re.compile(r"[^\W_]+")
 
 # Abbreviations the official titles use, read as their full words on both sides (a citizen's "bhxh"
@@ -93,7 +94,9 @@ def query_pairs(text: str) -> list[tuple[str, str]]:
     """(accented, accent-free) syllables of a citizen's message, teencode and abbreviations expanded."""
     out: list[tuple[str, str]] = []
     for syllable in syllables(text):
-        for part in _ACCENTED_WORD.findall(syllable):
+        # a form's or a class's name ("ct07", "b2") apart, as in the records and the vocabulary
+        # ("mẫu CT07", "hạng B2": doc_syllables); not a measure ("100m2")
+        for part in _ACCENTED_WORD.findall(_FORM_NAME.sub(r"\1 \2", syllable)):
             key = _strip(part)
             if not _WORD.fullmatch(key):
                 continue

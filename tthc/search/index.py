@@ -35,7 +35,7 @@ from tthc.search.analysis import (
 )
 from tthc.search.documents import CONTEXT_FIELDS, SearchDoc
 
-INDEX_VERSION = 9  # bump when analysis or the stored layout changes: old files are not loaded
+INDEX_VERSION = 10  # bump when analysis or the stored layout changes: old files are not loaded
 
 NAME_WEIGHT = 1.0
 QUESTION_WEIGHT = 0.35
