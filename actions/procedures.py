@@ -12,7 +12,7 @@ from actions import formatting, keywords, process
 from actions.facts import PORTAL_SEARCH, Facts, curated_facts, record_facts_of
 from actions.turn import reports_turn
 from tthc.content import ContentBase
-from tthc.understanding import Understanding, understand
+from tthc.understanding import Understanding, service_procedure, understand, without_service_words
 
 ASPECT_BUTTONS = [
     ("Hồ sơ", "ask_documents"),
@@ -204,13 +204,16 @@ def understood(base: ContentBase, tracker: Tracker, intent: str | None, text: st
 
 
 def named_facts(base: ContentBase, tracker: Tracker, intent: str | None) -> Facts | None:
-    """The procedure this message itself names with confidence, for a service request (hours, the
-    hotline, a dossier): no conversation context and no asking back, as `trolyao eval nlu` counts it."""
+    """The procedure a service request (hours, the hotline, a dossier) itself names with confidence:
+    no conversation context and no asking back, as `trolyao eval nlu` counts it."""
     text = (tracker.latest_message or {}).get("text") or ""
-    if not text.strip() or text.startswith("/"):
+    if text.startswith("/"):
         return None
-    result = understand(intent, process.search(base).decide(text), None, process.index(base).search(text))
-    return facts_of(base, result.procedure, tracker.get_slot("locality")) if result.procedure else None
+    text = without_service_words(text)
+    if not text.strip():
+        return None
+    named = service_procedure(intent, process.search(base).decide(text), process.index(base).search(text))
+    return facts_of(base, named, tracker.get_slot("locality")) if named else None
 
 
 def say_where(dispatcher: CollectingDispatcher, facts: Facts) -> list[dict[str, Any]]:

@@ -6,11 +6,13 @@ what citizens get. Thresholds are calibrated with `trolyao eval nlu` (docs/bench
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from tthc.retrieval import Candidate
+from tthc.text.normalize import strip_accents
 
 if TYPE_CHECKING:  # the search needs numpy, which the gateway's environment does not have
     from tthc.search.decision import Verdict
@@ -34,6 +36,53 @@ SERVICE_INTENTS = frozenset(
 # police, not the one-stop desk), and a dossier lookup keeps it. Feedback, survey and handoff are
 # the same whatever procedure is named.
 PROCEDURE_SERVICE_INTENTS = frozenset({"check_dossier_status", "ask_hotline", "ask_working_hours"})
+# The words of those requests themselves: they name no procedure, and left in they match one by
+# chance ("tra cứu tình trạng hồ sơ": the marital-status certificate; "lịch trực của công an
+# phường": the criminal record, "lý lịch"). Taken out before the procedure is looked for; a word
+# typed with accents must match these accents ("chiều" is not the "chiếu" of "hộ chiếu").
+SERVICE_PHRASES = tuple(
+    tuple(p.split())
+    for p in """tình trạng hồ sơ|tình trạng|tra cứu|kiểm tra|tiến độ|kết quả|được duyệt|duyệt|xong chưa
+    |đến đâu|bước nào|giờ làm việc|giờ hành chính|làm việc|giờ nào|mấy giờ|mở cửa|đóng cửa|lịch trực
+    |lịch làm việc|thứ 7|thứ bảy|chủ nhật|ngày lễ|ngày nghỉ|số điện thoại|điện thoại|số máy bàn
+    |máy bàn|số nào|gọi số|gọi điện|gọi|tổng đài|hotline|đường dây nóng|liên hệ|công an phường
+    |công an xã|ủy ban phường|ủy ban xã""".replace("\n", "").split("|")
+)
+
+
+SERVICE_MIN_SCORE = 15.0  # the catalogue's score of the procedure a service request names, at least
+
+
+def service_procedure(intent: str | None, verdict: Verdict, curated: Sequence[Candidate] = ()) -> str | None:
+    """The curated procedure a service request names (``verdict`` and ``curated`` of the request
+    without its service words): only when the catalogue would answer it and the curated retriever
+    is sure of the same one, with a clear score. A wrong "where" line before the hours or the
+    numbers is a wrong answer; with nothing named the service answers as always."""
+    result = understand(intent, verdict, None, curated)
+    if not result.procedure or not verdict.ranked or not is_confident(curated):
+        return None
+    top = verdict.ranked[0]
+    sure = curated[0].slug == result.procedure == top.key and top.score >= SERVICE_MIN_SCORE
+    return result.procedure if sure else None
+
+
+def _same_word(typed: str, phrase_word: str) -> bool:
+    plain = strip_accents(typed)
+    return typed == phrase_word or (typed == plain and plain == strip_accents(phrase_word))
+
+
+def without_service_words(text: str) -> str:
+    """The request without the words of the service itself (SERVICE_PHRASES), the rest as typed."""
+    words = text.split()
+    typed = [unicodedata.normalize("NFC", w.lower()).strip(".,;:!?()\"'") for w in words]
+    keep = [True] * len(words)
+    for i in range(len(words)):
+        for phrase in SERVICE_PHRASES:
+            span = typed[i : i + len(phrase)]
+            if len(span) == len(phrase) and all(_same_word(t, p) for t, p in zip(span, phrase)):
+                keep[i : i + len(phrase)] = [False] * len(phrase)
+    return " ".join(w for w, k in zip(words, keep) if k)
+
 
 ANSWER_SCORE = 16.0  # the top candidate is answered about at or above this score ...
 ANSWER_MARGIN = 1.15  # ... when it is this many times the runner-up

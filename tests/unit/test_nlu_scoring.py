@@ -163,13 +163,20 @@ def test_predict_all_keeps_the_codes_of_ranked_and_answered_procedures() -> None
 
 
 def test_a_service_counts_as_answered_only_when_its_answer_is_about_the_named_procedure() -> None:
-    """Hours, the hotline and a dossier lookup say where the named procedure is handled and keep
-    it (as the action server does): answered. Feedback, survey and handoff are served the same
-    whatever the procedure: not answered with it."""
+    """Hours, the hotline and a dossier lookup say where the procedure the request names is handled
+    and keep it (as the action server does): answered with what `service` finds in the request
+    without its service words. Feedback, survey and handoff are served the same whatever the
+    procedure: not answered with it."""
 
     class C:
         def __init__(self, slug: str, score: float) -> None:
             self.slug, self.score = slug, score
+
+    searched: list[str] = []
+
+    def search(text: str) -> list[C]:
+        searched.append(text)
+        return [C("khai-sinh", 40.0), C("1.003677", 3.0)]
 
     cases = (
         ("check_dossier_status", "khai-sinh"),
@@ -181,10 +188,14 @@ def test_a_service_counts_as_answered_only_when_its_answer_is_about_the_named_pr
         ("ask_procedure", "khai-sinh"),
     )
     for intent, answered in cases:
+        searched.clear()
         predictions = predict_all(
-            [Item("ho so khai sinh", intent)],
+            [Item("tra cứu tình trạng hồ sơ khai sinh", intent)],
             parse=lambda text, intent=intent: intent,
-            search=lambda text: [C("khai-sinh", 40.0), C("1.003677", 3.0)],
+            search=search,
             codes=lambda pid: list(CODES.get(pid, ())),
+            service=lambda intent, found: found[0].slug,
         )
         assert predictions[0].answered == answered, intent
+        if intent in {"check_dossier_status", "ask_working_hours", "ask_hotline"}:
+            assert searched[-1] == "khai sinh"  # the service's own words taken out

@@ -144,3 +144,23 @@ def test_a_sure_catalogue_answer_is_asked_back_when_the_curated_retriever_prefer
     assert understand("ask_where", verdict, None, close).procedure == "thay-doi-cai-chinh-ho-tich"
     catalogue = Verdict("answer", hits=ranked[2:], reason="confident", ranked=ranked[2:])
     assert understand("ask_where", catalogue, None, land).procedure == "1.012796"  # only curated answers are checked
+
+
+def test_a_service_request_names_a_procedure_only_when_both_retrievers_are_sure_of_it() -> None:
+    from tthc.understanding import service_procedure, without_service_words
+
+    # the service's own words go, accents respected: "chiều" is a time, the "chiếu" of "hộ chiếu" is not
+    assert without_service_words("tra cứu tình trạng hồ sơ giúp em") == "giúp em"
+    assert without_service_words("chiều thứ 7 có làm hộ chiếu không") == "chiều có làm hộ chiếu không"
+    assert without_service_words("gọi số nào để hỏi làm ho chieu") == "để hỏi làm ho chieu"
+    sure = [Candidate("can-cuoc", 40.0), Candidate("dinh-danh-dien-tu", 14.6)]
+    named = (hit("can-cuoc", 19.0, 1.0, 1.0), hit("1.014060", 9.6, 0.64, 0.64))
+    verdict = Verdict("answer", hits=named[:1], reason="confident", ranked=named)
+    assert service_procedure("ask_working_hours", verdict, sure) == "can-cuoc"
+    # "hotline đà nẵng": the catalogue's junk match, the curated retriever not sure of it
+    junk = (hit("xac-dinh-khuyet-tat", 10.6, 1.0, 1.0), hit("1.003777", 5.0, 0.5, 0.5))
+    weak = Verdict("answer", hits=junk[:1], reason="confident", ranked=junk)
+    assert service_procedure("ask_hotline", weak, [Candidate("xac-dinh-khuyet-tat", 12.0)]) is None
+    # a catalogue procedure, or a curated one the retrievers disagree on, is not named either
+    record = (hit("1.011663", 23.8, 1.0, 1.0), hit("1.003777", 5.0, 0.5, 0.5))
+    assert service_procedure("ask_hotline", Verdict("answer", hits=record[:1], ranked=record), sure) is None

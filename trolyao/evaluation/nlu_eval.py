@@ -26,7 +26,9 @@ from tthc.understanding import (
     PROCEDURE_SERVICE_INTENTS,
     SERVICE_INTENTS,
     decide,
+    service_procedure,
     understand,
+    without_service_words,
 )
 
 
@@ -197,6 +199,12 @@ def _our_answer(intent: str, found: Any) -> str | None:
     return decide(intent, found).procedure
 
 
+def _our_service_answer(intent: str, found: Any) -> str | None:
+    """The procedure a service request names, as the action server reads it (Found of the request
+    without its service words); a baseline's service requests name none."""
+    return service_procedure(intent, found.verdict, found.curated) if isinstance(found, Found) else None
+
+
 def _ranked(found: Any, codes: Callable[[str], list[str]]) -> tuple[list[str], dict[str, tuple[str, ...]]]:
     """Procedure ids in rank order and their codes: from a whole-catalogue Verdict (its hits
     carry their codes, levels grouped) or from a list of curated Candidates (baselines)."""
@@ -213,6 +221,7 @@ def predict_all(
     search: Callable[[str], Any],
     answer: Callable[[str, Any], str | None] = _our_answer,
     codes: Callable[[str], list[str]] = codes_of,
+    service: Callable[[str, Any], str | None] = _our_service_answer,
 ) -> list[Prediction]:
     """Run every item through intent classification and retrieval, timing both together.
     ``codes`` gives a procedure id's official codes (tthc.procedure_codes.codes_of with the
@@ -223,6 +232,8 @@ def predict_all(
         intent = parse(item.text)
         found = search(item.text)
         chosen = answer(intent, found)
+        if intent in PROCEDURE_SERVICE_INTENTS:  # as the action server: without the service's own words
+            chosen = service(intent, search(without_service_words(item.text)))
         ms = (time.perf_counter() - started) * 1000
         # Our understanding weighs the intent itself (a confident match outweighs an out_of_scope
         # guess, as in the action server); the baselines answer only procedure-like intents.
