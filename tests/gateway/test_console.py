@@ -18,6 +18,7 @@ import yaml
 from conftest import REPO_ROOT, Gateway
 from starlette.routing import Mount
 
+from tthc import clock
 from tthc.content import check_content
 from tthc.records import RecordStore
 from tthc.records.accounts import AccountError, Accounts, hash_password, verify_password
@@ -187,7 +188,8 @@ def test_exports_and_report_download(
         return await real_exec(*argv, **kwargs)
 
     monkeypatch.setattr(asyncio, "create_subprocess_exec", spy)
-    today = dt.date.today().isoformat()
+    # the report's days are the deployment's (Asia/Ho_Chi_Minh): after 17:00 UTC it is already tomorrow
+    today = clock.today(gateway.settings.timezone).isoformat()
     md = gateway.client.get("/admin/report", params={"from": today, "to": today, "format": "md"}, timeout=120)
     assert md.status_code == 200, md.text
     assert "| Số tin nhắn | 1 |" in md.text
