@@ -231,9 +231,10 @@ def predict_all(
         started = time.perf_counter()
         intent = parse(item.text)
         found = search(item.text)
-        chosen = answer(intent, found)
         if intent in PROCEDURE_SERVICE_INTENTS:  # as the action server: without the service's own words
             chosen = service(intent, search(without_service_words(item.text)))
+        else:
+            chosen = answer(intent, found)
         ms = (time.perf_counter() - started) * 1000
         # Our understanding weighs the intent itself (a confident match outweighs an out_of_scope
         # guess, as in the action server); the baselines answer only procedure-like intents.

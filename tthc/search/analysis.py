@@ -191,7 +191,7 @@ class Unit:
 
 @dataclass
 class Query:
-    text: str
+    text: str  # the question as searched: without reference codes and long numbers
     weights: dict[str, float] = field(default_factory=dict)  # term -> weight, every term of the question
     units: list[Unit] = field(default_factory=list)
     free: dict[str, float] = field(default_factory=dict)  # terms of no single idea: bigrams across ideas
@@ -259,7 +259,8 @@ def _question_masks(sylls: Sequence[str]) -> tuple[list[bool], list[bool]]:
 
 
 def analyze_query(text: str, lexicon: Lexicon) -> Query:
-    pairs = query_pairs(without_codes(text))
+    text = without_codes(text)  # pasted codes and long numbers name no procedure
+    pairs = query_pairs(text)
     sylls = [k for _, k in pairs]
     query = Query(text)
     n = len(sylls)

@@ -23,7 +23,6 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from scipy import sparse
 
-from tthc.codes import without_codes
 from tthc.search.analysis import (
     Lexicon,
     Query,
@@ -332,7 +331,7 @@ class CatalogueIndex:
         weights = np.fromiter((query.weights[t] for t in columns), dtype=np.float32, count=len(columns))
         contributions, names = self._contributions(ids, weights)
         total = self._idea_scores(query, columns, contributions)
-        for i, bonus in self._fuzzy(" ".join(query_syllables(without_codes(text)))).items():
+        for i, bonus in self._fuzzy(" ".join(query_syllables(query.text))).items():
             total[i] += bonus
         top = np.flatnonzero(total > 0)
         if not len(top):
