@@ -208,10 +208,14 @@ def curated_match(verdict: Verdict, curated: Sequence[Candidate]) -> str | None:
     retriever knows only the 33 and is confident of their neighbours' questions.)"""
     if verdict.action == "decline" or not verdict.ranked or not is_confident(curated):
         return None
-    from tthc.search.decision import asked_variant, same_family  # here: the gateway imports this module without numpy
+    from tthc.search.decision import (  # here: the gateway imports this module without numpy
+        asked_variant,
+        runner_up,
+        same_family,
+    )
 
     top, rest = verdict.ranked[0], verdict.ranked[1:2]
-    runner = rest[0].score if rest else 0.0
+    runner = runner_up(verdict.ranked)
     if top.key != curated[0].slug or asked_variant(verdict.ranked, CURATED_SIBLINGS) is not None:
         return None  # the question asks for a variant it is not ("bố bé quốc tịch Úc")
     # A chatty question ("bọn mình sắp cưới, ... cần chuẩn bị gì vậy") holds few of its words in

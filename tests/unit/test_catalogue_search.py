@@ -17,7 +17,9 @@ from tthc.search import (
     read_records,
 )
 from tthc.search.analysis import VOCABULARY_FILE, analyze_query
+from tthc.search.decision import runner_up
 from tthc.search.documents import base_name, defined_names, group_records
+from tthc.search.index import Hit
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "catalogue_search" / "records"
 
@@ -312,3 +314,54 @@ def test_a_form_or_class_name_typed_glued_is_read_as_the_records_write_it() -> N
     assert "ct 07" in [u.label for u in analyze_query("xin ct07 ở đâu", lexicon).units]
     assert "b_2" in analyze_query("thi bằng b2", lexicon).weights
     assert "100m2" in analyze_query("100m2 đất", lexicon).weights
+
+
+@pytest.mark.parametrize(
+    ("text", "closer", "farther"),
+    [
+        # a house is a class III or IV building: its permit is the commune's, not the province's
+        ("giay phep xay dung sap het han, xin gia han o dau", "1.013227", "1.013233"),
+        ("mất giấy phép xây dựng, xin cấp lại ở đâu", "1.013228", "1.013235"),
+    ],
+)
+def test_between_near_equal_records_the_level_closer_to_the_citizen_comes_first(
+    search: CatalogueSearch, text: str, closer: str, farther: str
+) -> None:
+    hits = search.rank(text)
+    keys = [h.key for h in hits]
+    assert keys.index(closer) < keys.index(farther)
+    by_key = {h.key: h for h in hits}
+    # the order changes, not the scores: the decision still sees two near-equal procedures
+    assert by_key[closer].score <= by_key[farther].score * 1.05
+    assert search.decide(text).action == "clarify"
+
+
+def test_the_runner_up_is_the_best_score_after_the_first() -> None:
+    def hit(key: str, score: float) -> Hit:
+        return Hit(key, "catalogue", key, (key,), ("Cấp xã",), score, score, 1.0, 1.0, True, False)
+
+    assert runner_up([hit("a", 10.0), hit("b", 9.0), hit("c", 10.4)]) == 10.4
+    assert runner_up([hit("a", 10.0)]) == 0.0
+
+
+def test_what_a_citizen_does_not_have_is_not_searched_as_what_is_asked() -> None:
+    """ "không có lương hưu" (no pension) points to the monthly social allowance; its words must not
+    find the pension records, which "lương hưu" alone still does."""
+    lexicon = Lexicon.load()
+    query = analyze_query("bà tôi 80 tuổi không có lương hưu thì được trợ cấp gì", lexicon)
+    assert "luong_huu" not in query.weights and "luong" not in query.weights
+    assert "xa_hoi" in query.weights
+    assert "luong_huu" in analyze_query("bà tôi nhận lương hưu ở đâu", lexicon).weights
+
+
+def test_a_long_form_matches_an_accent_slip_and_a_short_one_does_not() -> None:
+    lexicon = Lexicon.load()
+    # "chiều" for "chiếu": an official passport is the foreign ministry's, slip or not
+    assert analyze_query("cấp hộ chiều công vụ", lexicon).outside
+    # a two-syllable form keeps its accents: "nhà thuộc" is not "nhà thuốc"
+    assert analyze_query("nhà thuộc hộ nghèo", lexicon).outside == []
+
+
+def test_a_boat_just_built_is_registered_as_not_yet_in_operation(search: CatalogueSearch) -> None:
+    keys = [h.key for h in search.rank("ghe chở khách mới đóng xong, đăng ký ghe cần giấy tờ gì")]
+    assert keys.index("1.004088") < keys.index("1.004047")

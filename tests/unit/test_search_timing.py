@@ -22,7 +22,7 @@ RECORDS = Path(__file__).resolve().parents[1] / "fixtures" / "catalogue_search" 
 
 @pytest.fixture(scope="module")
 def records():
-    return read_records(RECORDS)  # 48 real records of five ministries, some at several levels
+    return read_records(RECORDS)  # real records of six ministries, some at several levels
 
 
 # ------------------------------------------------------------------ sizes

@@ -22,6 +22,7 @@ from tthc.text.tokenize import syllables
 
 DATA = Path(__file__).parent / "data"
 VOCABULARY_FILE = DATA / "vocabulary.tsv"
+INSTEAD_MARK = "="  # an official side that starts with it replaces the citizen's words (vocabulary.tsv)
 OUT_OF_CATALOGUE_FILE = DATA / "out_of_catalogue.tsv"
 
 _MARKS = re.compile(r"[\u0300-\u036f]")
@@ -131,6 +132,7 @@ class Form:
 
     accented: tuple[str, ...]
     value: object
+    instead: bool = False  # the official phrases stand for the citizen's words, which are not searched
 
 
 @dataclass(frozen=True)
@@ -146,9 +148,11 @@ class Lexicon:
     def load(cls, vocabulary: Path = VOCABULARY_FILE, outside: Path = OUT_OF_CATALOGUE_FILE) -> Lexicon:
         synonyms: dict[tuple[str, ...], list[Form]] = {}
         for forms, targets in _rows(vocabulary):
+            instead = targets.lstrip().startswith(INSTEAD_MARK)
+            targets = targets.lstrip().removeprefix(INSTEAD_MARK)
             expansion = tuple(phrase_key(t) for t in targets.split(";") if phrase_key(t))
             for form in forms.split("|"):
-                _add(synonyms, form, expansion)
+                _add(synonyms, form, expansion, instead)
         out: dict[tuple[str, ...], list[Form]] = {}
         for forms, ministry in _rows(outside):
             for form in forms.split("|"):
@@ -159,16 +163,16 @@ class Lexicon:
     def text_hash_parts(self) -> Iterable[str]:
         for table in (self.synonyms, self.outside):
             for key, forms in sorted(table.items()):
-                yield " ".join(key) + "=" + "|".join(f"{' '.join(f.accented)}:{f.value}" for f in forms)
+                yield " ".join(key) + "=" + "|".join(f"{' '.join(f.accented)}:{f.value}:{f.instead}" for f in forms)
 
 
-def _add(table: dict[tuple[str, ...], list[Form]], form: str, value: object) -> None:
+def _add(table: dict[tuple[str, ...], list[Form]], form: str, value: object, instead: bool = False) -> None:
     key, accented = phrase_key(form), accented_key(form)
     if not key:
         return
     if len(accented) != len(key):  # an abbreviation inside: match it accent-free
         accented = key
-    table.setdefault(key, []).append(Form(accented, value))
+    table.setdefault(key, []).append(Form(accented, value, instead))
 
 
 def _rows(path: Path) -> Iterable[tuple[str, str]]:
@@ -201,9 +205,13 @@ class Query:
     stated: frozenset[str] = frozenset()
 
 
+ACCENT_FREE_FROM = 3  # forms of this many syllables match whatever accents were typed ("hộ chiều công vụ")
+
+
 def _compatible(typed: Sequence[tuple[str, str]], form: tuple[str, ...]) -> bool:
-    """A form matches what was typed: syllables typed without accents match any accents."""
-    return all(acc in (key, f) for (acc, key), f in zip(typed, form))
+    """A form matches what was typed: syllables typed without accents match any accents; a long
+    form matches an accent slip too, as no other phrase has its syllables."""
+    return len(form) >= ACCENT_FREE_FROM or all(acc in (key, f) for (acc, key), f in zip(typed, form))
 
 
 def _matches(
@@ -258,6 +266,30 @@ def _question_masks(sylls: Sequence[str]) -> tuple[list[bool], list[bool]]:
     return phrase_masked, word_masked
 
 
+def _citizen_phrase(
+    key: tuple[str, ...], forms: Sequence[Form], masked: Sequence[bool], instead: bool
+) -> tuple[list[tuple[list[str], int]], list[dict[str, float]]]:
+    """What a matched citizen form asks for: the wordings that show it is present in a procedure
+    (each with how many of its terms must be), and the weighted terms of each wording, the
+    citizen's own first (empty when the official phrases stand instead of them)."""
+    alternatives: list[tuple[list[str], int]] = []
+    own: dict[str, float] = {}
+    if not instead:
+        citizen = _phrase_terms(key)
+        alternatives.append((citizen, len(citizen)))  # the citizen's own phrase, whole (a curated alias)
+        own = {t: 1.0 for t, m in zip(key, masked) if not m}
+        own.update({t: 1.0 for t in ngrams(key)[len(key) :]})
+    scoring = [own]
+    for form in forms:
+        for target in form.value:  # type: ignore[attr-defined]
+            terms = _phrase_terms(target)
+            alternatives.append((terms, max(1, -(-len(terms) // 2))))  # the official one, half of it
+            grams = ngrams(target)
+            weight = EXPANSION_WEIGHT * min(1.0, IDEA_MASS / len(grams))
+            scoring.append({t: weight for t in grams})
+    return alternatives, scoring
+
+
 def analyze_query(text: str, lexicon: Lexicon) -> Query:
     text = without_codes(text)  # pasted codes and long numbers name no procedure
     pairs = query_pairs(text)
@@ -280,18 +312,12 @@ def analyze_query(text: str, lexicon: Lexicon) -> Query:
     for start, size, key, forms in _matches(pairs, lexicon.synonyms, lexicon.max_len, phrase_masked):
         in_synonym[start : start + size] = [True] * size
         same_match[start : start + size - 1] = [True] * (size - 1)
-        citizen = _phrase_terms(key)
-        alternatives = [(citizen, len(citizen))]  # the citizen's own phrase, whole (a curated alias)
-        own = {t: 1.0 for i, t in enumerate(key) if not word_masked[start + i]}
-        own.update({t: 1.0 for t in ngrams(key)[len(key) :]})
-        scoring = [own]
-        for form in forms:
-            for target in form.value:  # type: ignore[attr-defined]
-                terms = _phrase_terms(target)
-                alternatives.append((terms, max(1, -(-len(terms) // 2))))  # the official one, half of it
-                grams = ngrams(target)
-                weight = EXPANSION_WEIGHT * min(1.0, IDEA_MASS / len(grams))
-                scoring.append({t: weight for t in grams})
+        instead = any(form.instead for form in forms)
+        if instead:  # "không có lương hưu" is not about pensions
+            word_masked[start : start + size] = [True] * size
+            phrase_masked[start : start + size] = [True] * size
+        alternatives, scoring = _citizen_phrase(key, forms, word_masked[start : start + size], instead)
+        own = scoring[0]
         for wording in scoring:
             for term, weight in wording.items():
                 add(term, weight)

@@ -63,7 +63,7 @@ class Verdict:
 
 def decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresholds = THRESHOLDS) -> Verdict:
     ranked = tuple(hits)
-    if not hits or hits[0].score < t.min_score:
+    if not hits or max(h.score for h in hits) < t.min_score:  # the order may put a closer level first
         return Verdict("decline", reason="no_match", ranked=ranked)
     top = hits[0]
     overruled: list[str] = []
@@ -149,14 +149,20 @@ def same_family(a: Hit, b: Hit) -> bool:
     return len(core_a & core_b) >= FAMILY_OVERLAP * min(len(core_a), len(core_b))
 
 
+def runner_up(hits: Sequence[Hit]) -> float:
+    """The best score after the first: the order puts a closer level first among near-equals, so
+    the second is not always the next best."""
+    return max((h.score for h in hits[1:]), default=0.0)
+
+
 def is_confident(hits: Sequence[Hit], t: Thresholds = THRESHOLDS) -> bool:
     """The best procedure scores high, holds the question, and stands clear of the others: by
     answer_margin of the best procedure of another family, by sibling_margin of its own family."""
     top = hits[0]
     if top.score < t.answer_score or top.coverage < t.answer_coverage:
         return False
-    runner = hits[1].score if len(hits) > 1 else 0.0
-    rival = next((h.score for h in hits[1:] if not same_family(top, h)), 0.0)
+    runner = runner_up(hits)
+    rival = max((h.score for h in hits[1:] if not same_family(top, h)), default=0.0)
     if top.score >= t.sibling_margin * runner and top.score >= t.answer_margin * rival:
         return True
     return holds_it_alone(hits, t)
@@ -168,7 +174,7 @@ def holds_it_alone(hits: Sequence[Hit], t: Thresholds = THRESHOLDS) -> bool:
     top = hits[0]
     if top.coverage < t.whole_coverage or top.name_coverage < t.whole_name_coverage:
         return False
-    if len(hits) > 1 and top.score < t.whole_margin * hits[1].score:
+    if top.score < t.whole_margin * runner_up(hits):
         return False
     close = [h for h in hits[1:] if h.score * t.answer_margin >= top.score]
     return all(h.coverage <= top.coverage - t.rival_coverage_gap for h in close)

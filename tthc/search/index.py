@@ -62,6 +62,7 @@ CURATED_PRIOR = 1.0  # a multiplier on curated procedures' scores
 CURATED_BAND = 0.8  # _curated_first: within this share of the best score ...
 CURATED_COVERAGE_SLACK = 0.0  # ... and holding at least the best one's name coverage less this
 AUDIENCE_PRIOR = {"citizen": 1.0, "business": 0.95, "organisation": 0.85}  # who asks this assistant
+LEVEL_TIE = 0.96  # per level further from the citizen (xã, tỉnh, bộ): score *= LEVEL_TIE ** steps
 ALIAS_WEIGHT = 0.8  # a curated alias counts a little less than an official name
 FUZZY_MIN_CHARS = 8  # names shorter than this match only as words, through BM25
 FUZZY_FROM = 85  # rapidfuzz partial_ratio from which a curated name counts as typed with typos
@@ -363,7 +364,7 @@ class CatalogueIndex:
             hits.append(Hit(doc.key, doc.kind, doc.name, doc.codes, doc.levels, round(score, 4),
                             round(float(names[i]), 4), coverage, name_coverage,
                             variant_match, lacks_variant))  # fmt: skip
-        hits.sort(key=lambda h: (-h.score, h.key))
+        hits.sort(key=lambda h: (-h.score * _level_tie(h), h.key))
         return _curated_first(hits)[:k]
 
     def name_precision(self, key: str, query: Query) -> float:
@@ -535,6 +536,15 @@ class CatalogueIndex:
                 total += ids.nbytes + tfs.nbytes
             total += a.terms.nbytes
         return total
+
+
+_LEVEL_STEPS = {"Cấp xã": 0, "Cấp tỉnh": 1, "Cấp bộ": 2}
+
+
+def _level_tie(hit: Hit) -> float:
+    if hit.kind == "curated" or not hit.levels:
+        return 1.0
+    return LEVEL_TIE ** _LEVEL_STEPS.get(hit.levels[0], 0)
 
 
 def _curated_first(hits: list[Hit]) -> list[Hit]:
