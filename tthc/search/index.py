@@ -34,7 +34,7 @@ from tthc.search.analysis import (
 )
 from tthc.search.documents import CONTEXT_FIELDS, SearchDoc
 
-INDEX_VERSION = 10  # bump when analysis or the stored layout changes: old files are not loaded
+INDEX_VERSION = 11  # bump when analysis or the stored layout changes: old files are not loaded
 
 NAME_WEIGHT = 1.0
 QUESTION_WEIGHT = 0.35
@@ -54,6 +54,7 @@ VARIANTS = {
     "temporary": {"tam_thoi"}, "restoration": {"khoi_phuc", "phuc_hoi"},
     # what an authority does to others, seldom what a citizen asks for by other words
     "announcement": {"cong_bo"}, "suspension_order": {"dinh_chi"}, "designation": {"chi_dinh"},
+    "officials": {"can_bo", "cong_chuc", "vien_chuc"}, "relocation": {"chuyen_huong"},
 }  # fmt: skip
 LEADING_VARIANTS = {"doi": "exchange", "xoa": "deletion"}  # a name that starts with "Đổi", "Xóa"
 LEADING_SYLLABLES = 4  # the variant words a name leads with say what the procedure does
