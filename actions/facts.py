@@ -7,6 +7,7 @@ of that answer shows ("" when the short text is all there is)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from actions import formatting, record_facts
@@ -73,13 +74,20 @@ def curated_facts(proc: Procedure, loc: Locality, today: dt.date) -> Facts:
     )
 
 
-def record_facts_of(record: CatalogueProcedure, group: list[CatalogueProcedure], today: dt.date) -> Facts:
+def record_facts_of(
+    record: CatalogueProcedure,
+    group: list[CatalogueProcedure],
+    today: dt.date,
+    siblings: Sequence[CatalogueProcedure] = (),
+) -> Facts:
     """A catalogue procedure, answered for ``record`` (its preferred level); ``group`` holds the
-    records of the same procedure at other levels."""
+    records of the same procedure at other levels, ``siblings`` those of its family at farther
+    levels (bigger cases, other applicants)."""
     fee_summary, rates = record_facts.fee(record, today)
     fee = f"{fee_summary}\n{rates}" if rates else fee_summary
     imported = record_facts.imported_on(record)
-    levels = record_facts.other_levels(record, group)
+    lines = (record_facts.other_levels(record, group), record_facts.siblings(siblings))
+    levels = "\n".join(line for line in lines if line)
     desk, authority = record_facts.where(record), record_facts.authority(record)
     with_authority = f"{desk}\n{AUTHORITY}: {authority}"
     # A record's desk is often "the one-stop desk of the deciding agency": name the agency when short.

@@ -75,7 +75,8 @@ def facts_of(base: ContentBase, procedure: str, locality: str | None = None) -> 
     record = base.catalogue.get(procedure)
     if record is None:
         return None
-    return record_facts_of(record, process.level_group(base, procedure), process.today())
+    group, siblings = process.level_group(base, procedure), process.farther_siblings(base, procedure)
+    return record_facts_of(record, group, process.today(), siblings)
 
 
 def known(base: ContentBase, procedure: str | None) -> bool:

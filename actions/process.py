@@ -99,6 +99,12 @@ def level_group(base: ContentBase, code: str) -> list[CatalogueProcedure]:
     return [base.catalogue[c] for c in codes if c in base.catalogue]
 
 
+def farther_siblings(base: ContentBase, code: str) -> list[CatalogueProcedure]:
+    """Records of the procedure's family at levels farther from the citizen (the answer names them)."""
+    docs = search(base).farther_siblings(code)
+    return [base.catalogue[doc.code] for doc in docs if doc.code and doc.code in base.catalogue]
+
+
 def codes_for(base: ContentBase, procedure: str | None) -> list[str]:
     """A procedure id's official codes: a curated file's, or a catalogue procedure's at every
     level the search groups (its own code first)."""

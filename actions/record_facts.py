@@ -8,6 +8,8 @@ clauses are shown only while in force.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Sequence
 
 from actions.formatting import FIRST_DOCUMENTS, bullet_list, shortened, vn_date
 from tthc.catalogue.model import LEVEL_NAMES, SEE_NOTE, CatalogueProcedure, Way
@@ -146,6 +148,18 @@ def other_levels(record: CatalogueProcedure, others: list[CatalogueProcedure]) -
     """One line naming the same procedure at the other levels, with their codes."""
     parts = [f"{', '.join(o.level_names).lower()} (mã {o.code})" for o in others if o.code != record.code]
     return f"Thủ tục này còn được thực hiện ở {'; '.join(parts)}." if parts else ""
+
+
+def siblings(others: Sequence[CatalogueProcedure]) -> str:
+    """One line naming records of the family at farther levels: the same procedure for bigger cases
+    or other applicants, which the citizen may be asking about instead."""
+    parts = [f"{_without_brackets(o.name)} ({', '.join(o.level_names).lower()}, mã {o.code})" for o in others]
+    return f"Trường hợp khác, ở cấp khác: {'; '.join(parts)}." if parts else ""
+
+
+def _without_brackets(name: str) -> str:
+    """A long name without its bracketed lists: "... cấp I, cấp II (Công trình không theo tuyến/...)"."""
+    return re.sub(r"\s*\([^()]{25,}\)", "", name).strip()
 
 
 def imported_on(record: CatalogueProcedure) -> str:

@@ -17,7 +17,7 @@ from tthc.search import (
     read_records,
 )
 from tthc.search.analysis import VOCABULARY_FILE, analyze_query
-from tthc.search.decision import runner_up
+from tthc.search.decision import decide, runner_up
 from tthc.search.documents import base_name, defined_names, group_records
 from tthc.search.index import Hit
 
@@ -331,9 +331,8 @@ def test_between_near_equal_records_the_level_closer_to_the_citizen_comes_first(
     keys = [h.key for h in hits]
     assert keys.index(closer) < keys.index(farther)
     by_key = {h.key: h for h in hits}
-    # the order changes, not the scores: the decision still sees two near-equal procedures
+    # the order changes, not the scores
     assert by_key[closer].score <= by_key[farther].score * 1.05
-    assert search.decide(text).action == "clarify"
 
 
 def test_the_runner_up_is_the_best_score_after_the_first() -> None:
@@ -375,3 +374,24 @@ def test_a_record_for_officials_or_for_moving_a_pension_is_not_the_plain_reading
     assert first(search, text).key == "2.000821"
     assert first(search, "chuyển nơi nhận lương hưu về quê").key == "1.001742"
     assert first(search, "cán bộ xã nghỉ hưu thì hưởng trợ cấp hằng tháng thế nào").key == "2.000605"
+
+
+def test_a_farther_level_record_of_the_same_procedure_does_not_stop_the_answer(search: CatalogueSearch) -> None:
+    """A class III-IV building's permit extension (xã) and a class I-II one's (tỉnh) are one
+    procedure for two sizes of building: the citizen's is answered, the other is named in one line
+    of the answer (`farther_siblings`); the re-issue of a class I-II permit is another procedure."""
+    assert [d.key for d in search.farther_siblings("1.013227")] == ["1.013233"]
+    assert [d.key for d in search.farther_siblings("1.013233")] == []  # the nearer one is not farther
+    index = search.index
+
+    def hit(key: str, score: float) -> Hit:
+        doc = index.doc(key)
+        assert doc is not None
+        return Hit(doc.key, doc.kind, doc.name, doc.codes, doc.levels, score, score, 1.0, 1.0)
+
+    query = index.analyze("gia hạn giấy phép xây dựng")
+    assert decide(index, [hit("1.013227", 30.0), hit("1.013233", 29.0)], query).action == "answer"
+    # the same two the other way round: the province's record first is not answered over the commune's
+    assert decide(index, [hit("1.013233", 30.0), hit("1.013227", 29.0)], query).action == "clarify"
+    # a different procedure as close as that still asks back
+    assert decide(index, [hit("1.013227", 30.0), hit("1.013235", 29.0)], query).action == "clarify"

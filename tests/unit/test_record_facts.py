@@ -97,3 +97,17 @@ def test_times_by_way_and_other_levels_in_one_line() -> None:
     other = record(code="2.000002", levels=("tinh",))
     assert record_facts.other_levels(own, [own, other]) == "Thủ tục này còn được thực hiện ở cấp tỉnh (mã 2.000002)."
     assert record_facts.other_levels(own, [own]) == ""
+
+
+def test_records_of_the_family_at_farther_levels_in_one_line_without_their_long_lists() -> None:
+    big = record(
+        code="1.013233",
+        name="Gia hạn giấy phép xây dựng đối với công trình cấp đặc biệt, cấp I, cấp II "
+        "(Công trình không theo tuyến/Theo tuyến trong đô thị/Tín ngưỡng, tôn giáo)",
+        levels=("tinh",),
+    )
+    assert record_facts.siblings([big]) == (
+        "Trường hợp khác, ở cấp khác: Gia hạn giấy phép xây dựng đối với công trình cấp đặc biệt, cấp I, "
+        "cấp II (cấp tỉnh, mã 1.013233)."
+    )
+    assert record_facts.siblings([]) == ""

@@ -220,3 +220,14 @@ def test_a_record_names_its_agency_in_the_first_where_answer_and_other_levels_on
     assert grouped.where.short == alone.where.short and "(mã 2.000002)" in grouped.where.full
     long_agency = record(agency=" ".join(["Sở"] * 25), levels=("tinh",))
     assert "Cơ quan giải quyết" not in record_facts_of(long_agency, [long_agency], TODAY).where.short
+
+
+def test_a_record_names_its_family_at_farther_levels_where_it_names_its_other_levels() -> None:
+    from actions.facts import record_facts_of
+    from tests.unit.test_record_facts import record
+
+    own = record(code="1.013227", levels=("xa",))
+    big = record(code="1.013233", name="Gia hạn giấy phép xây dựng công trình cấp I", levels=("tinh",))
+    facts = record_facts_of(own, [own], TODAY, [big])
+    assert "Gia hạn giấy phép xây dựng công trình cấp I (cấp tỉnh, mã 1.013233)" in facts.where.full
+    assert facts.levels.startswith("Trường hợp khác, ở cấp khác:")

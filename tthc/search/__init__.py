@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tthc.paths import BUILD
 from tthc.search.analysis import Lexicon
-from tthc.search.decision import THRESHOLDS, Thresholds, Verdict, decide
+from tthc.search.decision import THRESHOLDS, Thresholds, Verdict, decide, farther_sibling, likeness, name_core
 from tthc.search.documents import (
     CatalogueRecord,
     CuratedView,
@@ -55,6 +55,7 @@ class CatalogueSearch:
     def __init__(self, index: CatalogueIndex, thresholds: Thresholds = THRESHOLDS) -> None:
         self.index = index
         self.thresholds = thresholds
+        self._cores: tuple[str, dict[str, frozenset[str]]] | None = None  # index hash, name cores
 
     @classmethod
     def build(cls, docs: Sequence[SearchDoc], thresholds: Thresholds = THRESHOLDS) -> CatalogueSearch:
@@ -72,3 +73,27 @@ class CatalogueSearch:
     def decide(self, text: str, k: int = 10) -> Verdict:
         query = self.index.analyze(text)
         return decide(self.index, self.index.search(text, k=k, query=query), query, self.thresholds)
+
+    def farther_siblings(self, key: str, limit: int = 2) -> list[SearchDoc]:
+        """The records of ``key``'s family at levels farther from the citizen (`farther_sibling`),
+        the closest in name first: what its answer names in one line."""
+        doc = self.index.doc(key)
+        if doc is None or doc.kind != "catalogue":
+            return []
+        top = self._as_hit(doc)
+        cores = self._name_cores()
+        family = [
+            (likeness(cores[key], cores[other.key]), other.key, other)
+            for other in self.index.docs
+            if other.key != key and farther_sibling(self.index, top, self._as_hit(other))
+        ]
+        return [other for _, _, other in sorted(family, key=lambda f: (-f[0], f[1]))[:limit]]
+
+    @staticmethod
+    def _as_hit(doc: SearchDoc) -> Hit:
+        return Hit(doc.key, doc.kind, doc.name, doc.codes, doc.levels, 0.0, 0.0, 0.0, 0.0)
+
+    def _name_cores(self) -> dict[str, frozenset[str]]:
+        if self._cores is None or self._cores[0] != self.index.hash:
+            self._cores = (self.index.hash, {d.key: name_core(d.name) for d in self.index.docs})
+        return self._cores[1]

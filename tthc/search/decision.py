@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tthc.search.analysis import QUESTION_WORDS, Query, doc_syllables
-from tthc.search.index import VARIANTS, CatalogueIndex, Hit
+from tthc.search.index import VARIANTS, CatalogueIndex, Hit, level_steps
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,8 @@ def decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Threshol
     if top.coverage < t.min_coverage:
         return Verdict("decline", reason="weak", ranked=ranked)
     variant = asked_variant(hits, t.variant_reach)
-    if variant is None and is_confident(hits, t):
+    contenders = [top, *(h for h in hits[1:] if not farther_sibling(index, top, h))]
+    if variant is None and is_confident(contenders, t):
         return Verdict("answer", (top,), reason="confident", ranked=ranked, overruled=tuple(overruled))
     offered = tuple(h for h in hits[: t.clarify_max] if h.score >= t.clarify_fraction * top.score)
     if variant is not None:
@@ -143,7 +144,10 @@ def name_core(name: str) -> frozenset[str]:
 def same_family(a: Hit, b: Hit) -> bool:
     """Variants or levels of one procedure: "Đăng ký kết hôn có yếu tố nước ngoài" and "... tại
     khu vực biên giới", "Xác nhận có quốc tịch ở trong nước" and "... ở nước ngoài"."""
-    core_a, core_b = name_core(a.name), name_core(b.name)
+    return same_core(name_core(a.name), name_core(b.name))
+
+
+def same_core(core_a: frozenset[str], core_b: frozenset[str]) -> bool:
     if not core_a or not core_b:
         return False
     return len(core_a & core_b) >= FAMILY_OVERLAP * min(len(core_a), len(core_b))
@@ -153,6 +157,27 @@ def runner_up(hits: Sequence[Hit]) -> float:
     """The best score after the first: the order puts a closer level first among near-equals, so
     the second is not always the next best."""
     return max((h.score for h in hits[1:]), default=0.0)
+
+
+def farther_sibling(index: CatalogueIndex, top: Hit, hit: Hit) -> bool:
+    """A record of the best one's family at a level farther from the citizen: the same procedure
+    (the same variant, most of its name) for bigger cases or other applicants, a class I building's
+    permit extension for a class III one's. The answer names it in one line rather than asking."""
+    if not top.kind == hit.kind == "catalogue" or level_steps(hit.levels) <= level_steps(top.levels):
+        return False
+    core_top, core_hit = name_core(top.name), name_core(hit.name)
+    return (
+        same_core(core_top, core_hit)
+        and likeness(core_top, core_hit) >= SIBLING_LIKENESS
+        and index.variants(top.key) == index.variants(hit.key)
+    )
+
+
+SIBLING_LIKENESS = 0.6  # the share of two names' cores in common: one procedure, not a neighbour
+
+
+def likeness(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
 
 
 def is_confident(hits: Sequence[Hit], t: Thresholds = THRESHOLDS) -> bool:

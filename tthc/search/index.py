@@ -368,6 +368,11 @@ class CatalogueIndex:
         hits.sort(key=lambda h: (-h.score * _level_tie(h), h.key))
         return _curated_first(hits)[:k]
 
+    def variants(self, key: str) -> frozenset[str]:
+        """The variant groups a procedure's names say ("reissue", "extension"...)."""
+        i = self._position.get(key)
+        return self._analyzed[i].variants if i is not None else frozenset()
+
     def name_precision(self, key: str, query: Query) -> float:
         """`_name_precision` of one procedure for a question."""
         at = self._position.get(key)
@@ -540,6 +545,11 @@ class CatalogueIndex:
 
 
 _LEVEL_STEPS = {"Cấp xã": 0, "Cấp tỉnh": 1, "Cấp bộ": 2}
+
+
+def level_steps(levels: Sequence[str]) -> int:
+    """How far a procedure's closest level lies from a citizen of a locality: xã 0, tỉnh 1, bộ 2."""
+    return _LEVEL_STEPS.get(levels[0], len(_LEVEL_STEPS)) if levels else len(_LEVEL_STEPS)
 
 
 def _level_tie(hit: Hit) -> float:
