@@ -46,8 +46,11 @@ SERVICE_PHRASES = tuple(
     |đến đâu|bước nào|giờ làm việc|giờ hành chính|làm việc|giờ nào|mấy giờ|mở cửa|đóng cửa|lịch trực
     |lịch làm việc|thứ 7|thứ bảy|chủ nhật|ngày lễ|ngày nghỉ|số điện thoại|điện thoại|số máy bàn
     |máy bàn|số nào|gọi số|gọi điện|gọi|tổng đài|hotline|đường dây nóng|liên hệ|công an phường
-    |công an xã|ủy ban phường|ủy ban xã""".replace("\n", "").split("|")
-)
+    |công an xã|ủy ban phường|ủy ban xã|yêu cầu bổ sung|bổ sung hồ sơ|bổ sung giấy tờ|bổ sung cái gì|bổ sung gì
+    |sở tư pháp|phòng tư pháp|sở nội vụ|bảo hiểm xã hội tỉnh|bảo hiểm xã hội|bhxh|cơ quan thuế|chi cục thuế
+    |cục thuế|thuế cơ sở|văn phòng đăng ký đất đai|trung tâm phục vụ hành chính công|bộ phận một cửa
+    |công an tỉnh|phòng cảnh sát giao thông|sở xây dựng""".replace("\n", "").split("|")
+)  # the service's own words, and the agencies a request may name without naming a procedure
 
 
 SERVICE_MIN_SCORE = 15.0  # the catalogue's score of the procedure a service request names, at least

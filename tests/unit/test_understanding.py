@@ -153,6 +153,10 @@ def test_a_service_request_names_a_procedure_only_when_both_retrievers_are_sure_
     assert without_service_words("tra cứu tình trạng hồ sơ giúp em") == "giúp em"
     assert without_service_words("chiều thứ 7 có làm hộ chiếu không") == "chiều có làm hộ chiếu không"
     assert without_service_words("gọi số nào để hỏi làm ho chieu") == "để hỏi làm ho chieu"
+    # an agency, or the supplement a desk asked for, names no procedure: "sở tư pháp" is not the
+    # criminal record, "bổ sung" not the civil-status supplement ("thay đổi, cải chính, bổ sung")
+    assert without_service_words("số điện thoại sở tư pháp") == ""
+    assert without_service_words("hồ sơ báo yêu cầu bổ sung là bổ sung cái gì vậy") == "hồ sơ báo là vậy"
     sure = [Candidate("can-cuoc", 40.0), Candidate("dinh-danh-dien-tu", 14.6)]
     named = (hit("can-cuoc", 19.0, 1.0, 1.0), hit("1.014060", 9.6, 0.64, 0.64))
     verdict = Verdict("answer", hits=named[:1], reason="confident", ranked=named)
