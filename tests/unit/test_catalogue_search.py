@@ -361,11 +361,6 @@ def test_a_long_form_matches_an_accent_slip_and_a_short_one_does_not() -> None:
     assert analyze_query("nhà thuộc hộ nghèo", lexicon).outside == []
 
 
-def test_a_boat_just_built_is_registered_as_not_yet_in_operation(search: CatalogueSearch) -> None:
-    keys = [h.key for h in search.rank("ghe chở khách mới đóng xong, đăng ký ghe cần giấy tờ gì")]
-    assert keys.index("1.004088") < keys.index("1.004047")
-
-
 def test_a_record_for_officials_or_for_moving_a_pension_is_not_the_plain_reading(search: CatalogueSearch) -> None:
     """ "đối với cán bộ xã" and "chuyển hưởng sang địa bàn khác" are variants: a survivor's benefit
     asked about a pensioner who died is the survivors' procedure, not the commune officials'
