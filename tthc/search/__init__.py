@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tthc.paths import BUILD
 from tthc.search.analysis import Lexicon
-from tthc.search.decision import THRESHOLDS, Thresholds, Verdict, decide, farther_sibling, likeness, name_core
+from tthc.search.decision import THRESHOLDS, Thresholds, Verdict, decide, likeness, name_core, one_procedure
 from tthc.search.documents import (
     CatalogueRecord,
     CuratedView,
@@ -26,7 +26,7 @@ from tthc.search.documents import (
     read_records,
     record_view,
 )
-from tthc.search.index import CatalogueIndex, Hit
+from tthc.search.index import CatalogueIndex, Hit, level_steps
 
 INDEX_DIR = BUILD / "search"
 
@@ -80,18 +80,16 @@ class CatalogueSearch:
         doc = self.index.doc(key)
         if doc is None or doc.kind != "catalogue":
             return []
-        top = self._as_hit(doc)
-        cores = self._name_cores()
+        cores, steps, variants = self._name_cores(), level_steps(doc.levels), self.index.variants(key)
         family = [
             (likeness(cores[key], cores[other.key]), other.key, other)
             for other in self.index.docs
-            if other.key != key and farther_sibling(self.index, top, self._as_hit(other))
+            if other.kind == "catalogue"
+            and level_steps(other.levels) > steps
+            and one_procedure(cores[key], cores[other.key])
+            and self.index.variants(other.key) == variants
         ]
         return [other for _, _, other in sorted(family, key=lambda f: (-f[0], f[1]))[:limit]]
-
-    @staticmethod
-    def _as_hit(doc: SearchDoc) -> Hit:
-        return Hit(doc.key, doc.kind, doc.name, doc.codes, doc.levels, 0.0, 0.0, 0.0, 0.0)
 
     def _name_cores(self) -> dict[str, frozenset[str]]:
         if self._cores is None or self._cores[0] != self.index.hash:

@@ -165,12 +165,13 @@ def farther_sibling(index: CatalogueIndex, top: Hit, hit: Hit) -> bool:
     permit extension for a class III one's. The answer names it in one line rather than asking."""
     if not top.kind == hit.kind == "catalogue" or level_steps(hit.levels) <= level_steps(top.levels):
         return False
-    core_top, core_hit = name_core(top.name), name_core(hit.name)
-    return (
-        same_core(core_top, core_hit)
-        and likeness(core_top, core_hit) >= SIBLING_LIKENESS
-        and index.variants(top.key) == index.variants(hit.key)
-    )
+    same_variant = index.variants(top.key) == index.variants(hit.key)
+    return same_variant and one_procedure(name_core(top.name), name_core(hit.name))
+
+
+def one_procedure(core_a: frozenset[str], core_b: frozenset[str]) -> bool:
+    """Two names' cores say one procedure (for different cases), not neighbours."""
+    return same_core(core_a, core_b) and likeness(core_a, core_b) >= SIBLING_LIKENESS
 
 
 SIBLING_LIKENESS = 0.6  # the share of two names' cores in common: one procedure, not a neighbour
