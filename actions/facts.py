@@ -95,7 +95,7 @@ def record_facts_of(
     where_full = with_authority + (f"\n{levels}" if levels else "")
     return Facts(
         id=record.code,
-        name=record.name,
+        name=record_facts.display_name(record.name),
         codes=tuple(dict.fromkeys([record.code, *(other.code for other in group)])),
         url=record.detail_url or PORTAL_SEARCH,
         dated=f"cập nhật từ Cổng ngày {imported}" if imported else "theo bản ghi của Cổng",

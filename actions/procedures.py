@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import formatting, keywords, process
+from actions import formatting, keywords, process, record_facts
 from actions.facts import PORTAL_SEARCH, Facts, curated_facts, record_facts_of
 from actions.turn import reports_turn
 from tthc.content import ContentBase
@@ -179,7 +179,7 @@ def _name(base: ContentBase, procedure: str) -> str | None:
     if procedure in base.procedures:
         return base.procedures[procedure].name
     record = base.catalogue.get(procedure)
-    return record.name if record else None
+    return record_facts.display_name(record.name) if record else None
 
 
 def decline(dispatcher: CollectingDispatcher, base: ContentBase, ministry: str | None) -> None:

@@ -153,12 +153,14 @@ def other_levels(record: CatalogueProcedure, others: list[CatalogueProcedure]) -
 def siblings(others: Sequence[CatalogueProcedure]) -> str:
     """One line naming records of the family at farther levels: the same procedure for bigger cases
     or other applicants, which the citizen may be asking about instead."""
-    parts = [f"{_without_brackets(o.name)} ({', '.join(o.level_names).lower()}, mã {o.code})" for o in others]
+    parts = [f"{display_name(o.name)} ({', '.join(o.level_names).lower()}, mã {o.code})" for o in others]
     return f"Trường hợp khác, ở cấp khác: {'; '.join(parts)}." if parts else ""
 
 
-def _without_brackets(name: str) -> str:
-    """A long name without its bracketed lists: "... cấp I, cấp II (Công trình không theo tuyến/...)"."""
+def display_name(name: str) -> str:
+    """A record's name as a phone shows it: without its long bracketed lists ("... cấp III, cấp IV
+    (công trình Không theo tuyến/Theo tuyến trong đô thị/...) và nhà ở riêng lẻ"); the official
+    name stays on the official page the answer links."""
     return re.sub(r"\s*\([^()]{25,}\)", "", name).strip()
 
 

@@ -111,3 +111,13 @@ def test_records_of_the_family_at_farther_levels_in_one_line_without_their_long_
         "cấp II (cấp tỉnh, mã 1.013233)."
     )
     assert record_facts.siblings([]) == ""
+
+
+def test_a_long_bracketed_list_is_left_out_of_the_name_a_phone_shows() -> None:
+    name = (
+        "Gia hạn giấy phép xây dựng đối với công trình cấp III, cấp IV (công trình Không theo tuyến/Theo "
+        "tuyến trong đô thị/Tín ngưỡng, tôn giáo/Dự án) và nhà ở riêng lẻ"
+    )
+    shown = "Gia hạn giấy phép xây dựng đối với công trình cấp III, cấp IV và nhà ở riêng lẻ"
+    assert record_facts.display_name(name) == shown
+    assert record_facts.display_name("Cấp lại thẻ (cấp xã)") == "Cấp lại thẻ (cấp xã)"  # short brackets stay
