@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tthc.paths import BUILD
 from tthc.search.analysis import Lexicon
-from tthc.search.decision import THRESHOLDS, Thresholds, Verdict, decide, likeness, name_core, one_procedure
+from tthc.search.decision import THRESHOLDS, Thresholds, Verdict, decide, farther_sibling, likeness, name_core
 from tthc.search.documents import (
     CatalogueRecord,
     CuratedView,
@@ -26,7 +26,7 @@ from tthc.search.documents import (
     read_records,
     record_view,
 )
-from tthc.search.index import CatalogueIndex, Hit, level_steps
+from tthc.search.index import CatalogueIndex, Hit
 
 INDEX_DIR = BUILD / "search"
 
@@ -80,14 +80,11 @@ class CatalogueSearch:
         doc = self.index.doc(key)
         if doc is None or doc.kind != "catalogue":
             return []
-        cores, steps, variants = self._name_cores(), level_steps(doc.levels), self.index.variants(key)
+        cores = self._name_cores()
         family = [
             (likeness(cores[key], cores[other.key]), other.key, other)
             for other in self.index.docs
-            if other.kind == "catalogue"
-            and level_steps(other.levels) > steps
-            and one_procedure(cores[key], cores[other.key])
-            and self.index.variants(other.key) == variants
+            if farther_sibling(self.index, doc, other, (cores[key], cores[other.key]))
         ]
         return [other for _, _, other in sorted(family, key=lambda f: (-f[0], f[1]))[:limit]]
 

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tthc.search.analysis import QUESTION_WORDS, Query, doc_syllables
-from tthc.search.index import VARIANTS, CatalogueIndex, Hit, level_steps
+from tthc.search.documents import SearchDoc, level_steps
+from tthc.search.index import VARIANTS, CatalogueIndex, Hit
 
 
 @dataclass(frozen=True)
@@ -159,14 +160,20 @@ def runner_up(hits: Sequence[Hit]) -> float:
     return max((h.score for h in hits[1:]), default=0.0)
 
 
-def farther_sibling(index: CatalogueIndex, top: Hit, hit: Hit) -> bool:
+def farther_sibling(
+    index: CatalogueIndex,
+    top: Hit | SearchDoc,
+    other: Hit | SearchDoc,
+    cores: tuple[frozenset[str], frozenset[str]] | None = None,
+) -> bool:
     """A record of the best one's family at a level farther from the citizen: the same procedure
     (the same variant, most of its name) for bigger cases or other applicants, a class I building's
-    permit extension for a class III one's. The answer names it in one line rather than asking."""
-    if not top.kind == hit.kind == "catalogue" or level_steps(hit.levels) <= level_steps(top.levels):
+    permit extension for a class III one's. The answer names it in one line rather than asking.
+    ``cores``: the two names' cores when already known."""
+    if not top.kind == other.kind == "catalogue" or level_steps(other.levels) <= level_steps(top.levels):
         return False
-    same_variant = index.variants(top.key) == index.variants(hit.key)
-    return same_variant and one_procedure(name_core(top.name), name_core(hit.name))
+    core_top, core_other = cores or (name_core(top.name), name_core(other.name))
+    return one_procedure(core_top, core_other) and index.variants(top.key) == index.variants(other.key)
 
 
 def one_procedure(core_a: frozenset[str], core_b: frozenset[str]) -> bool:

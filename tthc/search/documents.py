@@ -130,6 +130,18 @@ def level_rank(level: str) -> int:
     return min(ranks) if ranks else len(LEVELS)
 
 
+def level_steps(levels: Sequence[str]) -> int:
+    """How far a procedure's closest level lies from a citizen of a locality: xã 0, tỉnh 1, bộ 2,
+    any other 3."""
+    if not levels:
+        return len(LEVELS) - 1
+    rank = _RANK_OF.get(levels[0])  # a document's levels are LEVELS' names: no text search per call
+    return min(level_rank(levels[0]) if rank is None else rank, len(LEVELS) - 1)
+
+
+_RANK_OF = {name: i for i, name in enumerate(LEVELS)}
+
+
 def preferred_level(level: str) -> str:
     rank = level_rank(level)
     return LEVELS[rank] if rank < len(LEVELS) else level

@@ -32,7 +32,7 @@ from tthc.search.analysis import (
     ngrams,
     query_syllables,
 )
-from tthc.search.documents import CONTEXT_FIELDS, SearchDoc
+from tthc.search.documents import CONTEXT_FIELDS, LEVELS, SearchDoc, level_steps
 
 INDEX_VERSION = 11  # bump when analysis or the stored layout changes: old files are not loaded
 
@@ -544,18 +544,11 @@ class CatalogueIndex:
         return total
 
 
-_LEVEL_STEPS = {"Cấp xã": 0, "Cấp tỉnh": 1, "Cấp bộ": 2}
-
-
-def level_steps(levels: Sequence[str]) -> int:
-    """How far a procedure's closest level lies from a citizen of a locality: xã 0, tỉnh 1, bộ 2."""
-    return _LEVEL_STEPS.get(levels[0], len(_LEVEL_STEPS)) if levels else len(_LEVEL_STEPS)
-
-
 def _level_tie(hit: Hit) -> float:
-    if hit.kind == "curated" or not hit.levels:
+    steps = level_steps(hit.levels)
+    if hit.kind == "curated" or steps >= len(LEVELS) - 1:  # an "other" agency: no order among them
         return 1.0
-    return LEVEL_TIE ** _LEVEL_STEPS.get(hit.levels[0], 0)
+    return LEVEL_TIE**steps
 
 
 def _curated_first(hits: list[Hit]) -> list[Hit]:
