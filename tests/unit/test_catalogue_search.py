@@ -251,9 +251,42 @@ def test_the_variant_a_question_asks_for_is_offered_when_its_plain_sibling_leads
     # the curated khai-sinh leads, but the father is Australian: the foreign-element registration
     # (2.000528) must be among the buttons, however far below the plain one it scores
     verdict = search.decide("bé nhà tôi sinh ở Đà Nẵng, bố bé quốc tịch Úc, làm giấy khai sinh cho bé có mất phí không")
-    assert verdict.ranked[0].key == "khai-sinh" and verdict.ranked[0].lacks_variant
+    plain = next(h for h in verdict.ranked if h.key == "khai-sinh")
+    assert plain.lacks_variant and plain.score > verdict.ranked[0].score
+    # ... and leads the ranking: its plain sibling scored on the words they share
+    assert verdict.ranked[0].codes[0] == "2.000528"
     assert verdict.action == "clarify"
     assert verdict.hits[0].codes[0] == "2.000528"
+
+
+def variant_hit(key: str, score: float, name: str, *, lacks: bool = False, kind: str = "catalogue") -> Hit:
+    return Hit(key, kind, name, (key,), ("Cấp xã",), score, score, 0.9, 0.8, not lacks, lacks)
+
+
+PLAIN = variant_hit("ket-hon", 40.0, "Đăng ký kết hôn", lacks=True, kind="curated")
+AGAIN = variant_hit("1.004746", 34.0, "Đăng ký lại kết hôn")
+OTHER = variant_hit("1.000001", 20.0, "Cấp giấy phép lái xe")
+
+
+def test_the_variant_asked_for_is_answered_when_only_its_plain_sibling_is_close(search: CatalogueSearch) -> None:
+    query = search.index.analyze("giấy kết hôn bị cháy, muốn làm lại")
+    verdict = decide(search.index, [PLAIN, AGAIN, OTHER], query)
+    assert [h.key for h in verdict.ranked] == ["1.004746", "ket-hon", "1.000001"]
+    assert verdict.action == "answer" and verdict.answer == AGAIN
+    # a close record of another family stops it, whether or not it is the variant asked for
+    for rival in (variant_hit("1.000002", 30.0, "Cấp giấy phép lái xe"),
+                  variant_hit("1.000003", 30.0, "Cấp giấy phép lái xe", lacks=True)):  # fmt: skip
+        verdict = decide(search.index, [PLAIN, AGAIN, rival], query)
+        assert verdict.ranked[0] == AGAIN and verdict.action == "clarify"
+
+
+def test_a_variant_far_below_the_best_is_offered_but_does_not_lead(search: CatalogueSearch) -> None:
+    # "bị mất điện thoại, muốn khóa căn cước điện tử": "mất" says re-issue, but the re-issue of the
+    # card scores a third of the lock the question names
+    lock = variant_hit("3.000276", 62.6, "Khóa căn cước điện tử", lacks=True)
+    card = variant_hit("can-cuoc", 22.7, "Cấp, đổi, cấp lại thẻ căn cước căn cước điện tử", kind="curated")
+    verdict = decide(search.index, [lock, card], search.index.analyze("bị mất điện thoại, muốn khóa căn cước điện tử"))
+    assert verdict.ranked[0] == lock and verdict.action == "clarify" and verdict.hits[0] == card
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,8 @@ class Thresholds:
     whole_margin: float = 1.2
     clarify_fraction: float = 0.6  # candidates offered: those within this fraction of the best
     clarify_max: int = 3
-    variant_reach: int = 6  # asked_variant looks this far down the ranking
+    variant_reach: int = 6  # asked_variant looks this far down the ranking ...
+    variant_lead: float = 0.5  # ... and puts the variant first when it scores this share of the best
 
 
 THRESHOLDS = Thresholds()
@@ -82,13 +83,24 @@ def decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Threshol
     if top.coverage < t.min_coverage:
         return Verdict("decline", reason="weak", ranked=ranked)
     variant = asked_variant(hits, t.variant_reach)
-    contenders = [top, *(h for h in hits[1:] if not farther_sibling(index, top, h))]
-    if variant is None and is_confident(contenders, t):
-        return Verdict("answer", (top,), reason="confident", ranked=ranked, overruled=tuple(overruled))
+    if variant is not None and variant.score >= t.variant_lead * top.score:
+        # the variant asked for leads: its plain sibling scored on the words they share
+        ranked = (variant, *(h for h in ranked if h is not variant))
+    best = ranked[0]
+    # what the best must stand clear of: not its own family's records that lack the variant asked
+    # for, nor its own records at farther levels
+    rivals = [h for h in hits if h is not best and not _plain_or_farther(index, best, h)]
+    if best is (variant or top) and is_confident([best, *rivals], t):  # not one lacking the variant asked
+        return Verdict("answer", (best,), reason="confident", ranked=ranked, overruled=tuple(overruled))
     offered = tuple(h for h in hits[: t.clarify_max] if h.score >= t.clarify_fraction * top.score)
     if variant is not None:
         offered = (variant, *(h for h in offered if h != variant))[: t.clarify_max]
     return Verdict("clarify", offered, reason="ambiguous", ranked=ranked, overruled=tuple(overruled))
+
+
+def _plain_or_farther(index: CatalogueIndex, best: Hit, other: Hit) -> bool:
+    plain = other.lacks_variant and not best.lacks_variant and same_family(best, other)
+    return plain or farther_sibling(index, best, other)
 
 
 def asked_variant(hits: Sequence[Hit], reach: int) -> Hit | None:
