@@ -185,6 +185,18 @@ def test_the_index_is_saved_and_loaded_not_rebuilt(tmp_path: Path, records) -> N
     assert again.hash == built.hash and len(list(tmp_path.glob("search-*.pkl"))) == 1
 
 
+def test_an_index_saved_by_other_search_code_is_not_loaded(tmp_path: Path, records, monkeypatch) -> None:
+    """An edited variant word or weight must not be measured on an index built before the edit."""
+    from tthc.search import index as index_module
+
+    docs = build_documents(records, [KHAI_SINH])
+    before = CatalogueIndex.load_or_build(docs, tmp_path)
+    monkeypatch.setattr(index_module, "code_hash", lambda: "edited-code")
+    after = CatalogueIndex.load_or_build(docs, tmp_path)
+    assert after.hash != before.hash
+    assert [p.name for p in tmp_path.glob("search-*.pkl")] == [f"search-{after.hash}.pkl"]
+
+
 def test_a_broken_index_file_is_rebuilt(tmp_path: Path, records) -> None:
     docs = build_documents(records)
     index = CatalogueIndex.load_or_build(docs, tmp_path)

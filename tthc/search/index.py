@@ -12,6 +12,7 @@ text changed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import pickle
 from collections import Counter
@@ -34,7 +35,7 @@ from tthc.search.analysis import (
 )
 from tthc.search.documents import CONTEXT_FIELDS, LEVELS, SearchDoc, level_steps
 
-INDEX_VERSION = 11  # bump when analysis or the stored layout changes: old files are not loaded
+INDEX_VERSION = 11  # bump when the stored layout changes (the code's own hash keys the rest: code_hash)
 
 NAME_WEIGHT = 1.0
 QUESTION_WEIGHT = 0.35
@@ -167,8 +168,21 @@ def _bm25(tf: sparse.csr_matrix, b: float) -> tuple[sparse.csc_matrix, np.ndarra
     return out.tocsc(), idf
 
 
+# The modules whose code shapes a saved index: a change to any of them is a new index, so that an
+# edited variant word or weight is never measured on an index built before it.
+_INDEX_CODE = ("analysis.py", "documents.py", "index.py")
+
+
+@functools.cache
+def code_hash() -> str:
+    digest = hashlib.sha256()
+    for name in _INDEX_CODE:
+        digest.update((Path(__file__).with_name(name)).read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def content_hash(docs: Sequence[SearchDoc], lexicon: Lexicon) -> str:
-    digest = hashlib.sha256(f"v{INDEX_VERSION}".encode())
+    digest = hashlib.sha256(f"v{INDEX_VERSION}:{code_hash()}".encode())
     for doc in docs:
         digest.update(f"{doc.key}:{doc.fingerprint}\n".encode())
     for part in lexicon.text_hash_parts():
