@@ -317,7 +317,8 @@ class ActionFallback(Action):
 
 class ActionOutOfScope(Action):
     """Out of scope for the classifier; a question that plainly names a catalogue procedure is
-    still answered, and one about another ministry's procedure gets the honest decline."""
+    still answered (or asked back, with the likely ones), and one about another ministry's
+    procedure gets the honest decline."""
 
     def name(self) -> str:
         return "action_out_of_scope"
@@ -327,7 +328,7 @@ class ActionOutOfScope(Action):
         base = process.content()
         text = (tracker.latest_message or {}).get("text") or ""
         found = understood(base, tracker, "out_of_scope", text)
-        if found[0].procedure or found[0].declined:
+        if found[0].procedure or found[0].declined or found[0].clarify:
             return respond(dispatcher, tracker, "out_of_scope", found)
         dispatcher.utter_message(response="utter_out_of_scope")
         return []

@@ -190,7 +190,9 @@ def understand(
     kept = curated_match(verdict, curated)
     if kept:
         return Understanding(procedure=kept)
-    if intent == "out_of_scope":  # the classifier's doubt stands unless the match is confident
+    if intent == "out_of_scope":  # the classifier's doubt stands unless the match is confident ...
+        if verdict.action == "clarify" and _plainly_named(verdict.hits[0] if verdict.hits else None):
+            return Understanding(clarify=tuple(hit.key for hit in verdict.hits))  # ... or plainly named
         return Understanding(declined=verdict.action == "decline" and verdict.reason == "outside")
     if context and verdict.action == "clarify" and context in {hit.key for hit in verdict.hits}:
         return Understanding(procedure=context, from_context=True)
@@ -202,6 +204,22 @@ def understand(
         # It names a procedure, and not one of the catalogue's ("no_match": it names none: ask).
         return Understanding(declined=True, ministry=verdict.ministry)
     return Understanding()
+
+
+# An out-of-scope guess of the classifier gives way to asking back when the likeliest procedures
+# hold the whole question, most of it in their names ("con tôi bị ốm thì nghỉ được mấy ngày": the
+# sickness benefit and its neighbours); a question held mostly by a record's text ("tối nay VN đá với
+# Thái Lan": an adoption with a foreign element) stays out of scope, as does one word of it that
+# a name holds by chance ("mai hà nội có mưa không": "mua", to buy).
+PLAIN_COVERAGE = 0.9
+PLAIN_NAME_COVERAGE = 0.6
+PLAIN_SCORE = 15.0
+
+
+def _plainly_named(hit: Hit | None) -> bool:
+    if hit is None or hit.score < PLAIN_SCORE:
+        return False
+    return hit.coverage >= PLAIN_COVERAGE and hit.name_coverage >= PLAIN_NAME_COVERAGE
 
 
 def curated_match(verdict: Verdict, curated: Sequence[Candidate]) -> str | None:

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import ActionAnswerProcedure, ActionDeny, ActionHotline, ActionSurvey, ActionWorkingHours
 from actions.dossiers import ActionDossierStatus
-from actions.procedures import ActionFallback
+from actions.procedures import ActionFallback, ActionOutOfScope
 from actions.settings import ActionSettings
 from actions.turn import TURN_KEY, turn_summary
 
@@ -226,3 +226,23 @@ def test_the_turn_summary_reports_intent_and_the_slots_after_the_action() -> Non
     assert summary["codes"] == ["1.001193"]  # the official codes of the procedure, for /api/chat
     reset = turn_summary(tracker("x", "greet"), [{"event": "restart"}])
     assert reset["procedure"] is None and reset["codes"] == []
+
+
+def test_an_out_of_scope_guess_asks_back_when_the_question_plainly_names_procedures() -> None:
+    # the sickness benefit and its neighbours hold the whole question, nearly all of it in their names
+    messages, events = run(ActionOutOfScope(), tracker("con tôi bị ốm thì nghỉ được mấy ngày", "out_of_scope"))
+    assert [m["response"] for m in messages] == ["utter_clarify_procedure"]
+    assert "1.001667" in slot(events, "candidates")
+    # weather is not a purchase ("mua"), whatever the names hold; gold prices are no procedure
+    for text in ("mai hà nội có mưa không", "giá vàng hôm nay thế nào"):
+        messages, events = run(ActionOutOfScope(), tracker(text, "out_of_scope"))
+        assert [m["response"] for m in messages] == ["utter_out_of_scope"], text
+        assert slot(events, "candidates") == "unset"
+
+
+def test_a_found_weapon_is_not_answered_with_an_organisations_procedure() -> None:
+    # "Tiếp nhận vũ khí" (3.000389) is for organisations receiving donated weapons: not a citizen
+    # handing in a gun found in the garden
+    messages, events = run(ActionAnswerProcedure(), tracker("nhặt được súng thì nộp cho ai", "ask_where"))
+    assert slot(events, "procedure") in ("unset", None)
+    assert "3.000389" not in str(messages)
