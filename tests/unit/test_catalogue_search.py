@@ -271,6 +271,12 @@ def test_the_variant_a_question_asks_for_is_offered_when_its_plain_sibling_leads
     assert verdict.hits[0].codes[0] == "2.000528"
 
 
+def test_a_change_to_a_registration_is_its_own_variant(search: CatalogueSearch) -> None:
+    hits = search.rank("hộ kinh doanh muốn thay đổi địa chỉ thì làm sao")
+    assert hits[0].codes[0] == "2.000720" and hits[0].variant_match  # Đăng ký thay đổi nội dung ...
+    assert not next(h for h in hits if h.key == "1.001612").variant_match  # Đăng ký thành lập ...
+
+
 def variant_hit(key: str, score: float, name: str, *, lacks: bool = False, kind: str = "catalogue") -> Hit:
     return Hit(key, kind, name, (key,), ("Cấp xã",), score, score, 0.9, 0.8, not lacks, lacks)
 
@@ -308,6 +314,8 @@ def test_a_variant_far_below_the_best_is_offered_but_does_not_lead(search: Catal
         ("giấy chứng sinh của bé bị mất, xin cấp lại ntn", frozenset({"reissue"})),
         ("mất sổ đỏ muốn làm lại", frozenset({"reissue"})),
         ("bố bé quốc tịch Úc, làm giấy khai sinh", frozenset({"foreign"})),
+        ("muốn trình báo mất hộ chiếu", frozenset({"report"})),
+        ("cập nhật thông tin hộ kinh doanh", frozenset({"update"})),
     ],
 )
 def test_a_lone_ambiguous_word_does_not_say_which_variant_is_asked(text: str, stated: frozenset[str]) -> None:

@@ -56,6 +56,8 @@ VARIANTS = {
     # what an authority does to others, seldom what a citizen asks for by other words
     "announcement": {"cong_bo"}, "suspension_order": {"dinh_chi"}, "designation": {"chi_dinh"},
     "officials": {"can_bo", "cong_chuc", "vien_chuc"}, "relocation": {"chuyen_huong"},
+    # what is done to a registration that exists: its content changed or updated, a loss reported
+    "change": {"thay_doi"}, "update": {"cap_nhat"}, "report": {"trinh_bao"},
 }  # fmt: skip
 LEADING_VARIANTS = {"doi": "exchange", "xoa": "deletion"}  # a name that starts with "Đổi", "Xóa"
 LEADING_SYLLABLES = 4  # the variant words a name leads with say what the procedure does
