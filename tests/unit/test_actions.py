@@ -246,3 +246,11 @@ def test_a_found_weapon_is_not_answered_with_an_organisations_procedure() -> Non
     messages, events = run(ActionAnswerProcedure(), tracker("nhặt được súng thì nộp cho ai", "ask_where"))
     assert slot(events, "procedure") in ("unset", None)
     assert "3.000389" not in str(messages)
+
+
+def test_a_lost_social_insurance_book_is_answered_from_its_record_not_as_the_card() -> None:
+    # 1.002759 re-issues the book as well as the card, in its own time: 10 days, 45 with checks
+    messages, events = run(ActionAnswerProcedure(), tracker("sổ bhxh bị mất làm lại thế nào", "ask_procedure"))
+    assert slot(events, "procedure") == "cap-lai-the-bhyt"
+    said = str(messages[0])
+    assert "không quá 10 ngày" in said and "45" in said and "TK1-TS" in said
