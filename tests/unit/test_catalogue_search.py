@@ -443,3 +443,24 @@ def test_a_farther_level_record_of_the_same_procedure_does_not_stop_the_answer(s
     assert decide(index, [hit("1.013233", 30.0), hit("1.013227", 29.0)], query).action == "clarify"
     # a different procedure as close as that still asks back
     assert decide(index, [hit("1.013227", 30.0), hit("1.013235", 29.0)], query).action == "clarify"
+
+
+def test_calibration_keeps_wrong_answers_under_the_limit(search: CatalogueSearch, monkeypatch) -> None:
+    from trolyao.evaluation import catalogue_eval
+    from trolyao.evaluation.catalogue_eval import Item, calibrate, run, score
+
+    items = [
+        Item("mất sổ đỏ muốn làm lại", "ask_procedure", None, ("1.012786",)),
+        Item("cham dut ho kinh doanh", "ask_procedure", None, ("1.001266",)),
+        # labelled with a neighbour: it is answered at every threshold tried, always wrongly
+        Item("tạm ngừng hộ kinh doanh", "ask_procedure", None, ("1.001266",)),
+        Item("xin giấy phép mở phòng khám tư", "ask_procedure", None, ()),  # the Health ministry's
+    ]
+    monkeypatch.setattr(catalogue_eval, "GRID", {"answer_margin": [1.2, 1.4]})
+    with pytest.raises(SystemExit, match="no thresholds"):
+        calibrate(search, items, max_wrong=0.0)
+    chosen, metrics = calibrate(search, items, max_wrong=0.25)
+    assert metrics["wrong_answer_rate"] == 0.25 and metrics["right_answer_rate"] == 0.6667  # 2 of 3
+    # what it scored is what is served with those thresholds
+    served = CatalogueSearch(search.index, chosen)
+    assert score(items, run(served, items)[0]) | {"n": 4} == metrics | {"n": 4}

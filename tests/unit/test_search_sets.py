@@ -13,7 +13,7 @@ from tthc import paths
 from tthc.catalogue.store import load_catalogue
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-SETS = ("search_calibration.yml", "search_heldout.yml")
+SETS = ("search_calibration.yml", "search_calibration_citizens.yml", "search_heldout.yml")
 
 
 @pytest.fixture(scope="module")

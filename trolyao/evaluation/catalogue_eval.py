@@ -1,7 +1,7 @@
 """Score the catalogue search (tthc.search) alone on a contract NLU file, in process, without Rasa.
 
     python -m trolyao.evaluation.catalogue_eval FILE [FILE...] [--strip-accents] [--json] [--failures]
-    python -m trolyao.evaluation.catalogue_eval calibrate [FILE]   # thresholds, on the calibration set
+    python -m trolyao.evaluation.catalogue_eval calibrate [FILE...]   # thresholds, on calibration sets
 
 The metrics follow contract section 3 with the search standing in for the whole NLU: an item's
 procedure is right when the first-ranked procedure is its slug or carries one of its codes; what is
@@ -104,10 +104,12 @@ def load_curated(content: Path | str | None = CONTENT) -> ProcedureIndex | None:
     return ProcedureIndex.from_content(load_content(content, with_catalogue=False).procedures.values())
 
 
-def served(verdict: Verdict, curated: ProcedureIndex | None, text: str) -> Verdict:
+def served(verdict: Verdict, curated: ProcedureIndex | None, text: str, ranking: Any = None) -> Verdict:
     """The verdict as the action server acts on it: understand() for a procedure question without
-    conversation context, with the curated retriever's ranking."""
-    result = understand("ask_procedure", verdict, None, curated.search(text) if curated else ())
+    conversation context, with the curated retriever's ranking (``ranking``, when already known)."""
+    if ranking is None:
+        ranking = curated.search(text) if curated else ()
+    result = understand("ask_procedure", verdict, None, ranking)
     by_key = {hit.key: hit for hit in verdict.ranked}
     if result.procedure:
         hit = by_key.get(result.procedure)
@@ -187,18 +189,24 @@ GRID = {
 }
 
 
-def calibrate(search: CatalogueSearch, items: list[Item], max_wrong: float = 0.02) -> tuple[Thresholds, dict]:
-    """The thresholds that answer most right while keeping wrong answers and missed declines low."""
+def calibrate(
+    search: CatalogueSearch, items: list[Item], max_wrong: float = 0.02, curated: ProcedureIndex | None = None
+) -> tuple[Thresholds, dict]:
+    """The thresholds that answer most right while keeping wrong answers and missed declines low,
+    scored on what the citizen gets (the decision as served, with the curated retriever)."""
     index = search.index
     prepared = []
     for item in items:
         query = index.analyze(item.text)
-        prepared.append((item, query, index.search(item.text, k=10, query=query)))
+        ranking = curated.search(item.text) if curated else ()
+        prepared.append((item, query, index.search(item.text, k=10, query=query), ranking))
     best: tuple[float, Thresholds, dict] | None = None
     keys = list(GRID)
     for values in itertools.product(*(GRID[k] for k in keys)):
         t = replace(THRESHOLDS, **dict(zip(keys, values)))
-        verdicts = [decide(index, hits, query, t) for _, query, hits in prepared]
+        verdicts = [
+            served(decide(index, hits, query, t), curated, item.text, ranking) for item, query, hits, ranking in prepared
+        ]
         m = score([p[0] for p in prepared], verdicts)
         if m["wrong_answer_rate"] > max_wrong or m["oos_recall"] < 0.95:
             continue
@@ -225,8 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     curated = load_curated(args.content)
     load_s = round(time.perf_counter() - started, 2)
     if files[0].name == "calibrate":
-        items = read_items(files[1] if len(files) > 1 else CALIBRATION)
-        t, m = calibrate(search, items + read_items(files[1] if len(files) > 1 else CALIBRATION, strip=True))
+        sets = files[1:] or [CALIBRATION]
+        items = [item for path in sets for strip in (False, True) for item in read_items(path, strip=strip)]
+        t, m = calibrate(search, items, curated=curated)
         print(json.dumps({"thresholds": t.__dict__, "metrics": m}, ensure_ascii=False, indent=2))
         return 0
     report: dict[str, Any] = {"load_s": load_s, "procedures": len(search.index.docs)}
