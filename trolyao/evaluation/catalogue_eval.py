@@ -205,7 +205,8 @@ def calibrate(
     for values in itertools.product(*(GRID[k] for k in keys)):
         t = replace(THRESHOLDS, **dict(zip(keys, values)))
         verdicts = [
-            served(decide(index, hits, query, t), curated, item.text, ranking) for item, query, hits, ranking in prepared
+            served(decide(index, hits, query, t), curated, item.text, ranking)
+            for item, query, hits, ranking in prepared
         ]
         m = score([p[0] for p in prepared], verdicts)
         if m["wrong_answer_rate"] > max_wrong or m["oos_recall"] < 0.95:
