@@ -271,6 +271,20 @@ def test_the_variant_a_question_asks_for_is_offered_when_its_plain_sibling_leads
     assert verdict.hits[0].codes[0] == "2.000528"
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # where the applicant lives decides between "... ở trong nước" and "... ở nước ngoài"
+        ("chồng em người Hàn sống ở Việt Nam 6 năm rồi, muốn nhập quốc tịch Việt Nam", "2.002039"),
+        ("chồng em người Hàn đang sống ở Hàn, muốn nhập quốc tịch Việt Nam", "2.002797"),
+        # saying nothing of it is not asking for another variant: the name "ở trong nước" is no penalty
+        ("nhập quốc tịch việt nam", "2.002039"),
+    ],
+)
+def test_where_the_applicant_lives_is_a_variant(search: CatalogueSearch, text: str, code: str) -> None:
+    assert first(search, text).codes[0] == code
+
+
 def test_a_change_to_a_registration_is_its_own_variant(search: CatalogueSearch) -> None:
     hits = search.rank("hộ kinh doanh muốn thay đổi địa chỉ thì làm sao")
     assert hits[0].codes[0] == "2.000720" and hits[0].variant_match  # Đăng ký thay đổi nội dung ...

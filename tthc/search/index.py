@@ -51,7 +51,7 @@ VARIANTS = {
     "extension": {"gia_han"}, "adjustment": {"dieu_chinh", "sua_doi"}, "revocation": {"thu_hoi"},
     "deletion": {"xoa_dang", "xoa_ghi", "xoa_ten"}, "termination": {"cham_dut", "giai_the"},
     "suspension": {"tam_ngung", "tam_dung"}, "correction": {"dinh_chinh", "cai_chinh"},
-    "mobile": {"luu_dong"}, "border": {"bien_gioi"}, "foreign": {"nuoc_ngoai"},
+    "mobile": {"luu_dong"}, "border": {"bien_gioi"}, "foreign": {"nuoc_ngoai"}, "domestic": {"trong_nuoc"},
     "temporary": {"tam_thoi"}, "restoration": {"khoi_phuc", "phuc_hoi"},
     # what an authority does to others, seldom what a citizen asks for by other words
     "announcement": {"cong_bo"}, "suspension_order": {"dinh_chi"}, "designation": {"chi_dinh"},
@@ -59,6 +59,9 @@ VARIANTS = {
     # what is done to a registration that exists: its content changed or updated, a loss reported
     "change": {"thay_doi"}, "update": {"cap_nhat"}, "report": {"trinh_bao"},
 }  # fmt: skip
+# Where the applicant is ("... ở trong nước"): a question that does not say is not asking for another
+# variant, so a name saying it is not penalised (as "Cấp hộ chiếu phổ thông ở trong nước" would be).
+PLACE_VARIANTS = frozenset({"domestic"})
 LEADING_VARIANTS = {"doi": "exchange", "xoa": "deletion"}  # a name that starts with "Đổi", "Xóa"
 LEADING_SYLLABLES = 4  # the variant words a name leads with say what the procedure does
 VARIANT_PENALTY = 0.8
@@ -132,7 +135,7 @@ def _analyze(doc: SearchDoc, vocab: dict[str, int]) -> _Analyzed:
     label_terms = np.unique(np.concatenate(label_ids)).astype(np.int32)
     variants = frozenset().union(*(variant_groups(doc_syllables(n)) for n in (*doc.names, *doc.aliases)))
     leading = variant_groups(doc_syllables(doc.name)[:LEADING_SYLLABLES])
-    primary = leading or variant_groups(doc_syllables(doc.name))
+    primary = (leading or variant_groups(doc_syllables(doc.name))) - PLACE_VARIANTS
     return _Analyzed(names, questions, context, terms, label_terms, variants, primary, name_weights, name_syllables)
 
 
