@@ -160,6 +160,18 @@ def test_different_records_are_never_grouped(records) -> None:
         assert len(names) == 1
 
 
+def test_a_record_named_for_the_district_level_is_not_the_one_shown() -> None:
+    # both are done at the commune now (cấp huyện is gone since 1 July 2025); the portal kept the
+    # older record's name: the answer, its title and its key come from the commune's twin
+    from tthc.search.documents import RecordView
+
+    district = RecordView("1.010385", "Trình báo mất hộ chiếu phổ thông (thực hiện tại cấp huyện)", "Cấp xã")
+    commune = RecordView("1.010386", "Trình báo mất hộ chiếu phổ thông (thực hiện tại cấp xã)", "Cấp xã")
+    province = RecordView("1.001445", "Trình báo mất hộ chiếu phổ thông (thực hiện tại cấp tỉnh)", "Cấp tỉnh")
+    [group] = group_records([province, district, commune])
+    assert [r.code for r in group] == ["1.010386", "1.010385", "1.001445"]
+
+
 def test_a_curated_procedure_wins_over_the_record_with_the_same_code(search: CatalogueSearch) -> None:
     assert search.index.doc("1.001193") is None  # its record is inside the curated procedure
     curated = search.index.doc("khai-sinh")

@@ -237,13 +237,20 @@ def _record_context(records: Sequence[CatalogueRecord]) -> tuple[tuple[str, str]
     return tuple((name, " ".join(out[name])) for name in CONTEXT_FIELDS if out[name])
 
 
+def _names_district(name: str) -> bool:
+    """A record named for the district level ("thực hiện tại cấp huyện"), gone since 1 July 2025: its
+    commune-level twin is the one to show first."""
+    return "cấp huyện" in name.lower()
+
+
 def group_records(records: Iterable[CatalogueRecord]) -> list[list[CatalogueRecord]]:
     """Records that are one procedure at several levels: the same name once the level is removed.
-    Each group is ordered by the level a citizen would use (xã, tỉnh, bộ), then by code."""
+    Each group is ordered by the level a citizen would use (xã, tỉnh, bộ), a record named for the
+    district level after its twins, then by code."""
     groups: dict[str, list[CatalogueRecord]] = defaultdict(list)
     for record in records:
         groups[accent_key(base_name(record.name))].append(record)
-    out = [sorted(g, key=lambda r: (level_rank(r.level), r.code)) for g in groups.values()]
+    out = [sorted(g, key=lambda r: (level_rank(r.level), _names_district(r.name), r.code)) for g in groups.values()]
     return sorted(out, key=lambda g: g[0].code)
 
 
