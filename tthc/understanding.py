@@ -207,12 +207,12 @@ def understand(
 
 
 # An out-of-scope guess of the classifier gives way to asking back when the likeliest procedures
-# hold the whole question, most of it in their names ("con tôi bị ốm thì nghỉ được mấy ngày": the
+# hold nearly the whole question, half of it in their names ("con tôi bị ốm thì nghỉ được mấy ngày": the
 # sickness benefit and its neighbours); a question held mostly by a record's text ("tối nay VN đá với
 # Thái Lan": an adoption with a foreign element) stays out of scope, as does one word of it that
 # a name holds by chance ("mai hà nội có mưa không": "mua", to buy).
-PLAIN_COVERAGE = 0.9
-PLAIN_NAME_COVERAGE = 0.6
+PLAIN_COVERAGE = 0.85
+PLAIN_NAME_COVERAGE = 0.5
 PLAIN_SCORE = 15.0
 
 
