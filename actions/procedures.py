@@ -287,7 +287,8 @@ class ActionDeny(Action):
 
 
 class ActionFallback(Action):
-    """A message the classifier is unsure of: answer if the procedure is clear, else help."""
+    """A message the classifier is unsure of: answer if the procedure is clear, ask back if the likely
+    ones plainly hold it, else help."""
 
     def name(self) -> str:
         return "action_fallback"
@@ -311,6 +312,9 @@ class ActionFallback(Action):
                 response="utter_procedure_overview", name=facts.name, summary=facts.summary, levels="", buttons=buttons
             )
             return [outcome("fallback")]
+        plain = understood(base, tracker, "out_of_scope", text)  # asks back only when plainly named
+        if plain[0].clarify:
+            return respond(dispatcher, tracker, "ask_procedure", plain)
         dispatcher.utter_message(response="utter_fallback", hotline=process.hotline_text(process.locality(base)))
         return [outcome("fallback")]
 
