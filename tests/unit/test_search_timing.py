@@ -154,3 +154,17 @@ def test_chart_is_a_png(tmp_path):
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(data) > 20_000  # two panels with text, not an empty canvas
+
+
+def test_sets_chart_draws_each_eval_output(tmp_path):
+    import json
+
+    from trolyao.evaluation.charts import sets_chart
+
+    metrics = {"intent_accuracy": 0.9, "procedure_top1": 0.7, "procedure_top3": 0.8, "oos_recall": 1.0,
+               "wrong_answer_rate": 0.01, "answer_rate": 0.3}  # fmt: skip
+    (tmp_path / "a.json").write_text(json.dumps(metrics))
+    (tmp_path / "b.json").write_text(json.dumps({"ours": {**metrics, "procedure_top1": 0.6}}))  # with baselines
+    out = sets_chart([str(tmp_path / "sets.png"), "Hai bộ", f"A={tmp_path / 'a.json'}", f"B={tmp_path / 'b.json'}"])
+    data = out.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000

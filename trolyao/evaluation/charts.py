@@ -34,7 +34,8 @@ def nlu_chart(rows: dict[str, dict[str, Any]], path: Path, title: str) -> Path:
     ax.set_xticklabels([label for _, label in METRICS], fontsize=8)
     ax.set_ylim(0, 1.1)
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8)
+    # below the bars: inside the axes it covers the labels of the tallest ones
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=min(len(names), 4), frameon=False)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -104,3 +105,23 @@ def _series(ax: Any, x: Sequence[float], rows: Sequence[dict[str, Any]], series:
             dx, dy, align = placement
             ax.annotate(form.format(v), (xi, v), textcoords="offset points", xytext=(dx, dy), ha=align,
                         fontsize=11, color=colour)  # fmt: skip
+
+
+def sets_chart(argv: Sequence[str] | None = None) -> Path:
+    """Several question sets side by side, from `trolyao eval nlu FILE --json` outputs:
+    python -m trolyao.evaluation.charts OUT.png "TITLE" "label=path.json" ..."""
+    import json
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    out, title, pairs = Path(args[0]), args[1], args[2:]
+    rows = {}
+    for pair in pairs:
+        label, _, json_path = pair.partition("=")
+        data = json.loads(Path(json_path).read_text(encoding="utf-8"))
+        rows[label] = data.get("ours", data)
+    return nlu_chart(rows, out, title)
+
+
+if __name__ == "__main__":
+    sets_chart()
