@@ -227,7 +227,7 @@ def curated_match(verdict: Verdict, curated: Sequence[Candidate]) -> str | None:
     neighbours but ranks it first, and the curated retriever is confident of it too. (Ranked
     lower, the catalogue's better hits are most often the procedure asked about: the curated
     retriever knows only the 33 and is confident of their neighbours' questions.)"""
-    if verdict.action == "decline" or not verdict.ranked or not is_confident(curated):
+    if verdict.action == "decline" or verdict.contested or not verdict.ranked or not is_confident(curated):
         return None
     from tthc.search.decision import (  # here: the gateway imports this module without numpy
         asked_variant,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tthc.retrieval import Candidate
 from tthc.search import (
     CatalogueIndex,
     CatalogueSearch,
@@ -20,6 +21,7 @@ from tthc.search.analysis import VOCABULARY_FILE, analyze_query
 from tthc.search.decision import decide, runner_up
 from tthc.search.documents import base_name, defined_names, group_records
 from tthc.search.index import Hit
+from tthc.understanding import understand
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "catalogue_search" / "records"
 
@@ -490,3 +492,36 @@ def test_calibration_keeps_wrong_answers_under_the_limit(search: CatalogueSearch
     # what it scored is what is served with those thresholds
     served = CatalogueSearch(search.index, chosen)
     assert score(items, run(served, items)[0]) | {"n": 4} == metrics | {"n": 4}
+
+
+CORRECTION = CuratedView(
+    slug="thay-doi-cai-chinh-ho-tich",
+    name="Đăng ký thay đổi, cải chính, bổ sung thông tin hộ tịch",
+    field="Hộ tịch",
+    names=("Đăng ký thay đổi, cải chính, bổ sung thông tin hộ tịch",),
+    aliases=("sửa tên trong giấy khai sinh", "cải chính hộ tịch"),
+    # an FAQ that names the neighbour to send citizens there: its words are now the file's too
+    questions=("sổ đỏ ghi sai tên có sửa ở đây không", "giấy khai sinh ghi sai tên muốn sửa"),
+)
+
+
+@pytest.fixture(scope="module")
+def with_correction(records) -> CatalogueSearch:
+    return CatalogueSearch.build(build_documents(records, [KHAI_SINH, CORRECTION]), Thresholds(min_score=0.0))
+
+
+def test_a_curated_file_is_not_answered_for_a_thing_only_a_neighbour_names(with_correction) -> None:
+    # "sổ đỏ" is held by the civil-status correction's FAQ, but named by the certificate's
+    # correction (Đính chính Giấy chứng nhận): ask back with both, never answer the curated one
+    verdict = with_correction.decide("sổ đỏ ghi sai tên bố tôi, muốn sửa lại cho đúng")
+    assert verdict.ranked[0].key == "thay-doi-cai-chinh-ho-tich"
+    assert verdict.action == "clarify" and verdict.contested
+    assert {"1.012790", "1.012796"} & {c for hit in verdict.hits for c in hit.codes}
+    # the curated retriever's confidence does not answer it either
+    sure = [Candidate("thay-doi-cai-chinh-ho-tich", 60.0), Candidate("khai-sinh", 10.0)]
+    assert understand("ask_procedure", verdict, None, sure).procedure is None
+
+
+def test_a_curated_file_keeps_its_own_questions(with_correction) -> None:
+    verdict = with_correction.decide("giấy khai sinh của con ghi sai tên, muốn cải chính lại")
+    assert verdict.ranked[0].key == "thay-doi-cai-chinh-ho-tich" and not verdict.contested

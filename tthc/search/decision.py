@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from tthc.search.analysis import QUESTION_WORDS, Query, doc_syllables
+from tthc.search.analysis import QUESTION_WORDS, Query, Unit, doc_syllables
 from tthc.search.documents import SearchDoc, level_steps
 from tthc.search.index import VARIANTS, CatalogueIndex, Hit
 
@@ -44,6 +44,8 @@ class Thresholds:
     clarify_max: int = 3
     variant_reach: int = 6  # asked_variant looks this far down the ranking ...
     variant_lead: float = 0.5  # ... and puts the variant first when it scores this share of the best
+    neighbour_reach: int = 5  # named_by_neighbour looks at the catalogue records this far down ...
+    neighbour_share: float = 0.5  # ... that score at least this share of the best (curated) one
 
 
 THRESHOLDS = Thresholds()
@@ -57,6 +59,7 @@ class Verdict:
     ministry: str | None = None  # for "outside": the ministry that handles such procedures
     ranked: tuple[Hit, ...] = field(default=(), repr=False)  # the whole ranking, for evaluation
     overruled: tuple[str, ...] = ()  # ministries whose words the question holds, overruled as context
+    contested: bool = False  # a catalogue neighbour names what the best (curated) procedure's names do not
 
     @property
     def answer(self) -> Hit | None:
@@ -90,12 +93,44 @@ def decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Threshol
     # what the best must stand clear of: not its own family's records that lack the variant asked
     # for, nor its own records at farther levels
     rivals = [h for h in hits if h is not best and not _plain_or_farther(index, best, h)]
-    if best is (variant or top) and is_confident([best, *rivals], t):  # not one lacking the variant asked
+    rival = named_by_neighbour(index, ranked, query, t) if best.kind == "curated" else None
+    if rival is None and best is (variant or top) and is_confident([best, *rivals], t):
         return Verdict("answer", (best,), reason="confident", ranked=ranked, overruled=tuple(overruled))
     offered = tuple(h for h in hits[: t.clarify_max] if h.score >= t.clarify_fraction * top.score)
     if variant is not None:
         offered = (variant, *(h for h in offered if h != variant))[: t.clarify_max]
-    return Verdict("clarify", offered, reason="ambiguous", ranked=ranked, overruled=tuple(overruled))
+    if rival is not None:
+        offered = (best, rival, *(h for h in offered if h not in (best, rival)))[: t.clarify_max]
+    return Verdict(
+        "clarify", offered, reason="ambiguous", ranked=ranked, overruled=tuple(overruled), contested=rival is not None
+    )
+
+
+def named_by_neighbour(index: CatalogueIndex, ranked: Sequence[Hit], query: Query, t: Thresholds) -> Hit | None:
+    """A catalogue record near the best (curated) procedure whose names hold a thing the question
+    names in citizens' words (a vocabulary phrase: "sổ đỏ", "lĩnh thay") that the curated one's names
+    do not: the curated file's FAQ or aliases may hold the neighbour's words ("sổ đỏ ghi sai tên" in
+    the civil-status correction's), but the question is then the neighbour's as much as its own."""
+    best = ranked[0]
+    floor = t.neighbour_share * best.score
+    near = [h for h in ranked[1 : t.neighbour_reach] if h.kind == "catalogue" and h.score >= floor]
+    if not near:
+        return None
+    named = index.ideas_named([best.key, *(h.key for h in near)], query)
+    things = {u for u, unit in enumerate(query.units) if _names_a_thing(unit)}
+    for hit, ideas in zip(near, named[1:]):
+        if (ideas - named[0]) & things:
+            return hit
+    return None
+
+
+_VARIANT_MARKS = frozenset(m for marks in VARIANTS.values() for m in marks)
+
+
+def _names_a_thing(unit: Unit) -> bool:
+    """A vocabulary phrase for a thing ("sổ đỏ", "lĩnh thay"), not one for what happened to it ("làm
+    mất": a re-issue, which the variants weigh)."""
+    return len(unit.scoring) > 1 and not any(set(wording) & _VARIANT_MARKS for wording in unit.scoring)
 
 
 def _plain_or_farther(index: CatalogueIndex, best: Hit, other: Hit) -> bool:

@@ -17,7 +17,7 @@ import hashlib
 import pickle
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -541,6 +541,16 @@ class CatalogueIndex:
             got += weight * held
             got_names += weight * held_names
         return got / total, got_names / total
+
+    def ideas_named(self, keys: Sequence[str], query: Query) -> list[frozenset[int]]:
+        """For each procedure, which of the question's ideas (positions in query.units) its names hold."""
+        at = np.array([self._position[k] for k in keys], dtype=np.int64)
+        held: list[set[int]] = [set() for _ in keys]
+        for u, unit in enumerate(query.units):
+            _, names = self._coverages(at, replace(query, units=[unit]))
+            for j in np.flatnonzero(names > 0):
+                held[int(j)].add(u)
+        return [frozenset(h) for h in held]
 
     def holds_phrase(self, key: str, phrase: Sequence[str]) -> bool:
         """Whether what a procedure is (names, FAQ questions, field, result) holds a phrase of
