@@ -19,6 +19,22 @@ DOCUMENTS_SHOWN = 12  # the full list, on tap; more than this: the rest is on th
 CHANNEL_NAMES = {"Trực tiếp": "Nộp trực tiếp", "Trực tuyến": "Nộp trực tuyến", "Dịch vụ bưu chính": "Qua bưu chính"}
 
 
+_FILE_EXTENSION = re.compile(r"\.(docx?|pdf|xlsx?|rtf|odt|zip|rar)$", re.IGNORECASE)
+
+
+def form_label(form: str | None) -> str | None:
+    """A form's name as a citizen reads it: the portal names forms by their attached files
+    ("Mẫu DC02 Phiếu đề nghị giải quyết thủ tục về căn cước.doc"); the file's extension is not
+    part of the name, and a name the portal mangled to one run of letters
+    ("Munnghchmdthotngtuln.docx") says nothing: it is left out, the form is on the official page."""
+    if not form:
+        return None
+    name = _FILE_EXTENSION.sub("", form.strip()).replace("_", " ").strip()
+    if " " not in name and len(name) > 12 and not any(ch.isdigit() for ch in name):
+        return None
+    return name or None
+
+
 def documents(record: CatalogueProcedure) -> str:
     """The record's papers with quantity and form, each group of a record that has several under
     its heading; past DOCUMENTS_SHOWN, how many more are on the official page."""
@@ -34,8 +50,9 @@ def documents(record: CatalogueProcedure) -> str:
         line = doc.name.rstrip(".")
         if doc.quantity:
             line += f" ({doc.quantity})"
-        if doc.form:
-            line += f", mẫu {doc.form}"
+        form = form_label(doc.form)
+        if form:
+            line += f", {form}" if form.lower().startswith(("mẫu", "mau")) else f", mẫu {form}"
         lines.append(f"• {line}")
     text = "\n".join(lines)
     hidden = len(record.documents) - len(shown)

@@ -121,3 +121,16 @@ def test_a_long_bracketed_list_is_left_out_of_the_name_a_phone_shows() -> None:
     shown = "Gia hạn giấy phép xây dựng đối với công trình cấp III, cấp IV và nhà ở riêng lẻ"
     assert record_facts.display_name(name) == shown
     assert record_facts.display_name("Cấp lại thẻ (cấp xã)") == "Cấp lại thẻ (cấp xã)"  # short brackets stay
+
+
+def test_a_form_is_named_as_a_citizen_reads_it_not_as_its_attached_file() -> None:
+    docs = (
+        Document("Phiếu đề nghị", ("Mẫu DC02 Phiếu đề nghị giải quyết thủ tục về căn cước.doc",), "1 bản chính"),
+        Document("Tờ khai", ("01 TKN-CNKD.docx",), "1 bản chính"),
+        Document("Đơn", ("Munnghchmdthotngtuln.docx",), "1 bản chính"),  # mangled by the portal
+    )
+    text = record_facts.documents(record(documents=docs))
+    assert "• Phiếu đề nghị (1 bản chính), Mẫu DC02 Phiếu đề nghị giải quyết thủ tục về căn cước\n" in text
+    assert "• Tờ khai (1 bản chính), mẫu 01 TKN-CNKD\n" in text
+    assert text.endswith("• Đơn (1 bản chính)")
+    assert ".doc" not in text and "mẫu Mẫu" not in text
