@@ -297,7 +297,8 @@ class ActionFallback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         base = process.content()
         text = (tracker.latest_message or {}).get("text") or ""
-        found = understood(base, tracker, "ask_procedure", text)
+        # read as the classifier's doubt: a confident match answers, plainly named ones are offered
+        found = understood(base, tracker, "out_of_scope", text)
         if found[0].procedure and not found[0].from_context:
             return respond(dispatcher, tracker, "ask_procedure", found)
         context = tracker.get_slot("procedure")
@@ -312,9 +313,8 @@ class ActionFallback(Action):
                 response="utter_procedure_overview", name=facts.name, summary=facts.summary, levels="", buttons=buttons
             )
             return [outcome("fallback")]
-        plain = understood(base, tracker, "out_of_scope", text)  # asks back only when plainly named
-        if plain[0].clarify:
-            return respond(dispatcher, tracker, "ask_procedure", plain)
+        if found[0].clarify:
+            return respond(dispatcher, tracker, "ask_procedure", found)
         dispatcher.utter_message(response="utter_fallback", hotline=process.hotline_text(process.locality(base)))
         return [outcome("fallback")]
 

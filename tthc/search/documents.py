@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from tthc.content.schema import DISTRICT_LEVEL
 from tthc.text.normalize import accent_key
 
 LEVELS = ("Cấp xã", "Cấp tỉnh", "Cấp bộ", "Cơ quan khác")  # the order a citizen of a locality tries them
@@ -240,7 +241,7 @@ def _record_context(records: Sequence[CatalogueRecord]) -> tuple[tuple[str, str]
 def _names_district(name: str) -> bool:
     """A record named for the district level ("thực hiện tại cấp huyện"), gone since 1 July 2025: its
     commune-level twin is the one to show first."""
-    return "cấp huyện" in name.lower()
+    return bool(DISTRICT_LEVEL.search(name))
 
 
 def group_records(records: Iterable[CatalogueRecord]) -> list[list[CatalogueRecord]]:

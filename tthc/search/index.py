@@ -17,7 +17,7 @@ import hashlib
 import pickle
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,7 @@ from scipy import sparse
 from tthc.search.analysis import (
     Lexicon,
     Query,
+    Unit,
     analyze_query,
     analyze_question_text,
     doc_syllables,
@@ -517,6 +518,13 @@ class CatalogueIndex:
         zero = np.zeros(len(docs), np.float64)
         if not units or not len(docs):
             return zero, zero.copy()
+        weights, held, held_names = self._held(docs, units)
+        total = weights.sum()
+        return weights @ held / total, weights @ held_names / total
+
+    def _held(self, docs: np.ndarray, units: Sequence[Unit]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each idea's weight, and whether each procedure holds it in its text and in its names
+        (units x docs)."""
         columns: dict[int, int] = {}
         prepared = []  # (weight, [(column indices, needed)])
         for unit in units:
@@ -529,28 +537,23 @@ class CatalogueIndex:
         ids = np.fromiter(columns, dtype=np.int64, count=len(columns))
         in_text = self._doc_terms[docs][:, ids].toarray() > 0 if len(ids) else np.zeros((len(docs), 0), bool)
         in_names = self._name_terms[docs][:, ids].toarray() > 0 if len(ids) else np.zeros((len(docs), 0), bool)
-        got, got_names, total = zero.copy(), zero.copy(), 0.0
-        for weight, alternatives in prepared:
-            total += weight
-            held = np.zeros(len(docs), bool)
-            held_names = np.zeros(len(docs), bool)
+        held = np.zeros((len(units), len(docs)), bool)
+        held_names = np.zeros((len(units), len(docs)), bool)
+        for u, (_, alternatives) in enumerate(prepared):
             for cols, need in alternatives:
                 if len(cols) >= need:
-                    held |= in_text[:, cols].sum(axis=1) >= need
-                    held_names |= in_names[:, cols].sum(axis=1) >= need
-            got += weight * held
-            got_names += weight * held_names
-        return got / total, got_names / total
+                    held[u] |= in_text[:, cols].sum(axis=1) >= need
+                    held_names[u] |= in_names[:, cols].sum(axis=1) >= need
+        weights = np.array([w for w, _ in prepared], np.float64)
+        return weights, held, held_names
 
     def ideas_named(self, keys: Sequence[str], query: Query) -> list[frozenset[int]]:
         """For each procedure, which of the question's ideas (positions in query.units) its names hold."""
         at = np.array([self._position[k] for k in keys], dtype=np.int64)
-        held: list[set[int]] = [set() for _ in keys]
-        for u, unit in enumerate(query.units):
-            _, names = self._coverages(at, replace(query, units=[unit]))
-            for j in np.flatnonzero(names > 0):
-                held[int(j)].add(u)
-        return [frozenset(h) for h in held]
+        if not query.units:
+            return [frozenset() for _ in keys]
+        _, _, held_names = self._held(at, query.units)
+        return [frozenset(np.flatnonzero(held_names[:, j]).tolist()) for j in range(len(keys))]
 
     def holds_phrase(self, key: str, phrase: Sequence[str]) -> bool:
         """Whether what a procedure is (names, FAQ questions, field, result) holds a phrase of
