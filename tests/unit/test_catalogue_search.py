@@ -525,3 +525,63 @@ def test_a_curated_file_is_not_answered_for_a_thing_only_a_neighbour_names(with_
 def test_a_curated_file_keeps_its_own_questions(with_correction) -> None:
     verdict = with_correction.decide("giấy khai sinh của con ghi sai tên, muốn cải chính lại")
     assert verdict.ranked[0].key == "thay-doi-cai-chinh-ho-tich" and not verdict.contested
+
+
+IDENTITY = CuratedView(
+    slug="dinh-danh-dien-tu",
+    name="Cấp tài khoản định danh điện tử (VNeID) mức độ 2",
+    field="Căn cước, định danh",
+    codes=("3.000228",),
+    names=("Cấp tài khoản định danh điện tử (VNeID) mức độ 2",),
+    aliases=("tài khoản VNeID", "đăng ký VNeID"),
+    questions=("đăng ký tài khoản VNeID ở đâu",),
+)
+
+
+@pytest.fixture(scope="module")
+def with_identity(records) -> CatalogueSearch:
+    return CatalogueSearch.build(build_documents(records, [KHAI_SINH, IDENTITY]))
+
+
+def test_the_level_of_an_identity_account_is_a_variant(with_identity) -> None:
+    # "mức 1" is the level-1 account (1.011410), not the curated level-2 one: it leads, not answered
+    verdict = with_identity.decide("mình chỉ cần tài khoản VNeID mức 1 thôi, tự đăng ký trên điện thoại được không")
+    assert verdict.ranked[0].codes[0] == "1.011410"
+    assert verdict.answer is None or verdict.answer.codes[0] == "1.011410"
+    # saying no level, or level 2, is the curated account, unpenalised by the "mức độ 2" in its name
+    for text in ("đăng ký tài khoản VNeID ở đâu", "lam tai khoan dinh danh dien tu muc do 2"):
+        hit = first(with_identity, text)
+        assert hit.key == "dinh-danh-dien-tu" and hit.variant_match, text
+
+
+def test_a_record_near_a_curated_procedure_that_is_the_variant_asked_leads() -> None:
+    # the curated file lacks the variant the question states; a record of another name that is
+    # that variant and holds nearly as much of the question leads, and nothing is answered
+    index = CatalogueSearch.build(build_documents(read_records(FIXTURES), [IDENTITY])).index
+    query = index.analyze("tài khoản VNeID mức 1")
+    curated = Hit("dinh-danh-dien-tu", "curated", "Cấp tài khoản định danh điện tử (VNeID) mức độ 2",
+                  ("3.000228",), ("Cấp xã",), 40.0, 40.0, 0.6, 0.5, False, True)  # fmt: skip
+    near = Hit("1.011410", "catalogue", "Cấp tài khoản định danh điện tử mức độ 01 cho công dân Việt Nam",
+               ("1.011410",), ("Cấp bộ",), 24.0, 24.0, 0.55, 0.5)  # fmt: skip
+    verdict = decide(index, [curated, near], query)
+    assert verdict.ranked[0] == near and verdict.action == "clarify"
+    # holding much less of the question, it is only offered
+    thin = Hit(near.key, near.kind, near.name, near.codes, near.levels, 24.0, 24.0, 0.3, 0.3)
+    verdict = decide(index, [curated, thin], query)
+    assert verdict.ranked[0] == curated
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # a scrapped vehicle's papers and plate are handed back: the revocation, not a registration
+        ("xe máy cũ hư nát rồi, có phải nộp lại biển số cho công an không", "1.013065"),
+        ("xe hết niên hạn thì trả biển số ở đâu", "1.013065"),
+        # a couple living with the husband's parents becomes a household of its own
+        ("vo chong em muon tach ra thanh ho rieng nhung van o cung dia chi", "1.010038"),
+    ],
+)
+def test_citizens_words_for_handing_back_plates_and_a_household_of_ones_own(
+    search: CatalogueSearch, text: str, code: str
+) -> None:
+    assert first(search, text).codes[0] == code

@@ -138,6 +138,9 @@ def _plain_or_farther(index: CatalogueIndex, best: Hit, other: Hit) -> bool:
     return plain or farther_sibling(index, best, other)
 
 
+CURATED_VARIANT_SLACK = 0.1  # _kin: a record of another name holds at most this much less of the question
+
+
 def asked_variant(hits: Sequence[Hit], reach: int) -> Hit | None:
     """When the best procedure is not the variant the question asks for ("bố bé quốc tịch Úc":
     a birth registration with a foreign element), the first of its family within the first
@@ -146,7 +149,17 @@ def asked_variant(hits: Sequence[Hit], reach: int) -> Hit | None:
     top = hits[0]
     if not top.lacks_variant:
         return None
-    return next((h for h in hits[1:reach] if h.variant_match and same_family(top, h)), None)
+    return next((h for h in hits[1:reach] if h.variant_match and _kin(top, h)), None)
+
+
+def _kin(top: Hit, other: Hit) -> bool:
+    """Of the best one's family; for a curated procedure, whose names are not one official name,
+    also any record that is the variant asked and holds nearly as much of the question ("VNeID mức
+    1" beside the level-2 account)."""
+    if same_family(top, other):
+        return True
+    near = other.coverage >= top.coverage - CURATED_VARIANT_SLACK
+    return top.kind == "curated" and near and not other.lacks_variant
 
 
 # Syllables that only say which variant of a procedure, or its level and audience: two names that

@@ -59,10 +59,13 @@ VARIANTS = {
     "officials": {"can_bo", "cong_chuc", "vien_chuc"}, "relocation": {"chuyen_huong"},
     # what is done to a registration that exists: its content changed or updated, a loss reported
     "change": {"thay_doi"}, "update": {"cap_nhat"}, "report": {"trinh_bao"},
+    # the level of an electronic identity account ("VNeID mức 1" is not the level-2 account)
+    "level_one": {"muc_1", "muc_01", "do_1", "do_01"}, "level_two": {"muc_2", "muc_02", "do_2", "do_02"},
 }  # fmt: skip
-# Where the applicant is ("... ở trong nước"): a question that does not say is not asking for another
-# variant, so a name saying it is not penalised (as "Cấp hộ chiếu phổ thông ở trong nước" would be).
-PLACE_VARIANTS = frozenset({"domestic"})
+# Where the applicant is ("... ở trong nước"), which level of an account: a question that does not say
+# is not asking for another variant, so a name saying it is not penalised (as "Cấp hộ chiếu phổ
+# thông ở trong nước" or "tài khoản định danh điện tử mức độ 2" would be).
+PLACE_VARIANTS = frozenset({"domestic", "level_one", "level_two"})
 LEADING_VARIANTS = {"doi": "exchange", "xoa": "deletion"}  # a name that starts with "Đổi", "Xóa"
 LEADING_SYLLABLES = 4  # the variant words a name leads with say what the procedure does
 VARIANT_PENALTY = 0.8
