@@ -585,3 +585,25 @@ def test_citizens_words_for_handing_back_plates_and_a_household_of_ones_own(
     search: CatalogueSearch, text: str, code: str
 ) -> None:
     assert first(search, text).codes[0] == code
+
+
+def test_another_ministrys_word_beside_a_well_named_procedure_is_asked_back(records) -> None:
+    # "bệnh viện", "giấy chứng sinh" are the Health ministry's words; the rest of this long question
+    # names the birth registration. Scoring high enough (outside_ask_score), it is asked back with the
+    # birth registration first, never declined as "not in the catalogue" and never answered.
+    text = (
+        "bé nhà mình sinh ở bệnh viện phụ sản được 1 tuần, làm giấy khai sinh cho bé cần giấy chứng sinh"
+        " với giấy tờ gì, đăng ký khai sinh ở ủy ban xã nào"
+    )
+    docs = build_documents(records, [KHAI_SINH])
+    strict = CatalogueSearch.build(docs, Thresholds(outside_ask_score=1000.0)).decide(text)
+    assert strict.action == "decline" and strict.reason == "outside"
+    verdict = CatalogueSearch.build(docs, Thresholds(outside_ask_score=20.0)).decide(text)
+    assert verdict.action == "clarify" and verdict.contested
+    assert verdict.hits[0].key == "khai-sinh"
+    sure = [Candidate("khai-sinh", 80.0), Candidate("trich-luc-ho-tich", 10.0)]
+    assert understand("ask_documents", verdict, None, sure).procedure is None
+    # a word of another ministry beside a procedure whose names it hardly speaks of is still declined
+    doctor = "Em là bác sĩ mới ra trường, xin giấy phép hành nghề khám bệnh chữa bệnh thì nộp hồ sơ ở đâu"
+    other = CatalogueSearch.build(docs, Thresholds(outside_ask_score=0.0)).decide(doctor)
+    assert other.action == "decline" and other.reason == "outside"

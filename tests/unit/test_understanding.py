@@ -71,11 +71,11 @@ def test_a_curated_procedure_is_not_answered_for_a_variant_its_sibling_is() -> N
     # "bố bé quốc tịch Úc, làm giấy khai sinh": the foreign-element birth registration is asked
     plain = sibling("khai-sinh", 45.1, "Đăng ký khai sinh", lacks=True)
     foreign = sibling("2.000528", 30.0, "Đăng ký khai sinh có yếu tố nước ngoài", lacks=False)
-    other = sibling("1.000001", 20.0, "Cấp giấy phép lái xe", lacks=False)
+    other = sibling("1.000001", 20.0, "Cấp giấy phép lái xe", lacks=True)  # not foreign either
     sure = [Candidate("khai-sinh", 76.7), Candidate("trich-luc-ho-tich", 30.0)]
     ranked = (plain, foreign)
     assert understand("ask_fee", Verdict("clarify", hits=ranked, ranked=ranked), None, sure).procedure is None
-    # no sibling near the top is the variant: the curated procedure is still the likeliest
+    # no record near the top is the variant: the curated procedure is still the likeliest
     ranked = (plain, other)
     assert understand("ask_fee", Verdict("clarify", hits=ranked, ranked=ranked), None, sure).procedure == "khai-sinh"
 

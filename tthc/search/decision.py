@@ -33,6 +33,11 @@ class Thresholds:
     outside_rest_share: float = 0.4  # ... and carries at least this share of the question's ideas
     outside_name_precision: float = 0.6  # ... and speaks of this share of one of its names: generic
     # words ("giấy phép bán lẻ" + "thuốc lá") do not name the building permit ("nhà ở riêng lẻ")
+    # Otherwise the question is declined, unless the best procedure scores this high and speaks of
+    # this share of one of its names: a long question about it that tells where things happened
+    # ("bé sinh ở bệnh viện", "sang Việt Nam du lịch") is asked back, never answered.
+    outside_ask_score: float = 40.0
+    outside_ask_name_precision: float = 0.45
     # The best procedure holds the whole question and no close rival does: a smaller score margin
     # suffices ("mất sổ đỏ muốn làm lại": only the re-issue of a lost certificate holds "sổ đỏ").
     whole_coverage: float = 0.95
@@ -59,7 +64,8 @@ class Verdict:
     ministry: str | None = None  # for "outside": the ministry that handles such procedures
     ranked: tuple[Hit, ...] = field(default=(), repr=False)  # the whole ranking, for evaluation
     overruled: tuple[str, ...] = ()  # ministries whose words the question holds, overruled as context
-    contested: bool = False  # a catalogue neighbour names what the best (curated) procedure's names do not
+    contested: bool = False  # a catalogue neighbour names what the best (curated) procedure's names do
+    # not, or another ministry's word stands against it: it is never answered from here
 
     @property
     def answer(self) -> Hit | None:
@@ -72,6 +78,7 @@ def decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Threshol
         return Verdict("decline", reason="no_match", ranked=ranked)
     top = hits[0]
     overruled: list[str] = []
+    doubted = False  # another ministry's word the best procedure does not outweigh: ask, never answer
     for phrase, ministry, span in query.outside:
         if index.holds_phrase(top.key, phrase):
             continue
@@ -81,6 +88,9 @@ def decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Threshol
         rest_share = index.idea_mass(query, skip=span) / max(index.idea_mass(query), 1e-9)
         named = index.name_precision(top.key, query)
         if rest < t.outside_override or rest_share < t.outside_rest_share or named < t.outside_name_precision:
+            if top.score >= t.outside_ask_score and named >= t.outside_ask_name_precision:
+                doubted = True
+                continue
             return Verdict("decline", reason="outside", ministry=ministry, ranked=ranked)
         overruled.append(ministry)
     if top.coverage < t.min_coverage:
@@ -94,7 +104,7 @@ def decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Threshol
     # for, nor its own records at farther levels
     rivals = [h for h in hits if h is not best and not _plain_or_farther(index, best, h)]
     rival = named_by_neighbour(index, ranked, query, t) if best.kind == "curated" else None
-    if rival is None and best is (variant or top) and is_confident([best, *rivals], t):
+    if not doubted and rival is None and best is (variant or top) and is_confident([best, *rivals], t):
         return Verdict("answer", (best,), reason="confident", ranked=ranked, overruled=tuple(overruled))
     offered = tuple(h for h in hits[: t.clarify_max] if h.score >= t.clarify_fraction * top.score)
     if variant is not None:
@@ -102,7 +112,12 @@ def decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Threshol
     if rival is not None:
         offered = (best, rival, *(h for h in offered if h not in (best, rival)))[: t.clarify_max]
     return Verdict(
-        "clarify", offered, reason="ambiguous", ranked=ranked, overruled=tuple(overruled), contested=rival is not None
+        "clarify",
+        offered,
+        reason="ambiguous",
+        ranked=ranked,
+        overruled=tuple(overruled),
+        contested=rival is not None or doubted,
     )
 
 
