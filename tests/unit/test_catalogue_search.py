@@ -607,3 +607,49 @@ def test_another_ministrys_word_beside_a_well_named_procedure_is_asked_back(reco
     doctor = "Em là bác sĩ mới ra trường, xin giấy phép hành nghề khám bệnh chữa bệnh thì nộp hồ sơ ở đâu"
     other = CatalogueSearch.build(docs, Thresholds(outside_ask_score=0.0)).decide(doctor)
     assert other.action == "decline" and other.reason == "outside"
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        # leaving the poor or near-poor list is its own recognition ("hộ thoát nghèo")
+        ("nhà em làm ăn khá rồi, muốn xin ra khỏi diện hộ cận nghèo thì nộp đơn ở đâu", {"1.011608", "1.011606"}),
+        ("xét hộ nghèo cho gia đình em thì nộp hồ sơ ở đâu", {"1.011607", "1.011606"}),
+        # a house built on land that has its certificate is added to it: not a transfer
+        ("đất đã có sổ, mới xây nhà xong, muốn bổ sung nhà vào sổ thì làm thế nào", {"1.013995"}),
+        # a change of land use that needs no permit is only registered
+        ("đất trồng lúa chuyển sang trồng cây lâu năm không cần xin phép thì đăng ký ở đâu", {"1.013992"}),
+        # a household business moving its shop changes its registration
+        ("hộ kinh doanh của em dời tiệm sang mặt bằng mới thì làm thủ tục gì", {"2.000720"}),
+    ],
+)
+def test_citizens_words_for_leaving_the_poor_list_a_new_house_and_a_moved_shop(
+    search: CatalogueSearch, text: str, codes: set[str]
+) -> None:
+    assert first(search, text).codes[0] in codes
+
+
+def test_what_a_procedure_is_for_is_its_names_first_clause(search: CatalogueSearch) -> None:
+    # "...; thông báo lập chi nhánh, văn phòng đại diện ở nước ngoài" is a further case of the
+    # registration of a branch, not a variant for foreigners that a plain question must not get
+    hit = first(search, "công ty muốn mở chi nhánh ở tỉnh khác thì đăng ký thế nào")
+    assert hit.codes[0] == "2.002069" and hit.variant_match
+
+
+POOR = CuratedView(
+    slug="ho-ngheo",
+    name="Công nhận hộ nghèo, hộ cận nghèo",
+    field="Bảo trợ xã hội",
+    codes=("1.011607",),
+    names=("Công nhận hộ nghèo, hộ cận nghèo",),
+    aliases=("xin hộ nghèo", "xét hộ cận nghèo", "giấy chứng nhận hộ nghèo"),
+    questions=("làm hộ nghèo cần giấy tờ gì", "hộ cận nghèo nộp đơn ở đâu"),
+)
+
+
+def test_a_household_leaving_the_poor_list_is_not_answered_the_poor_list(records) -> None:
+    search = CatalogueSearch.build(build_documents(records, [POOR]))
+    verdict = search.decide("nhà em làm ăn khá rồi, muốn xin ra khỏi diện hộ cận nghèo thì nộp đơn ở đâu")
+    assert verdict.ranked[0].codes[0] in {"1.011608", "1.011606"}
+    assert verdict.answer is None or verdict.answer.key != "ho-ngheo"
+    assert search.decide("xin xét hộ cận nghèo thì nộp đơn ở đâu").ranked[0].key == "ho-ngheo"

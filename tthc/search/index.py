@@ -59,6 +59,8 @@ VARIANTS = {
     "officials": {"can_bo", "cong_chuc", "vien_chuc"}, "relocation": {"chuyen_huong"},
     # what is done to a registration that exists: its content changed or updated, a loss reported
     "change": {"thay_doi"}, "update": {"cap_nhat"}, "report": {"trinh_bao"},
+    "exit": {"thoat_ngheo", "thoat_can"},  # a household leaving the poor or near-poor list
+    "branch": {"chi_nhanh"},
     # the level of an electronic identity account ("VNeID mức 1" is not the level-2 account)
     "level_one": {"muc_1", "muc_01", "do_1", "do_01"}, "level_two": {"muc_2", "muc_02", "do_2", "do_02"},
 }  # fmt: skip
@@ -139,7 +141,10 @@ def _analyze(doc: SearchDoc, vocab: dict[str, int]) -> _Analyzed:
     label_terms = np.unique(np.concatenate(label_ids)).astype(np.int32)
     variants = frozenset().union(*(variant_groups(doc_syllables(n)) for n in (*doc.names, *doc.aliases)))
     leading = variant_groups(doc_syllables(doc.name)[:LEADING_SYLLABLES])
-    primary = (leading or variant_groups(doc_syllables(doc.name))) - PLACE_VARIANTS
+    # what the procedure is for: its name's first clause ("...; thông báo lập chi nhánh ở nước
+    # ngoài" adds a case, it does not make the registration of a branch a foreign one)
+    first_clause = doc.name.split(";")[0]
+    primary = (leading or variant_groups(doc_syllables(first_clause))) - PLACE_VARIANTS
     return _Analyzed(names, questions, context, terms, label_terms, variants, primary, name_weights, name_syllables)
 
 
