@@ -260,3 +260,20 @@ def test_a_lost_social_insurance_book_is_answered_from_its_record_not_as_the_car
     assert slot(events, "procedure") == "cap-lai-the-bhyt"
     said = str(messages[0])
     assert "không quá 10 ngày" in said and "45" in said and "TK1-TS" in said
+
+
+def test_a_household_business_tax_return_is_not_answered_as_its_registration() -> None:
+    # "khai thuế" is named by the tax return's record (1.011022), not by the registration's names
+    text = "hkd của em bán tạp hóa doanh thu tầm 500 triệu một năm thì khai thuế thế nào"
+    messages, events = run(ActionAnswerProcedure(), tracker(text, "ask_procedure"))
+    assert slot(events, "procedure") != "ho-kinh-doanh"
+    assert "1.011022" in str(slot(events, "candidates")) or slot(events, "procedure") == "1.011022"
+
+
+def test_a_mortgage_on_a_land_certificate_is_the_security_registration_for_land() -> None:
+    # not the carrying over of a mortgage on a flat still being built (1.011445), whose name says
+    # "đăng ký thế chấp"
+    text = "vay ngân hàng thế chấp sổ đỏ thì đăng ký thế chấp mất mấy ngày"
+    messages, events = run(ActionAnswerProcedure(), tracker(text, "ask_processing_time"))
+    named = slot(events, "procedure")
+    assert named == "1.011441" or (named in ("unset", None) and "1.011441" in slot(events, "candidates"))
