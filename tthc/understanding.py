@@ -154,6 +154,11 @@ DISPUTE_FACTOR = 1.5  # a catalogue answer that is curated stands unless the cur
 # is another procedure scoring this many times its own score for it
 CURATED_SIBLINGS = 3  # a sibling that is the variant asked, this far down the catalogue's ranking,
 # keeps a curated procedure from being answered (tthc.search.decision.asked_variant)
+# A question of this many ideas or more tells a situation ("bán đồng nát rồi, có phải làm gì với cà
+# vẹt..."), where a neighbour's case hides in the details: the curated retriever, which knows only
+# the 33, does not decide it; only the catalogue search's own confidence answers it. Chosen on the
+# calibration sets: no right curated answer there, nor any of dev-nlu's, comes from so long a question.
+CURATED_MAX_IDEAS = 12
 FOLLOW_UP_REASONS = frozenset({"no_match", "weak"})  # the message names no procedure of its own
 
 
@@ -228,6 +233,8 @@ def curated_match(verdict: Verdict, curated: Sequence[Candidate]) -> str | None:
     lower, the catalogue's better hits are most often the procedure asked about: the curated
     retriever knows only the 33 and is confident of their neighbours' questions.)"""
     if verdict.action == "decline" or verdict.contested or not verdict.ranked or not is_confident(curated):
+        return None
+    if verdict.ideas >= CURATED_MAX_IDEAS:
         return None
     from tthc.search.decision import (  # here: the gateway imports this module without numpy
         asked_variant,

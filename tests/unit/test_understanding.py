@@ -31,6 +31,21 @@ def test_a_chatty_question_is_answered_when_the_curated_retriever_is_sure() -> N
     assert understand("ask_procedure", CHATTY, None, sure).procedure == "ho-kinh-doanh"
 
 
+def test_a_question_that_tells_a_long_situation_is_not_answered_on_the_curated_retriever_alone() -> None:
+    # twelve ideas or more ("bố em đứng tên hộ kinh doanh quán ăn, giờ già yếu muốn giao lại cho em
+    # ..."): a neighbour's case hides in the details; the search itself asks back
+    from dataclasses import replace
+
+    from tthc.understanding import CURATED_MAX_IDEAS
+
+    sure = [Candidate("ho-kinh-doanh", 88.0), Candidate("thanh-lap-doanh-nghiep", 30.0)]
+    short = replace(CHATTY, ideas=CURATED_MAX_IDEAS - 1)
+    assert understand("ask_procedure", short, None, sure).procedure == "ho-kinh-doanh"
+    long = replace(CHATTY, ideas=CURATED_MAX_IDEAS)
+    result = understand("ask_procedure", long, None, sure)
+    assert result.procedure is None and result.clarify == ("ho-kinh-doanh", "2.000720")
+
+
 def test_a_chatty_question_still_asks_back_when_the_curated_retriever_hesitates() -> None:
     unsure = [Candidate("ho-kinh-doanh", 60.0), Candidate("thanh-lap-doanh-nghiep", 40.0)]
     result = understand("ask_procedure", CHATTY, None, unsure)

@@ -7,7 +7,7 @@ calibrate`), never on the evaluation files.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tthc.search.analysis import QUESTION_WORDS, Query, Unit, doc_syllables
 from tthc.search.documents import SearchDoc, level_steps
@@ -66,6 +66,7 @@ class Verdict:
     overruled: tuple[str, ...] = ()  # ministries whose words the question holds, overruled as context
     contested: bool = False  # a catalogue neighbour names what the best (curated) procedure's names do
     # not, or another ministry's word stands against it: it is never answered from here
+    ideas: int = 0  # how many ideas the question holds: a long one tells a situation
 
     @property
     def answer(self) -> Hit | None:
@@ -73,6 +74,10 @@ class Verdict:
 
 
 def decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresholds = THRESHOLDS) -> Verdict:
+    return replace(_decide(index, hits, query, t), ideas=len(query.units))
+
+
+def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresholds) -> Verdict:
     ranked = tuple(hits)
     if not hits or max(h.score for h in hits) < t.min_score:  # the order may put a closer level first
         return Verdict("decline", reason="no_match", ranked=ranked)
