@@ -653,3 +653,18 @@ def test_a_household_leaving_the_poor_list_is_not_answered_the_poor_list(records
     assert verdict.ranked[0].codes[0] in {"1.011608", "1.011606"}
     assert verdict.answer is None or verdict.answer.key != "ho-ngheo"
     assert search.decide("xin xét hộ cận nghèo thì nộp đơn ở đâu").ranked[0].key == "ho-ngheo"
+
+
+@pytest.mark.parametrize(
+    ("text", "outside"),
+    [
+        # the hospital is where the child was born or the father died: context, not the question
+        ("bé sinh ở bệnh viện phụ sản được 1 tuần, làm giấy khai sinh cần gì", False),
+        ("bo em mat tai benh vien tinh, lam giay khai tu o dau", False),
+        # the Health ministry's subject is what is asked
+        ("mở phòng khám ở nhà cần giấy phép gì", True),
+        ("xin giấy phép thành lập bệnh viện tư nhân", True),
+    ],
+)
+def test_another_ministrys_subject_named_as_a_place_is_context(text: str, outside: bool) -> None:
+    assert bool(analyze_query(text, Lexicon.load()).outside) is outside

@@ -290,6 +290,11 @@ def _citizen_phrase(
     return alternatives, scoring
 
 
+# Another ministry's subject right after one of these is the place where something happened ("bé
+# sinh ở bệnh viện", "mất tại bệnh viện"), not the procedure asked for: it does not decline the question.
+PLACE_WORDS = frozenset({"o", "tai"})
+
+
 def analyze_query(text: str, lexicon: Lexicon) -> Query:
     text = without_codes(text)  # pasted codes and long numbers name no procedure
     pairs = query_pairs(text)
@@ -299,6 +304,8 @@ def analyze_query(text: str, lexicon: Lexicon) -> Query:
     phrase_masked, word_masked = _question_masks(sylls)
 
     for start, size, key, forms in _matches(pairs, lexicon.outside, lexicon.max_len, [False] * n):
+        if start and sylls[start - 1] in PLACE_WORDS:  # "sinh ở bệnh viện": where it happened
+            continue
         query.outside.append((key, str(forms[0].value), (start, start + size)))
 
     in_synonym = [False] * n
