@@ -114,8 +114,9 @@ def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresho
     offered = tuple(h for h in hits[: t.clarify_max] if h.score >= t.clarify_fraction * top.score)
     if variant is not None:
         offered = (variant, *(h for h in offered if h != variant))[: t.clarify_max]
-    if rival is not None:
-        offered = (best, rival, *(h for h in offered if h not in (best, rival)))[: t.clarify_max]
+    if rival is not None:  # the record naming the question's thing is the likelier reading
+        offered = (rival, best, *(h for h in offered if h not in (best, rival)))[: t.clarify_max]
+        ranked = (rival, *(h for h in ranked if h is not rival))
     return Verdict(
         "clarify",
         offered,
