@@ -669,3 +669,24 @@ def test_a_household_leaving_the_poor_list_is_not_answered_the_poor_list(records
 )
 def test_another_ministrys_subject_named_as_a_place_is_context(text: str, outside: bool) -> None:
     assert bool(analyze_query(text, Lexicon.load()).outside) is outside
+
+
+COMPANY = CuratedView(
+    slug="thanh-lap-doanh-nghiep",
+    name="Đăng ký thành lập doanh nghiệp",
+    field="Thành lập và hoạt động doanh nghiệp",
+    codes=(),
+    names=("Đăng ký thành lập doanh nghiệp", "Đăng ký thành lập công ty TNHH một thành viên"),
+    aliases=("thành lập công ty", "mở công ty"),
+)
+
+
+def test_an_official_phrasing_is_held_by_half_its_weight_not_only_half_its_words(records) -> None:
+    # "người phụ thuộc" reads officially as "đăng ký thuế": the company registration's names hold
+    # "đăng ký" (half the terms, little of the weight), not the idea
+    search = CatalogueSearch.build(build_documents(records, [COMPANY]))
+    query = search.index.analyze("muốn đăng ký người phụ thuộc để giảm trừ gia cảnh, không qua công ty")
+    ideas = {u for u, unit in enumerate(query.units) if "phu thuoc" in unit.label or "gia canh" in unit.label}
+    assert len(ideas) == 2
+    held = search.index.ideas_named(["thanh-lap-doanh-nghiep"], query)[0]
+    assert not ideas & held

@@ -28,7 +28,7 @@ class Thresholds:
     # words: "cấp lại", "có yếu tố nước ngoài", "ở nước ngoài") need only be outscored by this much;
     # answer_margin holds against the best procedure of another family. Equal for now: on the
     # calibration set a lower sibling margin answers more but wrongly more than 3 % of the time.
-    outside_override: float = 0.8  # a word of another ministry is overruled only when the rest of the
+    outside_override: float = 0.85  # a word of another ministry is overruled only when the rest of the
     # question is this well held by the best procedure's names ...
     outside_rest_share: float = 0.4  # ... and carries at least this share of the question's ideas
     outside_name_precision: float = 0.6  # ... and speaks of this share of one of its names: generic

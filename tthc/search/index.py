@@ -84,6 +84,7 @@ PRECISION_FLOOR = 0.8  # score *= PRECISION_FLOOR + (1 - PRECISION_FLOOR) * name
 RERANK_POOL = 40  # the best this many by BM25 are re-ranked by how much of the question they hold
 COORDINATION = 0.3  # score = bm25 * (COORDINATION + (1 - COORDINATION) * held), where held is
 NAME_COVERAGE_SHARE = 0.5  # this share of the name coverage plus the rest of the text coverage
+HELD_WEIGHT_SHARE = 0.5  # an official phrasing held in part: at least this share of its idf
 UNKNOWN_WEIGHT = 4.0  # coverage weight of a question word no procedure holds (typo, or another domain)
 
 
@@ -540,7 +541,11 @@ class CatalogueIndex:
             alternatives = []
             for terms, need in unit.alternatives:
                 known = [columns.setdefault(self.vocab[t], len(columns)) for t in terms if t in self.vocab]
-                alternatives.append((known, need))
+                # a phrasing held in part must be held by half its weight, not only half its terms:
+                # "đăng ký" alone does not hold "đăng ký thuế"
+                idf = [float(self._idf[self.vocab[t]]) for t in terms if t in self.vocab]
+                share = HELD_WEIGHT_SHARE * sum(idf) if need < len(terms) and len(known) == len(terms) else 0.0
+                alternatives.append((known, need, np.array(idf), share))
             prepared.append((weight, alternatives))
         ids = np.fromiter(columns, dtype=np.int64, count=len(columns))
         in_text = self._doc_terms[docs][:, ids].toarray() > 0 if len(ids) else np.zeros((len(docs), 0), bool)
@@ -548,10 +553,11 @@ class CatalogueIndex:
         held = np.zeros((len(units), len(docs)), bool)
         held_names = np.zeros((len(units), len(docs)), bool)
         for u, (_, alternatives) in enumerate(prepared):
-            for cols, need in alternatives:
+            for cols, need, idf, share in alternatives:
                 if len(cols) >= need:
-                    held[u] |= in_text[:, cols].sum(axis=1) >= need
-                    held_names[u] |= in_names[:, cols].sum(axis=1) >= need
+                    text, names = in_text[:, cols], in_names[:, cols]
+                    held[u] |= (text.sum(axis=1) >= need) & (text @ idf >= share)
+                    held_names[u] |= (names.sum(axis=1) >= need) & (names @ idf >= share)
         weights = np.array([w for w, _ in prepared], np.float64)
         return weights, held, held_names
 
