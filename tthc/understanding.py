@@ -154,10 +154,11 @@ DISPUTE_FACTOR = 1.5  # a catalogue answer that is curated stands unless the cur
 # is another procedure scoring this many times its own score for it
 CURATED_SIBLINGS = 3  # a sibling that is the variant asked, this far down the catalogue's ranking,
 # keeps a curated procedure from being answered (tthc.search.decision.asked_variant)
-# A question of this many ideas or more tells a situation ("bán đồng nát rồi, có phải làm gì với cà
-# vẹt..."), where a neighbour's case hides in the details: the curated retriever, which knows only
-# the 33, does not decide it; only the catalogue search's own confidence answers it. Chosen on the
-# calibration sets: no right curated answer there, nor any of dev-nlu's, comes from so long a question.
+# A question of this many ideas or more tells a situation ("bố em đứng tên hộ kinh doanh quán ăn, giờ
+# già yếu muốn giao lại cho em..."), where a neighbour's case hides in the details: the curated
+# retriever, which knows only the 33, does not decide it; only the catalogue search's own confidence
+# answers it. Chosen on the calibration sets: no right curated answer there, nor any of dev-nlu's,
+# comes from so long a question.
 CURATED_MAX_IDEAS = 12
 FOLLOW_UP_REASONS = frozenset({"no_match", "weak"})  # the message names no procedure of its own
 
