@@ -67,7 +67,7 @@ VARIANTS = {
 # Where the applicant is ("... ở trong nước"), which level of an account: a question that does not say
 # is not asking for another variant, so a name saying it is not penalised (as "Cấp hộ chiếu phổ
 # thông ở trong nước" or "tài khoản định danh điện tử mức độ 2" would be).
-PLACE_VARIANTS = frozenset({"domestic", "level_one", "level_two"})
+UNSTATED_VARIANTS = frozenset({"domestic", "level_one", "level_two"})
 LEADING_VARIANTS = {"doi": "exchange", "xoa": "deletion"}  # a name that starts with "Đổi", "Xóa"
 LEADING_SYLLABLES = 4  # the variant words a name leads with say what the procedure does
 VARIANT_PENALTY = 0.8
@@ -145,7 +145,7 @@ def _analyze(doc: SearchDoc, vocab: dict[str, int]) -> _Analyzed:
     # what the procedure is for: its name's first clause ("...; thông báo lập chi nhánh ở nước
     # ngoài" adds a case, it does not make the registration of a branch a foreign one)
     first_clause = doc.name.split(";")[0]
-    primary = (leading or variant_groups(doc_syllables(first_clause))) - PLACE_VARIANTS
+    primary = (leading or variant_groups(doc_syllables(first_clause))) - UNSTATED_VARIANTS
     return _Analyzed(names, questions, context, terms, label_terms, variants, primary, name_weights, name_syllables)
 
 
