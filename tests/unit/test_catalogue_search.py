@@ -18,7 +18,7 @@ from tthc.search import (
     read_records,
 )
 from tthc.search.analysis import VOCABULARY_FILE, analyze_query
-from tthc.search.decision import decide, runner_up
+from tthc.search.decision import THRESHOLDS, decide, runner_up
 from tthc.search.documents import base_name, defined_names, group_records
 from tthc.search.index import Hit
 from tthc.understanding import understand
@@ -690,3 +690,48 @@ def test_an_official_phrasing_is_held_by_half_its_weight_not_only_half_its_words
     assert len(ideas) == 2
     held = search.index.ideas_named(["thanh-lap-doanh-nghiep"], query)[0]
     assert not ideas & held
+
+
+def test_a_close_rival_is_set_aside_when_the_question_says_what_sets_the_best_apart(search: CatalogueSearch) -> None:
+    naturalise = variant_hit("2.002039", 55.0, "Nhập quốc tịch Việt Nam ở trong nước")
+    regain = variant_hit("2.002038", 52.0, "Trở lại quốc tịch Việt Nam ở trong nước")
+    said = search.index.analyze("chồng em người Hàn muốn nhập quốc tịch Việt Nam thì cần hồ sơ gì")
+    verdict = decide(search.index, [naturalise, regain], said)
+    assert verdict.action == "answer" and verdict.answer == naturalise
+    # the rival's own words said too ("trở lại"): either may be meant, ask
+    both = search.index.analyze("đã thôi quốc tịch, giờ muốn nhập trở lại quốc tịch Việt Nam")
+    assert decide(search.index, [naturalise, regain], both).action == "clarify"
+    # a best name held inside the rival's says nothing of its own: ask ("đăng ký kết hôn có yếu tố
+    # nước ngoài" beside "... tại khu vực biên giới" may be neither)
+    lock = variant_hit("3.000276", 62.0, "Khóa căn cước điện tử")
+    unlock = variant_hit("3.000277", 59.0, "Mở khóa căn cước điện tử")
+    query = search.index.analyze("muốn khóa căn cước điện tử")
+    assert decide(search.index, [lock, unlock], query).action == "clarify"
+
+
+def test_a_chatty_question_that_says_a_whole_name_is_answered(search: CatalogueSearch) -> None:
+    # the counterfeit-money examination (1.001803, "giám định tiền giả, tiền nghi giả") holds less
+    # than half of a long question, but the question says the whole of its name
+    text = "tôi nhận được tờ 200 nghìn nghi là tiền giả, muốn gửi giám định xem có đúng tiền giả không"
+    query = search.index.analyze(text)
+    money = Hit("1.001803", "catalogue", "giám định tiền giả, tiền nghi giả", ("1.001803",), ("Cấp tỉnh",),
+                30.0, 25.0, 0.45, 0.45)  # fmt: skip
+    other = variant_hit("1.000002", 18.0, "Cấp giấy phép lái xe")
+    assert search.index.name_precision("1.001803", query) >= THRESHOLDS.whole_name_precision
+    assert decide(search.index, [money, other], query).action == "answer"
+    # half of its name unsaid: ask
+    partial = search.index.analyze("tôi nhận được tờ 200 nghìn, muốn gửi giám định xem có đúng không")
+    assert decide(search.index, [money, other], partial).action == "clarify"
+    # a rival within answer_margin: ask
+    close = variant_hit("1.000003", 25.0, "Cấp giấy phép lái xe")
+    assert decide(search.index, [money, close], query).action == "clarify"
+
+
+def test_a_question_that_says_two_whole_names_is_asked_back(search: CatalogueSearch) -> None:
+    marriage = Hit("2.000806", "catalogue", "đăng ký kết hôn có yếu tố nước ngoài", ("2.000806",), ("Cấp xã",),
+                   32.0, 20.0, 0.45, 0.3)  # fmt: skip
+    birth = variant_hit("khai-sinh", 17.0, "Đăng ký khai sinh", kind="curated")
+    one = search.index.analyze("anh ấy người Hàn, tụi em muốn đăng ký kết hôn có yếu tố nước ngoài, đi làm ở đâu vậy")
+    assert decide(search.index, [marriage, birth], one).action == "answer"
+    two = search.index.analyze("chưa đăng ký kết hôn có yếu tố nước ngoài mà có con rồi, giờ đăng ký khai sinh ở đâu")
+    assert decide(search.index, [marriage, birth], two).action == "clarify"
