@@ -293,10 +293,13 @@ def is_confident(hits: Sequence[Hit], t: Thresholds = THRESHOLDS) -> bool:
 
 
 def names_it_whole(index: CatalogueIndex, best: Hit, rivals: Sequence[Hit], query: Query, t: Thresholds) -> bool:
-    """A chatty question that holds less than answer_coverage of itself in the best procedure, but
-    says the whole of one of its names and clears every rival as is_confident asks ("tôi nhận được
-    tờ 200 nghìn nghi là tiền giả, muốn gửi đi giám định...": the counterfeit money examination)."""
-    if not t.whole_name_coverage_floor <= best.coverage < t.answer_coverage or best.score < t.whole_name_score:
+    """A chatty question that holds less than answer_coverage of itself in the best (catalogue)
+    procedure, but says the whole of one of its official names and clears every rival as
+    is_confident asks ("tôi nhận được tờ 200 nghìn nghi là tiền giả, muốn gửi đi giám định...":
+    the counterfeit money examination)."""
+    if best.kind != "catalogue" or best.score < t.whole_name_score:
+        return False  # a curated procedure's names hold its aliases: "giấy phép hộ kinh doanh" is one
+    if not t.whole_name_coverage_floor <= best.coverage < t.answer_coverage:
         return False
     if index.name_precision(best.key, query) < t.whole_name_precision:
         return False
