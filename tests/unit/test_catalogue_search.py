@@ -3,6 +3,7 @@ records copied into tests/fixtures/catalogue_search/ (no shared/ needed)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -725,6 +726,9 @@ def test_a_chatty_question_that_says_a_whole_name_is_answered(search: CatalogueS
     # a rival within answer_margin: ask
     close = variant_hit("1.000003", 25.0, "Cấp giấy phép lái xe")
     assert decide(search.index, [money, close], query).action == "clarify"
+    # a curated procedure's names hold its aliases, said whole more easily: not answered so
+    assert decide(search.index, [money], query).action == "answer"
+    assert decide(search.index, [replace(money, kind="curated")], query).action == "clarify"
 
 
 def test_a_question_that_says_two_whole_names_is_asked_back(search: CatalogueSearch) -> None:
