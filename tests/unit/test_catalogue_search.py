@@ -244,6 +244,13 @@ def test_the_vocabulary_file_is_well_formed() -> None:
     assert ("so", "do") in lexicon.synonyms and ("cavet",) in lexicon.synonyms
 
 
+def test_farm_animals_are_land_animals_for_the_quarantine_records() -> None:
+    # "heo" alone, not only "con heo": the land-animal quarantine (1.002338), not the aquatic one
+    for text in ("kiểm dịch heo chở đi tỉnh khác", "vận chuyển con bò sang tỉnh bạn cần kiểm dịch gì"):
+        query = analyze_query(text, Lexicon.load())
+        assert "tren_can" in query.weights, text
+
+
 def test_accents_typed_are_respected_in_the_vocabulary() -> None:
     lexicon = Lexicon.load()
     # "chưa" (not yet) is not "chùa" (a pagoda), "nhà thuộc" is not "nhà thuốc"
