@@ -18,9 +18,10 @@ from tthc.search import (
     build_documents,
     read_records,
 )
+from tthc.search import index as index_module
 from tthc.search.analysis import VOCABULARY_FILE, analyze_query
 from tthc.search.decision import THRESHOLDS, decide, runner_up
-from tthc.search.documents import base_name, defined_names, group_records
+from tthc.search.documents import SearchDoc, base_name, defined_names, group_records
 from tthc.search.index import Hit
 from tthc.understanding import understand
 
@@ -746,3 +747,36 @@ def test_a_question_that_says_two_whole_names_is_asked_back(search: CatalogueSea
     assert decide(search.index, [marriage, birth], one).action == "answer"
     two = search.index.analyze("chưa đăng ký kết hôn có yếu tố nước ngoài mà có con rồi, giờ đăng ký khai sinh ở đâu")
     assert decide(search.index, [marriage, birth], two).action == "clarify"
+
+
+def _record(code: str, name: str) -> SearchDoc:
+    return SearchDoc(key=code, kind="catalogue", name=name, codes=(code,), levels=("Cấp tỉnh",), names=(name,))
+
+
+KINDS = [
+    _record("2.000873", "Cấp giấy chứng nhận kiểm dịch động vật, sản phẩm động vật thủy sản vận chuyển ra khỏi "
+                        "địa bàn cấp tỉnh"),
+    _record("1.002338", "Cấp giấy chứng nhận kiểm dịch động vật, sản phẩm động vật trên cạn vận chuyển ra khỏi "
+                        "địa bàn cấp tỉnh"),
+    _record("1.012906", "Cấp mới chứng chỉ hành nghề môi giới bất động sản"),
+    _record("1.009543", "Cấp, cấp lại chứng chỉ hành nghề chứng khoán"),
+]  # fmt: skip
+
+
+def test_a_record_naming_another_thing_of_the_kind_asked_is_set_back(monkeypatch) -> None:
+    index = CatalogueIndex.build(KINDS)
+
+    def scores(text: str) -> dict[str, float]:
+        return {h.key: h.score for h in index.search(text)}
+
+    pig = "chở heo ra tỉnh khác cần kiểm dịch gì"  # "heo": a land animal, through the vocabulary
+    broker = "xin chứng chỉ hành nghề môi giới chứng khoán"  # said in its own words: securities
+    plain = "kiểm dịch động vật vận chuyển ra khỏi tỉnh"  # no kind said: neither is set back
+    before = {text: scores(text) for text in (pig, broker, plain)}
+    monkeypatch.setattr(index_module, "CONTRAST_PENALTY", 1.0)
+    after = {text: scores(text) for text in (pig, broker, plain)}
+    assert before[pig]["2.000873"] < after[pig]["2.000873"] and before[pig]["1.002338"] == after[pig]["1.002338"]
+    assert before[broker]["1.012906"] < after[broker]["1.012906"]  # "môi giới" alone reads as real estate
+    assert before[broker]["1.009543"] == after[broker]["1.009543"]
+    assert before[plain] == after[plain]
+    assert index_module.kinds_asked(index.analyze(pig))[0] == {"land_animal"}

@@ -68,6 +68,19 @@ VARIANTS = {
 # is not asking for another variant, so a name saying it is not penalised (as "Cấp hộ chiếu phổ
 # thông ở trong nước" or "tài khoản định danh điện tử mức độ 2" would be).
 UNSTATED_VARIANTS = frozenset({"domestic", "level_one", "level_two"})
+# Things of one kind that exclude each other: a record whose names say one of them is not the
+# procedure for a question that says another ("chở heo ra tỉnh": land animals, not aquatic ones;
+# "môi giới chứng khoán": not real estate). A record that names none is not concerned. Vehicle
+# kinds are not here: names exclude them as often as they include them ("trừ xe mô tô, xe gắn máy").
+CONTRASTS: tuple[dict[str, frozenset[str]], ...] = (
+    {"land_animal": frozenset({"tren_can"}), "aquatic": frozenset({"thuy_san"})},
+    {
+        "real_estate": frozenset({"bat_dong", "dong_san"}),
+        "securities": frozenset({"chung_khoan"}),
+        "lottery": frozenset({"xo_so"}),
+    },
+)
+CONTRAST_PENALTY = 0.8
 LEADING_VARIANTS = {"doi": "exchange", "xoa": "deletion"}  # a name that starts with "Đổi", "Xóa"
 LEADING_SYLLABLES = 4  # the variant words a name leads with say what the procedure does
 VARIANT_PENALTY = 0.8
@@ -149,6 +162,26 @@ def _analyze(doc: SearchDoc, vocab: dict[str, int]) -> _Analyzed:
     return _Analyzed(names, questions, context, terms, label_terms, variants, primary, name_weights, name_syllables)
 
 
+def kinds_named(terms: Iterable[str]) -> tuple[frozenset[str], ...]:
+    """For each CONTRASTS kind, the things that terms (syllables and bigrams) name."""
+    held = set(terms)
+    return tuple(frozenset(thing for thing, marks in kind.items() if held & marks) for kind in CONTRASTS)
+
+
+def kinds_asked(query: Query) -> tuple[frozenset[str], ...]:
+    """The things of each kind the question names: in its own words ("môi giới chứng khoán" is
+    securities, though "môi giới" alone reads as a real-estate broker), else through the vocabulary
+    ("heo": a land animal)."""
+    own = kinds_named(ngrams(query_syllables(query.text)))
+    read = kinds_named(query.weights)
+    return tuple(mine or theirs for mine, theirs in zip(own, read))
+
+
+def _excludes(named: Sequence[frozenset[str]], asked: Sequence[frozenset[str]]) -> bool:
+    """A procedure names, of some kind, only things other than those the question names."""
+    return any(a and n and not a & n for n, a in zip(named, asked))
+
+
 def variant_groups(sylls: Sequence[str]) -> frozenset[str]:
     """The variant groups a text names: {"reissue"} for "cấp lại ...", {"exchange"} for "Đổi ..."."""
     terms = set(ngrams(sylls))
@@ -227,6 +260,7 @@ class CatalogueIndex:
 
     def _derive(self) -> None:
         """The scoring matrices, from the analysed documents (vectorized; no text is read)."""
+        self._kinds_cache: dict[int, tuple[frozenset[str], ...]] = {}
         width = len(self.vocab)
         name_rows = [r for a in self._analyzed for r in a.names]
         self._name_owner = np.repeat(np.arange(len(self.docs)), [len(a.names) for a in self._analyzed])
@@ -372,6 +406,7 @@ class CatalogueIndex:
             top = top[np.argpartition(-total[top], pool - 1)[:pool]]
         query_variants = self.query_variants(query)
         stated_variants = self.query_variants(query, stated=True)
+        asked_kinds = kinds_asked(query)
         coverages, name_coverages = self._coverages(top, query)
         asked = self._asked(query)
         hits = []
@@ -389,6 +424,8 @@ class CatalogueIndex:
                 score *= VARIANT_PENALTY  # not the variant the question asks for
                 variant_match = False
             lacks_variant = bool(stated_variants) and not doc_variants & stated_variants
+            if asked_kinds and _excludes(self._kinds(int(i)), asked_kinds):
+                score *= CONTRAST_PENALTY  # it names another thing of the kind the question names
             doc = self.docs[i]
             score *= CURATED_PRIOR if doc.kind == "curated" else AUDIENCE_PRIOR.get(doc.audience, 1.0)
             hits.append(Hit(doc.key, doc.kind, doc.name, doc.codes, doc.levels, round(score, 4),
@@ -396,6 +433,13 @@ class CatalogueIndex:
                             variant_match, lacks_variant))  # fmt: skip
         hits.sort(key=lambda h: (-h.score * _level_tie(h), h.key))
         return _curated_first(hits)[:k]
+
+    def _kinds(self, i: int) -> tuple[frozenset[str], ...]:
+        """The things of each CONTRASTS kind that a procedure's names say (computed when first asked)."""
+        if i not in self._kinds_cache:
+            terms = {t for name in self.docs[i].names for t in ngrams(doc_syllables(name))}
+            self._kinds_cache[i] = kinds_named(terms)
+        return self._kinds_cache[i]
 
     def variants(self, key: str) -> frozenset[str]:
         """The variant groups a procedure's names say ("reissue", "extension"...)."""
