@@ -70,14 +70,32 @@ VARIANTS = {
 UNSTATED_VARIANTS = frozenset({"domestic", "level_one", "level_two"})
 # Things of one kind that exclude each other: a record whose names say one of them is not the
 # procedure for a question that says another ("chở heo ra tỉnh": land animals, not aquatic ones;
-# "môi giới chứng khoán": not real estate). A record that names none is not concerned. Vehicle
-# kinds are not here: names exclude them as often as they include them ("trừ xe mô tô, xe gắn máy").
+# "môi giới chứng khoán": not real estate; "cty tạm ngừng kinh doanh": not a household business's;
+# a fishing boat is not an inland-waterway vessel; a marriage is not a divorce). A record that names
+# none of a kind, or several, is not concerned. Road vehicles are not here: names exclude them as
+# often as they include them ("trừ xe mô tô, xe gắn máy").
 CONTRASTS: tuple[dict[str, frozenset[str]], ...] = (
     {"land_animal": frozenset({"tren_can"}), "aquatic": frozenset({"thuy_san"})},
     {
         "real_estate": frozenset({"bat_dong", "dong_san"}),
         "securities": frozenset({"chung_khoan"}),
         "lottery": frozenset({"xo_so"}),
+    },
+    {
+        "household_business": frozenset({"ho_kinh"}),
+        "company": frozenset({"doanh_nghiep", "cong_ty"}),
+        "cooperative": frozenset({"hop_tac"}),
+    },
+    {
+        "fishing_vessel": frozenset({"tau_ca"}),
+        "inland_vessel": frozenset({"thuy_noi"}),
+        "sea_vessel": frozenset({"tau_bien"}),
+    },
+    {
+        "birth": frozenset({"khai_sinh"}),
+        "death": frozenset({"khai_tu"}),
+        "marriage": frozenset({"ket_hon"}),
+        "divorce": frozenset({"ly_hon"}),
     },
 )
 CONTRAST_PENALTY = 0.8
