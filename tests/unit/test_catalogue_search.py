@@ -250,6 +250,9 @@ def test_farm_animals_are_land_animals_for_the_quarantine_records() -> None:
     for text in ("kiểm dịch heo chở đi tỉnh khác", "vận chuyển con bò sang tỉnh bạn cần kiểm dịch gì"):
         query = analyze_query(text, Lexicon.load())
         assert "tren_can" in query.weights, text
+    # "be con" typed without accents is carrying a child ("bế con"), not a calf
+    query = analyze_query("làm khai sinh cho con trên mạng được không hay phải be con ra phường", Lexicon.load())
+    assert "tren_can" not in query.weights
 
 
 def test_accents_typed_are_respected_in_the_vocabulary() -> None:
