@@ -19,7 +19,7 @@ from tthc.search import (
     read_records,
 )
 from tthc.search import index as index_module
-from tthc.search.analysis import VOCABULARY_FILE, analyze_query
+from tthc.search.analysis import VOCABULARY_FILE, analyze_query, doc_syllables, ngrams
 from tthc.search.decision import THRESHOLDS, decide, runner_up
 from tthc.search.documents import SearchDoc, base_name, defined_names, group_records
 from tthc.search.index import Hit
@@ -783,3 +783,15 @@ def test_a_record_naming_another_thing_of_the_kind_asked_is_set_back(monkeypatch
     assert before[broker]["1.009543"] == after[broker]["1.009543"]
     assert before[plain] == after[plain]
     assert index_module.kinds_asked(index.analyze(pig))[0] == {"land_animal"}
+
+
+def test_things_of_one_kind_are_read_from_names_and_questions() -> None:
+    def kinds(text: str) -> set[str]:
+        return {thing for named in index_module.kinds_named(ngrams(doc_syllables(text))) for thing in named}
+
+    assert kinds("Khai báo tạm vắng") == {"absence"}
+    assert kinds("Tạm ngừng kinh doanh của hộ kinh doanh") == {"household_business"}
+    assert kinds("Đăng ký thành lập hợp tác xã") == {"cooperative"}
+    assert kinds("Xóa đăng ký tàu cá") == {"fishing_vessel"}
+    assert kinds("Cấp hộ chiếu ngoại giao, hộ chiếu công vụ") == {"official_passport"}
+    assert kinds("Đăng ký khai sinh") == {"birth"} and kinds("Cấp giấy phép xây dựng") == set()

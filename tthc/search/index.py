@@ -97,6 +97,15 @@ CONTRASTS: tuple[dict[str, frozenset[str]], ...] = (
         "marriage": frozenset({"ket_hon"}),
         "divorce": frozenset({"ly_hon"}),
     },
+    {"ordinary_passport": frozenset({"pho_thong"}), "official_passport": frozenset({"ngoai_giao", "cong_vu"})},
+    {"compulsory": frozenset({"bat_buoc"}), "voluntary": frozenset({"tu_nguyen"})},
+    {"export": frozenset({"xuat_khau"}), "import": frozenset({"nhap_khau"})},
+    {"exit": frozenset({"xuat_canh"}), "entry": frozenset({"nhap_canh"})},
+    {
+        "permanent_residence": frozenset({"thuong_tru"}),
+        "temporary_residence": frozenset({"tam_tru"}),
+        "absence": frozenset({"tam_vang"}),
+    },
 )
 CONTRAST_PENALTY = 0.8
 LEADING_VARIANTS = {"doi": "exchange", "xoa": "deletion"}  # a name that starts with "Đổi", "Xóa"
