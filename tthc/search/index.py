@@ -287,7 +287,6 @@ class CatalogueIndex:
 
     def _derive(self) -> None:
         """The scoring matrices, from the analysed documents (vectorized; no text is read)."""
-        self._kinds_cache: dict[int, tuple[frozenset[str], ...]] = {}
         width = len(self.vocab)
         name_rows = [r for a in self._analyzed for r in a.names]
         self._name_owner = np.repeat(np.arange(len(self.docs)), [len(a.names) for a in self._analyzed])
@@ -330,6 +329,7 @@ class CatalogueIndex:
             (np.ones(len(ids), np.float32), ids, np.concatenate([[0], np.cumsum(lengths)])),
             shape=(len(self.docs), width),
         )
+        self._things = self._things_named()
 
     # ---------------------------------------------------------------- updates
     def sync(self, docs: Sequence[SearchDoc]) -> dict[str, list[str]]:
@@ -462,11 +462,31 @@ class CatalogueIndex:
         return _curated_first(hits)[:k]
 
     def _kinds(self, i: int) -> tuple[frozenset[str], ...]:
-        """The things of each CONTRASTS kind that a procedure's names say (computed when first asked)."""
-        if i not in self._kinds_cache:
-            terms = {t for name in self.docs[i].names for t in ngrams(doc_syllables(name))}
-            self._kinds_cache[i] = kinds_named(terms)
-        return self._kinds_cache[i]
+        """The things of each CONTRASTS kind that a procedure's names say."""
+        return tuple(frozenset(thing for thing, has in kind.items() if has[i]) for kind in self._things)
+
+    def _things_named(self) -> list[dict[str, np.ndarray]]:
+        """Per CONTRASTS kind and thing, which procedures' official names say it (a mask over
+        procedures; a curated file's aliases are left out: "chuyển hộ kinh doanh lên công ty" is an
+        alias of the company registration, which is no household business's procedure)."""
+        rows = [
+            np.unique(np.concatenate([ids for ids, _ in a.names[: len(d.names)]])) if d.names else np.zeros(0, np.int32)
+            for a, d in zip(self._analyzed, self.docs)
+        ]
+        ids = np.concatenate(rows) if rows else np.zeros(0, np.int32)
+        indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
+        by_term = sparse.csr_matrix(
+            (np.ones(len(ids), np.float32), ids, indptr), shape=(len(self.docs), len(self.vocab))
+        ).tocsc()
+        out = []
+        for kind in CONTRASTS:
+            named = {}
+            for thing, marks in kind.items():
+                cols = [self.vocab[m] for m in marks if m in self.vocab]
+                hits = np.asarray(by_term[:, cols].sum(axis=1)).ravel() if cols else np.zeros(len(self.docs))
+                named[thing] = hits > 0
+            out.append(named)
+        return out
 
     def variants(self, key: str) -> frozenset[str]:
         """The variant groups a procedure's names say ("reissue", "extension"...)."""
