@@ -795,3 +795,13 @@ def test_things_of_one_kind_are_read_from_names_and_questions() -> None:
     assert kinds("Xóa đăng ký tàu cá") == {"fishing_vessel"}
     assert kinds("Cấp hộ chiếu ngoại giao, hộ chiếu công vụ") == {"official_passport"}
     assert kinds("Đăng ký khai sinh") == {"birth"} and kinds("Cấp giấy phép xây dựng") == set()
+
+
+def test_only_official_names_say_which_thing_a_procedure_is_for() -> None:
+    company = SearchDoc(key="thanh-lap-doanh-nghiep", kind="curated", name="Đăng ký thành lập doanh nghiệp",
+                        codes=("2.001610",), levels=("Cấp tỉnh",), names=("Đăng ký thành lập doanh nghiệp",),
+                        aliases=("chuyển hộ kinh doanh lên công ty",))  # fmt: skip
+    index = CatalogueIndex.build([company, *KINDS])
+    business = next(i for i, kind in enumerate(index_module.CONTRASTS) if "company" in kind)
+    assert index._kinds(0)[business] == {"company"}  # the alias's household business is not its thing
+    assert index._kinds(1)[0] == {"aquatic"} and index._kinds(2)[0] == {"land_animal"}
