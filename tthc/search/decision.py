@@ -311,9 +311,10 @@ def names_it_whole(index: CatalogueIndex, best: Hit, rivals: Sequence[Hit], quer
 
 
 def singled_out(best: Hit, rivals: Sequence[Hit], query: Query, t: Thresholds = THRESHOLDS) -> bool:
-    """The question says what sets the best apart from every close rival and nothing that sets a
-    rival apart: "khóa căn cước điện tử" beside "Mở khóa căn cước điện tử", "miễn tiền chậm nộp"
-    beside "Không tính tiền chậm nộp" (there "tính" is said too: not singled out)."""
+    """The question says every word that sets the best one's name apart from each close rival's
+    and none of the rival's own: "muốn nhập quốc tịch Việt Nam" beside "Trở lại quốc tịch Việt
+    Nam". Not when the best name lies inside the rival's ("Khóa căn cước điện tử" beside "Mở khóa
+    căn cước điện tử": the question may mean neither), nor when a rival's own word is said too."""
     if best.score < t.answer_score or best.coverage < t.answer_coverage:
         return False
     close = [h for h in rivals if h.score * t.answer_margin > best.score]

@@ -434,6 +434,7 @@ class CatalogueIndex:
         query_variants = self.query_variants(query)
         stated_variants = self.query_variants(query, stated=True)
         asked_kinds = kinds_asked(query)
+        kind_asked = any(asked_kinds)
         coverages, name_coverages = self._coverages(top, query)
         asked = self._asked(query)
         hits = []
@@ -451,7 +452,7 @@ class CatalogueIndex:
                 score *= VARIANT_PENALTY  # not the variant the question asks for
                 variant_match = False
             lacks_variant = bool(stated_variants) and not doc_variants & stated_variants
-            if asked_kinds and _excludes(self._kinds(int(i)), asked_kinds):
+            if kind_asked and _excludes(self._kinds(int(i)), asked_kinds):
                 score *= CONTRAST_PENALTY  # it names another thing of the kind the question names
             doc = self.docs[i]
             score *= CURATED_PRIOR if doc.kind == "curated" else AUDIENCE_PRIOR.get(doc.audience, 1.0)
