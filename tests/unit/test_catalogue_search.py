@@ -19,7 +19,7 @@ from tthc.search import (
     read_records,
 )
 from tthc.search import index as index_module
-from tthc.search.analysis import VOCABULARY_FILE, analyze_query, doc_syllables, ngrams
+from tthc.search.analysis import VOCABULARY_FILE, GappedForm, analyze_query, doc_syllables, ngrams, query_pairs
 from tthc.search.decision import THRESHOLDS, decide, runner_up
 from tthc.search.documents import SearchDoc, base_name, defined_names, group_records
 from tthc.search.index import Hit
@@ -805,3 +805,24 @@ def test_only_official_names_say_which_thing_a_procedure_is_for() -> None:
     business = next(i for i, kind in enumerate(index_module.CONTRASTS) if "company" in kind)
     assert index._kinds(0)[business] == {"company"}  # the alias's household business is not its thing
     assert index._kinds(1)[0] == {"aquatic"} and index._kinds(2)[0] == {"land_animal"}
+
+
+def test_a_gapped_form_reads_words_apart_in_a_sentence() -> None:
+    lexicon = Lexicon.load()
+    found = analyze_query("tháng trước tôi báo mất hộ chiếu, hôm qua lại tìm thấy trong vali", lexicon)
+    labels = [unit.label for unit in found.units]
+    assert "ho chieu … tim thay" in labels  # what the parts say together: one more idea ...
+    assert "khoi_phuc" in found.stated and "khoi_phuc" in found.weights  # ... the restoration
+    assert "ho chieu" in " ".join(labels).replace("…", "")  # ... and the parts stay ideas of their own
+    # the parts in the other order, or too far apart, are not the form
+    assert not any("…" in u.label for u in analyze_query("tìm thấy cái ví, còn hộ chiếu thì sao", lexicon).units)
+    far = "hộ chiếu của tôi để trong ngăn kéo tủ quần áo ở nhà bà ngoại tôi rồi tìm thấy"
+    assert not any("…" in u.label for u in analyze_query(far, lexicon).units)
+
+
+def test_gapped_forms_respect_the_accents_typed() -> None:
+    form = GappedForm.parse("tiền … bị rách", (("doi", "tien"),))[0]
+    assert form.find(query_pairs("tiền 500 nghìn bị rách")) == (0, 5)
+    assert form.find(query_pairs("tien 500 nghin bi rach")) == (0, 5)  # typed without accents: any
+    assert form.find(query_pairs("tiện thể hỏi bị rách thì sao")) is None  # "tiện" is not "tiền"
+    assert GappedForm.parse("… bị rách", ()) == [] and GappedForm.parse("tiền", ()) == []

@@ -23,6 +23,8 @@ from tthc.text.tokenize import syllables
 DATA = Path(__file__).parent / "data"
 VOCABULARY_FILE = DATA / "vocabulary.tsv"
 INSTEAD_MARK = "="  # an official side that starts with it replaces the citizen's words (vocabulary.tsv)
+GAP_MARK = "…"  # a citizen form "hộ chiếu … tìm thấy": its parts in this order, a few syllables apart
+GAP_SYLLABLES = 6  # at most this many syllables between two parts of such a form
 OUT_OF_CATALOGUE_FILE = DATA / "out_of_catalogue.tsv"
 
 _MARKS = re.compile(r"[\u0300-\u036f]")
@@ -136,6 +138,50 @@ class Form:
 
 
 @dataclass(frozen=True)
+class GappedForm:
+    """A citizen form whose parts lie apart in a sentence ("hộ chiếu … tìm thấy"): each part's
+    accent-free and accented syllables, and the official phrases it stands for."""
+
+    parts: tuple[tuple[str, ...], ...]
+    accented: tuple[tuple[str, ...], ...]
+    value: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def parse(cls, form: str, value: tuple[tuple[str, ...], ...]) -> list[GappedForm]:
+        pieces = [p for p in form.split(GAP_MARK)]
+        keys = [phrase_key(p) for p in pieces]
+        if len(keys) < 2 or not all(keys):
+            return []
+        accented = [a if len(a) == len(k) else k for a, k in ((accented_key(p), k) for p, k in zip(pieces, keys))]
+        return [cls(tuple(keys), tuple(accented), value)]
+
+    def find(self, pairs: Sequence[tuple[str, str]]) -> tuple[int, int] | None:
+        """Where its parts are in a question, in order and at most GAP_SYLLABLES apart: [start, end)."""
+        keys = [k for _, k in pairs]
+        first = self.parts[0]
+        for start in range(len(keys) - len(first) + 1):
+            if self._part_at(pairs, keys, 0, start):
+                end = self._rest(pairs, keys, start + len(first))
+                if end is not None:
+                    return start, end
+        return None
+
+    def _rest(self, pairs: Sequence[tuple[str, str]], keys: list[str], after: int) -> int | None:
+        for p in range(1, len(self.parts)):
+            size = len(self.parts[p])
+            limit = min(len(keys) - size, after + GAP_SYLLABLES)
+            at = next((i for i in range(after, limit + 1) if self._part_at(pairs, keys, p, i)), None)
+            if at is None:
+                return None
+            after = at + size
+        return after
+
+    def _part_at(self, pairs: Sequence[tuple[str, str]], keys: list[str], p: int, i: int) -> bool:
+        part = self.parts[p]
+        return tuple(keys[i : i + len(part)]) == part and _compatible(pairs[i : i + len(part)], self.accented[p])
+
+
+@dataclass(frozen=True)
 class Lexicon:
     """Citizen forms -> official phrases, and out-of-catalogue subjects -> ministry, keyed by the
     forms' accent-free syllables."""
@@ -143,27 +189,35 @@ class Lexicon:
     synonyms: dict[tuple[str, ...], tuple[Form, ...]]
     outside: dict[tuple[str, ...], tuple[Form, ...]]
     max_len: int = 6
+    gapped: tuple[GappedForm, ...] = ()  # forms whose parts lie apart in a sentence
 
     @classmethod
     def load(cls, vocabulary: Path = VOCABULARY_FILE, outside: Path = OUT_OF_CATALOGUE_FILE) -> Lexicon:
         synonyms: dict[tuple[str, ...], list[Form]] = {}
+        gapped: list[GappedForm] = []
         for forms, targets in _rows(vocabulary):
             instead = targets.lstrip().startswith(INSTEAD_MARK)
             targets = targets.lstrip().removeprefix(INSTEAD_MARK)
             expansion = tuple(phrase_key(t) for t in targets.split(";") if phrase_key(t))
             for form in forms.split("|"):
-                _add(synonyms, form, expansion, instead)
+                if GAP_MARK in form:
+                    gapped.extend(GappedForm.parse(form, expansion))
+                else:
+                    _add(synonyms, form, expansion, instead)
         out: dict[tuple[str, ...], list[Form]] = {}
         for forms, ministry in _rows(outside):
             for form in forms.split("|"):
                 _add(out, form, ministry.strip())
         longest = max((len(k) for k in [*synonyms, *out]), default=1)
-        return cls({k: tuple(v) for k, v in synonyms.items()}, {k: tuple(v) for k, v in out.items()}, longest)
+        synonyms_t = {k: tuple(v) for k, v in synonyms.items()}
+        return cls(synonyms_t, {k: tuple(v) for k, v in out.items()}, longest, tuple(gapped))
 
     def text_hash_parts(self) -> Iterable[str]:
         for table in (self.synonyms, self.outside):
             for key, forms in sorted(table.items()):
                 yield " ".join(key) + "=" + "|".join(f"{' '.join(f.accented)}:{f.value}:{f.instead}" for f in forms)
+        for gapped in self.gapped:
+            yield f"{gapped.accented}={gapped.value}"
 
 
 def _add(table: dict[tuple[str, ...], list[Form]], form: str, value: object, instead: bool = False) -> None:
@@ -290,6 +344,39 @@ def _citizen_phrase(
     return alternatives, scoring
 
 
+def _gapped_units(pairs: Sequence[tuple[str, str]], lexicon: Lexicon) -> list[Unit]:
+    """One more idea for each gapped form the question holds: what its parts say together."""
+    units = []
+    for gapped in lexicon.gapped:
+        span = gapped.find(pairs)
+        if span is None:
+            continue
+        alternatives, scoring = _citizen_phrase((), [Form((), gapped.value, True)], [], instead=True)
+        label = f" {GAP_MARK} ".join(" ".join(part) for part in gapped.parts)
+        units.append(Unit(tuple((tuple(t), k) for t, k in alternatives), label, span, tuple(scoring)))
+    return units
+
+
+def _take_gapped(
+    pairs: Sequence[tuple[str, str]], lexicon: Lexicon, weights: dict[str, float], stated: set[str], units: list[Unit]
+) -> None:
+    """Add the question's gapped forms: their units, and their official terms as said."""
+    for unit in _gapped_units(pairs, lexicon):
+        for term, weight in _unit_terms(unit).items():
+            weights[term] = max(weights.get(term, 0.0), weight)
+            stated.add(term)
+        units.append(unit)
+
+
+def _unit_terms(unit: Unit) -> dict[str, float]:
+    """A unit's weighted terms, each at its best weight."""
+    out: dict[str, float] = {}
+    for wording in unit.scoring:
+        for term, weight in wording.items():
+            out[term] = max(out.get(term, 0.0), weight)
+    return out
+
+
 # Another ministry's subject right after one of these is the place where something happened ("bé
 # sinh ở bệnh viện", "mất tại bệnh viện"), not the procedure asked for: it does not decline the question.
 PLACE_WORDS = frozenset({"o", "tai"})
@@ -334,6 +421,8 @@ def analyze_query(text: str, lexicon: Lexicon) -> Query:
         query.units.append(
             Unit(tuple((tuple(t), k) for t, k in alternatives), " ".join(key), (start, start + size), tuple(scoring))
         )
+
+    _take_gapped(pairs, lexicon, weights, stated, query.units)  # its parts stay ideas of their own
 
     for i, s in enumerate(sylls):
         if not word_masked[i]:
