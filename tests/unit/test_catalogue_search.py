@@ -241,6 +241,9 @@ def test_the_vocabulary_file_is_well_formed() -> None:
     for number, raw in enumerate(VOCABULARY_FILE.read_text(encoding="utf-8").splitlines(), start=1):
         if raw.strip() and not raw.startswith("#"):
             assert raw.count("\t") == 1, f"vocabulary.tsv:{number}: one tab between forms and official words"
+            for form in raw.split("\t")[0].split("|"):
+                if "…" in form:  # a gapped form: two parts at least, none empty
+                    assert GappedForm.parse(form, ()), f"vocabulary.tsv:{number}: {form.strip()}"
     lexicon = Lexicon.load()
     assert ("so", "do") in lexicon.synonyms and ("cavet",) in lexicon.synonyms
 

@@ -24,7 +24,7 @@ DATA = Path(__file__).parent / "data"
 VOCABULARY_FILE = DATA / "vocabulary.tsv"
 INSTEAD_MARK = "="  # an official side that starts with it replaces the citizen's words (vocabulary.tsv)
 GAP_MARK = "…"  # a citizen form "hộ chiếu … tìm thấy": its parts in this order, a few syllables apart
-GAP_SYLLABLES = 6  # at most this many syllables between two parts of such a form
+GAP_SYLLABLES = 8  # at most this many syllables between two parts of such a form
 OUT_OF_CATALOGUE_FILE = DATA / "out_of_catalogue.tsv"
 
 _MARKS = re.compile(r"[\u0300-\u036f]")
@@ -347,7 +347,10 @@ def _citizen_phrase(
 def _gapped_units(pairs: Sequence[tuple[str, str]], lexicon: Lexicon) -> list[Unit]:
     """One more idea for each gapped form the question holds: what its parts say together."""
     units = []
+    present = {key for _, key in pairs}
     for gapped in lexicon.gapped:
+        if not all(part[0] in present for part in gapped.parts):  # most forms: a set lookup, no scan
+            continue
         span = gapped.find(pairs)
         if span is None:
             continue
