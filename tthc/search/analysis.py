@@ -148,12 +148,10 @@ class GappedForm:
 
     @classmethod
     def parse(cls, form: str, value: tuple[tuple[str, ...], ...]) -> list[GappedForm]:
-        pieces = [p for p in form.split(GAP_MARK)]
-        keys = [phrase_key(p) for p in pieces]
+        keys, accented = zip(*(_form_keys(piece) for piece in form.split(GAP_MARK)))
         if len(keys) < 2 or not all(keys):
             return []
-        accented = [a if len(a) == len(k) else k for a, k in ((accented_key(p), k) for p, k in zip(pieces, keys))]
-        return [cls(tuple(keys), tuple(accented), value)]
+        return [cls(keys, accented, value)]
 
     def find(self, pairs: Sequence[tuple[str, str]]) -> tuple[int, int] | None:
         """Where its parts are in a question, in order and at most GAP_SYLLABLES apart: [start, end)."""
@@ -220,13 +218,18 @@ class Lexicon:
             yield f"{gapped.accented}={gapped.value}"
 
 
-def _add(table: dict[tuple[str, ...], list[Form]], form: str, value: object, instead: bool = False) -> None:
+def _form_keys(form: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A citizen form's accent-free syllables, and the accented ones it must match."""
     key, accented = phrase_key(form), accented_key(form)
-    if not key:
-        return
     if len(accented) != len(key):  # an abbreviation inside: match it accent-free
         accented = key
-    table.setdefault(key, []).append(Form(accented, value, instead))
+    return key, accented
+
+
+def _add(table: dict[tuple[str, ...], list[Form]], form: str, value: object, instead: bool = False) -> None:
+    key, accented = _form_keys(form)
+    if key:
+        table.setdefault(key, []).append(Form(accented, value, instead))
 
 
 def _rows(path: Path) -> Iterable[tuple[str, str]]:
@@ -365,19 +368,11 @@ def _take_gapped(
 ) -> None:
     """Add the question's gapped forms: their units, and their official terms as said."""
     for unit in _gapped_units(pairs, lexicon):
-        for term, weight in _unit_terms(unit).items():
-            weights[term] = max(weights.get(term, 0.0), weight)
-            stated.add(term)
+        for wording in unit.scoring:
+            for term, weight in wording.items():
+                weights[term] = max(weights.get(term, 0.0), weight)
+            stated.update(wording)
         units.append(unit)
-
-
-def _unit_terms(unit: Unit) -> dict[str, float]:
-    """A unit's weighted terms, each at its best weight."""
-    out: dict[str, float] = {}
-    for wording in unit.scoring:
-        for term, weight in wording.items():
-            out[term] = max(out.get(term, 0.0), weight)
-    return out
 
 
 # Another ministry's subject right after one of these is the place where something happened ("bé

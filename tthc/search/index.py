@@ -195,11 +195,11 @@ def kinds_named(terms: Iterable[str]) -> tuple[frozenset[str], ...]:
     return tuple(frozenset(thing for thing, marks in kind.items() if held & marks) for kind in CONTRASTS)
 
 
-def kinds_asked(query: Query) -> tuple[frozenset[str], ...]:
+def kinds_asked(query: Query, sylls: Sequence[str] | None = None) -> tuple[frozenset[str], ...]:
     """The things of each kind the question names: in its own words ("môi giới chứng khoán" is
     securities, though "môi giới" alone reads as a real-estate broker), else through the vocabulary
-    ("heo": a land animal)."""
-    own = kinds_named(ngrams(query_syllables(query.text)))
+    ("heo": a land animal). ``sylls``: the question's syllables, when already known."""
+    own = kinds_named(ngrams(query_syllables(query.text) if sylls is None else sylls))
     read = kinds_named(query.weights)
     return tuple(mine or theirs for mine, theirs in zip(own, read))
 
@@ -423,7 +423,8 @@ class CatalogueIndex:
         weights = np.fromiter((query.weights[t] for t in columns), dtype=np.float32, count=len(columns))
         contributions, names = self._contributions(ids, weights)
         total = self._idea_scores(query, columns, contributions)
-        for i, bonus in self._fuzzy(" ".join(query_syllables(query.text))).items():
+        sylls = query_syllables(query.text)
+        for i, bonus in self._fuzzy(" ".join(sylls)).items():
             total[i] += bonus
         top = np.flatnonzero(total > 0)
         if not len(top):
@@ -433,7 +434,7 @@ class CatalogueIndex:
             top = top[np.argpartition(-total[top], pool - 1)[:pool]]
         query_variants = self.query_variants(query)
         stated_variants = self.query_variants(query, stated=True)
-        asked_kinds = kinds_asked(query)
+        asked_kinds = kinds_asked(query, sylls)
         kind_asked = any(asked_kinds)
         coverages, name_coverages = self._coverages(top, query)
         asked = self._asked(query)
