@@ -318,9 +318,8 @@ def singled_out(best: Hit, rivals: Sequence[Hit], query: Query, t: Thresholds = 
     if best.score < t.answer_score or best.coverage < t.answer_coverage:
         return False
     close = [h for h in rivals if h.score * t.answer_margin > best.score]
-    asked = frozenset(query.stated)
     own = _said(best.name)
-    return all(_set_apart(own, _said(h.name), asked) for h in close)
+    return all(_set_apart(own, _said(h.name), query.stated) for h in close)
 
 
 def _said(name: str) -> frozenset[str]:
