@@ -20,7 +20,7 @@ from tthc.search import (
 )
 from tthc.search import index as index_module
 from tthc.search.analysis import VOCABULARY_FILE, GappedForm, analyze_query, doc_syllables, ngrams, query_pairs
-from tthc.search.decision import THRESHOLDS, decide, runner_up
+from tthc.search.decision import THRESHOLDS, decide, runner_up, unasked_variant
 from tthc.search.documents import SearchDoc, base_name, defined_names, group_records
 from tthc.search.index import Hit
 from tthc.understanding import understand
@@ -829,3 +829,37 @@ def test_gapped_forms_respect_the_accents_typed() -> None:
     assert form.find(query_pairs("tien 500 nghin bi rach")) == (0, 5)  # typed without accents: any
     assert form.find(query_pairs("tiện thể hỏi bị rách thì sao")) is None  # "tiện" is not "tiền"
     assert GappedForm.parse("… bị rách", ()) == [] and GappedForm.parse("tiền", ()) == []
+
+
+def test_a_name_that_leads_with_the_issue_and_a_reissue_is_the_plain_procedure_too() -> None:
+    both = _record("1.004359", "Cấp, cấp lại Giấy phép khai thác thủy sản")
+    again = _record("1.007928", "Cấp lại Giấy chứng nhận đủ điều kiện sản xuất phân bón")
+    index = CatalogueIndex.build([both, again])
+    hits = {h.key: h for h in index.search("xin giấy phép khai thác thủy sản cho tàu cá")}
+    assert hits["1.004359"].variant_match  # no re-issue asked, none penalised
+    hits = {h.key: h for h in index.search("xin giấy chứng nhận đủ điều kiện sản xuất phân bón")}
+    assert not hits["1.007928"].variant_match
+    asked = {h.key: h for h in index.search("làm mất giấy phép khai thác thủy sản, xin cấp lại")}
+    assert asked["1.004359"].variant_match
+
+
+def test_an_unasked_variant_of_the_best_is_not_a_rival(search: CatalogueSearch) -> None:
+    issue = variant_hit("1.007927", 100.0, "Cấp Giấy chứng nhận đủ điều kiện sản xuất phân bón")
+    again = replace(variant_hit("1.007928", 85.0, "Cấp lại Giấy chứng nhận đủ điều kiện sản xuất phân bón"),
+                    variant_match=False)  # fmt: skip
+    query = search.index.analyze("muốn sản xuất phân bón hữu cơ để bán, xin giấy chứng nhận đủ điều kiện ở đâu")
+    assert decide(search.index, [issue, again], query).action == "answer"
+    # a variant of another procedure is a rival all the same
+    other = replace(variant_hit("1.000004", 85.0, "Cấp lại giấy phép lái xe"), variant_match=False)
+    assert unasked_variant(issue, again) and not unasked_variant(issue, other)
+    # nor when the best one is itself not what the question asks
+    unasked = replace(issue, variant_match=False)
+    assert decide(search.index, [unasked, again], query).action == "clarify"
+
+
+def test_vocational_schools_belong_to_the_education_ministry(search: CatalogueSearch) -> None:
+    # vocational education moved to the Ministry of Education and Training in 2025; none of its
+    # procedures is in the catalogue, whereas a notary's or a lawyer's training ("đào tạo nghề") is
+    query = search.index.analyze("xin giấy phép thành lập trung tâm dạy nghề")
+    assert [ministry for _, ministry, _ in query.outside] == ["Giáo dục và Đào tạo"]
+    assert not search.index.analyze("học xong khóa đào tạo nghề công chứng, đăng ký tập sự").outside

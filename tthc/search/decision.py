@@ -165,6 +165,18 @@ def _names_a_thing(unit: Unit) -> bool:
 
 def _plain_or_farther(index: CatalogueIndex, best: Hit, other: Hit) -> bool:
     plain = other.lacks_variant and not best.lacks_variant and same_family(best, other)
+    return plain or unasked_variant(best, other) or farther_sibling(index, best, other)
+
+
+def unasked_variant(best: Hit, other: Hit) -> bool:
+    """A variant of the best one's family that the question does not ask for, where the best one is
+    what it asks: "Cấp lại Giấy chứng nhận đủ điều kiện sản xuất phân bón" beside the certificate
+    itself for "xin giấy chứng nhận đủ điều kiện sản xuất phân bón". Its score was already lowered
+    for the variant (VARIANT_PENALTY); it is not a reading the answer must stand clear of."""
+    asked = best.variant_match and not best.lacks_variant
+    return asked and not other.variant_match and same_family(best, other)
+
+
     return plain or farther_sibling(index, best, other)
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import pickle
+import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -110,6 +112,10 @@ CONTRASTS: tuple[dict[str, frozenset[str]], ...] = (
 CONTRAST_PENALTY = 0.8
 LEADING_VARIANTS = {"doi": "exchange", "xoa": "deletion"}  # a name that starts with "Đổi", "Xóa"
 LEADING_SYLLABLES = 4  # the variant words a name leads with say what the procedure does
+# "Cấp, cấp lại ...", "Cấp/gia hạn ...": a name that leads with the plain issue and then a re-issue,
+# an exchange or an extension is the procedure for the plain case too: a question that asks for no
+# variant is not penalised for it
+COVERS_PLAIN = re.compile(r"^\s*(?:cấp mới|cấp)\s*(?:,|/|và)\s*(?:cấp lại|cấp đổi|đổi|gia hạn)", re.IGNORECASE)
 VARIANT_PENALTY = 0.8
 CURATED_PRIOR = 1.0  # a multiplier on curated procedures' scores
 CURATED_BAND = 0.8  # _curated_first: within this share of the best score ...
@@ -186,6 +192,8 @@ def _analyze(doc: SearchDoc, vocab: dict[str, int]) -> _Analyzed:
     # ngoài" adds a case, it does not make the registration of a branch a foreign one)
     first_clause = doc.name.split(";")[0]
     primary = (leading or variant_groups(doc_syllables(first_clause))) - UNSTATED_VARIANTS
+    if COVERS_PLAIN.match(unicodedata.normalize("NFC", doc.name)):
+        primary = frozenset()
     return _Analyzed(names, questions, context, terms, label_terms, variants, primary, name_weights, name_syllables)
 
 
