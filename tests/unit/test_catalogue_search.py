@@ -863,3 +863,20 @@ def test_vocational_schools_belong_to_the_education_ministry(search: CatalogueSe
     query = search.index.analyze("xin giấy phép thành lập trung tâm dạy nghề")
     assert [ministry for _, ministry, _ in query.outside] == ["Giáo dục và Đào tạo"]
     assert not search.index.analyze("học xong khóa đào tạo nghề công chứng, đăng ký tập sự").outside
+
+
+def test_a_companys_legal_form_says_who_asks_not_what_procedure() -> None:
+    dissolve = _record("2.002023", "Giải thể doanh nghiệp")
+    fund = _record("1.009540", "Giải thể công ty quản lý quỹ đầu tư chứng khoán")
+    convert = _record("2.002034", "Chuyển đổi công ty trách nhiệm hữu hạn thành công ty cổ phần và ngược lại")
+    capital = _record("2.002036", "Đăng ký thay đổi vốn điều lệ, phần vốn góp, tỷ lệ phần vốn góp")
+    index = CatalogueIndex.build([dissolve, fund, convert, capital])
+
+    def best(text: str) -> str:
+        return index.search(text)[0].key
+
+    assert best("giải thể cty tnhh cần giấy tờ j") == "2.002023"
+    assert best("công ty cổ phần của tôi muốn giải thể") == "2.002023"
+    assert best("công ty tnhh của tôi muốn nâng vốn lên 3 tỷ") == "2.002036"
+    assert best("chuyển đổi công ty tnhh sang công ty cổ phần") == "2.002034"
+    assert best("giải thể công ty quản lý quỹ") == "1.009540"
