@@ -83,7 +83,10 @@ class IntentResolver(GraphComponent):
         return search.decide(text)
 
     def _confident(self, text: str) -> bool:
-        return self._verdict(text).answer is not None
+        # a long question answered only because no rival comes near ("clear") does not overrule
+        # the classifier's out_of_scope: it may be small talk that happens to hold a record's words
+        verdict = self._verdict(text)
+        return verdict.answer is not None and verdict.reason == "confident"
 
     def _names_a_procedure(self, text: str) -> bool:
         """The search answers or offers procedures (it does not decline)."""

@@ -189,6 +189,10 @@ def understand(
     if intent in NO_PROCEDURE_INTENTS and intent != "out_of_scope":
         return Understanding()
     answer = verdict.answer
+    if answer is not None and intent == "out_of_scope" and verdict.reason != "confident":
+        # an answer given only because no rival came near (stands_clear) does not outweigh the
+        # classifier's doubt: small talk may hold a record's words
+        verdict, answer = replace(verdict, action="clarify", hits=verdict.ranked[:3], reason="ambiguous"), None
     if answer is not None and not _disputed(answer, curated):
         return Understanding(procedure=answer.key, codes=answer.codes)
     if answer is not None:  # the two retrievers disagree: ask back with the catalogue's first three

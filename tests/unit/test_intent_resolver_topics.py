@@ -70,3 +70,14 @@ def test_warm_up_without_content_leaves_the_resolver_working(tmp_path) -> None:
     broken = IntentResolver(str(tmp_path / "no-content"), str(tmp_path / "index"))
     broken.warm_up()  # no exception: the classifier's answers stand until content appears
     assert broken._live is None
+
+
+def test_a_long_question_answered_only_as_clear_does_not_overrule_out_of_scope(resolver: IntentResolver) -> None:
+    # held by one record a third, far ahead of the others: the search answers it ("clear"), but the
+    # classifier's out_of_scope stands (small talk may hold a record's words); a confident one overrules it
+    text = "Tết này bạn thân ở Sài Gòn về quê ngủ lại nhà mình 1 tuần, có cần báo công an ko"
+    assert resolver._verdict(text).reason == "clear"
+    assert resolved(resolver, text, ("out_of_scope", 0.5), ("ask_procedure", 0.2))[0] == "out_of_scope"
+    named = "muốn khai báo tạm vắng thì làm thế nào"
+    assert resolver._verdict(named).reason == "confident"
+    assert resolved(resolver, named, ("out_of_scope", 0.5), ("ask_procedure", 0.2))[0] == "ask_procedure"
