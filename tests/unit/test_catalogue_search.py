@@ -528,7 +528,7 @@ def with_correction(records) -> CatalogueSearch:
 def test_a_curated_file_is_not_answered_for_a_thing_only_a_neighbour_names(with_correction) -> None:
     # "sổ đỏ" is held by the civil-status correction's FAQ, but named by the certificate's
     # correction (Đính chính Giấy chứng nhận): ask back with both, never answer the curated one
-    verdict = with_correction.decide("sổ đỏ ghi sai tên bố tôi, muốn sửa lại cho đúng")
+    verdict = with_correction.decide("sổ đỏ sai tên bố tôi, muốn sửa lại cho đúng")
     assert verdict.action == "clarify" and verdict.contested
     # the record naming the thing leads the ranking and the buttons; the curated file is second
     assert {"1.012790", "1.012796"} & set(verdict.ranked[0].codes)
@@ -536,6 +536,9 @@ def test_a_curated_file_is_not_answered_for_a_thing_only_a_neighbour_names(with_
     # the curated retriever's confidence does not answer it either
     sure = [Candidate("thay-doi-cai-chinh-ho-tich", 60.0), Candidate("khai-sinh", 10.0)]
     assert understand("ask_procedure", verdict, None, sure).procedure is None
+    # "sổ đỏ … ghi sai" (vocabulary) names the certificate's correction: it leads without the curated file
+    written = with_correction.decide("sổ đỏ ghi sai tên bố tôi, muốn sửa lại cho đúng")
+    assert {"1.012790", "1.012796"} & set(written.ranked[0].codes) and not written.contested
 
 
 def test_a_curated_file_keeps_its_own_questions(with_correction) -> None:
@@ -902,3 +905,29 @@ def test_a_long_question_is_answered_when_no_other_reading_comes_near(search: Ca
     assert doubted.procedure is None and not doubted.declined
     sure = replace(answered, reason="confident")
     assert understand("out_of_scope", sure).procedure == "1.010038"
+
+
+@pytest.mark.parametrize(
+    ("text", "official", "unsaid"),
+    [
+        # wanting to be a mediator is the recognition, not the "thôi làm hòa giải viên" its words hold
+        ("bác em về hưu muốn làm hòa giải viên ở thôn", "cong_nhan", "lam_hoa"),
+        # a register that is damaged or cannot give an extract: the birth registered again
+        ("giấy khai sinh mất, sổ hộ tịch ở xã cũng bị mối mọt hỏng", "ky_lai", None),
+        ("ra xã xin nhưng không trích lục được vì sổ bị mất", "ky_lai", "trich_luc"),
+        ("tôi thế chấp bằng sổ đỏ để vay ngân hàng", "bien_phap", None),
+        ("hộ khẩu vẫn để ở nhà tôi dù họ đã chuyển đi", "xoa_dang", None),
+        ("tưởng mất hộ chiếu nên đã đi trình báo, giờ lại tìm thấy", "khoi_phuc", None),
+        ("gộp 2 mảnh đất liền nhau thành 1 sổ", "hop_thua", None),
+    ],
+)
+def test_citizens_situations_read_as_the_official_procedure(text: str, official: str, unsaid: str | None) -> None:
+    query = analyze_query(text, Lexicon.load())
+    assert official in query.weights, text
+    if unsaid:  # the citizen's words stand aside for the official ones ("= ..." in the vocabulary)
+        assert unsaid not in query.weights, text
+
+
+def test_an_electricity_meter_belongs_to_the_trade_ministry(search: CatalogueSearch) -> None:
+    query = search.index.analyze("xây nhà mới muốn lắp công tơ điện thì làm thủ tục ở đâu")
+    assert {ministry for _, ministry, _ in query.outside} == {"Công Thương"}
