@@ -931,3 +931,9 @@ def test_citizens_situations_read_as_the_official_procedure(text: str, official:
 def test_an_electricity_meter_belongs_to_the_trade_ministry(search: CatalogueSearch) -> None:
     query = search.index.analyze("xây nhà mới muốn lắp công tơ điện thì làm thủ tục ở đâu")
     assert {ministry for _, ministry, _ in query.outside} == {"Công Thương"}
+
+
+def test_a_land_broker_is_not_read_in_an_unaccented_booking() -> None:
+    lexicon = Lexicon.load()
+    assert "moi_gioi" not in analyze_query("co dat lich hen truoc duoc khong ad", lexicon).weights  # "có đặt"
+    assert "moi_gioi" in analyze_query("muốn làm cò đất thì cần chứng chỉ gì", lexicon).weights
