@@ -919,6 +919,9 @@ def test_a_long_question_is_answered_when_no_other_reading_comes_near(search: Ca
         ("hộ khẩu vẫn để ở nhà tôi dù họ đã chuyển đi", "xoa_dang", None),
         ("tưởng mất hộ chiếu nên đã đi trình báo, giờ lại tìm thấy", "khoi_phuc", None),
         ("gộp 2 mảnh đất liền nhau thành 1 sổ", "hop_thua", None),
+        # the design approval's name since 2025 is "thẩm định"; the old word draws an adjustment record
+        ("cty xây nhà xưởng, nộp hồ sơ thẩm duyệt thiết kế pccc bao lâu", "tham_dinh", "tham_duyet"),
+        ("đăng ký thêm cái nhà vào sổ đỏ tốn phí bao nhiêu", "tai_san", None),
     ],
 )
 def test_citizens_situations_read_as_the_official_procedure(text: str, official: str, unsaid: str | None) -> None:
