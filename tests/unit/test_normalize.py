@@ -25,6 +25,8 @@ def test_repeated_letters_collapse_but_numbers_stay() -> None:
     assert normalize_word("nhiuuuu") == "nhiu"
     assert normalize_word("alooo") == "alo"
     assert normalize_word("000") == "000"
+    # a word without a vowel is an abbreviation: "pccc" (phòng cháy chữa cháy) is not "pc"
+    assert normalize_word("pccc") == "pccc" and normalize_word("PCCC") == "pccc"
 
 
 def test_accent_key() -> None:

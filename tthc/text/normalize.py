@@ -45,7 +45,10 @@ def canonical_tone(word: str) -> str:
 
 def collapse_repeats(word: str) -> str:
     """'nhiuuuu' -> 'nhiu', 'alooo' -> 'alo', 'đẹeeep' -> 'đẹep'. Vietnamese never triples a
-    letter; abbreviations can ('cccd'), so consonants are collapsed only at the end of a word."""
+    letter; abbreviations can ('cccd'), so consonants are collapsed only at the end of a word, and
+    a word without a vowel is an abbreviation left whole ('pccc': phòng cháy chữa cháy)."""
+    if not any(letter in "aeiouy" for letter in strip_accents(word.lower())):
+        return word
 
     def collapse(match: re.Match[str]) -> str:
         letter = match.group(1)
