@@ -922,6 +922,10 @@ def test_a_long_question_is_answered_when_no_other_reading_comes_near(search: Ca
         # the design approval's name since 2025 is "thẩm định"; the old word draws an adjustment record
         ("cty xây nhà xưởng, nộp hồ sơ thẩm duyệt thiết kế pccc bao lâu", "tham_dinh", "tham_duyet"),
         ("đăng ký thêm cái nhà vào sổ đỏ tốn phí bao nhiêu", "tai_san", None),
+        ("hkd của em mở thêm 1 điểm bán ở chợ khác, có phải báo không", "diem_kinh", None),
+        ("vợ chồng em muốn nhận đứa cháu họ mồ côi làm con nuôi", "trong_nuoc", None),
+        ("muốn xin thông tin của mình trong csdl dân cư", "khai_thac", None),  # "csdl": cơ sở dữ liệu
+        ("ghe nhà em chạy mấy năm nay mà chưa đăng ký", "dang_khai", None),
     ],
 )
 def test_citizens_situations_read_as_the_official_procedure(text: str, official: str, unsaid: str | None) -> None:
