@@ -926,6 +926,9 @@ def test_a_long_question_is_answered_when_no_other_reading_comes_near(search: Ca
         ("vợ chồng em muốn nhận đứa cháu họ mồ côi làm con nuôi", "trong_nuoc", None),
         ("muốn xin thông tin của mình trong csdl dân cư", "khai_thac", None),  # "csdl": cơ sở dữ liệu
         ("ghe nhà em chạy mấy năm nay mà chưa đăng ký", "dang_khai", None),
+        ("hợp đồng mua đất chứng thực ở xã, em làm mất bản của mình", "ban_chinh", None),
+        ("mất giấy thông báo mst cá nhân rồi, xin cấp lại", "thong_bao", None),
+        ("em mới nộp hồ sơ hộ kinh doanh hôm qua mà giờ đổi ý", "dung_thuc", None),
     ],
 )
 def test_citizens_situations_read_as_the_official_procedure(text: str, official: str, unsaid: str | None) -> None:
@@ -944,3 +947,16 @@ def test_a_land_broker_is_not_read_in_an_unaccented_booking() -> None:
     lexicon = Lexicon.load()
     assert "moi_gioi" not in analyze_query("co dat lich hen truoc duoc khong ad", lexicon).weights  # "có đặt"
     assert "moi_gioi" in analyze_query("muốn làm cò đất thì cần chứng chỉ gì", lexicon).weights
+
+
+def test_a_variant_asked_only_by_a_lone_ambiguous_word_is_not_answered_as_clear(search: CatalogueSearch) -> None:
+    # "lay mat" is "lấy mật" (honey) as well as "mất" (lost): a re-issue leading far ahead is not
+    # clear enough to answer; stated ("làm mất giấy chứng nhận"), it is
+    again = Hit("2.002638", "catalogue", "Cấp lại Giấy chứng nhận đăng ký tổ hợp tác", ("2.002638",), ("Cấp xã",),
+                30.0, 30.0, 0.35, 0.3)  # fmt: skip
+    index = CatalogueIndex.build([_record("2.002638", "Cấp lại Giấy chứng nhận đăng ký tổ hợp tác")])
+    far = variant_hit("3.000346", 15.0, "Cấp giấy phép lái xe")
+    lone = index.analyze("5 ho trong xom muon lap to hop tac nuoi ong lay mat, di dang ky co phi ko")
+    assert decide(index, [again, far], lone).action == "clarify"
+    said = index.analyze("5 hộ trong xóm lập tổ hợp tác nuôi ong, làm mất giấy chứng nhận rồi, đi đăng ký ở đâu")
+    assert decide(index, [again, far], said).action == "answer"

@@ -127,7 +127,7 @@ def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresho
     if plain and (sure or names_it_whole(index, best, rivals, query, t)):
         return Verdict("answer", (best,), reason="confident", ranked=ranked, overruled=tuple(overruled))
     # a variant put first over its plain sibling is not clear of it by score: stands_clear not asked
-    if plain and best is top and stands_clear(best, rivals, t):
+    if plain and best is top and stands_clear(best, rivals, t) and not _variant_unstated(index, best, query):
         return Verdict("answer", (best,), reason="clear", ranked=ranked, overruled=tuple(overruled))
     offered = tuple(h for h in hits[: t.clarify_max] if h.score >= t.clarify_fraction * top.score)
     if variant is not None:
@@ -342,6 +342,12 @@ def stands_clear(best: Hit, rivals: Sequence[Hit], t: Thresholds = THRESHOLDS) -
     if not t.clear_coverage_floor <= best.coverage < t.answer_coverage:
         return False
     return best.score >= t.clear_margin * runner_up([best, *rivals])
+
+
+def _variant_unstated(index: CatalogueIndex, best: Hit, query: Query) -> bool:
+    """The best one is a variant ("Cấp lại ...") that the question asks for only through a lone
+    ambiguous word ("lay mat": "lấy mật", honey, or "mất", lost): not clear enough to answer."""
+    return bool(index.primary_variants(best.key) - index.query_variants(query, stated=True))
 
 
 def singled_out(best: Hit, rivals: Sequence[Hit], query: Query, t: Thresholds = THRESHOLDS) -> bool:

@@ -503,6 +503,11 @@ class CatalogueIndex:
         i = self._position.get(key)
         return self._analyzed[i].variants if i is not None else frozenset()
 
+    def primary_variants(self, key: str) -> frozenset[str]:
+        """The variant groups a procedure's name leads with: what it is for ("Cấp lại ...": reissue)."""
+        i = self._position.get(key)
+        return self._analyzed[i].primary if i is not None else frozenset()
+
     def name_precision(self, key: str, query: Query) -> float:
         """`_name_precision` of one procedure for a question."""
         at = self._position.get(key)
