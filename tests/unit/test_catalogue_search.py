@@ -929,6 +929,9 @@ def test_a_long_question_is_answered_when_no_other_reading_comes_near(search: Ca
         ("hợp đồng mua đất chứng thực ở xã, em làm mất bản của mình", "ban_chinh", None),
         ("mất giấy thông báo mst cá nhân rồi, xin cấp lại", "thong_bao", None),
         ("em mới nộp hồ sơ hộ kinh doanh hôm qua mà giờ đổi ý", "dung_thuc", None),
+        # a death told in passing is not a lost paper: no re-issue read from "mất"
+        ("chồng tôi quốc tịch Hàn, vừa mất tại bệnh viện, làm giấy khai tử ở đâu", "chet", "cap_lai"),
+        ("em làm đại lý bảo hiểm nhân thọ, cuối năm phải tự khai thuế năm", "dai_ly", None),
     ],
 )
 def test_citizens_situations_read_as_the_official_procedure(text: str, official: str, unsaid: str | None) -> None:

@@ -67,7 +67,8 @@ QUESTION_PHRASES = tuple(
     |co duoc khong|co phai|bo phan mot cua|mot cua|uy ban nhan dan|uy ban|cap xa|cap tinh
     |cap huyen|xa phuong|phuong|huong dan|tu van|giai dap|cho hoi|xin hoi|cho minh hoi
     |vui long|cam on|ad oi|a oi|truc tiep|buu dien|buu chinh cong ich|mien phi
-    |chu nhat|thu bay|thu 7|ngay nghi|ngay le|gio lam viec|gio hanh chinh""".replace("\n", "").split("|")
+    |chu nhat|thu bay|thu 7|ngay nghi|ngay le|gio lam viec|gio hanh chinh|mat ca ngay|mat ca buoi
+    |mat cong|mat nhieu thoi gian""".replace("\n", "").split("|")
 )
 
 
