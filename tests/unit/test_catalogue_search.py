@@ -932,6 +932,8 @@ def test_a_long_question_is_answered_when_no_other_reading_comes_near(search: Ca
         # a death told in passing is not a lost paper: no re-issue read from "mất"
         ("chồng tôi quốc tịch Hàn, vừa mất tại bệnh viện, làm giấy khai tử ở đâu", "chet", "cap_lai"),
         ("em làm đại lý bảo hiểm nhân thọ, cuối năm phải tự khai thuế năm", "dai_ly", None),
+        ("ba tôi đang hưởng lương hưu thì mất tháng rồi, nhận tiền tuất", "chet", "cap_lai"),
+        ("có mấy tờ 500 nghìn bị rách mất một góc, đổi ở đâu", "tieu_chuan", None),
     ],
 )
 def test_citizens_situations_read_as_the_official_procedure(text: str, official: str, unsaid: str | None) -> None:
