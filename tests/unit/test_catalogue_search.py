@@ -934,6 +934,9 @@ def test_a_long_question_is_answered_when_no_other_reading_comes_near(search: Ca
         ("em làm đại lý bảo hiểm nhân thọ, cuối năm phải tự khai thuế năm", "dai_ly", None),
         ("ba tôi đang hưởng lương hưu thì mất tháng rồi, nhận tiền tuất", "chet", "cap_lai"),
         ("có mấy tờ 500 nghìn bị rách mất một góc, đổi ở đâu", "tieu_chuan", None),
+        ("công ty chuyển văn phòng sang phường khác, đổi địa chỉ trên giấy đăng ký doanh nghiệp", "tru_so", None),
+        ("chồng bị ung thư, tiền thuế tncn có được giảm không", "giam_thue", None),
+        ("bà con nuôi nghêu muốn bán lô nghêu cho nhà máy", "nhuyen_the", None),
     ],
 )
 def test_citizens_situations_read_as_the_official_procedure(text: str, official: str, unsaid: str | None) -> None:
