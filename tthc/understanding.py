@@ -192,11 +192,9 @@ def understand(
     if answer is not None and intent == "out_of_scope" and verdict.reason != "confident":
         # an answer given only because no rival came near (stands_clear) does not outweigh the
         # classifier's doubt (small talk may hold a record's words): the likely ones are offered
-        from tthc.search.decision import THRESHOLDS  # here: the gateway imports this module without numpy
+        from tthc.search.decision import likely_ones  # here: the gateway imports this module without numpy
 
-        floor = THRESHOLDS.clarify_fraction * answer.score
-        likely = [hit.key for hit in verdict.ranked[: THRESHOLDS.clarify_max] if hit.score >= floor]
-        return Understanding(clarify=tuple(likely))
+        return Understanding(clarify=tuple(hit.key for hit in likely_ones(verdict.ranked)))
     if answer is not None and not _disputed(answer, curated):
         return Understanding(procedure=answer.key, codes=answer.codes)
     if answer is not None:  # the two retrievers disagree: ask back with the catalogue's first three

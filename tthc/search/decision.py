@@ -129,7 +129,7 @@ def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresho
     # a variant put first over its plain sibling is not clear of it by score: stands_clear not asked
     if plain and best is top and stands_clear(best, rivals, t) and not _variant_unstated(index, best, query):
         return Verdict("answer", (best,), reason="clear", ranked=ranked, overruled=tuple(overruled))
-    offered = tuple(h for h in hits[: t.clarify_max] if h.score >= t.clarify_fraction * top.score)
+    offered = likely_ones(hits, t)
     if variant is not None:
         offered = (variant, *(h for h in offered if h != variant))[: t.clarify_max]
     if rival is not None:  # the record naming the question's thing is the likelier reading
@@ -143,6 +143,11 @@ def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresho
         overruled=tuple(overruled),
         contested=rival is not None or doubted,
     )
+
+
+def likely_ones(hits: Sequence[Hit], t: Thresholds = THRESHOLDS) -> tuple[Hit, ...]:
+    """The procedures to offer when asking back: the first clarify_max within clarify_fraction of the best."""
+    return tuple(h for h in hits[: t.clarify_max] if h.score >= t.clarify_fraction * hits[0].score)
 
 
 def named_by_neighbour(index: CatalogueIndex, ranked: Sequence[Hit], query: Query, t: Thresholds) -> Hit | None:
@@ -321,15 +326,11 @@ def names_it_whole(index: CatalogueIndex, best: Hit, rivals: Sequence[Hit], quer
         return False
     if index.name_precision(best.key, query) < t.whole_name_precision:
         return False
-    if says_a_rival_whole(index, rivals, query, t):
+    # another procedure's whole name said too ("chưa đăng ký kết hôn mà có con, giờ làm giấy khai
+    # sinh"): the question names two, and which it asks about is not for the margin to say
+    if any(index.name_precision(h.key, query) >= t.whole_name_precision for h in rivals[: t.neighbour_reach]):
         return False
     return is_confident([best, *rivals], replace(t, answer_coverage=t.whole_name_coverage_floor))
-
-
-def says_a_rival_whole(index: CatalogueIndex, rivals: Sequence[Hit], query: Query, t: Thresholds) -> bool:
-    """Another procedure's whole name is said too ("chưa đăng ký kết hôn mà có con, giờ làm giấy khai
-    sinh"): the question names two, and which it asks about is not for the margin to say."""
-    return any(index.name_precision(h.key, query) >= t.whole_name_precision for h in rivals[: t.neighbour_reach])
 
 
 def stands_clear(best: Hit, rivals: Sequence[Hit], t: Thresholds = THRESHOLDS) -> bool:
