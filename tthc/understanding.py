@@ -253,6 +253,8 @@ def curated_match(verdict: Verdict, curated: Sequence[Candidate]) -> str | None:
     runner = runner_up(verdict.ranked)
     if top.key != curated[0].slug or asked_variant(verdict.ranked, CURATED_SIBLINGS) is not None:
         return None  # the question asks for a variant it is not ("bố bé quốc tịch Úc")
+    if _narrower_record_holds_as_much(top, verdict.ranked[1:CURATED_SIBLINGS]):
+        return None
     # A chatty question ("bọn mình sắp cưới, ... cần chuẩn bị gì vậy") holds few of its words in
     # any name; when the runner-up is only a variant of it (kết hôn lưu động) and it leads this
     # widely, it still names the plain procedure.
@@ -261,6 +263,19 @@ def curated_match(verdict: Verdict, curated: Sequence[Candidate]) -> str | None:
     if not held and not clear and not _chatty_but_sure(top, curated) and not _named_and_sure(verdict, curated):
         return None
     return top.key if top.score >= CURATED_MARGIN * runner else None
+
+
+def _narrower_record_holds_as_much(top: Hit, others: Sequence[Hit]) -> bool:
+    """A curated bundle ("Liên thông đăng ký khai tử, xóa đăng ký thường trú, ...") beside a record
+    for one of its parts ("Xóa đăng ký thường trú") that holds as much of the question: the
+    question may be about the part alone ("định cư bên Mỹ rồi, muốn xóa hộ khẩu")."""
+    from tthc.search.decision import name_core  # here: the gateway imports this module without numpy
+
+    core = name_core(top.name)
+    return any(
+        other.kind == "catalogue" and other.coverage >= top.coverage and name_core(other.name) < core
+        for other in others
+    )
 
 
 def _disputed(answer: Hit, curated: Sequence[Candidate]) -> bool:

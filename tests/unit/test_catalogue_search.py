@@ -22,7 +22,7 @@ from tthc.search import index as index_module
 from tthc.search.analysis import VOCABULARY_FILE, GappedForm, analyze_query, doc_syllables, ngrams, query_pairs
 from tthc.search.decision import THRESHOLDS, decide, runner_up, unasked_variant
 from tthc.search.documents import SearchDoc, base_name, defined_names, group_records
-from tthc.search.index import Hit
+from tthc.search.index import Hit, variant_groups
 from tthc.understanding import understand
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "catalogue_search" / "records"
@@ -308,6 +308,9 @@ def test_the_variant_a_question_asks_for_is_offered_when_its_plain_sibling_leads
         ("chồng em người Hàn đang sống ở Hàn, muốn nhập quốc tịch Việt Nam", "2.002797"),
         # saying nothing of it is not asking for another variant: the name "ở trong nước" is no penalty
         ("nhập quốc tịch việt nam", "2.002039"),
+        # a foreign nationality says who applies, not where: "ở nước ngoài" is not a foreign element
+        ("Vợ tôi người Trung Quốc, muốn nhập quốc tịch Việt Nam thì cần gì?", "2.002039"),
+        ("tôi đang sống ở nước ngoài, muốn thôi quốc tịch việt nam", "1.005141"),
     ],
 )
 def test_where_the_applicant_lives_is_a_variant(search: CatalogueSearch, text: str, code: str) -> None:
@@ -968,3 +971,10 @@ def test_a_variant_asked_only_by_a_lone_ambiguous_word_is_not_answered_as_clear(
     assert decide(index, [again, far], lone).action == "clarify"
     said = index.analyze("5 hộ trong xóm lập tổ hợp tác nuôi ong, làm mất giấy chứng nhận rồi, đi đăng ký ở đâu")
     assert decide(index, [again, far], said).action == "answer"
+
+
+def test_living_abroad_is_its_own_variant_not_a_foreign_element() -> None:
+    assert variant_groups(doc_syllables("Nhập quốc tịch Việt Nam ở nước ngoài")) == {"abroad"}
+    assert variant_groups(doc_syllables("Đăng ký kết hôn có yếu tố nước ngoài")) == {"foreign"}
+    both = "Cấp giấy miễn thị thực cho người Việt Nam định cư ở nước ngoài và người nước ngoài là vợ, chồng"
+    assert variant_groups(doc_syllables(both)) == {"abroad", "foreign"}

@@ -183,3 +183,23 @@ def test_a_service_request_names_a_procedure_only_when_both_retrievers_are_sure_
     # a catalogue procedure, or a curated one the retrievers disagree on, is not named either
     record = (hit("1.011663", 23.8, 1.0, 1.0), hit("1.003777", 5.0, 0.5, 0.5))
     assert service_procedure("ask_hotline", Verdict("answer", hits=record[:1], ranked=record), sure) is None
+
+
+def test_a_curated_bundle_is_not_answered_when_a_record_for_one_of_its_parts_holds_as_much() -> None:
+    # "định cư bên Mỹ rồi, muốn xóa hộ khẩu ở VN": the death bundle leads both retrievers, but the
+    # record for removing a permanent residence alone holds as much of the question
+    bundle = hit(
+        "lien-thong-khai-tu", 16.1, 0.43, 0.43, "Liên thông đăng ký khai tử, xóa đăng ký thường trú, trợ cấp mai táng"
+    )
+    part = hit("1.003197", 11.3, 0.43, 0.43, "Xóa đăng ký thường trú")
+    sure = [Candidate("lien-thong-khai-tu", 38.6), Candidate("dang-ky-thuong-tru", 27.0)]
+    assert (
+        understand(
+            "ask_procedure", Verdict("clarify", hits=(bundle, part), ranked=(bundle, part)), None, sure
+        ).procedure
+        is None
+    )
+    # holding less of the question, the part is no reason to hesitate
+    less = hit("1.003197", 11.3, 0.30, 0.30, "Xóa đăng ký thường trú")
+    verdict = Verdict("clarify", hits=(bundle, less), ranked=(bundle, less))
+    assert understand("ask_procedure", verdict, None, sure).procedure == "lien-thong-khai-tu"

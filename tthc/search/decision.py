@@ -217,7 +217,8 @@ def _kin(top: Hit, other: Hit) -> bool:
 
 # Syllables that only say which variant of a procedure, or its level and audience: two names that
 # differ in these alone name one family of procedures.
-_VARIANT_SYLLABLES = frozenset(s for marks in VARIANTS.values() for m in marks for s in m.split("_"))
+# ("ở" of "ở nước ngoài" is too common a word to set names apart)
+_VARIANT_SYLLABLES = frozenset(s for marks in VARIANTS.values() for m in marks for s in m.split("_")) - {"o"}
 FAMILY_WORDS = (
     _VARIANT_SYLLABLES
     | QUESTION_WORDS

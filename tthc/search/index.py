@@ -55,6 +55,7 @@ VARIANTS = {
     "deletion": {"xoa_dang", "xoa_ghi", "xoa_ten"}, "termination": {"cham_dut", "giai_the"},
     "suspension": {"tam_ngung", "tam_dung"}, "correction": {"dinh_chinh", "cai_chinh"},
     "mobile": {"luu_dong"}, "border": {"bien_gioi"}, "foreign": {"nuoc_ngoai"}, "domestic": {"trong_nuoc"},
+    "abroad": {"o_nuoc"},  # where the applicant lives ("... ở nước ngoài"), not a foreign element
     "temporary": {"tam_thoi"}, "restoration": {"khoi_phuc", "phuc_hoi"},
     # what an authority does to others, seldom what a citizen asks for by other words
     "announcement": {"cong_bo"}, "suspension_order": {"dinh_chi"}, "designation": {"chi_dinh"},
@@ -223,7 +224,16 @@ def variant_groups(sylls: Sequence[str]) -> frozenset[str]:
     found = {group for group, marks in VARIANTS.items() if terms & marks}
     if sylls and sylls[0] in LEADING_VARIANTS:
         found.add(LEADING_VARIANTS[sylls[0]])
+    if "abroad" in found and not _foreign_beyond_abroad(sylls):
+        found.discard("foreign")
     return frozenset(found)
+
+
+def _foreign_beyond_abroad(sylls: Sequence[str]) -> bool:
+    """A name says "nước ngoài" other than as where the applicant is ("ở nước ngoài"): "Nhập quốc
+    tịch Việt Nam ở nước ngoài" is for one who lives abroad, not a procedure with a foreign element."""
+    pairs = zip(("", *sylls), sylls, sylls[1:])
+    return any((word, next_word) == ("nuoc", "ngoai") and before != "o" for before, word, next_word in pairs)
 
 
 def _matrix(rows: Sequence[tuple[np.ndarray, np.ndarray]], width: int) -> sparse.csr_matrix:
