@@ -940,6 +940,18 @@ def test_a_long_question_is_answered_when_no_other_reading_comes_near(search: Ca
         ("công ty chuyển văn phòng sang phường khác, đổi địa chỉ trên giấy đăng ký doanh nghiệp", "tru_so", None),
         ("chồng bị ung thư, tiền thuế tncn có được giảm không", "giam_thue", None),
         ("bà con nuôi nghêu muốn bán lô nghêu cho nhà máy", "nhuyen_the", None),
+        # an international permit is issued, not exchanged: "đổi" is not read as an exchange
+        ("doi bang lai quoc te de qua han lai xe", "quoc_te", "doi_bang"),
+        ("co so e tron thuc an cho ca tom de ban", "thuy_san", None),
+        ("ho kd cua e chuyen dia diem sang duong khac", "noi_dung", None),  # "kd": kinh doanh
+        ("hkd nộp dư tiền thuế, muốn lấy lại số tiền nộp thừa", "nop_thua", "lay_lai"),
+        ("tờ khai thuế quý rồi ghi thiếu doanh thu", "bo_sung", None),
+        ("sổ đỏ vẫn ghi số cmnd cũ, giờ đã có căn cước", "su_dung", None),
+        ("văn phòng công chứng vừa được thành lập, giờ đăng ký hoạt động", "dong_van", None),
+        ("đi công tác lỡ làm mất thẻ abtc", "trinh_bao", None),
+        ("mẹ em muốn ủy quyền cho em ra bưu điện nhận thay lương hưu", "linh_thay", None),
+        ("từ Nhật về muốn mang theo một con mèo", "nhap_khau", None),
+        ("chồng em người Hàn đang sống ở Hàn", "o_nuoc", None),  # living abroad: where the applicant is
     ],
 )
 def test_citizens_situations_read_as_the_official_procedure(text: str, official: str, unsaid: str | None) -> None:
