@@ -952,6 +952,14 @@ def test_a_long_question_is_answered_when_no_other_reading_comes_near(search: Ca
         ("mẹ em muốn ủy quyền cho em ra bưu điện nhận thay lương hưu", "linh_thay", None),
         ("từ Nhật về muốn mang theo một con mèo", "nhap_khau", None),
         ("chồng em người Hàn đang sống ở Hàn", "o_nuoc", None),  # living abroad: where the applicant is
+        ("xe máy hỏng nát không đi được nữa, định bán sắt vụn", "thu_hoi", None),
+        ("thuê đất trả tiền hàng năm, muốn chuyển sang trả tiền một lần", "hinh_thuc", None),
+        ("đang làm chủ doanh nghiệp tư nhân, muốn chuyển đổi sang công ty tnhh", "thanh_cong", None),
+        ("đăng ký nhận giấy triệu tập của tòa qua mạng", "to_tung", None),
+        ("xuất khẩu cá cảnh sang Singapore", "thuy_san", None),
+        ("cần giấy xác nhận là đối tượng cư trú để áp dụng hiệp định", "cua_viet", None),
+        # "ben do" typed without accents is "bên đó" far more often than a landing stage
+        ("ben do chua dang ky tam tru", "tam_tru", "ben_khach"),
     ],
 )
 def test_citizens_situations_read_as_the_official_procedure(text: str, official: str, unsaid: str | None) -> None:
