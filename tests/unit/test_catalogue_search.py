@@ -960,6 +960,10 @@ def test_a_long_question_is_answered_when_no_other_reading_comes_near(search: Ca
         ("cần giấy xác nhận là đối tượng cư trú để áp dụng hiệp định", "cua_viet", None),
         # "ben do" typed without accents is "bên đó" far more often than a landing stage
         ("ben do chua dang ky tam tru", "tam_tru", "ben_khach"),
+        ("xuat ngu roi, bang lai xe quan doi doi qua bang dan su o dau", "quan_su", None),
+        ("tôi muốn đứng ra giám sát người đang làm giám hộ cho cháu", "viec_giam", None),
+        # a foreigner who once lived here: not the certificate for those living here now
+        ("tôi là người Hàn, từng làm việc ở Hà Nội 3 năm, cần phiếu lý lịch tư pháp", "da_cu", None),
     ],
 )
 def test_citizens_situations_read_as_the_official_procedure(text: str, official: str, unsaid: str | None) -> None:
@@ -971,6 +975,8 @@ def test_citizens_situations_read_as_the_official_procedure(text: str, official:
 
 def test_an_electricity_meter_belongs_to_the_trade_ministry(search: CatalogueSearch) -> None:
     query = search.index.analyze("xây nhà mới muốn lắp công tơ điện thì làm thủ tục ở đâu")
+    assert {ministry for _, ministry, _ in query.outside} == {"Công Thương"}
+    query = search.index.analyze("nha moi xay xong, muon dang ky lap dong ho dien rieng thi lam sao")
     assert {ministry for _, ministry, _ in query.outside} == {"Công Thương"}
 
 
