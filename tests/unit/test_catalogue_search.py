@@ -1004,3 +1004,17 @@ def test_living_abroad_is_its_own_variant_not_a_foreign_element() -> None:
     assert variant_groups(doc_syllables("Đăng ký kết hôn có yếu tố nước ngoài")) == {"foreign"}
     both = "Cấp giấy miễn thị thực cho người Việt Nam định cư ở nước ngoài và người nước ngoài là vợ, chồng"
     assert variant_groups(doc_syllables(both)) == {"abroad", "foreign"}
+
+
+def test_giving_a_licence_back_or_withdrawing_a_request_is_a_variant() -> None:
+    assert variant_groups(doc_syllables("Trả lại giấy phép hành nghề khoan nước dưới đất")) == {"return"}
+    assert variant_groups(doc_syllables("rút yêu cầu trợ giúp pháp lý của người được trợ giúp pháp lý")) == {
+        "withdrawal"
+    }
+    # a refund or goods sent back are not a licence given back
+    refund = "xác định xe thuộc trường hợp không chịu phí được trả lại hoặc bù trừ phí đã nộp"
+    assert "return" not in variant_groups(doc_syllables(refund))
+    give_up = _record("1.000004", "Trả lại giấy phép hành nghề khoan nước dưới đất")
+    licence = _record("1.000005", "Cấp giấy phép hành nghề khoan nước dưới đất")
+    hits = {h.key: h for h in CatalogueIndex.build([give_up, licence]).search("xin giấy phép hành nghề khoan nước")}
+    assert hits["1.000005"].variant_match and not hits["1.000004"].variant_match

@@ -64,6 +64,8 @@ VARIANTS = {
     "change": {"thay_doi"}, "update": {"cap_nhat"}, "report": {"trinh_bao"},
     "exit": {"thoat_ngheo", "thoat_can"},  # a household leaving the poor or near-poor list
     "branch": {"chi_nhanh"},
+    # giving a request or a licence up: "rút yêu cầu trợ giúp pháp lý", "trả lại giấy phép"
+    "withdrawal": {"rut_yeu", "rut_ho", "rut_don"}, "return": {"tra_lai"},  # "return": see LEADING_ONLY
     # the level of an electronic identity account ("VNeID mức 1" is not the level-2 account)
     "level_one": {"muc_1", "muc_01", "do_1", "do_01"}, "level_two": {"muc_2", "muc_02", "do_2", "do_02"},
 }  # fmt: skip
@@ -113,6 +115,9 @@ CONTRASTS: tuple[dict[str, frozenset[str]], ...] = (
 CONTRAST_PENALTY = 0.8
 LEADING_VARIANTS = {"doi": "exchange", "xoa": "deletion"}  # a name that starts with "Đổi", "Xóa"
 LEADING_SYLLABLES = 4  # the variant words a name leads with say what the procedure does
+# Variants a name says only by leading with them: "Trả lại giấy phép ..." gives a licence back, while
+# "... phí đã nộp được trả lại" is a refund and "hàng hóa ... bị trả lại" goods sent back
+LEADING_ONLY = frozenset({"return"})
 # "Cấp, cấp lại ...", "Cấp/gia hạn ...": a name that leads with the plain issue and then a re-issue,
 # an exchange or an extension is the procedure for the plain case too: a question that asks for no
 # variant is not penalised for it
@@ -226,6 +231,9 @@ def variant_groups(sylls: Sequence[str]) -> frozenset[str]:
         found.add(LEADING_VARIANTS[sylls[0]])
     if "abroad" in found and not _foreign_beyond_abroad(sylls):
         found.discard("foreign")
+    for group in LEADING_ONLY & found:
+        if not set(ngrams(sylls[:LEADING_SYLLABLES])) & VARIANTS[group]:
+            found.discard(group)
     return frozenset(found)
 
 
