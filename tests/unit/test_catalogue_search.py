@@ -964,6 +964,12 @@ def test_a_long_question_is_answered_when_no_other_reading_comes_near(search: Ca
         ("tôi muốn đứng ra giám sát người đang làm giám hộ cho cháu", "viec_giam", None),
         # a foreigner who once lived here: not the certificate for those living here now
         ("tôi là người Hàn, từng làm việc ở Hà Nội 3 năm, cần phiếu lý lịch tư pháp", "da_cu", None),
+        # a level-1 account is asked for: not read as the level-2 one that "đăng ký vneid" means alone
+        ("Đăng ký VNeID mức 1 cần gì?", "do_01", "do_02"),
+        ("đổi bằng lái nước ngoài sang bằng Việt Nam", "cua_nguoi", "doi_bang"),
+        ("bị công ty cho nghỉ việc, đã đóng bảo hiểm thất nghiệp 3 năm", "tro_cap", "da_dong"),
+        ("minh la cong chung vien, muon xin thoi hanh nghe", "mien_nhiem", None),
+        ("nhận cháu làm con nuôi, đăng ký tại đại sứ quán Việt Nam ở Đức", "co_quan", None),
     ],
 )
 def test_citizens_situations_read_as_the_official_procedure(text: str, official: str, unsaid: str | None) -> None:
