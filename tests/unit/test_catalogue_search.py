@@ -970,6 +970,12 @@ def test_a_long_question_is_answered_when_no_other_reading_comes_near(search: Ca
         ("bị công ty cho nghỉ việc, đã đóng bảo hiểm thất nghiệp 3 năm", "tro_cap", "da_dong"),
         ("minh la cong chung vien, muon xin thoi hanh nghe", "mien_nhiem", None),
         ("nhận cháu làm con nuôi, đăng ký tại đại sứ quán Việt Nam ở Đức", "co_quan", None),
+        ("hkd doi dia chi co phai dang ky lai ko", "noi_dung", None),
+        ("Thôi giám sát việc giám hộ, cần giấy gì?", "cham_dut", None),
+        ("cty e can sua giay phep tam nhap vang nguyen lieu", "sua_doi", None),
+        ("dong tau ca moi xong, dang ky can giay gi", "ky_tau", None),
+        ("sổ đỏ cấp năm 2002 chỉ ghi 100m2 đất ở, còn lại là đất vườn", "xac_dinh", None),
+        ("muốn trồng mít dọc bờ kênh thủy lợi gần nhà", "bao_ve", None),
     ],
 )
 def test_citizens_situations_read_as_the_official_procedure(text: str, official: str, unsaid: str | None) -> None:
