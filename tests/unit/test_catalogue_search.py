@@ -908,6 +908,10 @@ def test_a_long_question_is_answered_when_no_other_reading_comes_near(search: Ca
     assert doubted.procedure is None and not doubted.declined and doubted.clarify[0] == "1.010038"
     sure = replace(answered, reason="confident")
     assert understand("out_of_scope", sure).procedure == "1.010038"
+    # a short question that the record holds as little of is not a situation told: asked back
+    short = search.index.analyze("Mở quỹ hợp tác xã cần gì?")
+    assert len(short.units) < THRESHOLDS.clear_min_ideas
+    assert decide(search.index, [stay, far], short).action == "clarify"
 
 
 @pytest.mark.parametrize(
@@ -976,6 +980,12 @@ def test_a_long_question_is_answered_when_no_other_reading_comes_near(search: Ca
         ("dong tau ca moi xong, dang ky can giay gi", "ky_tau", None),
         ("sổ đỏ cấp năm 2002 chỉ ghi 100m2 đất ở, còn lại là đất vườn", "xac_dinh", None),
         ("muốn trồng mít dọc bờ kênh thủy lợi gần nhà", "bao_ve", None),
+        ("doi gplx cong an sang bang dan su can gi", "nhan_dan", None),
+        ("tai khoan vneid cua e bi khoa roi, muon mo lai", "mo_khoa", None),
+        ("ngung han ho kinh doanh thi lam thu tuc gi", "cham_dut", "ngung_han"),
+        ("lĩnh lương hưu thay mẹ cần giấy ủy quyền gì", "linh_thay", None),
+        ("toi sinh o Nga nam 1992 nhung chua dang ky khai sinh", "yeu_to", None),
+        ("dat nong nghiep muon lam them dich vu cau ca, xin su dung dat ket hop", "da_muc", None),
     ],
 )
 def test_citizens_situations_read_as_the_official_procedure(text: str, official: str, unsaid: str | None) -> None:
@@ -1016,6 +1026,12 @@ def test_living_abroad_is_its_own_variant_not_a_foreign_element() -> None:
     assert variant_groups(doc_syllables("Đăng ký kết hôn có yếu tố nước ngoài")) == {"foreign"}
     both = "Cấp giấy miễn thị thực cho người Việt Nam định cư ở nước ngoài và người nước ngoài là vợ, chồng"
     assert variant_groups(doc_syllables(both)) == {"abroad", "foreign"}
+
+
+def test_locking_or_unlocking_an_electronic_identity_is_a_variant() -> None:
+    assert variant_groups(doc_syllables("Khóa căn cước điện tử")) == {"lock"}
+    assert variant_groups(doc_syllables("Mở khóa tài khoản định danh điện tử")) == {"unlock"}
+    assert variant_groups(doc_syllables("Cấp tài khoản định danh điện tử (VNeID) mức độ 2")) == {"level_two"}
 
 
 def test_giving_a_licence_back_or_withdrawing_a_request_is_a_variant() -> None:

@@ -58,6 +58,7 @@ class Thresholds:
     # floor of 0.3 answered a fifth more questions with no wrong answer more.
     clear_coverage_floor: float = 0.3
     clear_margin: float = 1.5
+    clear_min_ideas: int = 5  # "long": "Mở hợp tác xã nông nghiệp" (4 ideas) is short and half unheld
     clarify_fraction: float = 0.6  # candidates offered: those within this fraction of the best
     clarify_max: int = 3
     variant_reach: int = 6  # asked_variant looks this far down the ranking ...
@@ -127,7 +128,8 @@ def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresho
     if plain and (sure or names_it_whole(index, best, rivals, query, t)):
         return Verdict("answer", (best,), reason="confident", ranked=ranked, overruled=tuple(overruled))
     # a variant put first over its plain sibling is not clear of it by score: stands_clear not asked
-    if plain and best is top and stands_clear(best, rivals, t) and not _variant_unstated(index, best, query):
+    long = len(query.units) >= t.clear_min_ideas
+    if plain and best is top and long and stands_clear(best, rivals, t) and not _variant_unstated(index, best, query):
         return Verdict("answer", (best,), reason="clear", ranked=ranked, overruled=tuple(overruled))
     offered = likely_ones(hits, t)
     if variant is not None:

@@ -66,6 +66,8 @@ VARIANTS = {
     "branch": {"chi_nhanh"},
     # giving a request or a licence up: "rút yêu cầu trợ giúp pháp lý", "trả lại giấy phép"
     "withdrawal": {"rut_yeu", "rut_ho", "rut_don"}, "return": {"tra_lai"},  # "return": see LEADING_ONLY
+    # an electronic identity locked or unlocked ("Khóa căn cước điện tử", "Mở khóa tài khoản ...")
+    "lock": {"khoa_can", "khoa_tai"}, "unlock": {"mo_khoa"},
     # the level of an electronic identity account ("VNeID mức 1" is not the level-2 account)
     "level_one": {"muc_1", "muc_01", "do_1", "do_01"}, "level_two": {"muc_2", "muc_02", "do_2", "do_02"},
 }  # fmt: skip
@@ -231,6 +233,8 @@ def variant_groups(sylls: Sequence[str]) -> frozenset[str]:
         found.add(LEADING_VARIANTS[sylls[0]])
     if "abroad" in found and not _foreign_beyond_abroad(sylls):
         found.discard("foreign")
+    if "unlock" in found:
+        found.discard("lock")  # "mở khóa căn cước" holds "khóa căn cước"
     for group in LEADING_ONLY & found:
         if not set(ngrams(sylls[:LEADING_SYLLABLES])) & VARIANTS[group]:
             found.discard(group)
