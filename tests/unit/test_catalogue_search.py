@@ -986,6 +986,11 @@ def test_a_long_question_is_answered_when_no_other_reading_comes_near(search: Ca
         ("lĩnh lương hưu thay mẹ cần giấy ủy quyền gì", "linh_thay", None),
         ("toi sinh o Nga nam 1992 nhung chua dang ky khai sinh", "yeu_to", None),
         ("dat nong nghiep muon lam them dich vu cau ca, xin su dung dat ket hop", "da_muc", None),
+        ("mat bang dh, xin truong cap ban sao dc ko", "van_bang", "mat_bang"),  # a diploma, not a licence
+        ("ban den o nho 3 hom co phai bao khong", "luu_tru", None),
+        ("thi dau bang A1 roi, may ngay co bang", "cap_giay", "thi_dau"),
+        ("Lương hưu bị tính sai, điều chỉnh mất bao lâu?", "huy_quyet", None),
+        ("giải thể công ty cổ phần mất bao lâu", "doanh_nghiep", None),
     ],
 )
 def test_citizens_situations_read_as_the_official_procedure(text: str, official: str, unsaid: str | None) -> None:
@@ -1046,3 +1051,10 @@ def test_giving_a_licence_back_or_withdrawing_a_request_is_a_variant() -> None:
     licence = _record("1.000005", "Cấp giấy phép hành nghề khoan nước dưới đất")
     hits = {h.key: h for h in CatalogueIndex.build([give_up, licence]).search("xin giấy phép hành nghề khoan nước")}
     assert hits["1.000005"].variant_match and not hits["1.000004"].variant_match
+
+
+def test_how_long_it_takes_is_not_a_loss() -> None:
+    lexicon = Lexicon.load()
+    # "làm mất mấy ngày": how many days it takes, not a lost paper (a re-issue)
+    assert "cap_lai" not in analyze_query("phai dan tem AB, lam mat may ngay", lexicon).weights
+    assert "cap_lai" in analyze_query("lam mat cccd roi, lam lai mat may ngay", lexicon).weights
