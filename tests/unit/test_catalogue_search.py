@@ -991,6 +991,12 @@ def test_a_long_question_is_answered_when_no_other_reading_comes_near(search: Ca
         ("thi dau bang A1 roi, may ngay co bang", "cap_giay", "thi_dau"),
         ("Lương hưu bị tính sai, điều chỉnh mất bao lâu?", "huy_quyet", None),
         ("giải thể công ty cổ phần mất bao lâu", "doanh_nghiep", None),
+        ("chau du 18 roi, huy giam ho can gi", "cham_dut", None),
+        ("Ở Đức muốn thôi quốc tịch Việt Nam nộp đâu?", "o_nuoc", None),  # where one is now
+        ("chuyen dntn len cty tnhh mat phi bao nhieu", "thanh_cong", None),
+        ("nhà làm homestay, khách Tây đến ở thì khai báo tạm trú qua mạng được không", "thong_tin", None),
+        ("đã nhận con nuôi ở Mỹ theo luật bên đó, về Việt Nam muốn ghi nhận", "ghi_vao", None),
+        ("tờ tiền bị cháy xém, ngân hàng bảo phải gửi đi giám định", "tieu_chuan", None),
     ],
 )
 def test_citizens_situations_read_as_the_official_procedure(text: str, official: str, unsaid: str | None) -> None:
@@ -1005,6 +1011,8 @@ def test_an_electricity_meter_belongs_to_the_trade_ministry(search: CatalogueSea
     assert {ministry for _, ministry, _ in query.outside} == {"Công Thương"}
     query = search.index.analyze("nha moi xay xong, muon dang ky lap dong ho dien rieng thi lam sao")
     assert {ministry for _, ministry, _ in query.outside} == {"Công Thương"}
+    query = search.index.analyze("web tin tuc tong hop co can xin phep ko")  # a news site
+    assert {ministry for _, ministry, _ in query.outside} == {"Khoa học và Công nghệ"}
 
 
 def test_a_land_broker_is_not_read_in_an_unaccented_booking() -> None:
