@@ -193,12 +193,8 @@ def test_a_curated_bundle_is_not_answered_when_a_record_for_one_of_its_parts_hol
     )
     part = hit("1.003197", 11.3, 0.43, 0.43, "Xóa đăng ký thường trú")
     sure = [Candidate("lien-thong-khai-tu", 38.6), Candidate("dang-ky-thuong-tru", 27.0)]
-    assert (
-        understand(
-            "ask_procedure", Verdict("clarify", hits=(bundle, part), ranked=(bundle, part)), None, sure
-        ).procedure
-        is None
-    )
+    both = Verdict("clarify", hits=(bundle, part), ranked=(bundle, part))
+    assert understand("ask_procedure", both, None, sure).procedure is None
     # holding less of the question, the part is no reason to hesitate
     less = hit("1.003197", 11.3, 0.30, 0.30, "Xóa đăng ký thường trú")
     verdict = Verdict("clarify", hits=(bundle, less), ranked=(bundle, less))
