@@ -20,7 +20,7 @@ from tthc.search import (
 )
 from tthc.search import index as index_module
 from tthc.search.analysis import VOCABULARY_FILE, GappedForm, analyze_query, doc_syllables, ngrams, query_pairs
-from tthc.search.decision import THRESHOLDS, decide, runner_up, unasked_variant
+from tthc.search.decision import THRESHOLDS, asked_variant, decide, runner_up, unasked_variant
 from tthc.search.documents import SearchDoc, base_name, defined_names, group_records
 from tthc.search.index import Hit, variant_groups
 from tthc.understanding import understand
@@ -587,10 +587,12 @@ def test_a_record_near_a_curated_procedure_that_is_the_variant_asked_leads() -> 
                ("1.011410",), ("Cấp bộ",), 24.0, 24.0, 0.55, 0.5)  # fmt: skip
     verdict = decide(index, [curated, near], query)
     assert verdict.ranked[0] == near and verdict.action == "clarify"
-    # holding much less of the question, it is only offered
+    # holding much less of the question, it is not the variant's lead (asked_variant) ...
     thin = Hit(near.key, near.kind, near.name, near.codes, near.levels, 24.0, 24.0, 0.3, 0.3)
+    assert asked_variant([curated, thin], THRESHOLDS.variant_reach) is None
+    # ... but its names say the level asked and the curated one's do not: it leads, unanswered
     verdict = decide(index, [curated, thin], query)
-    assert verdict.ranked[0] == curated
+    assert verdict.ranked[0] == thin and verdict.action == "clarify" and verdict.contested
 
 
 @pytest.mark.parametrize(
@@ -1066,3 +1068,45 @@ def test_how_long_it_takes_is_not_a_loss() -> None:
     # "làm mất mấy ngày": how many days it takes, not a lost paper (a re-issue)
     assert "cap_lai" not in analyze_query("phai dan tem AB, lam mat may ngay", lexicon).weights
     assert "cap_lai" in analyze_query("lam mat cccd roi, lam lai mat may ngay", lexicon).weights
+
+
+DRIVING_LICENCE = CuratedView(
+    slug="doi-gplx",
+    name="Đổi, cấp lại giấy phép lái xe",
+    field="Đường bộ",
+    codes=("3.000347",),
+    names=("Đổi, cấp lại giấy phép lái xe",),
+    aliases=("đổi bằng lái", "đổi bằng lái xe", "mất bằng lái"),
+    questions=("đổi bằng lái xe cần giấy tờ gì",),
+)
+
+
+def licence_hits() -> tuple[Hit, Hit]:
+    curated = Hit("doi-gplx", "curated", "Đổi, cấp lại giấy phép lái xe", ("3.000347",), ("Cấp tỉnh",),
+                  31.1, 31.1, 1.0, 0.7)  # fmt: skip
+    foreigners = Hit("3.000351", "catalogue", "Đổi giấy phép lái xe hoặc bằng lái xe của người nước ngoài",
+                     ("3.000351",), ("Cấp tỉnh",), 16.1, 16.1, 0.76, 0.6)  # fmt: skip
+    return curated, foreigners
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Đổi bằng lái nước ngoài sang bằng Việt Nam cần giấy tờ gì?", "doi bang lai nuoc ngoai sang bang VN can gi"],
+)
+def test_a_curated_file_is_not_answered_for_an_audience_only_a_neighbour_names(records, text: str) -> None:
+    # the curated file's alias "đổi bằng lái" holds the whole question, but its names say no foreign
+    # element: the foreigner's licence (3.000351), far below it, is offered first, nothing answered
+    index = CatalogueSearch.build(build_documents(records, [KHAI_SINH, DRIVING_LICENCE])).index
+    curated, foreigners = licence_hits()
+    verdict = decide(index, [curated, foreigners], index.analyze(text))
+    assert verdict.action == "clarify" and verdict.contested
+    assert verdict.hits[:2] == (foreigners, curated) and verdict.ranked[0] == foreigners
+
+
+def test_where_someone_went_is_not_a_foreign_element(records) -> None:
+    # "người bán đi nước ngoài": where the seller went, not a foreigner's licence
+    index = CatalogueSearch.build(build_documents(records, [KHAI_SINH, DRIVING_LICENCE])).index
+    curated, foreigners = licence_hits()
+    query = index.analyze("người bán đi nước ngoài rồi, giờ tôi muốn đổi bằng lái xe thì cần gì")
+    verdict = decide(index, [curated, foreigners], query)
+    assert verdict.ranked[0] == curated and not verdict.contested
