@@ -1110,3 +1110,33 @@ def test_where_someone_went_is_not_a_foreign_element(records) -> None:
     query = index.analyze("người bán đi nước ngoài rồi, giờ tôi muốn đổi bằng lái xe thì cần gì")
     verdict = decide(index, [curated, foreigners], query)
     assert verdict.ranked[0] == curated and not verdict.contested
+
+
+REPAIR = "Cấp giấy phép xây dựng sửa chữa, cải tạo đối với công trình"
+WORKS = (
+    "(công trình Không theo tuyến/Theo tuyến trong đô thị/Tín ngưỡng, tôn giáo/Tượng đài, tranh hoành tráng/Theo"
+    " giai đoạn cho công trình không theo tuyến/Theo giai đoạn cho công trình theo tuyến trong đô thị/Dự án)"
+)
+
+
+def repair_permits(big_score: float, small_score: float) -> tuple[Hit, Hit]:
+    big = Hit("1.013238", "catalogue",
+              f"{REPAIR} cấp đặc biệt, cấp I, cấp II {WORKS}",
+              ("1.013238",), ("Cấp tỉnh",), big_score, big_score, 1.0, 1.0)  # fmt: skip
+    small = Hit("1.013229", "catalogue",
+                f"{REPAIR} cấp III, cấp IV {WORKS} và nhà ở riêng lẻ:",
+                ("1.013229",), ("Cấp xã",), small_score, small_score, 1.0, 1.0)  # fmt: skip
+    return big, small
+
+
+def test_the_citizens_level_leads_when_the_question_does_not_say_the_scale(search: CatalogueSearch) -> None:
+    # the permit for big works (tỉnh) scores a little more on chance words: a house is repaired
+    # under the commune's permit for class III-IV works, which leads; the other is a farther level
+    index = search.index
+    query = index.analyze("xin phép cải tạo nhà nộp ở đâu")
+    big, small = repair_permits(26.2, 25.1)
+    verdict = decide(index, [big, small], query)
+    assert verdict.ranked[:2] == (small, big)
+    # the scores part (the question names the scale): the big works' permit keeps the lead
+    big, small = repair_permits(26.2, 21.0)
+    assert decide(index, [big, small], query).ranked[0] == big

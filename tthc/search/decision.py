@@ -61,6 +61,8 @@ class Thresholds:
     clear_min_ideas: int = 5  # "long": "Mở hợp tác xã nông nghiệp" (4 ideas) is short and half unheld
     clarify_fraction: float = 0.6  # candidates offered: those within this fraction of the best
     clarify_max: int = 3
+    closer_share: float = 0.9  # closer_sibling: the citizen's level leads when it scores this share of the
+    # best; at 0.8 a household business's record took a company's question
     variant_reach: int = 6  # asked_variant looks this far down the ranking ...
     variant_lead: float = 0.5  # ... and puts the variant first when it scores this share of the best
     neighbour_reach: int = 5  # named_by_neighbour looks at the catalogue records this far down ...
@@ -118,6 +120,9 @@ def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresho
     if variant is not None and variant.score >= t.variant_lead * top.score:
         # the variant asked for leads: its plain sibling scored on the words they share
         ranked = (variant, *(h for h in ranked if h is not variant))
+    closer = closer_sibling(index, ranked, t)
+    if closer is not None:
+        ranked = (closer, *(h for h in ranked if h is not closer))
     best = ranked[0]
     # what the best must stand clear of: not its own family's records that lack the variant asked
     # for, nor its own records at farther levels
@@ -145,6 +150,15 @@ def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresho
         overruled=tuple(overruled),
         contested=rival is not None or doubted,
     )
+
+
+def closer_sibling(index: CatalogueIndex, ranked: Sequence[Hit], t: Thresholds) -> Hit | None:
+    """The same procedure at the level a citizen uses, scoring nearly as well as the best one, which
+    is it for bigger cases: "xin phép cải tạo nhà" is the permit for a class III-IV building (xã),
+    not for a class I-II one (tỉnh), unless the question says so and the scores part."""
+    best = ranked[0]
+    floor = t.closer_share * best.score
+    return next((h for h in ranked[1 : t.variant_reach] if h.score >= floor and farther_sibling(index, h, best)), None)
 
 
 def likely_ones(hits: Sequence[Hit], t: Thresholds = THRESHOLDS) -> tuple[Hit, ...]:
