@@ -22,7 +22,7 @@ from tthc.search import index as index_module
 from tthc.search.analysis import VOCABULARY_FILE, GappedForm, analyze_query, doc_syllables, ngrams, query_pairs
 from tthc.search.decision import THRESHOLDS, asked_variant, decide, runner_up, unasked_variant
 from tthc.search.documents import SearchDoc, base_name, defined_names, group_records
-from tthc.search.index import Hit, variant_groups
+from tthc.search.index import Hit, _curated_first, kinds_named, variant_groups
 from tthc.understanding import understand
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "catalogue_search" / "records"
@@ -694,6 +694,25 @@ def test_another_ministrys_subject_named_as_a_place_is_context(text: str, outsid
     assert bool(analyze_query(text, Lexicon.load()).outside) is outside
 
 
+@pytest.mark.parametrize(
+    ("text", "outside", "foreign"),
+    [
+        # a trip abroad: what the passport or the international permit is for, not tourism (another
+        # ministry's subject) and not a procedure with a foreign element
+        ("lam ho chieu di du lich nhat ban het bao nhieu", False, False),
+        ("sắp qua Hàn Quốc du lịch muốn thuê xe tự lái, xin bằng lái quốc tế được không", False, False),
+        # the tourism business is the other ministry's
+        ("xin giấy phép kinh doanh lữ hành du lịch", True, False),
+        # a form that is the subject's own words, no longer: the diploma stays the Education ministry's
+        ("xin cấp lại bằng tốt nghiệp bị mất", True, False),
+    ],
+)
+def test_a_trip_abroad_is_neither_tourism_nor_a_foreign_element(text: str, outside: bool, foreign: bool) -> None:
+    query = analyze_query(text, Lexicon.load())
+    assert bool(query.outside) is outside
+    assert ("nuoc_ngoai" in query.stated) is foreign
+
+
 COMPANY = CuratedView(
     slug="thanh-lap-doanh-nghiep",
     name="Đăng ký thành lập doanh nghiệp",
@@ -1140,3 +1159,26 @@ def test_the_citizens_level_leads_when_the_question_does_not_say_the_scale(searc
     # the scores part (the question names the scale): the big works' permit keeps the lead
     big, small = repair_permits(26.2, 21.0)
     assert decide(index, [big, small], query).ranked[0] == big
+
+
+def test_an_adoption_is_another_civil_status_event_than_a_death() -> None:
+    # "bố dượng ... mới mất, báo tử": the step-father names an adoption record through the
+    # vocabulary, but the question asks about a death: adoption records are of another event
+    adoption = kinds_named(ngrams(doc_syllables("Giải quyết việc nuôi con nuôi có yếu tố nước ngoài")))
+    death = kinds_named(ngrams(doc_syllables("đăng ký khai tử có yếu tố nước ngoài")))
+    event = next(i for i, things in enumerate(death) if things)
+    assert death[event] == {"death"} and adoption[event] == {"adoption"}
+
+
+def test_a_curated_file_does_not_jump_a_better_curated_file_that_does_not_qualify() -> None:
+    # the residence file scores more but holds less of the question in its names than the record
+    # above; the criminal-record file below it does not leapfrog both
+    record = Hit(
+        "1.010041", "catalogue", "Xác nhận thông tin về cư trú", ("1.010041",), ("Cấp xã",), 15.7, 10.0, 0.45, 0.4
+    )
+    residence = Hit("dang-ky-thuong-tru", "curated", "Đăng ký thường trú", (), (), 15.2, 9.0, 0.48, 0.3)
+    criminal = Hit("ly-lich-tu-phap", "curated", "Cấp Phiếu lý lịch tư pháp", (), (), 13.9, 9.0, 0.48, 0.4)
+    assert _curated_first([record, residence, criminal]) == [record, residence, criminal]
+    # the first curated file within reach that holds as much is put first
+    held = Hit(residence.key, "curated", residence.name, (), (), 15.2, 9.0, 0.48, 0.4)
+    assert _curated_first([record, held, criminal]) == [held, record, criminal]

@@ -409,6 +409,9 @@ def analyze_query(text: str, lexicon: Lexicon) -> Query:
         if instead:  # "không có lương hưu" is not about pensions
             word_masked[start : start + size] = [True] * size
             phrase_masked[start : start + size] = [True] * size
+            # nor is "đi du lịch Nhật Bản" about tourism, another ministry's subject: a form that
+            # reads the subject's words in a longer context says what they mean (a trip abroad)
+            query.outside = [o for o in query.outside if not _read_in_context(o[2], (start, start + size))]
         alternatives, scoring = _citizen_phrase(key, forms, word_masked[start : start + size], instead)
         own = scoring[0]
         for wording in scoring:
@@ -440,6 +443,12 @@ def analyze_query(text: str, lexicon: Lexicon) -> Query:
     query.weights = weights
     query.stated = frozenset(stated)
     return query
+
+
+def _read_in_context(phrase: tuple[int, int], form: tuple[int, int]) -> bool:
+    """The phrase lies inside the form, and the form says more than the phrase."""
+    inside = form[0] <= phrase[0] and phrase[1] <= form[1]
+    return inside and form[1] - form[0] > phrase[1] - phrase[0]
 
 
 def analyze_question_text(text: str) -> list[str]:

@@ -103,6 +103,7 @@ CONTRASTS: tuple[dict[str, frozenset[str]], ...] = (
         "death": frozenset({"khai_tu"}),
         "marriage": frozenset({"ket_hon"}),
         "divorce": frozenset({"ly_hon"}),
+        "adoption": frozenset({"con_nuoi"}),
     },
     {"ordinary_passport": frozenset({"pho_thong"}), "official_passport": frozenset({"ngoai_giao", "cong_vu"})},
     {"compulsory": frozenset({"bat_buoc"}), "voluntary": frozenset({"tu_nguyen"})},
@@ -735,11 +736,13 @@ def _curated_first(hits: list[Hit]) -> list[Hit]:
     for at, hit in enumerate(hits[1:], start=1):
         if hit.score < CURATED_BAND * top.score:
             break
+        if hit.kind != "curated":
+            continue
         if (
-            hit.kind == "curated"
-            and hit.variant_match
+            hit.variant_match
             and hit.name_coverage >= top.name_coverage - CURATED_COVERAGE_SLACK
             and hit.coverage >= top.coverage - CURATED_COVERAGE_SLACK
         ):
             return [hit, *hits[:at], *hits[at + 1 :]]
+        break  # a curated file below one that does not qualify does not jump it
     return hits
