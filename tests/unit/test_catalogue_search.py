@@ -22,7 +22,7 @@ from tthc.search import index as index_module
 from tthc.search.analysis import VOCABULARY_FILE, GappedForm, analyze_query, doc_syllables, ngrams, query_pairs
 from tthc.search.decision import THRESHOLDS, asked_variant, decide, runner_up, unasked_variant
 from tthc.search.documents import SearchDoc, base_name, defined_names, group_records
-from tthc.search.index import Hit, _curated_first, kinds_named, variant_groups
+from tthc.search.index import Hit, _curated_first, kinds_asked, kinds_named, variant_groups
 from tthc.understanding import understand
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "catalogue_search" / "records"
@@ -1182,3 +1182,17 @@ def test_a_curated_file_does_not_jump_a_better_curated_file_that_does_not_qualif
     # the first curated file within reach that holds as much is put first
     held = Hit(residence.key, "curated", residence.name, (), (), 15.2, 9.0, 0.48, 0.4)
     assert _curated_first([record, held, criminal]) == [held, record, criminal]
+
+
+@pytest.mark.parametrize(
+    ("text", "adoption"),
+    [
+        # a step-father is who the citizen speaks of: his death is a death
+        ("bố dượng em quốc tịch Úc mới mất, gia đình báo tử cho ông ở đâu", False),
+        # taking a spouse's child as one's own is the adoption
+        ("cha dượng nhận con riêng của vợ làm con nuôi thì lệ phí bao nhiêu", True),
+    ],
+)
+def test_a_step_parent_alone_does_not_ask_for_an_adoption(text: str, adoption: bool) -> None:
+    asked = set().union(*kinds_asked(analyze_query(text, Lexicon.load())))
+    assert ("adoption" in asked) is adoption
