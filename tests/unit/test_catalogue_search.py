@@ -1196,3 +1196,25 @@ def test_a_curated_file_does_not_jump_a_better_curated_file_that_does_not_qualif
 def test_a_step_parent_alone_does_not_ask_for_an_adoption(text: str, adoption: bool) -> None:
     asked = set().union(*kinds_asked(analyze_query(text, Lexicon.load())))
     assert ("adoption" in asked) is adoption
+
+
+DEATH_BUNDLE = CuratedView(
+    slug="lien-thong-khai-tu",
+    name="Liên thông đăng ký khai tử, xóa đăng ký thường trú, trợ cấp mai táng",
+    field="Hộ tịch",
+    codes=("1.001193",),
+    names=("Liên thông đăng ký khai tử, xóa đăng ký thường trú, trợ cấp mai táng",),
+)
+
+
+def test_a_record_for_one_part_of_a_curated_bundle_that_outscores_it_leads(records) -> None:
+    search = CatalogueSearch.build(build_documents(records, [DEATH_BUNDLE]))
+    # the death bundle was put first as a curated neighbour; the question is about removing a
+    # residence alone, which the record for that part holds better
+    bundle = Hit("lien-thong-khai-tu", "curated", DEATH_BUNDLE.name, ("1.001193",), (), 18.5, 12.0, 0.41, 0.3)
+    part = Hit("1.003197", "catalogue", "Xóa đăng ký thường trú", ("1.003197",), ("Cấp xã",), 22.3, 15.0, 0.33, 0.3)
+    query = search.index.analyze("e dinh cu ben My roi, muon xoa ho khau o vn thi lam sao")
+    assert decide(search.index, [bundle, part], query).ranked[0] == part
+    # scoring less than the bundle, it stays behind it
+    weaker = Hit(part.key, part.kind, part.name, part.codes, part.levels, 15.0, 10.0, 0.33, 0.3)
+    assert decide(search.index, [bundle, weaker], query).ranked[0] == bundle

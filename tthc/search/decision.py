@@ -120,6 +120,9 @@ def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresho
     if variant is not None and variant.score >= t.variant_lead * top.score:
         # the variant asked for leads: its plain sibling scored on the words they share
         ranked = (variant, *(h for h in ranked if h is not variant))
+    part = part_outscoring_bundle(ranked, t)
+    if part is not None:
+        ranked = (part, *(h for h in ranked if h is not part))
     closer = closer_sibling(index, ranked, t)
     if closer is not None:
         ranked = (closer, *(h for h in ranked if h is not closer))
@@ -150,6 +153,22 @@ def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresho
         overruled=tuple(overruled),
         contested=rival is not None or doubted,
     )
+
+
+def part_outscoring_bundle(ranked: Sequence[Hit], t: Thresholds) -> Hit | None:
+    """A catalogue record for one part of the best (curated) bundle that scores more than it: the
+    curated file was put first as a neighbour (_curated_first), but the question may be about the
+    part alone ("định cư ở nước ngoài, xóa hộ khẩu" beside "Liên thông đăng ký khai tử, xóa đăng ký
+    thường trú, trợ cấp mai táng")."""
+    best = ranked[0]
+    if best.kind != "curated":
+        return None
+    core = name_core(best.name)
+    return next(
+        (h for h in ranked[1 : t.neighbour_reach] if h.kind == "catalogue" and h.score > best.score
+         and name_core(h.name) < core),
+        None,
+    )  # fmt: skip
 
 
 def closer_sibling(index: CatalogueIndex, ranked: Sequence[Hit], t: Thresholds) -> Hit | None:
