@@ -1218,3 +1218,12 @@ def test_a_record_for_one_part_of_a_curated_bundle_that_outscores_it_leads(recor
     # scoring less than the bundle, it stays behind it
     weaker = Hit(part.key, part.kind, part.name, part.codes, part.levels, 15.0, 10.0, 0.33, 0.3)
     assert decide(search.index, [bundle, weaker], query).ranked[0] == bundle
+
+
+def test_inherited_land_is_not_a_division_of_an_estate() -> None:
+    # "đất ông bà để lại": the land came from the grandparents (an inheritance); the heirs dividing
+    # it is another matter ("anh em chia đất"), which the first certificate's question does not ask
+    held = analyze_query("dat ong ba de lai o tu nam 1990 ma chua co so do, gio lam so lan dau", Lexicon.load())
+    assert "thua_ke" in held.weights and "di_san" not in held.weights
+    divided = analyze_query("anh em chia đất bố mẹ để lại thì chứng thực ở đâu", Lexicon.load())
+    assert "di_san" in divided.weights
