@@ -1227,3 +1227,20 @@ def test_inherited_land_is_not_a_division_of_an_estate() -> None:
     assert "thua_ke" in held.weights and "di_san" not in held.weights
     divided = analyze_query("anh em chia đất bố mẹ để lại thì chứng thực ở đâu", Lexicon.load())
     assert "di_san" in divided.weights
+
+
+@pytest.mark.parametrize(
+    ("text", "variants"),
+    [
+        # where the citizen works or goes: abroad, or no variant at all; not a foreigner's procedure
+        ("tôi đi làm ở nước ngoài 1 năm, có phải báo tạm vắng với công an xã ko", {"abroad"}),
+        ("người bán đi nước ngoài rồi, giờ tôi muốn đứng tên sổ", set()),
+        # a foreigner, a foreign nationality, a foreign licence: a foreign element
+        ("con tôi quốc tịch Úc, khai sinh bị sai tên đệm, muốn cải chính", {"foreign", "correction"}),
+        ("đổi bằng lái nước ngoài sang bằng Việt Nam", {"foreign", "exchange"}),
+    ],
+)
+def test_going_or_living_abroad_is_not_a_foreign_element(search: CatalogueSearch, text: str, variants: set) -> None:
+    query = search.index.analyze(text)
+    assert search.index.query_variants(query, stated=True) >= variants
+    assert ("foreign" in search.index.query_variants(query)) is ("foreign" in variants)

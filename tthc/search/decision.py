@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from tthc.search.analysis import QUESTION_WORDS, Query, Unit, doc_syllables, query_syllables
+from tthc.search.analysis import QUESTION_WORDS, Query, Unit, doc_syllables
 from tthc.search.documents import SearchDoc, level_steps
 from tthc.search.index import VARIANTS, CatalogueIndex, Hit
 
@@ -209,9 +209,6 @@ def named_by_neighbour(index: CatalogueIndex, ranked: Sequence[Hit], query: Quer
 # Variants that say whom a procedure is for, not what it does: a curated file's aliases ("đổi bằng
 # lái") hold a question about another audience's procedure as well as their own
 AUDIENCE_VARIANTS = frozenset({"foreign", "level_one", "level_two"})
-# "nước ngoài" after these says where someone goes or lives ("người bán đi nước ngoài"), not that
-# the procedure has a foreign element
-_WHERE_WORDS = frozenset({"di", "ra", "sang", "o", "ben", "tai", "cu"})
 
 
 def for_audience_asked(index: CatalogueIndex, best: Hit, near: Sequence[Hit], query: Query) -> Hit | None:
@@ -219,17 +216,9 @@ def for_audience_asked(index: CatalogueIndex, best: Hit, near: Sequence[Hit], qu
     one's names do not: "đổi bằng lái nước ngoài" is the foreigner's licence (3.000351), not the
     curated exchange of a Vietnamese one; "VNeID mức 1" the level-1 account."""
     stated = index.query_variants(query, stated=True) & AUDIENCE_VARIANTS
-    if not _foreign_element_said(query):
-        stated -= {"foreign"}
     if not stated - index.variants(best.key):
         return None
     return next((h for h in near if stated <= index.variants(h.key)), None)
-
-
-def _foreign_element_said(query: Query) -> bool:
-    sylls = query_syllables(query.text)
-    pairs = zip(("", *sylls), sylls, sylls[1:])
-    return any((word, after) == ("nuoc", "ngoai") and before not in _WHERE_WORDS for before, word, after in pairs)
 
 
 _VARIANT_MARKS = frozenset(m for marks in VARIANTS.values() for m in marks)

@@ -242,6 +242,16 @@ def variant_groups(sylls: Sequence[str]) -> frozenset[str]:
     return frozenset(found)
 
 
+# "nước ..." after these says where someone is or goes ("ở nước ngoài", "đi nước ngoài", "về nước")
+WHERE_WORDS = frozenset({"o", "di", "ra", "sang", "ben", "tai", "cu", "ve"})
+
+
+def _foreign_element(terms: Iterable[str]) -> bool:
+    """A question's terms (its own words and the vocabulary's) say "nước ngoài" other than as where
+    someone is or goes: "người nước ngoài", "yếu tố nước ngoài", "bằng lái nước ngoài"."""
+    return any(t.endswith("_nuoc") and t.count("_") == 1 and t.split("_")[0] not in WHERE_WORDS for t in terms)
+
+
 def _foreign_beyond_abroad(sylls: Sequence[str]) -> bool:
     """A name says "nước ngoài" other than as where the applicant is ("ở nước ngoài"): "Nhập quốc
     tịch Việt Nam ở nước ngoài" is for one who lives abroad, not a procedure with a foreign element."""
@@ -627,7 +637,10 @@ class CatalogueIndex:
         """The variant groups the question asks for; ``stated``: only those it says itself or
         through a phrase (Query.stated), not through a lone ambiguous word."""
         terms = set(query.stated if stated else query.weights)
-        return frozenset(group for group, marks in VARIANTS.items() if terms & marks)
+        found = {group for group, marks in VARIANTS.items() if terms & marks}
+        if "foreign" in found and not _foreign_element(terms):
+            found.discard("foreign")  # "đi làm ở nước ngoài": where the citizen goes, not a foreigner
+        return frozenset(found)
 
     def idea_mass(self, query: Query, skip: tuple[int, int] | None = None) -> float:
         """How much the question's ideas weigh together (those within `skip` left out)."""
