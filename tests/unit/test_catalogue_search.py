@@ -1244,3 +1244,14 @@ def test_going_or_living_abroad_is_not_a_foreign_element(search: CatalogueSearch
     query = search.index.analyze(text)
     assert search.index.query_variants(query, stated=True) >= variants
     assert ("foreign" in search.index.query_variants(query)) is ("foreign" in variants)
+
+
+def test_a_foreigner_who_has_gone_home_is_named_apart() -> None:
+    # "từng … ở VN …, giờ đã về nước": the certificate for foreigners who have lived here (3.000330)
+    left = analyze_query(
+        "Tôi là người Mỹ từng dạy tiếng Anh ở VN 3 năm, giờ đã về nước, xin lý lịch tư pháp", Lexicon.load()
+    )
+    assert "da_cu" in left.weights
+    # a resident asks for the plain certificate
+    here = analyze_query("tôi là người Mỹ đang dạy tiếng Anh ở Hà Nội, xin lý lịch tư pháp ở đâu", Lexicon.load())
+    assert "da_cu" not in here.weights
