@@ -1255,3 +1255,24 @@ def test_a_foreigner_who_has_gone_home_is_named_apart() -> None:
     # a resident asks for the plain certificate
     here = analyze_query("tôi là người Mỹ đang dạy tiếng Anh ở Hà Nội, xin lý lịch tư pháp ở đâu", Lexicon.load())
     assert "da_cu" not in here.weights
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        # ending a role or a part in a service
+        ("em trai tôi đã đủ 18t, tôi muốn thôi làm người giám hộ cho em", "cham_dut"),
+        ("văn phòng luật muốn rút ra không tham gia nữa trợ giúp pháp lý", "cham_dut"),
+        # a marriage registered abroad, written into the civil-status book at home
+        ("em da dang ky ket hon voi chong o Nhat roi, ve VN muon ghi vao so ho tich", "viec_ket"),
+        # an express courier is the international express delivery of the customs records
+        ("gửi chứng từ qua DHL ra nước ngoài có phải khai hải quan", "phat_nhanh"),
+    ],
+)
+def test_citizens_words_for_an_end_a_record_abroad_and_a_courier(text: str, term: str) -> None:
+    assert term in analyze_query(text, Lexicon.load()).weights
+
+
+def test_handing_a_licence_back_is_the_return_variant(search: CatalogueSearch) -> None:
+    query = search.index.analyze("muốn nộp trả giấy phép hành nghề khoan nước dưới đất")
+    assert "return" in search.index.query_variants(query, stated=True)

@@ -65,7 +65,7 @@ VARIANTS = {
     "exit": {"thoat_ngheo", "thoat_can"},  # a household leaving the poor or near-poor list
     "branch": {"chi_nhanh"},
     # giving a request or a licence up: "rút yêu cầu trợ giúp pháp lý", "trả lại giấy phép"
-    "withdrawal": {"rut_yeu", "rut_ho", "rut_don"}, "return": {"tra_lai"},  # "return": see LEADING_ONLY
+    "withdrawal": {"rut_yeu", "rut_ho", "rut_don"}, "return": {"tra_lai", "nop_tra"},  # "return": see LEADING_ONLY
     # an electronic identity locked or unlocked ("Khóa căn cước điện tử", "Mở khóa tài khoản ...")
     "lock": {"khoa_can", "khoa_tai"}, "unlock": {"mo_khoa"},
     # the level of an electronic identity account ("VNeID mức 1" is not the level-2 account)
