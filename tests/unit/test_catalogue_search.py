@@ -1252,6 +1252,9 @@ def test_a_foreigner_who_has_gone_home_is_named_apart() -> None:
         "Tôi là người Mỹ từng dạy tiếng Anh ở VN 3 năm, giờ đã về nước, xin lý lịch tư pháp", Lexicon.load()
     )
     assert "da_cu" in left.weights
+    # a situation told at length before it is asked: the parts lie nine syllables apart
+    told = "Tôi là người Canada, từng dạy tiếng Anh ở Hà Nội 3 năm, nay đã về nước. Giờ cần lý lịch tư pháp"
+    assert "da_cu" in analyze_query(told, Lexicon.load()).weights
     # a resident asks for the plain certificate
     here = analyze_query("tôi là người Mỹ đang dạy tiếng Anh ở Hà Nội, xin lý lịch tư pháp ở đâu", Lexicon.load())
     assert "da_cu" not in here.weights
