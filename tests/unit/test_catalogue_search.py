@@ -751,6 +751,11 @@ def test_a_close_rival_is_set_aside_when_the_question_says_what_sets_the_best_ap
     assert decide(search.index, [lock, unlock], query).action == "clarify"
 
 
+# names_it_whole alone: stands_clear, which answers a long question no rival comes within 1.4 of,
+# kept out of the way
+WHOLE = replace(THRESHOLDS, clear_margin=1.5)
+
+
 def test_a_chatty_question_that_says_a_whole_name_is_answered(search: CatalogueSearch) -> None:
     # the counterfeit-money examination (1.001803, "giám định tiền giả, tiền nghi giả") holds less
     # than half of a long question, but the question says the whole of its name
@@ -758,28 +763,28 @@ def test_a_chatty_question_that_says_a_whole_name_is_answered(search: CatalogueS
     query = search.index.analyze(text)
     money = Hit("1.001803", "catalogue", "giám định tiền giả, tiền nghi giả", ("1.001803",), ("Cấp tỉnh",),
                 30.0, 25.0, 0.45, 0.45)  # fmt: skip
-    other = variant_hit("1.000002", 21.0, "Cấp giấy phép lái xe")  # within clear_margin (stands_clear)
+    other = variant_hit("1.000002", 21.0, "Cấp giấy phép lái xe")  # within WHOLE's clear_margin
     assert search.index.name_precision("1.001803", query) >= THRESHOLDS.whole_name_precision
-    assert decide(search.index, [money, other], query).action == "answer"
+    assert decide(search.index, [money, other], query, WHOLE).action == "answer"
     # half of its name unsaid: ask
     partial = search.index.analyze("tôi nhận được tờ 200 nghìn, muốn gửi giám định xem có đúng không")
-    assert decide(search.index, [money, other], partial).action == "clarify"
+    assert decide(search.index, [money, other], partial, WHOLE).action == "clarify"
     # a rival within answer_margin: ask
     close = variant_hit("1.000003", 25.0, "Cấp giấy phép lái xe")
-    assert decide(search.index, [money, close], query).action == "clarify"
+    assert decide(search.index, [money, close], query, WHOLE).action == "clarify"
     # a curated procedure's names hold its aliases, said whole more easily: not answered so
-    assert decide(search.index, [money], query).action == "answer"
-    assert decide(search.index, [replace(money, kind="curated")], query).action == "clarify"
+    assert decide(search.index, [money], query, WHOLE).action == "answer"
+    assert decide(search.index, [replace(money, kind="curated")], query, WHOLE).action == "clarify"
 
 
 def test_a_question_that_says_two_whole_names_is_asked_back(search: CatalogueSearch) -> None:
     marriage = Hit("2.000806", "catalogue", "đăng ký kết hôn có yếu tố nước ngoài", ("2.000806",), ("Cấp xã",),
                    32.0, 20.0, 0.45, 0.3)  # fmt: skip
-    birth = variant_hit("khai-sinh", 22.0, "Đăng ký khai sinh", kind="curated")  # within clear_margin
+    birth = variant_hit("khai-sinh", 22.0, "Đăng ký khai sinh", kind="curated")  # within WHOLE's clear_margin
     one = search.index.analyze("anh ấy người Hàn, tụi em muốn đăng ký kết hôn có yếu tố nước ngoài, đi làm ở đâu vậy")
-    assert decide(search.index, [marriage, birth], one).action == "answer"
+    assert decide(search.index, [marriage, birth], one, WHOLE).action == "answer"
     two = search.index.analyze("chưa đăng ký kết hôn có yếu tố nước ngoài mà có con rồi, giờ đăng ký khai sinh ở đâu")
-    assert decide(search.index, [marriage, birth], two).action == "clarify"
+    assert decide(search.index, [marriage, birth], two, WHOLE).action == "clarify"
 
 
 def _record(code: str, name: str) -> SearchDoc:
@@ -915,8 +920,10 @@ def test_a_long_question_is_answered_when_no_other_reading_comes_near(search: Ca
     stay = Hit("1.010038", "catalogue", "Thông báo lưu trú", ("1.010038",), ("Cấp xã",), 30.0, 30.0, 0.35, 0.3)
     far = variant_hit("3.000346", 19.0, "Cấp giấy phép lái xe")
     assert decide(search.index, [stay, far], query).action == "answer"
-    near = variant_hit("3.000347", 21.0, "Đổi giấy phép lái xe")  # 30 / 21 < clear_margin
+    near = variant_hit("3.000347", 22.0, "Đổi giấy phép lái xe")  # 30 / 22 < clear_margin
     assert decide(search.index, [stay, near], query).action == "clarify"
+    clear = variant_hit("3.000347", 21.0, "Đổi giấy phép lái xe")  # 30 / 21 = 1.43: clear of it
+    assert decide(search.index, [stay, clear], query).action == "answer"
     held_less = replace(stay, coverage=0.25)  # under clear_coverage_floor
     assert decide(search.index, [held_less, far], query).action == "clarify"
     curated = replace(stay, kind="curated")  # a curated file's aliases hold more chance words
