@@ -269,13 +269,9 @@ def _narrower_record_holds_as_much(top: Hit, others: Sequence[Hit]) -> bool:
     """A curated bundle ("Liên thông đăng ký khai tử, xóa đăng ký thường trú, ...") beside a record
     for one of its parts ("Xóa đăng ký thường trú") that holds as much of the question: the
     question may be about the part alone ("định cư bên Mỹ rồi, muốn xóa hộ khẩu")."""
-    from tthc.search.decision import name_core  # here: the gateway imports this module without numpy
+    from tthc.search.decision import part_of  # here: the gateway imports this module without numpy
 
-    core = name_core(top.name)
-    return any(
-        other.kind == "catalogue" and other.coverage >= top.coverage and name_core(other.name) < core
-        for other in others
-    )
+    return any(other.coverage >= top.coverage and part_of(top, other) for other in others)
 
 
 def _disputed(answer: Hit, curated: Sequence[Candidate]) -> bool:

@@ -165,12 +165,13 @@ def part_outscoring_bundle(ranked: Sequence[Hit], t: Thresholds) -> Hit | None:
     best = ranked[0]
     if best.kind != "curated":
         return None
-    core = name_core(best.name)
-    return next(
-        (h for h in ranked[1 : t.neighbour_reach] if h.kind == "catalogue" and h.score > best.score
-         and name_core(h.name) < core),
-        None,
-    )  # fmt: skip
+    return next((h for h in ranked[1 : t.neighbour_reach] if h.score > best.score and part_of(best, h)), None)
+
+
+def part_of(bundle: Hit, other: Hit) -> bool:
+    """A catalogue record for one part of a curated bundle: its name says part of what the bundle's
+    says ("Xóa đăng ký thường trú" in "Liên thông đăng ký khai tử, xóa đăng ký thường trú, ...")."""
+    return other.kind == "catalogue" and name_core(other.name) < name_core(bundle.name)
 
 
 def closer_sibling(index: CatalogueIndex, ranked: Sequence[Hit], t: Thresholds) -> Hit | None:
