@@ -203,7 +203,8 @@ def understand(
     if kept:
         return Understanding(procedure=kept)
     if intent == "out_of_scope":  # the classifier's doubt stands unless the match is confident ...
-        if verdict.action == "clarify" and _plainly_named(verdict.hits[0] if verdict.hits else None):
+        first = verdict.hits[0] if verdict.hits else None
+        if verdict.action == "clarify" and (_plainly_named(first) or _told_at_length(first, verdict.ideas)):
             return Understanding(clarify=tuple(hit.key for hit in verdict.hits))  # ... or plainly named
         return Understanding(declined=verdict.action == "decline" and verdict.reason == "outside")
     if context and verdict.action == "clarify" and context in {hit.key for hit in verdict.hits}:
@@ -228,10 +229,28 @@ PLAIN_NAME_COVERAGE = 0.5
 PLAIN_SCORE = 15.0
 
 
+# A citizen who tells a situation at length ("tôi đi làm ở nước ngoài 1 năm, có phải báo tạm vắng với
+# công an xã ko") is asking about a procedure even when the classifier, trained on short messages,
+# takes it for small talk: with this many ideas, this share of them held by the likeliest procedure
+# and this share in its names, the likely ones are offered rather than "I did not understand".
+# Measured on the studied sets: 95 such questions asked back (63 with the right procedure first),
+# none of the out-of-scope training messages nor of the questions labelled with no procedure.
+TOLD_AT_LENGTH = ((7, 0.6, 0.5), (8, 0.5, 0.4))  # (ideas at least, coverage, name coverage)
+
+
 def _plainly_named(hit: Hit | None) -> bool:
     if hit is None or hit.score < PLAIN_SCORE:
         return False
     return hit.coverage >= PLAIN_COVERAGE and hit.name_coverage >= PLAIN_NAME_COVERAGE
+
+
+def _told_at_length(hit: Hit | None, ideas: int) -> bool:
+    if hit is None or hit.score < PLAIN_SCORE:
+        return False
+    return any(
+        ideas >= least and hit.coverage >= coverage and hit.name_coverage >= named
+        for least, coverage, named in TOLD_AT_LENGTH
+    )
 
 
 def curated_match(verdict: Verdict, curated: Sequence[Candidate]) -> str | None:

@@ -240,6 +240,20 @@ def test_an_out_of_scope_guess_asks_back_when_the_question_plainly_names_procedu
         messages, events = run(action, tracker(text, intent))
         assert messages[0]["response"] == "utter_procedure_overview"
         assert slot(events, "procedure") == "2.002039"  # Nhập quốc tịch Việt Nam ở trong nước
+    # a situation told at length, which the classifier takes for small talk: the likely ones, the
+    # absence declaration among them, rather than "I did not understand"
+    text = (
+        "Con tôi đi làm ăn xa ở tỉnh khác hơn một năm nay, bên đó chưa đăng ký tạm trú, ở nhà có phải"
+        " khai báo tạm vắng cho nó không"
+    )
+    messages, events = run(ActionOutOfScope(), tracker(text, "out_of_scope"))
+    assert [m["response"] for m in messages] == ["utter_clarify_procedure"]
+    assert "1.003677" in slot(events, "candidates")  # Khai báo tạm vắng
+    # "vắng" is not the "vâng" (yes) of a reply: the absence declaration is named and answered
+    text = "tôi đi làm ở nước ngoài 1 năm, có phải báo tạm vắng với công an xã ko"
+    messages, events = run(ActionOutOfScope(), tracker(text, "out_of_scope"))
+    assert messages[0]["response"] == "utter_procedure_overview"
+    assert slot(events, "procedure") == "1.003677"
     # weather is not a purchase ("mua"), whatever the names hold; gold prices are no procedure
     for text in ("mai hà nội có mưa không", "giá vàng hôm nay thế nào"):
         messages, events = run(ActionOutOfScope(), tracker(text, "out_of_scope"))
@@ -278,3 +292,43 @@ def test_a_mortgage_on_a_land_certificate_is_the_security_registration_for_land(
     messages, events = run(ActionAnswerProcedure(), tracker(text, "ask_processing_time"))
     named = slot(events, "procedure")
     assert named == "1.011441" or (named in ("unset", None) and "1.011441" in slot(events, "candidates"))
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "first"),
+    [
+        # "(trừ cơ sở ... theo yêu cầu của nước nhập khẩu)" excludes the farm asked about: those words
+        # name the export farms' own record (1.011473), not the one that excludes them (1.011477)
+        (
+            "trang trại gà của tôi xuất khẩu, giấy chứng nhận an toàn dịch bệnh theo yêu cầu nước nhập khẩu"
+            " bị mất, xin cấp lại thế nào",
+            "ask_procedure",
+            "1.011473",
+        ),
+        # undoing a certified contract is its own certification (sửa đổi, bổ sung, hủy bỏ giao dịch)
+        ("hợp đồng tặng cho đất đã chứng thực ở xã, giờ hai bên muốn hủy bỏ thì làm sao", "ask_procedure", "2.000913"),
+        ("ngân hàng chúng tôi muốn thôi làm đại lý hoàn thuế thì làm thủ tục gì", "ask_procedure", "1.007901"),
+        # a birth registered with the father's name is the combined registration, not the plain one
+        ("làm giấy khai sinh cho con, anh ấy muốn đứng tên bố trên giấy luôn thì làm sao", "ask_procedure", "1.000689"),
+    ],
+)
+def test_catalogue_questions_lead_to_the_record_they_describe(text: str, intent: str, first: str) -> None:
+    messages, events = run(ActionAnswerProcedure(), tracker(text, intent))
+    answered, offered = slot(events, "procedure"), slot(events, "candidates")
+    assert answered == first or (answered in ("unset", None) and offered[0] == first), (answered, offered)
+
+
+@pytest.mark.parametrize(
+    ("text", "ministry"),
+    [
+        # what a permit is for is the subject asked, never context the rest may overrule ("tiệm tạp
+        # hóa" alone would be a household business)
+        ("xin giấy phép bán lẻ rượu cho tiệm tạp hóa ở đâu", "Công Thương"),
+        # a police martyr's recognition holds "liệt sĩ"; the worship allowance is the Home ministry's
+        ("gia đình liệt sĩ muốn xin hưởng chế độ thờ cúng liệt sĩ thì làm sao", "Nội vụ"),
+    ],
+)
+def test_another_ministrys_subject_is_declined_with_its_name(text: str, ministry: str) -> None:
+    messages, events = run(ActionAnswerProcedure(), tracker(text, "ask_procedure"))
+    assert slot(events, "procedure") is None and messages[0]["response"] == "utter_not_in_catalogue"
+    assert ministry in messages[0]["ministry"]

@@ -20,8 +20,8 @@ from tthc.search import (
 )
 from tthc.search import index as index_module
 from tthc.search.analysis import VOCABULARY_FILE, GappedForm, analyze_query, doc_syllables, ngrams, query_pairs
-from tthc.search.decision import THRESHOLDS, asked_variant, decide, runner_up, unasked_variant
-from tthc.search.documents import SearchDoc, base_name, defined_names, group_records
+from tthc.search.decision import THRESHOLDS, asked_variant, decide, name_core, runner_up, unasked_variant
+from tthc.search.documents import SearchDoc, base_name, defined_names, group_records, searchable_name
 from tthc.search.index import Hit, _curated_first, kinds_asked, kinds_named, variant_groups
 from tthc.understanding import understand
 
@@ -156,6 +156,22 @@ def test_level_suffixes_are_not_part_of_the_name() -> None:
     assert base_name("Trình báo mất hộ chiếu phổ thông (thực hiện tại cấp huyện)") == "Trình báo mất hộ chiếu phổ thông"
     assert base_name("Thủ tục đăng ký khai sinh") == "đăng ký khai sinh"
     assert base_name("Cấp giấy phép khai thác khoáng sản (cấp Tỉnh)") == "Cấp giấy phép khai thác khoáng sản"
+
+
+def test_the_cases_a_name_excludes_are_not_matched() -> None:
+    # "(trừ ...)" names the sibling procedure's case: its words do not name this one
+    excluding = "Cấp lại Giấy chứng nhận cơ sở an toàn dịch bệnh động vật (trừ cơ sở theo yêu cầu của nước nhập khẩu)"
+    assert searchable_name(excluding) == "Cấp lại Giấy chứng nhận cơ sở an toàn dịch bệnh động vật "
+    inner = "Cấp giấy chứng nhận cơ sở đăng kiểm tàu cá (đối với cơ sở trên địa bàn trừ cơ sở thuộc Bộ)"
+    assert searchable_name(inner) == "Cấp giấy chứng nhận cơ sở đăng kiểm tàu cá (đối với cơ sở trên địa bàn )"
+    for kept in ("Đăng ký miễn trừ các chất ô nhiễm (POP)", "Khai thuế đã khấu trừ (tháng/quý)"):
+        assert searchable_name(kept) == kept  # an exemption, a deduction: not an exclusion
+
+
+def test_an_absence_is_not_a_reply() -> None:
+    # "vắng" stripped of its accents is the "vâng" (yes) of a reply, which names no procedure; the
+    # absence declaration is not of one family with every record whose name says "khai"
+    assert name_core("Khai báo tạm vắng") == frozenset({"khai", "vang"})
 
 
 def test_different_records_are_never_grouped(records) -> None:

@@ -54,7 +54,7 @@ QUESTION_WORDS = frozenset(
     """a ad ah ak anh ba bac ban bay biet bi cac can chi cho chu co con cua da dang dau day de den
     di do duoc em gi giup gio ha hay het hoi huhu khi khong la lam len luc minh moi mot muon nao nay
     neu nguoi nhe nhi nhieu nhu nhung noi nua o oi ok phai qua ra rang roi sao se tai the them thi
-    thoi toi trong ve vi voi vay vao xin xong u uh vang z""".split()  # noqa: SIM905
+    thoi toi trong ve vi voi vay vao xin xong u uh z""".split()  # noqa: SIM905
 )
 # Phrases that are only the question's form: fee, time, place, online, papers, politeness.
 QUESTION_PHRASES = tuple(
@@ -260,6 +260,9 @@ class Query:
     units: list[Unit] = field(default_factory=list)
     free: dict[str, float] = field(default_factory=dict)  # terms of no single idea: bigrams across ideas
     outside: list[tuple[tuple[str, ...], str, tuple[int, int]]] = field(default_factory=list)  # phrase, ministry, span
+    # spans of those phrases that are what a permit is for ("giấy phép bán lẻ rượu"): the subject asked
+    # about, never context that the rest of the question may overrule
+    permitted: set[tuple[int, int]] = field(default_factory=set)
     # the terms the question says itself or through a citizen phrase of two or more syllables: not
     # those a lone ambiguous word brings ("mất" is lost, died, or takes: "bị mất; cấp lại")
     stated: frozenset[str] = frozenset()
@@ -381,6 +384,19 @@ def _take_gapped(
 # Another ministry's subject right after one of these is the place where something happened ("bé
 # sinh ở bệnh viện", "mất tại bệnh viện"), not the procedure asked for: it does not decline the question.
 PLACE_WORDS = frozenset({"o", "tai"})
+# Another ministry's subject right after one of these is what the permit asked for is for.
+PERMIT_WORDS = (("phep",), ("chung", "chi"))
+
+
+def _find_outside(query: Query, pairs: Sequence[tuple[str, str]], lexicon: Lexicon) -> None:
+    """Another ministry's subjects the question holds (query.outside), and which of them a permit is for."""
+    sylls = [k for _, k in pairs]
+    for start, size, key, forms in _matches(pairs, lexicon.outside, lexicon.max_len, [False] * len(sylls)):
+        if start and sylls[start - 1] in PLACE_WORDS:  # "sinh ở bệnh viện": where it happened
+            continue
+        query.outside.append((key, str(forms[0].value), (start, start + size)))
+        if any(tuple(sylls[max(start - len(w), 0) : start]) == w for w in PERMIT_WORDS):
+            query.permitted.add((start, start + size))
 
 
 def analyze_query(text: str, lexicon: Lexicon) -> Query:
@@ -391,10 +407,7 @@ def analyze_query(text: str, lexicon: Lexicon) -> Query:
     n = len(sylls)
     phrase_masked, word_masked = _question_masks(sylls)
 
-    for start, size, key, forms in _matches(pairs, lexicon.outside, lexicon.max_len, [False] * n):
-        if start and sylls[start - 1] in PLACE_WORDS:  # "sinh ở bệnh viện": where it happened
-            continue
-        query.outside.append((key, str(forms[0].value), (start, start + size)))
+    _find_outside(query, pairs, lexicon)
 
     in_synonym = [False] * n
     stated: set[str] = set()

@@ -110,7 +110,8 @@ def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresho
         _, rest = index.coverage(top.key, query, skip=span)
         rest_share = index.idea_mass(query, skip=span) / max(index.idea_mass(query), 1e-9)
         named = index.name_precision(top.key, query)
-        if rest < t.outside_override or rest_share < t.outside_rest_share or named < t.outside_name_precision:
+        overruled_by_rest = rest >= t.outside_override and rest_share >= t.outside_rest_share
+        if span in query.permitted or not overruled_by_rest or named < t.outside_name_precision:
             if top.score >= t.outside_ask_score and named >= t.outside_ask_name_precision:
                 doubted = True
                 continue

@@ -29,6 +29,10 @@ _LEVEL_SUFFIX = re.compile(
 )
 _LEVEL_BRACKET = re.compile(r"\s*\(\s*(?:cấp\s+)?(?:trung\s+ương|tỉnh|xã|huyện|bộ)\s*\)\s*$", re.I)
 _PREFIX = re.compile(r"^\s*thủ\s+tục\s+", re.I)
+# What a name says, in brackets, a procedure is NOT for: "(trừ cơ sở an toàn dịch bệnh theo yêu cầu
+# của nước nhập khẩu)". Its words name the sibling procedure, not this one ("miễn trừ", "khấu trừ",
+# "bù trừ" and "để trừ vào" are other words; an unbracketed "trừ" may run into the main clause).
+_EXCLUSION = re.compile(r"(?<!miễn )(?<!khấu )(?<!bù )(?<!để )\btrừ\b[^()]*(?=\))", re.I)
 _RESULT_JUNK = re.compile(r"Mã:\s*KQ\.|Từ khóa|Chọn cơ quan thực hiện")
 _NO_INFO = "Không có thông tin"
 DOCUMENTS_MAX_CHARS = 4000  # the first pages of the document list say what the procedure is about
@@ -123,6 +127,11 @@ def base_name(name: str) -> str:
     name = " ".join(name.split()).rstrip(" .;")
     name = _LEVEL_BRACKET.sub("", _LEVEL_SUFFIX.sub("", name)).rstrip(" .;")
     return _PREFIX.sub("", name).strip()
+
+
+def searchable_name(name: str) -> str:
+    """The name without the cases it excludes (_EXCLUSION), for matching."""
+    return _EXCLUSION.sub("", name).replace("()", "")
 
 
 def level_rank(level: str) -> int:

@@ -36,7 +36,7 @@ from tthc.search.analysis import (
     ngrams,
     query_syllables,
 )
-from tthc.search.documents import CONTEXT_FIELDS, LEVELS, SearchDoc, level_steps
+from tthc.search.documents import CONTEXT_FIELDS, LEVELS, SearchDoc, level_steps, searchable_name
 
 INDEX_VERSION = 11  # bump when the stored layout changes (the code's own hash keys the rest: code_hash)
 
@@ -185,7 +185,7 @@ def _counts(terms: Iterable[str], vocab: dict[str, int]) -> tuple[np.ndarray, np
 
 
 def _analyze(doc: SearchDoc, vocab: dict[str, int]) -> _Analyzed:
-    name_sylls = [doc_syllables(n) for n in (*doc.names, *doc.aliases)]
+    name_sylls = [doc_syllables(n) for n in (*map(searchable_name, doc.names), *doc.aliases)]
     names = [_counts(ngrams(sylls), vocab) for sylls in name_sylls]
     name_syllables = [np.unique(np.array([vocab[x] for x in sylls], dtype=np.int32)) for sylls in name_sylls]
     name_weights = np.array([1.0] * len(doc.names) + [ALIAS_WEIGHT] * len(doc.aliases), dtype=np.float32)
@@ -195,7 +195,7 @@ def _analyze(doc: SearchDoc, vocab: dict[str, int]) -> _Analyzed:
     all_ids = label_ids + [a for a, _ in context.values()]
     terms = np.unique(np.concatenate(all_ids)).astype(np.int32)
     label_terms = np.unique(np.concatenate(label_ids)).astype(np.int32)
-    variants = frozenset().union(*(variant_groups(doc_syllables(n)) for n in (*doc.names, *doc.aliases)))
+    variants = frozenset().union(*(variant_groups(n) for n in name_sylls))
     leading = variant_groups(doc_syllables(doc.name)[:LEADING_SYLLABLES])
     # what the procedure is for: its name's first clause ("...; thông báo lập chi nhánh ở nước
     # ngoài" adds a case, it does not make the registration of a branch a foreign one)
