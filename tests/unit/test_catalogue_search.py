@@ -1046,6 +1046,10 @@ def test_a_long_question_is_answered_when_no_other_reading_comes_near(search: Ca
         ("dat ong ba de lai o tu nam 1990 ma chua co so do, gio lam so lan dau", "thua_ke", "di_san"),
         ("anh em chia đất bố mẹ để lại thì chứng thực ở đâu", "di_san", None),
         ("mấy chị em muốn làm giấy chia mảnh đất bố mẹ để lại cho từng người", "di_san", None),
+        # the unemployment allowance by its file; drawing it through someone else; a railway carriage
+        ("lam ho so that nghiep o dau", "tro_cap", None),
+        ("con đi làm xa, nhờ mẹ đi nhận tiền trợ cấp thay có được không", "linh_thay", None),
+        ("toa tàu hỏa hết hạn kiểm định thì làm ở đâu", "duong_sat", None),
         # "từng … ở VN …, giờ đã về nước": the certificate for foreigners who have lived here (3.000330),
         # also when the situation is told at length before it is asked (parts nine syllables apart)
         ("Tôi là người Mỹ từng dạy tiếng Anh ở VN 3 năm, giờ đã về nước, xin lý lịch tư pháp", "da_cu", None),
