@@ -310,6 +310,9 @@ def test_a_mortgage_on_a_land_certificate_is_the_security_registration_for_land(
         ("ngân hàng chúng tôi muốn thôi làm đại lý hoàn thuế thì làm thủ tục gì", "ask_procedure", "1.007901"),
         # a birth registered with the father's name is the combined registration, not the plain one
         ("làm giấy khai sinh cho con, anh ấy muốn đứng tên bố trên giấy luôn thì làm sao", "ask_procedure", "1.000689"),
+        # the office named says the level: a complaint about a provincial police officer (1.003482), not
+        # about a commune's (1.004327)
+        ("tôi muốn tố cáo một cán bộ công an tỉnh làm sai thì gửi đơn ở đâu", "ask_where", "1.003482"),
     ],
 )
 def test_catalogue_questions_lead_to_the_record_they_describe(text: str, intent: str, first: str) -> None:

@@ -19,7 +19,15 @@ from tthc.search import (
     read_records,
 )
 from tthc.search import index as index_module
-from tthc.search.analysis import VOCABULARY_FILE, GappedForm, analyze_query, doc_syllables, ngrams, query_pairs
+from tthc.search.analysis import (
+    VOCABULARY_FILE,
+    GappedForm,
+    analyze_query,
+    doc_syllables,
+    ngrams,
+    office_level,
+    query_pairs,
+)
 from tthc.search.decision import THRESHOLDS, asked_variant, decide, name_core, runner_up, unasked_variant
 from tthc.search.documents import SearchDoc, base_name, defined_names, group_records, searchable_name
 from tthc.search.index import Hit, _curated_first, kinds_asked, kinds_named, variant_groups
@@ -166,6 +174,20 @@ def test_the_cases_a_name_excludes_are_not_matched() -> None:
     assert searchable_name(inner) == "Cấp giấy chứng nhận cơ sở đăng kiểm tàu cá (đối với cơ sở trên địa bàn )"
     for kept in ("Đăng ký miễn trừ các chất ô nhiễm (POP)", "Khai thuế đã khấu trừ (tháng/quý)"):
         assert searchable_name(kept) == kept  # an exemption, a deduction: not an exclusion
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("tố cáo cán bộ công an tỉnh sai phạm", "Cấp tỉnh"),  # an officer, not the ministry
+        ("nộp hồ sơ lên Bộ Công an hay ở đâu", "Cấp bộ"),
+        ("ubnd phường có nhận không", "Cấp xã"),
+        ("công an xã hay công an tỉnh giải quyết", None),  # two levels: none is named
+        ("vùng an toàn dịch bệnh cấp tỉnh", None),  # what a thing is, not who handles it
+    ],
+)
+def test_the_level_a_question_names_by_its_office(text: str, level: str | None) -> None:
+    assert office_level([k for _, k in query_pairs(text)]) == level
 
 
 def test_an_absence_is_not_a_reply() -> None:
@@ -1050,6 +1072,10 @@ def test_a_long_question_is_answered_when_no_other_reading_comes_near(search: Ca
         ("lam ho so that nghiep o dau", "tro_cap", None),
         ("con đi làm xa, nhờ mẹ đi nhận tiền trợ cấp thay có được không", "linh_thay", None),
         ("toa tàu hỏa hết hạn kiểm định thì làm ở đâu", "duong_sat", None),
+        # ending the guardianship itself, not its supervision ("giám sát việc giám hộ")
+        ("em tôi đủ 18 tuổi, tôi muốn kết thúc việc giám hộ", "dut_giam", "viec_giam"),
+        # a foreign guest declared on the website
+        ("nhà nghỉ có khách tây, khai báo tạm trú cho họ trên web thế nào", "thong_tin", None),
         # "từng … ở VN …, giờ đã về nước": the certificate for foreigners who have lived here (3.000330),
         # also when the situation is told at length before it is asked (parts nine syllables apart)
         ("Tôi là người Mỹ từng dạy tiếng Anh ở VN 3 năm, giờ đã về nước, xin lý lịch tư pháp", "da_cu", None),

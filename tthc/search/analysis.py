@@ -266,6 +266,7 @@ class Query:
     # the terms the question says itself or through a citizen phrase of two or more syllables: not
     # those a lone ambiguous word brings ("mất" is lost, died, or takes: "bị mất; cấp lại")
     stated: frozenset[str] = frozenset()
+    level: str | None = None  # the level whose office the question names (OFFICE_LEVELS), if one
 
 
 ACCENT_FREE_FROM = 3  # forms of this many syllables match whatever accents were typed ("hộ chiều công vụ")
@@ -384,6 +385,21 @@ def _take_gapped(
 # Another ministry's subject right after one of these is the place where something happened ("bé
 # sinh ở bệnh viện", "mất tại bệnh viện"), not the procedure asked for: it does not decline the question.
 PLACE_WORDS = frozenset({"o", "tai"})
+# Offices whose names say a level (accent-free, after teencode: "ubnd" is "uy ban nhan dan"): the
+# question then asks about the procedure at that level. "cấp tỉnh" alone may be what a thing is
+# ("vùng an toàn dịch bệnh cấp tỉnh"), not who handles it.
+OFFICE_LEVELS = {
+    "Cấp tỉnh": ("cong an tinh", "cong an cap tinh", "uy ban nhan dan tinh", "uy ban tinh"),
+    "Cấp xã": (
+        "cong an xa",
+        "cong an phuong",
+        "uy ban nhan dan xa",
+        "uy ban nhan dan phuong",
+        "uy ban xa",
+        "uy ban phuong",
+    ),
+    "Cấp bộ": ("bo cong an", "cuc quan ly xuat nhap canh", "cuc xuat nhap canh"),
+}
 # Another ministry's subject right after one of these is what the permit asked for is for.
 PERMIT_WORDS = (("phep",), ("chung", "chi"))
 
@@ -457,7 +473,15 @@ def analyze_query(text: str, lexicon: Lexicon) -> Query:
             query.free[term] = 1.0
     query.weights = weights
     query.stated = frozenset(stated)
+    query.level = office_level(sylls)
     return query
+
+
+def office_level(sylls: Sequence[str]) -> str | None:
+    """The level of the office a question names ("tố cáo cán bộ công an tỉnh"), when it names one."""
+    text = f" {' '.join(sylls)} ".replace(" can bo cong an ", " cong an ")  # an officer, not the ministry
+    named = {level for level, offices in OFFICE_LEVELS.items() if any(f" {o} " in text for o in offices)}
+    return named.pop() if len(named) == 1 else None
 
 
 def _read_in_context(phrase: tuple[int, int], form: tuple[int, int]) -> bool:

@@ -126,7 +126,7 @@ def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresho
     part = part_outscoring_bundle(ranked, t)
     if part is not None:
         ranked = (part, *(h for h in ranked if h is not part))
-    closer = closer_sibling(index, ranked, t)
+    closer = named_level_sibling(ranked, query, t) or closer_sibling(index, ranked, t)
     if closer is not None:
         ranked = (closer, *(h for h in ranked if h is not closer))
     best = ranked[0]
@@ -143,6 +143,8 @@ def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresho
     if plain and best is top and long and stands_clear(best, rivals, t) and not _variant_unstated(index, best, query):
         return Verdict("answer", (best,), reason="clear", ranked=ranked, overruled=tuple(overruled))
     offered = likely_ones(hits, t)
+    if best is not top:  # the order the ranking settled on (a part, a closer or the named level first)
+        offered = (best, *(h for h in offered if h is not best))[: t.clarify_max]
     if variant is not None:
         offered = (variant, *(h for h in offered if h != variant))[: t.clarify_max]
     if rival is not None:  # the record naming the question's thing is the likelier reading
@@ -182,6 +184,23 @@ def closer_sibling(index: CatalogueIndex, ranked: Sequence[Hit], t: Thresholds) 
     best = ranked[0]
     floor = t.closer_share * best.score
     return next((h for h in ranked[1 : t.variant_reach] if h.score >= floor and farther_sibling(index, h, best)), None)
+
+
+def named_level_sibling(ranked: Sequence[Hit], query: Query, t: Thresholds) -> Hit | None:
+    """The same procedure at the level whose office the question names ("tố cáo cán bộ công an
+    tỉnh": the province's record, not the commune's), when the best one is at another level."""
+    best = ranked[0]
+    if query.level is None or query.level in best.levels:
+        return None
+    floor = t.variant_lead * best.score
+    return next(
+        (
+            h
+            for h in ranked[1 : t.variant_reach]
+            if h.score >= floor and query.level in h.levels and same_family(h, best)
+        ),
+        None,
+    )
 
 
 def likely_ones(hits: Sequence[Hit], t: Thresholds = THRESHOLDS) -> tuple[Hit, ...]:
