@@ -329,6 +329,8 @@ def test_catalogue_questions_lead_to_the_record_they_describe(text: str, intent:
         ("xin giấy phép bán lẻ rượu cho tiệm tạp hóa ở đâu", "Công Thương"),
         # a police martyr's recognition holds "liệt sĩ"; the worship allowance is the Home ministry's
         ("gia đình liệt sĩ muốn xin hưởng chế độ thờ cúng liệt sĩ thì làm sao", "Nội vụ"),
+        # what is organised is the subject too ("làng nghề truyền thống" would answer the rest)
+        ("làng em tổ chức lễ hội truyền thống thì đăng ký với cơ quan nào", "Văn hóa"),
     ],
 )
 def test_another_ministrys_subject_is_declined_with_its_name(text: str, ministry: str) -> None:

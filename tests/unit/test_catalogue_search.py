@@ -1079,6 +1079,8 @@ def test_a_long_question_is_answered_when_no_other_reading_comes_near(search: Ca
         # the population database named is not a correction of it; "thông tin" is not a pine ("thông")
         ("xin khai thác thông tin của mình trong dữ liệu dân cư", "cong_dan", "dieu_chinh"),
         ("cơ quan muốn khai thác thông tin của một người", "thong_tin", "thac_go"),
+        # a licence of another country is a foreigner's licence
+        ("tôi có bằng lái của Mỹ, muốn đổi sang bằng Việt Nam", "cua_nguoi", None),
         # "từng … ở VN …, giờ đã về nước": the certificate for foreigners who have lived here (3.000330),
         # also when the situation is told at length before it is asked (parts nine syllables apart)
         ("Tôi là người Mỹ từng dạy tiếng Anh ở VN 3 năm, giờ đã về nước, xin lý lịch tư pháp", "da_cu", None),

@@ -400,8 +400,9 @@ OFFICE_LEVELS = {
     ),
     "Cấp bộ": ("bo cong an", "cuc quan ly xuat nhap canh", "cuc xuat nhap canh"),
 }
-# Another ministry's subject right after one of these is what the permit asked for is for.
-PERMIT_WORDS = (("phep",), ("chung", "chi"))
+# Another ministry's subject right after one of these is what a permit is for, or what is organised
+# ("tổ chức lễ hội").
+PERMIT_WORDS = (("phep",), ("chung", "chi"), ("to", "chuc"))
 
 
 def _find_outside(query: Query, pairs: Sequence[tuple[str, str]], lexicon: Lexicon) -> None:
