@@ -111,6 +111,7 @@ def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresho
         rest_share = index.idea_mass(query, skip=span) / max(index.idea_mass(query), 1e-9)
         named = index.name_precision(top.key, query)
         overruled_by_rest = rest >= t.outside_override and rest_share >= t.outside_rest_share
+        # what a permit is for ("giấy phép bán lẻ rượu") is the subject, whatever the rest says
         if span in query.permitted or not overruled_by_rest or named < t.outside_name_precision:
             if top.score >= t.outside_ask_score and named >= t.outside_ask_name_precision:
                 doubted = True
