@@ -1083,6 +1083,9 @@ def test_a_long_question_is_answered_when_no_other_reading_comes_near(search: Ca
         ("tôi có bằng lái của Mỹ, muốn đổi sang bằng Việt Nam", "cua_nguoi", None),
         # a citizen settled abroad makes a guardianship one with a foreign element (Luật Hộ tịch)
         ("tôi định cư bên Úc, muốn làm giám hộ cho cháu ở quê", "yeu_to", None),
+        # "mất bao lâu" is what it costs, not a loss ("thẻ abtc … mất")
+        ("doanh nhân làm thẻ ABTC lần đầu thì mất bao lâu", "the_abtc", "trinh_bao"),
+        ("thẻ ABTC của tôi bị mất rồi", "trinh_bao", None),
         # "từng … ở VN …, giờ đã về nước": the certificate for foreigners who have lived here (3.000330),
         # also when the situation is told at length before it is asked (parts nine syllables apart)
         ("Tôi là người Mỹ từng dạy tiếng Anh ở VN 3 năm, giờ đã về nước, xin lý lịch tư pháp", "da_cu", None),

@@ -423,6 +423,11 @@ def analyze_query(text: str, lexicon: Lexicon) -> Query:
     query = Query(text)
     n = len(sylls)
     phrase_masked, word_masked = _question_masks(sylls)
+    # "mất" in a question's own phrase is what it costs ("thì mất bao lâu"): no part of a gapped form
+    # ("thẻ abtc … mất", a loss)
+    gapped_pairs = [
+        ("", "") if key == "mat" and masked else pair for pair, key, masked in zip(pairs, sylls, phrase_masked)
+    ]
 
     _find_outside(query, pairs, lexicon)
 
@@ -456,7 +461,7 @@ def analyze_query(text: str, lexicon: Lexicon) -> Query:
             Unit(tuple((tuple(t), k) for t, k in alternatives), " ".join(key), (start, start + size), tuple(scoring))
         )
 
-    _take_gapped(pairs, lexicon, weights, stated, query.units)  # its parts stay ideas of their own
+    _take_gapped(gapped_pairs, lexicon, weights, stated, query.units)  # its parts stay ideas of their own
 
     for i, s in enumerate(sylls):
         if not word_masked[i]:
