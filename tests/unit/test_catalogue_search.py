@@ -1086,6 +1086,9 @@ def test_a_long_question_is_answered_when_no_other_reading_comes_near(search: Ca
         # "mất bao lâu" is what it costs, not a loss ("thẻ abtc … mất")
         ("doanh nhân làm thẻ ABTC lần đầu thì mất bao lâu", "the_abtc", "trinh_bao"),
         ("thẻ ABTC của tôi bị mất rồi", "trinh_bao", None),
+        # a death in Viet Nam, not a loss; a husband who is English, not an elder brother
+        ("bố chồng em quốc tịch Hàn mất tại Việt Nam hôm qua, khai tử ở đâu", "chet_tai", "bi_mat"),
+        ("vợ tôi là người Anh, muốn làm giấy nhận con chung", "yeu_to", None),
         # "từng … ở VN …, giờ đã về nước": the certificate for foreigners who have lived here (3.000330),
         # also when the situation is told at length before it is asked (parts nine syllables apart)
         ("Tôi là người Mỹ từng dạy tiếng Anh ở VN 3 năm, giờ đã về nước, xin lý lịch tư pháp", "da_cu", None),
