@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from tthc.answer_gate import AnswerGate, shipped_gate
 from tthc.retrieval import Candidate
 from tthc.text.normalize import strip_accents
 
@@ -176,7 +177,11 @@ class Understanding:
 
 
 def understand(
-    intent: str | None, verdict: Verdict, context: str | None = None, curated: Sequence[Candidate] = ()
+    intent: str | None,
+    verdict: Verdict,
+    context: str | None = None,
+    curated: Sequence[Candidate] = (),
+    gate: AnswerGate | None = None,
 ) -> Understanding:
     """One rule for the action server and `trolyao eval nlu`.
 
@@ -185,7 +190,9 @@ def understand(
     a confident match answers; close candidates are offered, or the conversation's procedure
     when it is among them. ``curated`` is the ranking of the curated procedures alone
     (tthc.retrieval): a curated procedure it is confident of, and that the whole catalogue also
-    ranks near the top, is answered, so a curated question does not drift to asking back."""
+    ranks near the top, is answered, so a curated question does not drift to asking back. What
+    would be asked back is answered when ``gate`` (by default the shipped one, tthc.answer_gate)
+    is sure of the first procedure offered."""
     if intent in NO_PROCEDURE_INTENTS and intent != "out_of_scope":
         return Understanding()
     answer = verdict.answer
@@ -194,7 +201,7 @@ def understand(
         # classifier's doubt (small talk may hold a record's words): the likely ones are offered
         from tthc.search.decision import likely_ones  # here: the gateway imports this module without numpy
 
-        return Understanding(clarify=tuple(hit.key for hit in likely_ones(verdict.ranked)))
+        return _asked_back(intent, verdict, tuple(hit.key for hit in likely_ones(verdict.ranked)), curated, gate)
     if answer is not None and not _disputed(answer, curated):
         return Understanding(procedure=answer.key, codes=answer.codes)
     if answer is not None:  # the two retrievers disagree: ask back with the catalogue's first three
@@ -205,18 +212,33 @@ def understand(
     if intent == "out_of_scope":  # the classifier's doubt stands unless the match is confident ...
         first = verdict.hits[0] if verdict.hits else None
         if verdict.action == "clarify" and (_plainly_named(first) or _told_at_length(first, verdict.ideas)):
-            return Understanding(clarify=tuple(hit.key for hit in verdict.hits))  # ... or plainly named
+            # ... or plainly named
+            return _asked_back(intent, verdict, tuple(hit.key for hit in verdict.hits), curated, gate)
         return Understanding(declined=verdict.action == "decline" and verdict.reason == "outside")
     if context and verdict.action == "clarify" and context in {hit.key for hit in verdict.hits}:
         return Understanding(procedure=context, from_context=True)
     if context and verdict.reason in FOLLOW_UP_REASONS:
         return Understanding(procedure=context, from_context=True)
     if verdict.action == "clarify":
-        return Understanding(clarify=tuple(hit.key for hit in verdict.hits))
+        return _asked_back(intent, verdict, tuple(hit.key for hit in verdict.hits), curated, gate)
     if verdict.reason == "outside" or (intent in PROCEDURE_INTENTS and verdict.reason != "no_match"):
         # It names a procedure, and not one of the catalogue's ("no_match": it names none: ask).
         return Understanding(declined=True, ministry=verdict.ministry)
     return Understanding()
+
+
+def _asked_back(
+    intent: str | None,
+    verdict: Verdict,
+    offered: tuple[str, ...],
+    curated: Sequence[Candidate],
+    gate: AnswerGate | None,
+) -> Understanding:
+    """Ask back with ``offered``, unless the answer gate is sure of the first one."""
+    sure = (gate or shipped_gate()).sure(intent, verdict, offered, curated)
+    if sure is not None:
+        return Understanding(procedure=sure.key, codes=sure.codes)
+    return Understanding(clarify=offered)
 
 
 # An out-of-scope guess of the classifier gives way to asking back when the likeliest procedures

@@ -1,0 +1,100 @@
+"""The answer gate: a question the rules ask back about is answered when the trained trees are sure."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.ensemble import GradientBoostingClassifier
+
+from trolyao.evaluation import answer_gate as training
+from tthc.answer_gate import FEATURES, GATE_FILE, AnswerGate, features, shipped_gate
+from tthc.retrieval import Candidate
+from tthc.search.decision import Verdict
+from tthc.search.index import Hit
+from tthc.understanding import understand
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def hit(key: str, score: float, coverage: float, name_coverage: float) -> Hit:
+    return Hit(key, "catalogue", key, (key,), ("xa",), score, score / 2, coverage, name_coverage)
+
+
+ASKED = (hit("1.001601", 40.0, 0.8, 0.6), hit("1.001978", 30.0, 0.6, 0.4), hit("1.000401", 12.0, 0.3, 0.2))
+VERDICT = Verdict("clarify", hits=ASKED[:2], reason="ambiguous", ranked=ASKED, ideas=6)
+
+
+def constant_gate(log_odds: float, threshold: float = 0.9) -> AnswerGate:
+    """One tree of one leaf: the same probability whatever the question."""
+    return AnswerGate(base=0.0, rate=1.0, trees=(((-1, 0.0, -1, -1, log_odds),),), threshold=threshold)
+
+
+def test_a_gate_that_is_sure_answers_what_the_rules_would_ask_back() -> None:
+    sure = understand("ask_documents", VERDICT, None, (), gate=constant_gate(5.0))
+    assert (sure.procedure, sure.codes, sure.clarify) == ("1.001601", ("1.001601",), ())
+    unsure = understand("ask_documents", VERDICT, None, (), gate=constant_gate(1.0))
+    assert (unsure.procedure, unsure.clarify) == (None, ("1.001601", "1.001978"))
+    assert understand("ask_documents", VERDICT, None, (), gate=AnswerGate.never()).clarify == unsure.clarify
+
+
+def test_the_conversations_procedure_among_those_offered_still_comes_before_the_gate() -> None:
+    kept = understand("ask_fee", VERDICT, "1.001978", (), gate=constant_gate(5.0))
+    assert (kept.procedure, kept.from_context) == ("1.001978", True)
+
+
+def test_features_describe_the_first_procedure_offered_against_the_others() -> None:
+    x = dict(zip(FEATURES, features("ask_documents", VERDICT, ("1.001601", "1.001978"), [Candidate("khai-sinh", 9.0)])))
+    assert x["log_score"] == pytest.approx(math.log(41))
+    assert x["log_lead"] == pytest.approx(math.log(41 / 31))
+    assert x["coverage_gap"] == pytest.approx(0.2)
+    assert x["name_coverage_gap"] == pytest.approx(0.2)
+    assert (x["first_ranked"], x["curated"], x["curated_agrees"], x["near"], x["offered"]) == (1, 0, 0, 2, 2)
+    assert x["curated_lead"] == pytest.approx(math.log(3.0))
+    assert x["name_share"] == pytest.approx(0.5)
+    # a first procedure offered beyond the ranking's first ones: nothing to weigh it by
+    assert features("ask_documents", VERDICT, ("2.000001",), []) is None
+
+
+def test_exported_trees_give_the_fitted_models_probabilities() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, len(FEATURES)))
+    y = x[:, 0] + 0.5 * x[:, 3] - x[:, 7] + rng.normal(scale=0.5, size=400) > 0
+    model = GradientBoostingClassifier(n_estimators=30, max_depth=3, random_state=0).fit(x, y)
+    gate = AnswerGate.from_json(training.export(model, 0.9))
+    ours = [gate.probability(row) for row in x[:50].tolist()]
+    assert ours == pytest.approx(model.predict_proba(x[:50])[:, 1].tolist(), abs=1e-4)
+
+
+def test_the_threshold_is_the_lowest_whose_upgrades_and_every_higher_ones_stay_within_the_wrong_share() -> None:
+    rows = [
+        {"threshold": 0.90, "answered": 400, "wrong": 30},
+        {"threshold": 0.93, "answered": 200, "wrong": 3},
+        {"threshold": 0.95, "answered": 100, "wrong": 5},  # 5 %: over the bound
+        {"threshold": 0.97, "answered": 60, "wrong": 1},
+        {"threshold": 0.98, "answered": 10, "wrong": 1},  # too few to judge
+    ]
+    assert training.pick_threshold(rows) == 0.97
+
+
+def test_the_shipped_gate_is_trained_for_these_features_and_never_on_the_measuring_sets() -> None:
+    data = json.loads(GATE_FILE.read_text(encoding="utf-8"))
+    assert tuple(data["features"]) == FEATURES
+    assert not [s for s in data["trained_on"]["sets"] if any(m in s for m in training.NEVER_TRAIN_ON)]
+    gate = shipped_gate()
+    assert gate.trees and 0.9 <= gate.threshold < 1.0
+
+
+def test_training_refuses_the_sets_that_measure_it(tmp_path: Path) -> None:
+    out = tmp_path / "gate.json"
+    assert training.main([str(ROOT / "tests" / "fixtures" / "search_heldout_2.yml"), "--out", str(out)]) == 2
+    assert not out.exists()
+
+
+def test_a_gate_trained_on_other_features_is_refused() -> None:
+    data = json.loads(GATE_FILE.read_text(encoding="utf-8"))
+    with pytest.raises(ValueError, match="features"):
+        AnswerGate.from_json({**data, "features": data["features"][:-1]})
