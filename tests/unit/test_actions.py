@@ -313,6 +313,14 @@ def test_a_mortgage_on_a_land_certificate_is_the_security_registration_for_land(
         # the office named says the level: a complaint about a provincial police officer (1.003482), not
         # about a commune's (1.004327)
         ("tôi muốn tố cáo một cán bộ công an tỉnh làm sai thì gửi đơn ở đâu", "ask_where", "1.003482"),
+        # closing a household business or handing it over is not registering one (the curated file)
+        ("quán phở nhà tôi nghỉ rồi, muốn đóng giấy phép hộ kinh doanh thì làm gì", "ask_procedure", "1.001266"),
+        ("dẹp shop quần áo rồi, trả luôn giấy đăng ký hộ kinh doanh thì nộp gì", "ask_documents", "1.001266"),
+        ("tiệm tạp hóa là hộ kinh doanh của bố, giờ bố muốn chuyển chủ hộ cho tôi", "ask_procedure", "2.000720"),
+        # a lost passport is reported first ("passport" is the passport), not re-issued
+        ("mất passport rồi, báo ở đâu ạ", "ask_where", "1.010386"),
+        # "chế độ tuất" is the survivors' allowance, not the health-insurance card
+        ("bố tôi đang đóng bhxh thì mất, nhà muốn nhận chế độ tuất", "ask_documents", "2.000821"),
     ],
 )
 def test_catalogue_questions_lead_to_the_record_they_describe(text: str, intent: str, first: str) -> None:
