@@ -285,6 +285,15 @@ def test_a_household_business_tax_return_is_not_answered_as_its_registration() -
     assert "1.011022" in str(slot(events, "candidates")) or slot(events, "procedure") == "1.011022"
 
 
+def test_a_child_whose_birth_is_registered_is_recognised_not_registered_again() -> None:
+    # "đã có khai sinh": the recognition alone (2.000779) is a likely reading, so the registration
+    # combined with it (1.001695) is not answered
+    text = "bạn trai tôi người Mỹ, con gái 2 tuổi đã có khai sinh chỉ ghi tên mẹ, giờ anh ấy muốn nhận con"
+    messages, events = run(ActionAnswerProcedure(), tracker(text, "ask_procedure"))
+    assert slot(events, "procedure") in ("unset", None)
+    assert "2.000779" in slot(events, "candidates")
+
+
 def test_a_mortgage_on_a_land_certificate_is_the_security_registration_for_land() -> None:
     # not the carrying over of a mortgage on a flat still being built (1.011445), whose name says
     # "đăng ký thế chấp"
