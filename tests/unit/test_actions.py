@@ -294,6 +294,14 @@ def test_a_child_whose_birth_is_registered_is_recognised_not_registered_again() 
     assert "2.000779" in slot(events, "candidates")
 
 
+def test_a_birth_registered_without_the_fathers_name_is_not_registered_again_with_it() -> None:
+    # the father's part left empty at the birth's registration: his recognition now is not the
+    # registration combined with it (1.000689)
+    text = "Con trai em 2 tuổi, khai sinh chỉ có tên mẹ, giờ bố ruột muốn nhận con thì cần gì"
+    messages, events = run(ActionAnswerProcedure(), tracker(text, "ask_procedure"))
+    assert slot(events, "procedure") != "1.000689"
+
+
 def test_a_mortgage_on_a_land_certificate_is_the_security_registration_for_land() -> None:
     # not the carrying over of a mortgage on a flat still being built (1.011445), whose name says
     # "đăng ký thế chấp"
