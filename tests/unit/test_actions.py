@@ -338,6 +338,13 @@ def test_a_mortgage_on_a_land_certificate_is_the_security_registration_for_land(
         ("mất passport rồi, báo ở đâu ạ", "ask_where", "1.010386"),
         # "chế độ tuất" is the survivors' allowance, not the health-insurance card
         ("bố tôi đang đóng bhxh thì mất, nhà muốn nhận chế độ tuất", "ask_documents", "2.000821"),
+        # a death long past, the name still in the household: the removal alone, not the bundle
+        # for a fresh death
+        (
+            "bà nội mất lâu rồi mà trên hệ thống cư trú vẫn còn tên trong hộ, muốn xóa thường trú cho bà",
+            "ask_procedure",
+            "1.003197",
+        ),
     ],
 )
 def test_catalogue_questions_lead_to_the_record_they_describe(text: str, intent: str, first: str) -> None:
