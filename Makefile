@@ -9,7 +9,7 @@ PIP_FLAGS := --disable-pip-version-check --progress-bar off
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: help setup train run test test-unit test-gateway test-e2e test-scaled lint system-packages content-check eval bench clean audit audit-ci
+.PHONY: help setup train run test test-unit test-gateway test-e2e test-scaled lint system-packages content-check eval answer-gate bench clean audit audit-ci
 
 help: ## show this help
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -80,6 +80,14 @@ content-check: setup ## validate content/ (officers: run after every edit)
 eval: train ## score the development sets in ../shared/eval
 	$(VENV)/bin/trolyao eval nlu ../shared/eval/dev-nlu.yml
 	$(VENV)/bin/trolyao eval conversations ../shared/eval/dev-conversations.yml
+
+# The studied question sets the answer gate learns from (never shared/eval/ nor search_heldout_2.yml;
+# _22 and _23 were written to measure it)
+GATE_SETS := $(sort $(filter-out %_22.yml %_23.yml,$(wildcard tests/fixtures/search_calibration_*.yml)) \
+	tests/fixtures/search_heldout.yml)
+
+answer-gate: train ## retrain the answer gate (tthc/answer_gate.py) after changing the search; ~3 minutes
+	$(VENV)/bin/python -m trolyao.evaluation.answer_gate $(GATE_SETS) --out tthc/search/data/answer_gate.json
 
 bench: train ## load benchmark: the embedded default (chat + webhooks) against stock Rasa 3.6; chart in docs/img
 	$(VENV)/bin/trolyao bench --json var/bench/load.json --chart docs/img/load.png

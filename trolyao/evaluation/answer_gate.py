@@ -151,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Không huấn luyện trên tập dùng để đo: {', '.join(map(str, refused))}", file=sys.stderr)
         return 2
     parse, search, codes = _pipeline()
-    examples = collect(args.files, parse, search, codes)
+    examples = collect(sorted(args.files), parse, search, codes)  # the same model whatever the order given
     rows = cross_validate(examples)
     threshold = pick_threshold(rows)
     data = export(fit(examples), threshold)
