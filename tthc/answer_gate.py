@@ -1,11 +1,11 @@
 """Whether a question the rules would ask back about is so plainly about the first procedure offered
 that it should be answered: a boosted-tree model of how often that first one was right.
 
-The rules of tthc.search.decision ask back whenever a margin or a share falls short; on questions
-that nobody here tuned for, the first procedure offered was still the right one seven times in ten.
+The rules of tthc.search.decision ask back whenever a margin or a share falls short; on the studied
+question sets, the first procedure offered was still the right one seven times in ten.
 The model weighs the same signals together (scores, shares of the question held, the curated
 retriever's agreement, the intent), learnt on the studied question sets of tests/fixtures/ with
-`python -m trolyao.evaluation.answer_gate` (never on shared/eval/ nor the held-apart set), and
+`make answer-gate` (never on shared/eval/ nor tests/fixtures/search_heldout_2.yml), and
 answers only where, in cross-validation over those sets, at most one upgraded answer in fifty was
 wrong. Pure Python: the gateway's environment imports tthc.understanding without numpy.
 """
@@ -32,6 +32,7 @@ NEAR_SHARE = 0.6  # "near": scoring at least this share of the first offered
 MAX_IDEAS = 15
 NO_CURATED_LEAD = math.log(3.0)  # a single curated candidate: as if it led its (absent) runner-up 3:1
 MAX_CURATED_LEAD = 2.0
+MAX_LOG_ODDS = 700.0
 
 FEATURES = (
     "log_score",
@@ -134,9 +135,9 @@ class AnswerGate:
 
     def probability(self, x: Sequence[float]) -> float:
         raw = self.base + self.rate * sum(_leaf(tree, x) for tree in self.trees)
-        if raw == -math.inf:
+        if raw < -MAX_LOG_ODDS:  # also the never-gate's -inf; exp() would overflow
             return 0.0
-        return 1.0 / (1.0 + math.exp(-raw))
+        return 1.0 / (1.0 + math.exp(-min(raw, MAX_LOG_ODDS)))
 
     def sure(
         self, intent: str | None, verdict: Verdict, offered: Sequence[str], curated: Sequence[Candidate]

@@ -41,6 +41,12 @@ def test_a_gate_that_is_sure_answers_what_the_rules_would_ask_back() -> None:
     assert understand("ask_documents", VERDICT, None, (), gate=AnswerGate.never()).clarify == unsure.clarify
 
 
+def test_any_log_odds_give_a_probability() -> None:
+    assert constant_gate(-1e6).probability([0.0] * len(FEATURES)) == 0.0
+    assert constant_gate(1e6).probability([0.0] * len(FEATURES)) == 1.0
+    assert AnswerGate.never().probability([0.0] * len(FEATURES)) == 0.0
+
+
 def test_the_conversations_procedure_among_those_offered_still_comes_before_the_gate() -> None:
     kept = understand("ask_fee", VERDICT, "1.001978", (), gate=constant_gate(5.0))
     assert (kept.procedure, kept.from_context) == ("1.001978", True)
