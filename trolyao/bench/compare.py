@@ -272,7 +272,7 @@ def chart(rows: list[dict[str, Any]], path: Path) -> Path:
 
     systems = list(dict.fromkeys(row["system"] for row in rows))
     levels = sorted({row["concurrency"] for row in rows})
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), dpi=120)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), dpi=120)
     width = 0.8 / max(len(systems), 1)
     for metric, ax, title in (
         ("throughput_rps", axes[0], "Thông lượng (yêu cầu/giây)"),
@@ -288,9 +288,12 @@ def chart(rows: list[dict[str, Any]], path: Path) -> Path:
         ax.set_xticklabels([f"{c} người gửi đồng thời" for c in levels], fontsize=8)
         ax.set_title(title, fontsize=10)
         ax.grid(axis="y", alpha=0.3)
+        ax.margins(y=0.12)  # room for the bars' labels
     axes[1].axhline(300, color="grey", linestyle="--", linewidth=0.8)
-    axes[0].legend(fontsize=7)
-    fig.tight_layout()
+    # one legend under both charts: inside one, it hid the tallest bar
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     plt.close(fig)
