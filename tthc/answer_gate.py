@@ -65,10 +65,10 @@ def features(
 ) -> list[float] | None:
     """The signals of one asked-back question, in FEATURES order; None when the first procedure
     offered is not among the ranking's first REACH (nothing to weigh it by)."""
-    ranked = verdict.ranked[:REACH]
-    first = next((h for h in ranked if offered and h.key == offered[0]), None)
+    first = first_offered(verdict, offered)
     if first is None:
         return None
+    ranked = verdict.ranked[:REACH]
     others = [h for h in ranked if h is not first]
     scores = sorted((h.score for h in ranked), reverse=True)
     third = scores[2] if len(scores) > 2 else 0.0
@@ -96,6 +96,11 @@ def features(
         first.name_score / max(first.score, 1e-6),
         float("xa" in first.levels),
     ]
+
+
+def first_offered(verdict: Verdict, offered: Sequence[str]) -> Hit | None:
+    """The first procedure offered, as ranked among the ranking's first REACH (None beyond them)."""
+    return next((h for h in verdict.ranked[:REACH] if offered and h.key == offered[0]), None)
 
 
 def _curated_lead(curated: Sequence[Candidate]) -> float:
@@ -146,7 +151,7 @@ class AnswerGate:
         x = features(intent, verdict, offered, curated)
         if x is None or self.probability(x) < self.threshold:
             return None
-        return next(h for h in verdict.ranked[:REACH] if h.key == offered[0])
+        return first_offered(verdict, offered)
 
 
 def _leaf(tree: Sequence[tuple[int, float, int, int, float]], x: Sequence[float]) -> float:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tthc.answer_gate import FEATURES, AnswerGate, features
+from tthc.answer_gate import FEATURES, AnswerGate, features, first_offered
 from tthc.understanding import NO_PROCEDURE_INTENTS, SERVICE_INTENTS, understand
 
 MAX_WRONG_SHARE = 1 / 50
@@ -61,10 +61,10 @@ def collect(
                 continue
             found = search(item.text)
             offered = understand(intent, found.verdict, None, found.curated, gate=never).clarify
-            x = features(intent, found.verdict, offered, found.curated) if offered else None
-            if x is None:
+            first = first_offered(found.verdict, offered)
+            x = features(intent, found.verdict, offered, found.curated)
+            if first is None or x is None:  # nothing asked back, or nothing to weigh it by
                 continue
-            first = next(h for h in found.verdict.ranked if h.key == offered[0])
             right = item.names_procedure and item.accepts(first.key, first.codes or tuple(codes(first.key)))
             examples.append(Example(path.stem, x, right))
         print(f"[{number}/{len(paths)}] {path.name}: {len(items)} câu", file=sys.stderr, flush=True)
