@@ -302,6 +302,20 @@ def test_a_birth_registered_without_the_fathers_name_is_not_registered_again_wit
     assert slot(events, "procedure") != "1.000689"
 
 
+@pytest.mark.parametrize(
+    ("text", "intent", "code"),
+    [
+        # the plain procedure's whole name said, none of the cases its siblings add: answered, not asked
+        ("muốn gia hạn tạm trú thì làm sao", "ask_procedure", "1.002755"),
+        ("giấy khai sinh bản gốc bị cháy, xã cũng không còn sổ, đăng ký lại khai sinh thế nào", "ask_procedure",
+         "1.004884"),
+    ],
+)  # fmt: skip
+def test_the_plain_procedure_is_answered_beside_its_unasked_cases(text: str, intent: str, code: str) -> None:
+    messages, events = run(ActionAnswerProcedure(), tracker(text, intent))
+    assert slot(events, "procedure") == code, slot(events, "candidates")
+
+
 def test_a_mortgage_on_a_land_certificate_is_the_security_registration_for_land() -> None:
     # not the carrying over of a mortgage on a flat still being built (1.011445), whose name says
     # "đăng ký thế chấp"
@@ -345,6 +359,8 @@ def test_a_mortgage_on_a_land_certificate_is_the_security_registration_for_land(
             "ask_procedure",
             "1.003197",
         ),
+        # "hủy" a registration of residence is its removal, not the registration
+        ("chuyển trọ rồi, hủy tạm trú chỗ cũ trên vneid được không", "ask_online", "1.010028"),
     ],
 )
 def test_catalogue_questions_lead_to_the_record_they_describe(text: str, intent: str, first: str) -> None:

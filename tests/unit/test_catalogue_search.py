@@ -29,7 +29,15 @@ from tthc.search.analysis import (
     office_level,
     query_pairs,
 )
-from tthc.search.decision import THRESHOLDS, asked_variant, decide, name_core, runner_up, unasked_variant
+from tthc.search.decision import (
+    THRESHOLDS,
+    asked_variant,
+    decide,
+    name_core,
+    runner_up,
+    singled_out,
+    unasked_variant,
+)
 from tthc.search.documents import SearchDoc, base_name, defined_names, group_records, searchable_name
 from tthc.search.index import Hit, _curated_first, kinds_asked, kinds_named, variant_groups
 from tthc.understanding import understand
@@ -390,6 +398,26 @@ def test_a_variant_far_below_the_best_is_offered_but_does_not_lead(search: Catal
     card = variant_hit("can-cuoc", 22.7, "Cấp, đổi, cấp lại thẻ căn cước căn cước điện tử", kind="curated")
     verdict = decide(search.index, [lock, card], search.index.analyze("bị mất điện thoại, muốn khóa căn cước điện tử"))
     assert verdict.ranked[0] == lock and verdict.action == "clarify" and verdict.hits[0] == card
+
+
+STAY = variant_hit("1.002755", 36.6, "Gia hạn tạm trú")
+STAY_FOREIGNER = variant_hit("1.001146", 35.6, "Gia hạn tạm trú cho người nước ngoài tại Việt Nam")
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("tạm trú sắp hết hạn, gia hạn thế nào", True),  # the whole plain name said, no case added
+        ("gia han tam tru mat bao lau", True),
+        ("người nước ngoài gia hạn tạm trú thế nào", False),  # the case the longer name adds is said
+        ("tạm trú ở đâu", False),  # not the whole plain name: it may be any record about a stay
+    ],
+)
+def test_the_plain_name_said_whole_is_singled_out_from_its_longer_cases(
+    search: CatalogueSearch, text: str, plain: bool
+) -> None:
+    query = search.index.analyze(text)
+    assert singled_out(STAY, [STAY_FOREIGNER], query) is plain
 
 
 @pytest.mark.parametrize(
@@ -782,11 +810,13 @@ def test_a_close_rival_is_set_aside_when_the_question_says_what_sets_the_best_ap
     # the rival's own words said too ("trở lại"): either may be meant, ask
     both = search.index.analyze("đã thôi quốc tịch, giờ muốn nhập trở lại quốc tịch Việt Nam")
     assert decide(search.index, [naturalise, regain], both).action == "clarify"
-    # a best name held inside the rival's says nothing of its own: ask ("đăng ký kết hôn có yếu tố
-    # nước ngoài" beside "... tại khu vực biên giới" may be neither)
+    # a best name held inside the rival's, said whole, and none of the words the rival adds: the
+    # plain reading is answered; with the rival's own word said, asked
     lock = variant_hit("3.000276", 62.0, "Khóa căn cước điện tử")
     unlock = variant_hit("3.000277", 59.0, "Mở khóa căn cước điện tử")
-    query = search.index.analyze("muốn khóa căn cước điện tử")
+    verdict = decide(search.index, [lock, unlock], search.index.analyze("muốn khóa căn cước điện tử"))
+    assert verdict.action == "answer" and verdict.answer == lock
+    query = search.index.analyze("khóa căn cước điện tử rồi giờ muốn mở lại")
     assert decide(search.index, [lock, unlock], query).action == "clarify"
 
 

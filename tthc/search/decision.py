@@ -432,8 +432,9 @@ def _variant_unstated(index: CatalogueIndex, best: Hit, query: Query) -> bool:
 def singled_out(best: Hit, rivals: Sequence[Hit], query: Query, t: Thresholds = THRESHOLDS) -> bool:
     """The question says every word that sets the best one's name apart from each close rival's
     and none of the rival's own: "muốn nhập quốc tịch Việt Nam" beside "Trở lại quốc tịch Việt
-    Nam". Not when the best name lies inside the rival's ("Khóa căn cước điện tử" beside "Mở khóa
-    căn cước điện tử": the question may mean neither), nor when a rival's own word is said too."""
+    Nam". When the best name lies inside the rival's, the question says the whole best name and
+    none of the words the rival adds: "tạm trú sắp hết hạn, gia hạn thế nào" is "Gia hạn tạm trú",
+    not "... cho người nước ngoài tại Việt Nam". Not when a rival's own word is said too."""
     if best.score < t.answer_score or best.coverage < t.answer_coverage:
         return False
     close = [h for h in rivals if h.score * t.answer_margin > best.score]
@@ -449,7 +450,9 @@ def _said(name: str) -> frozenset[str]:
 def _set_apart(own: frozenset[str], other: frozenset[str], asked: frozenset[str]) -> bool:
     theirs = other - own
     mine = own - other
-    return bool(theirs) and bool(mine) and not (theirs & asked) and mine <= asked
+    # the plain reading: the other is the best one with a case the question does not state
+    said = mine if mine else own
+    return bool(theirs) and not (theirs & asked) and said <= asked
 
 
 def holds_it_alone(hits: Sequence[Hit], t: Thresholds = THRESHOLDS) -> bool:
