@@ -316,6 +316,23 @@ def test_the_plain_procedure_is_answered_beside_its_unasked_cases(text: str, int
     assert slot(events, "procedure") == code, slot(events, "candidates")
 
 
+@pytest.mark.parametrize(
+    ("text", "intent", "slug"),
+    [
+        ("ba em vua mat, lam 1 lan vua khai tu vua cat ho khau vua nhan tien mai tang duoc ko", "ask_procedure",
+         "lien-thong-khai-tu"),
+        ("em vừa nghỉ việc ở công ty, muốn lãnh bảo hiểm thất nghiệp thì nộp ở đâu", "ask_where",
+         "tro-cap-that-nghiep"),
+        # "luôn" (as well, for good) says how, never which procedure
+        ("tiệm nail không làm nữa, muốn đóng hộ kinh doanh luôn thì thủ tục sao", "ask_procedure", "1.001266"),
+    ],
+)  # fmt: skip
+def test_words_of_how_not_what_name_no_procedure(text: str, intent: str, slug: str) -> None:
+    # "vừa" (just) also ends "doanh nghiệp nhỏ và vừa": alone, it named the enterprises' support
+    messages, events = run(ActionAnswerProcedure(), tracker(text, intent))
+    assert slot(events, "procedure") == slug, slot(events, "candidates")
+
+
 def test_a_mortgage_on_a_land_certificate_is_the_security_registration_for_land() -> None:
     # not the carrying over of a mortgage on a flat still being built (1.011445), whose name says
     # "đăng ký thế chấp"

@@ -49,12 +49,13 @@ ABBREVIATIONS = {
 
 # Single syllables that say how or what is asked, never which procedure (accent-stripped, so each
 # stands for several accented words; none of them is needed to tell two procedures apart: a bigram
-# with a neighbour still counts, e.g. "bao hiem xa hoi" keeps hiem_xa and xa_hoi).
+# with a neighbour still counts, e.g. "bao hiem xa hoi" keeps hiem_xa and xa_hoi; "vừa mất", just died,
+# is not the "vừa" of "doanh nghiệp nhỏ và vừa", which keeps va_vua; "luôn", as well).
 QUESTION_WORDS = frozenset(
     """a ad ah ak anh ba bac ban bay biet bi cac can chi cho chu co con cua da dang dau day de den
     di do duoc em gi giup gio ha hay het hoi huhu khi khong la lam len luc minh moi mot muon nao nay
     neu nguoi nhe nhi nhieu nhu nhung noi nua o oi ok phai qua ra rang roi sao se tai the them thi
-    thoi toi trong ve vi voi vay vao xin xong u uh z""".split()  # noqa: SIM905
+    thoi toi trong ve vi voi vay vao vua luon xin xong u uh z""".split()  # noqa: SIM905
 )
 # Phrases that are only the question's form: fee, time, place, online, papers, politeness.
 QUESTION_PHRASES = tuple(
