@@ -376,6 +376,9 @@ def test_a_mortgage_on_a_land_certificate_is_the_security_registration_for_land(
             "ask_procedure",
             "1.003197",
         ),
+        # goods exported and sent back, not imported goods sent back; a foreigner's stay ("ông tây")
+        ("container hàng xuất đi bị đối tác trả về, làm thủ tục hải quan thế nào", "ask_procedure", "1.007843"),
+        ("nhà mình có ông tây thuê phòng, khai báo tạm trú cho ông ấy ở đâu", "ask_where", "1.000253"),
         # "hủy" a registration of residence is its removal, not the registration
         ("chuyển trọ rồi, hủy tạm trú chỗ cũ trên vneid được không", "ask_online", "1.010028"),
     ],
