@@ -303,34 +303,24 @@ def test_a_birth_registered_without_the_fathers_name_is_not_registered_again_wit
 
 
 @pytest.mark.parametrize(
-    ("text", "intent", "code"),
+    ("text", "intent", "procedure"),
     [
         # the plain procedure's whole name said, none of the cases its siblings add: answered, not asked
         ("muốn gia hạn tạm trú thì làm sao", "ask_procedure", "1.002755"),
         ("giấy khai sinh bản gốc bị cháy, xã cũng không còn sổ, đăng ký lại khai sinh thế nào", "ask_procedure",
          "1.004884"),
-    ],
-)  # fmt: skip
-def test_the_plain_procedure_is_answered_beside_its_unasked_cases(text: str, intent: str, code: str) -> None:
-    messages, events = run(ActionAnswerProcedure(), tracker(text, intent))
-    assert slot(events, "procedure") == code, slot(events, "candidates")
-
-
-@pytest.mark.parametrize(
-    ("text", "intent", "slug"),
-    [
+        # words of how, not what: "vừa" (just) also ends "doanh nghiệp nhỏ và vừa", and alone it named
+        # the enterprises' support; "luôn" (as well, for good) names no procedure either
         ("ba em vua mat, lam 1 lan vua khai tu vua cat ho khau vua nhan tien mai tang duoc ko", "ask_procedure",
          "lien-thong-khai-tu"),
         ("em vừa nghỉ việc ở công ty, muốn lãnh bảo hiểm thất nghiệp thì nộp ở đâu", "ask_where",
          "tro-cap-that-nghiep"),
-        # "luôn" (as well, for good) says how, never which procedure
         ("tiệm nail không làm nữa, muốn đóng hộ kinh doanh luôn thì thủ tục sao", "ask_procedure", "1.001266"),
     ],
 )  # fmt: skip
-def test_words_of_how_not_what_name_no_procedure(text: str, intent: str, slug: str) -> None:
-    # "vừa" (just) also ends "doanh nghiệp nhỏ và vừa": alone, it named the enterprises' support
+def test_these_questions_are_answered_not_asked_back(text: str, intent: str, procedure: str) -> None:
     messages, events = run(ActionAnswerProcedure(), tracker(text, intent))
-    assert slot(events, "procedure") == slug, slot(events, "candidates")
+    assert slot(events, "procedure") == procedure, slot(events, "candidates")
 
 
 def test_a_mortgage_on_a_land_certificate_is_the_security_registration_for_land() -> None:
