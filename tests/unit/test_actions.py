@@ -371,6 +371,11 @@ def test_a_mortgage_on_a_land_certificate_is_the_security_registration_for_land(
         ("nhà mình có ông tây thuê phòng, khai báo tạm trú cho ông ấy ở đâu", "ask_where", "1.000253"),
         # "hủy" a registration of residence is its removal, not the registration
         ("chuyển trọ rồi, hủy tạm trú chỗ cũ trên vneid được không", "ask_online", "1.010028"),
+        # VAT is the value-added tax, not the corporate income tax the rest of the words name
+        ("khai thuế vat theo phương pháp trực tiếp trên doanh thu thế nào", "ask_procedure", "1.007022"),
+        # an employer's registration, not the voluntary insurance a person pays alone
+        ("công ty đóng bhxh cho nhân viên mới thì đăng ký ở đâu", "ask_where", "1.002051"),
+        ("văn phòng luật sư muốn mở chi nhánh ở tỉnh khác thì đăng ký sao", "ask_where", "1.002099"),
     ],
 )
 def test_catalogue_questions_lead_to_the_record_they_describe(text: str, intent: str, first: str) -> None:
