@@ -134,7 +134,7 @@ def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresho
     part = part_outscoring_bundle(ranked, t)
     if part is not None:
         ranked = (part, *(h for h in ranked if h is not part))
-    closer = named_level_sibling(ranked, query, t) or closer_sibling(index, ranked, t)
+    closer = named_level_sibling(ranked, query, t) or closer_sibling(index, ranked, t, query)
     if closer is not None:
         ranked = (closer, *(h for h in ranked if h is not closer))
     best = ranked[0]
@@ -185,13 +185,34 @@ def part_of(bundle: Hit, other: Hit) -> bool:
     return other.kind == "catalogue" and name_core(other.name) < name_core(bundle.name)
 
 
-def closer_sibling(index: CatalogueIndex, ranked: Sequence[Hit], t: Thresholds) -> Hit | None:
+def closer_sibling(
+    index: CatalogueIndex, ranked: Sequence[Hit], t: Thresholds, query: Query | None = None
+) -> Hit | None:
     """The same procedure at the level a citizen uses, scoring nearly as well as the best one, which
     is it for bigger cases: "xin phép cải tạo nhà" is the permit for a class III-IV building (xã),
-    not for a class I-II one (tỉnh), unless the question says so and the scores part."""
+    not for a class I-II one (tỉnh), unless the question says so and the scores part. Scoring less
+    (variant_lead of the best at least), it still leads when the question says a word only its name
+    holds and none only the best one's holds ("nhà" of "nhà ở riêng lẻ"), unless the question names
+    the best one's level."""
     best = ranked[0]
     floor = t.closer_share * best.score
-    return next((h for h in ranked[1 : t.variant_reach] if h.score >= floor and farther_sibling(index, h, best)), None)
+    said_floor = t.variant_lead * best.score
+    named_level = query is not None and query.level is not None and query.level in best.levels
+    asked = query.stated if query is not None and not named_level else frozenset()
+    own = _said(best.name)
+
+    def says_more(h: Hit) -> bool:  # the question says a word only its name holds, and none only the best's
+        theirs = _said(h.name)
+        return bool((theirs - own) & asked) and bool(own - theirs) and not (own - theirs) & asked
+
+    return next(
+        (
+            h
+            for h in ranked[1 : t.variant_reach]
+            if (h.score >= floor or (h.score >= said_floor and says_more(h))) and farther_sibling(index, h, best)
+        ),
+        None,
+    )
 
 
 def named_level_sibling(ranked: Sequence[Hit], query: Query, t: Thresholds) -> Hit | None:
