@@ -185,9 +185,7 @@ def part_of(bundle: Hit, other: Hit) -> bool:
     return other.kind == "catalogue" and name_core(other.name) < name_core(bundle.name)
 
 
-def closer_sibling(
-    index: CatalogueIndex, ranked: Sequence[Hit], t: Thresholds, query: Query | None = None
-) -> Hit | None:
+def closer_sibling(index: CatalogueIndex, ranked: Sequence[Hit], t: Thresholds, query: Query) -> Hit | None:
     """The same procedure at the level a citizen uses, scoring nearly as well as the best one, which
     is it for bigger cases: "xin phép cải tạo nhà" is the permit for a class III-IV building (xã),
     not for a class I-II one (tỉnh), unless the question says so and the scores part. Scoring less
@@ -195,24 +193,21 @@ def closer_sibling(
     holds and none only the best one's holds ("nhà" of "nhà ở riêng lẻ"), unless the question names
     the best one's level."""
     best = ranked[0]
-    floor = t.closer_share * best.score
-    said_floor = t.variant_lead * best.score
-    named_level = query is not None and query.level is not None and query.level in best.levels
-    asked = query.stated if query is not None and not named_level else frozenset()
-    own = _said(best.name)
+    for hit in ranked[1 : t.variant_reach]:
+        if hit.score < t.variant_lead * best.score or not farther_sibling(index, hit, best):
+            continue
+        if hit.score >= t.closer_share * best.score or _says_only_its_words(hit, best, query):
+            return hit
+    return None
 
-    def says_more(h: Hit) -> bool:  # the question says a word only its name holds, and none only the best's
-        theirs = _said(h.name)
-        return bool((theirs - own) & asked) and bool(own - theirs) and not (own - theirs) & asked
 
-    return next(
-        (
-            h
-            for h in ranked[1 : t.variant_reach]
-            if (h.score >= floor or (h.score >= said_floor and says_more(h))) and farther_sibling(index, h, best)
-        ),
-        None,
-    )
+def _says_only_its_words(hit: Hit, best: Hit, query: Query) -> bool:
+    """The question says a word only ``hit``'s name holds, and none of the words only the best one's
+    holds (which has some), nor the best one's level."""
+    if query.level is not None and query.level in best.levels:
+        return False
+    own, theirs = _said(best.name), _said(hit.name)
+    return bool((theirs - own) & query.stated) and bool(own - theirs) and not (own - theirs) & query.stated
 
 
 def named_level_sibling(ranked: Sequence[Hit], query: Query, t: Thresholds) -> Hit | None:
