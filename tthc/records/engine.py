@@ -7,9 +7,13 @@ since it may restart under us.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import Any
 
 import sqlalchemy as sa
+
+SQLITE_BUSY_TIMEOUT_S = 15
 
 
 def make_engine(
@@ -20,9 +24,8 @@ def make_engine(
     **server_options: Any,
 ) -> sa.engine.Engine:
     if url.startswith("sqlite"):
-        engine = sa.create_engine(
-            url, future=future, poolclass=sqlite_pool, connect_args={"check_same_thread": False, "timeout": 15}
-        )
+        connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
+        engine = sa.create_engine(url, future=future, poolclass=sqlite_pool, connect_args=connect_args)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     options: dict[str, Any] = {"future": True, "pool_pre_ping": True, **server_options}
@@ -41,9 +44,25 @@ def create_all(db: sa.engine.Connection, metadata: sa.MetaData, lock_key: int) -
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+    _use_wal(cursor)
     # In WAL mode NORMAL stays consistent and loses nothing on a process crash; only a power
     # cut may drop the last commits. It spares an fsync per write.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _use_wal(cursor: Any, wait_s: float = SQLITE_BUSY_TIMEOUT_S) -> None:
+    """Switch to WAL, waiting for other connections doing the same. A new database file needs a
+    moment alone to switch, and SQLite answers "locked" at once then, whatever the busy timeout:
+    two replicas (or threads) opening a new file together would otherwise fail their first
+    statement. Once switched, the mode is kept in the file and this returns at once."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
