@@ -57,12 +57,14 @@ SERVICE_PHRASES = tuple(
 SERVICE_MIN_SCORE = 15.0  # the catalogue's score of the procedure a service request names, at least
 
 
-def service_procedure(intent: str | None, verdict: Verdict, curated: Sequence[Candidate] = ()) -> str | None:
+def service_procedure(
+    intent: str | None, verdict: Verdict, curated: Sequence[Candidate] = (), gate: AnswerGate | None = None
+) -> str | None:
     """The curated procedure a service request names (``verdict`` and ``curated`` of the request
     without its service words): only when the catalogue would answer it and the curated retriever
     is sure of the same one, with a clear score. A wrong "where" line before the hours or the
     numbers is a wrong answer; with nothing named the service answers as always."""
-    result = understand(intent, verdict, None, curated)
+    result = understand(intent, verdict, None, curated, gate)
     if not result.procedure or not verdict.ranked or not is_confident(curated):
         return None
     top = verdict.ranked[0]

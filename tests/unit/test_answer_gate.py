@@ -11,7 +11,8 @@ import pytest
 from sklearn.ensemble import GradientBoostingClassifier
 
 from trolyao.evaluation import answer_gate as training
-from tthc.answer_gate import FEATURES, GATE_FILE, AnswerGate, features, shipped_gate
+from trolyao.evaluation.nlu_eval import Found
+from tthc.answer_gate import DOUBTED_THRESHOLD, FEATURES, GATE_FILE, AnswerGate, features, shipped_gate
 from tthc.retrieval import Candidate
 from tthc.search.decision import Verdict
 from tthc.search.index import Hit
@@ -41,6 +42,39 @@ def test_a_gate_that_is_sure_answers_what_the_rules_would_ask_back() -> None:
     assert understand("ask_documents", VERDICT, None, (), gate=AnswerGate.never()).clarify == unsure.clarify
 
 
+def test_a_message_taken_for_small_talk_needs_the_strict_bar() -> None:
+    """Probability 0.95 (log-odds 2.944): above a threshold of 0.9, under DOUBTED_THRESHOLD."""
+    gate = constant_gate(2.944, threshold=0.9)
+    assert 0.9 < gate.probability([0.0] * len(FEATURES)) < DOUBTED_THRESHOLD
+    assert gate.sure("ask_documents", VERDICT, ("1.001601", "1.001978"), ()) is ASKED[0]
+    assert gate.sure("out_of_scope", VERDICT, ("1.001601", "1.001978"), ()) is None
+    assert constant_gate(5.0, threshold=0.9).sure("out_of_scope", VERDICT, ("1.001601",), ()) is ASKED[0]
+
+
+class FirstFeatureModel:
+    """Stands in for the fitted trees: the probability is the first feature."""
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return np.column_stack([1 - x[:, 0], x[:, 0]])
+
+
+def test_cross_validation_holds_small_talk_to_the_strict_bar_as_the_gate_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(training, "fit", lambda examples: FirstFeatureModel())
+    doubted = FEATURES.index("out_of_scope")
+
+    def example(n: int, probability: float, small_talk: bool) -> training.Example:
+        x = [0.0] * len(FEATURES)
+        x[0], x[doubted] = probability, float(small_talk)
+        return training.Example(f"set{n % training.FOLDS}", x, True)
+
+    examples = [example(n, 0.93, small_talk=n % 2 == 0) for n in range(10)] + [example(10, 0.99, True)]
+    rows = {r["threshold"]: r for r in training.cross_validate(examples)}
+    assert rows[0.9]["answered"] == 5 + 1  # the procedure questions, and small talk only above the strict bar
+    assert rows[0.97]["answered"] == 1
+
+
 def test_any_log_odds_give_a_probability() -> None:
     assert constant_gate(-1e6).probability([0.0] * len(FEATURES)) == 0.0
     assert constant_gate(1e6).probability([0.0] * len(FEATURES)) == 1.0
@@ -50,6 +84,26 @@ def test_any_log_odds_give_a_probability() -> None:
 def test_the_conversations_procedure_among_those_offered_still_comes_before_the_gate() -> None:
     kept = understand("ask_fee", VERDICT, "1.001978", (), gate=constant_gate(5.0))
     assert (kept.procedure, kept.from_context) == ("1.001978", True)
+
+
+def test_collecting_counts_every_question_and_the_rules_own_wrong_answers(tmp_path: Path) -> None:
+    """What the budget is a share of: all questions of the sets, and those the rules alone answer
+    wrongly (as `trolyao eval nlu` scores them), beside the asked-back examples."""
+    answered = Verdict("answer", hits=ASKED[:1], reason="confident", ranked=ASKED, ideas=6)
+    verdicts = {"hỏi lại": VERDICT, "trả lời đúng": answered, "trả lời sai": answered, "không có": answered}
+    questions = tmp_path / "set.yml"
+    questions.write_text(
+        '- text: hỏi lại\n  intent: ask_documents\n  codes: ["1.001601"]\n'
+        '- text: trả lời đúng\n  intent: ask_documents\n  codes: ["1.001601"]\n'
+        '- text: trả lời sai\n  intent: ask_documents\n  codes: ["1.001978"]\n'
+        "- text: không có\n  intent: ask_documents\n  codes: []\n",
+        encoding="utf-8",
+    )
+    studied = training.collect(
+        [questions], lambda text: "ask_documents", lambda text: Found(verdicts[text], []), lambda key: [key]
+    )
+    assert (studied.questions, studied.rules_wrong) == (4, 2)
+    assert [(e.group, e.right) for e in studied.examples] == [("set", True)]
 
 
 def test_features_describe_the_first_procedure_offered_against_the_others() -> None:
@@ -77,13 +131,28 @@ def test_exported_trees_give_the_fitted_models_probabilities() -> None:
 
 def test_the_threshold_is_the_lowest_whose_upgrades_and_every_higher_ones_stay_within_the_wrong_share() -> None:
     rows = [
-        {"threshold": 0.90, "answered": 400, "wrong": 30},
-        {"threshold": 0.93, "answered": 200, "wrong": 3},
-        {"threshold": 0.95, "answered": 100, "wrong": 5},  # 5 %: over the bound
-        {"threshold": 0.97, "answered": 60, "wrong": 1},
-        {"threshold": 0.98, "answered": 10, "wrong": 1},  # too few to judge
+        {"threshold": 0.90, "answered": 400, "wrong": 50},
+        {"threshold": 0.93, "answered": 200, "wrong": 15},
+        {"threshold": 0.95, "answered": 100, "wrong": 11},  # 11 %: over the bound
+        {"threshold": 0.97, "answered": 60, "wrong": 3},
+        {"threshold": 0.98, "answered": 10, "wrong": 2},  # too few to judge
     ]
-    assert training.pick_threshold(rows) == 0.97
+    assert training.pick_threshold(rows, questions=100_000, rules_wrong=0) == 0.97
+
+
+def test_the_threshold_keeps_all_wrong_answers_within_the_budget() -> None:
+    """Upgrades right nine times in ten still stop where, with the rules' own wrong answers, the
+    studied sets would be answered wrongly more than WRONG_BUDGET of the time."""
+    rows = [
+        {"threshold": 0.85, "answered": 900, "wrong": 80},
+        {"threshold": 0.90, "answered": 500, "wrong": 45},
+        {"threshold": 0.95, "answered": 100, "wrong": 5},
+    ]
+    assert training.WRONG_BUDGET == 0.02
+    assert training.pick_threshold(rows, questions=10_000, rules_wrong=100) == 0.85  # 180 of 10,000
+    assert training.pick_threshold(rows, questions=10_000, rules_wrong=130) == 0.90  # 210 would be over
+    assert training.pick_threshold(rows, questions=10_000, rules_wrong=160) == 0.95
+    assert training.pick_threshold(rows, questions=10_000, rules_wrong=196) == training.THRESHOLDS[-1]  # none
 
 
 def test_the_shipped_gate_is_trained_for_these_features_and_never_on_the_measuring_sets() -> None:
@@ -91,7 +160,7 @@ def test_the_shipped_gate_is_trained_for_these_features_and_never_on_the_measuri
     assert tuple(data["features"]) == FEATURES
     assert not [s for s in data["trained_on"]["sets"] if any(m in s for m in training.NEVER_TRAIN_ON)]
     gate = shipped_gate()
-    assert gate.trees and 0.9 <= gate.threshold < 1.0
+    assert gate.trees and 0.8 <= gate.threshold < 1.0
 
 
 def test_training_refuses_the_sets_that_measure_it(tmp_path: Path) -> None:

@@ -113,6 +113,12 @@ def _ratio(hits: int, total: int) -> float:
     return round(hits / total, 4) if total else 0.0
 
 
+def answered_wrong(item: Item, pred: Prediction) -> bool:
+    """Answered confidently about a procedure that is not a correct one (any, for a label naming
+    none; with `codes: []` whatever the intent)."""
+    return pred.answered is not None and not item.accepts(pred.answered, pred.codes_of(pred.answered))
+
+
 def score(items: list[Item], predictions: list[Prediction]) -> dict[str, Any]:
     """The keys of CONTRACT.md section 3."""
     pairs = list(zip(items, predictions))
@@ -123,18 +129,13 @@ def score(items: list[Item], predictions: list[Prediction]) -> dict[str, Any]:
     def top(item: Item, pred: Prediction, k: int) -> bool:
         return any(item.accepts(pid, pred.codes_of(pid)) for pid in pred.ranked[:k])
 
-    def wrong(item: Item, pred: Prediction) -> bool:
-        """Answered confidently about a procedure that is not a correct one (any, for a label
-        naming none; with `codes: []` whatever the intent)."""
-        return pred.answered is not None and not item.accepts(pred.answered, pred.codes_of(pred.answered))
-
     return {
         "n": len(items),
         "intent_accuracy": _ratio(sum(i.intent == p.intent for i, p in pairs), len(items)),
         "procedure_top1": _ratio(sum(top(i, p, 1) for i, p in named), len(named)),
         "procedure_top3": _ratio(sum(top(i, p, 3) for i, p in named), len(named)),
         "oos_recall": _ratio(sum(p.answered is None for _, p in none_wanted), len(none_wanted)),
-        "wrong_answer_rate": _ratio(sum(wrong(i, p) for i, p in pairs), len(items)),
+        "wrong_answer_rate": _ratio(sum(answered_wrong(i, p) for i, p in pairs), len(items)),
         "answer_rate": _ratio(sum(p.answered is not None for _, p in named), len(named)),
         "p50_ms": round(statistics.median(times), 2) if times else 0.0,
         "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 2) if times else 0.0,
