@@ -35,6 +35,9 @@ BUTTONS = 5  # per answer: Zalo shows five, and a sixth would become a numbered 
 FAQ_MATCH = 0.86  # an FAQ question this close to the message is answered by its own answer
 OFFICIAL_PAGE = "Xem trên Cổng Dịch vụ công"
 PORTAL_SEARCH_TITLE = "Tra cứu trên Cổng Dịch vụ công"
+# Under an answer the rules were not sure of (the answer gate chose it): "không phải" in one tap,
+# which offers the next likely procedures (ActionDeny).
+NOT_THIS = {"title": "Không phải thủ tục này", "payload": "/deny"}
 
 
 def payload(intent: str, slug: str, detail: bool = False) -> str:
@@ -87,13 +90,24 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:] if text[:1].islower() else text
 
 
+def _closing_buttons(facts: Facts, guessed: bool) -> list[dict[str, str]]:
+    """The buttons every answer ends with: the official page, after "không phải" for a guess."""
+    return [NOT_THIS, page_button(facts.url)] if guessed else [page_button(facts.url)]
+
+
 def _aspect(
-    dispatcher: CollectingDispatcher, facts: Facts, intent: str | None, name_it: bool, detail: bool = False
+    dispatcher: CollectingDispatcher,
+    facts: Facts,
+    intent: str | None,
+    name_it: bool,
+    detail: bool = False,
+    guessed: bool = False,
 ) -> None:
     """The one short message with the fact asked for; the whole of it (when there is more), the
     other aspects and the official page are buttons. ``detail``: the whole of it, on tap."""
+    closing = _closing_buttons(facts, guessed)
     if intent not in ASPECTS:
-        buttons = [*aspect_buttons(facts.id)[: BUTTONS - 1], page_button(facts.url)]
+        buttons = [*aspect_buttons(facts.id)[: BUTTONS - len(closing)], *closing]
         levels = f"\n{facts.levels}" if facts.levels else ""
         dispatcher.utter_message(
             response="utter_procedure_overview", name=facts.name, summary=facts.summary, levels=levels, buttons=buttons
@@ -102,21 +116,22 @@ def _aspect(
     response, field, more_title = ASPECTS[intent]
     aspect = getattr(facts, field)
     more = [] if detail or not aspect.full else [{"title": more_title, "payload": payload(intent, facts.id, True)}]
-    others = aspect_buttons(facts.id, skip=intent)[: BUTTONS - 1 - len(more)]
+    others = aspect_buttons(facts.id, skip=intent)[: BUTTONS - len(closing) - len(more)]
     text = aspect.full if detail and aspect.full else aspect.short
     dispatcher.utter_message(
         response=response,
         of=f" {facts.name}" if name_it else "",
-        buttons=[*more, *others, page_button(facts.url)],
+        buttons=[*more, *others, *closing],
         **{field: _capital(text)},
     )
 
 
-def _faq_buttons(facts: Facts, intent: str | None) -> list[dict[str, str]]:
+def _faq_buttons(facts: Facts, intent: str | None, guessed: bool = False) -> list[dict[str, str]]:
     """An FAQ answering the exact question: the asked aspect's general answer is a button too."""
     asked = [b for b in aspect_buttons(facts.id) if intent in ASPECTS and b["payload"] == payload(intent, facts.id)]
     others = [b for b in aspect_buttons(facts.id) if b not in asked]
-    return [*asked, *others][: BUTTONS - 1] + [page_button(facts.url)]
+    closing = _closing_buttons(facts, guessed)
+    return [*asked, *others][: BUTTONS - len(closing)] + closing
 
 
 def answer(
@@ -128,13 +143,14 @@ def answer(
     shown: list[str],
     named: bool = True,
     detail: bool = False,
+    guessed: bool = False,
 ) -> list[dict[str, Any]]:
     """Answer one aspect of a procedure in one short message. The first answer about a procedure
     in a conversation also says where the facts come from (codes, date, an unverified warning)
     and asks for a rating; later ones do not repeat them. The procedure's name heads the first
     answer about it and any answer to a message that named it (``named``), so that a wrong guess
-    shows; a follow-up ("thế lệ phí bao nhiêu") or a tapped button goes without it. Returns the
-    events to keep."""
+    shows; a follow-up ("thế lệ phí bao nhiêu") or a tapped button goes without it. A ``guessed``
+    answer (the answer gate's) offers "không phải" as a button. Returns the events to keep."""
     faq = None
     if facts.curated and text and not text.startswith("/"):
         faq = process.index(base).best_faq(facts.id, text)
@@ -146,11 +162,11 @@ def answer(
             response="utter_procedure_faq",
             question=faq[0],
             answer=faq[1].strip(),
-            buttons=[] if fee_too else _faq_buttons(facts, intent),
+            buttons=[] if fee_too else _faq_buttons(facts, intent, guessed),
         )
     if not matched or fee_too:
         name_it = facts.id not in shown or (named and not text.startswith("/"))
-        _aspect(dispatcher, facts, intent, name_it, detail)
+        _aspect(dispatcher, facts, intent, name_it, detail, guessed)
     if facts.id in shown:
         return []
     codes = ", ".join(facts.codes) or "chưa có"
@@ -242,7 +258,7 @@ def respond(
     if facts is not None:
         shown = list(tracker.get_slot("sources_shown") or [])
         detail = next(tracker.get_latest_entity_values("detail"), None) == DETAIL
-        kept = answer(dispatcher, base, facts, intent, text, shown, not result.from_context, detail)
+        kept = answer(dispatcher, base, facts, intent, text, shown, not result.from_context, detail, result.guessed)
         return [*kept, SlotSet("procedure", facts.id), SlotSet("candidates", ranked), outcome("answered")]
     offered = keywords.offer(dispatcher, base, text)  # a bare topic: which procedure about it?
     if offered is not None:

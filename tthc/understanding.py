@@ -101,6 +101,7 @@ class Decision:
     procedure: str | None = None  # the procedure to answer about
     clarify: tuple[str, ...] = field(default_factory=tuple)  # candidates to offer instead
     from_context: bool = False  # the procedure was carried over from the conversation
+    guessed: bool = False  # answered by the answer gate where the rules would ask back
 
 
 def is_confident(candidates: Sequence[Candidate]) -> bool:
@@ -176,6 +177,7 @@ class Understanding:
     declined: bool = False  # not in the catalogue: say so, with the portal's search and the hotline
     ministry: str | None = None  # for a decline: the ministry that handles such procedures
     from_context: bool = False  # the procedure was carried over from the conversation
+    guessed: bool = False  # answered by the answer gate where the rules would ask back
 
 
 def understand(
@@ -239,7 +241,7 @@ def _asked_back(
     """Ask back with ``offered``, unless the answer gate is sure of the first one."""
     sure = (gate or shipped_gate()).sure(intent, verdict, offered, curated)
     if sure is not None:
-        return Understanding(procedure=sure.key, codes=sure.codes)
+        return Understanding(procedure=sure.key, codes=sure.codes, guessed=True)
     return Understanding(clarify=offered)
 
 

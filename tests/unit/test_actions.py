@@ -15,9 +15,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import ActionAnswerProcedure, ActionDeny, ActionHotline, ActionSurvey, ActionWorkingHours
 from actions.dossiers import ActionDossierStatus
-from actions.procedures import ActionFallback, ActionOutOfScope
+from actions.procedures import BUTTONS, NOT_THIS, OFFICIAL_PAGE, ActionFallback, ActionOutOfScope
 from actions.settings import ActionSettings
 from actions.turn import TURN_KEY, turn_summary
+from tthc.answer_gate import AnswerGate
 
 
 def tracker(text: str, intent: str, slots: dict[str, Any] | None = None, entities: list | None = None) -> Tracker:
@@ -133,6 +134,25 @@ def test_deny_offers_the_next_candidates() -> None:
     assert messages[0]["response"] == "utter_clarify_procedure"
     assert any("trich-luc-ho-tich" in p for p in payloads) and not any('"khai-sinh"' in p for p in payloads)
     assert slot(events, "procedure") is None
+
+
+def test_an_answer_the_gate_chose_over_the_rules_doubt_offers_not_this_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rules ask back about "chứng thực chữ ký người dịch" (a translator who is, or is not, a
+    collaborator of the commune); a gate sure of the first one answers it, with "không phải" a tap
+    away (it offers the next ones, test_deny_offers_the_next_candidates)."""
+    question = tracker("chứng thực chữ ký người dịch cần giấy tờ gì", "ask_documents")
+    monkeypatch.setattr("tthc.understanding.shipped_gate", AnswerGate.never)
+    messages, _ = run(ActionAnswerProcedure(), question)
+    assert messages[0]["response"] == "utter_clarify_procedure"
+    sure = AnswerGate(base=0.0, rate=1.0, trees=(((-1, 0.0, -1, -1, 9.0),),), threshold=0.9)
+    monkeypatch.setattr("tthc.understanding.shipped_gate", lambda: sure)
+    messages, events = run(ActionAnswerProcedure(), question)
+    assert messages[0]["response"] == "utter_procedure_documents" and slot(events, "outcome") == "answered"
+    buttons = messages[0]["buttons"]
+    assert buttons[-2:] == [NOT_THIS, {"title": OFFICIAL_PAGE, "url": buttons[-1]["url"]}] and len(buttons) <= BUTTONS
+    assert NOT_THIS["payload"] == "/deny" and len(slot(events, "candidates")) > 1
+    sure_rules = run(ActionAnswerProcedure(), tracker("làm giấy khai sinh cần những gì", "ask_documents"))[0]
+    assert NOT_THIS not in sure_rules[0]["buttons"]  # the rules' own answers stand without it
 
 
 def test_hotline_has_tap_to_call_buttons_and_other_localities() -> None:
