@@ -396,6 +396,8 @@ def test_a_mortgage_on_a_land_certificate_is_the_security_registration_for_land(
         # an employer's registration, not the voluntary insurance a person pays alone
         ("công ty đóng bhxh cho nhân viên mới thì đăng ký ở đâu", "ask_where", "1.002051"),
         ("văn phòng luật sư muốn mở chi nhánh ở tỉnh khác thì đăng ký sao", "ask_where", "1.002099"),
+        # a sole proprietorship becoming a company is a conversion, not a new registration
+        ("doanh nghiệp tư nhân của tôi muốn chuyển thành công ty cổ phần thì làm sao", "ask_procedure", "2.002032"),
     ],
 )
 def test_catalogue_questions_lead_to_the_record_they_describe(text: str, intent: str, first: str) -> None:

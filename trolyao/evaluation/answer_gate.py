@@ -5,13 +5,14 @@
 
 Every question the rules ask back about becomes one example: its signals (tthc.answer_gate.features)
 and whether the first procedure offered was a correct one. Boosted trees are fitted on them and
-scored in cross-validation that holds out whole sets (a set is one writer's). The threshold is the
-lowest at which the studied sets stay within a wrong-answer budget: the rules' own wrong answers
-plus the upgrades' wrong ones make at most WRONG_BUDGET of all their questions (the contract's
-target is 3 %; the rest is a margin for sets harder than ours), and at most MAX_WRONG_SHARE of the
-upgraded answers are wrong (each upgrade must be right nine times in ten: a citizen answered
-wrongly makes a wasted trip; one asked back taps once more). Never train on shared/eval/ or
-tests/fixtures/search_heldout_2.yml: they measure the result.
+scored in cross-validation that holds out whole sets (a set is one writer's, as a test set is). The
+threshold is the lowest at which, and at every higher one:
+- at most MAX_SETS_OVER of the studied sets would be answered wrongly more often than the contract
+  allows (TARGET_WRONG, 3 % of a set's questions: the rules' own wrong answers and the upgrades'
+  wrong ones), so that a test set written by someone else stays within it nine times in ten;
+- at most MAX_WRONG_SHARE of the upgraded answers are wrong (each upgrade right nine times in ten:
+  a citizen answered wrongly makes a wasted trip; one asked back taps once more).
+Never train on shared/eval/ or tests/fixtures/search_heldout_2.yml: they measure the result.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,7 +30,8 @@ from typing import Any
 from tthc.answer_gate import DOUBTED_THRESHOLD, FEATURES, AnswerGate, features, first_offered
 from tthc.understanding import NO_PROCEDURE_INTENTS, SERVICE_INTENTS, service_procedure, understand
 
-WRONG_BUDGET = 0.02
+TARGET_WRONG = 0.03  # CONTRACT.md's wrong_answer_rate target, per test set
+MAX_SETS_OVER = 0.1
 MAX_WRONG_SHARE = 1 / 10
 MIN_JUDGED = 50
 THRESHOLDS = tuple(round(0.80 + 0.005 * i, 3) for i in range(40))
@@ -52,10 +55,15 @@ class Example:
 
 
 @dataclass(frozen=True)
+class SetTally:
+    questions: int  # all questions of the set: what its wrong-answer rate is a share of
+    rules_wrong: int  # those the rules alone (no gate) answer with a procedure that is not a correct one
+
+
+@dataclass(frozen=True)
 class Studied:
     examples: list[Example]
-    questions: int  # all questions of the sets: what a wrong-answer rate is a share of
-    rules_wrong: int  # those the rules alone (no gate) answer with a procedure that is not a correct one
+    sets: dict[str, SetTally]
 
 
 def collect(
@@ -74,12 +82,12 @@ def collect(
     def rules_service(intent: str, found: Any) -> str | None:
         return service_procedure(intent, found.verdict, found.curated, gate=never)
 
-    examples, questions, rules_wrong = [], 0, 0
+    examples, sets = [], {}
     for number, path in enumerate(paths, 1):
         items = read_items(path)
         predictions = predict_all(items, parse, search, rules_answer, codes, rules_service)
-        questions += len(items)
-        rules_wrong += sum(answered_wrong(item, pred) for item, pred in zip(items, predictions))
+        rules_wrong = sum(answered_wrong(item, pred) for item, pred in zip(items, predictions))
+        sets[path.stem] = SetTally(len(items), rules_wrong)
         for item in items:
             intent = parse(item.text)
             if intent in SERVICE_INTENTS or (intent in NO_PROCEDURE_INTENTS and intent != "out_of_scope"):
@@ -93,7 +101,7 @@ def collect(
             right = item.names_procedure and item.accepts(first.key, first.codes or tuple(codes(first.key)))
             examples.append(Example(path.stem, x, right))
         print(f"[{number}/{len(paths)}] {path.name}: {len(items)} câu", file=sys.stderr, flush=True)
-    return Studied(examples, questions, rules_wrong)
+    return Studied(examples, sets)
 
 
 def fit(examples: Sequence[Example]) -> Any:
@@ -105,8 +113,9 @@ def fit(examples: Sequence[Example]) -> Any:
     return GradientBoostingClassifier(**MODEL).fit(x, y)
 
 
-def cross_validate(examples: Sequence[Example]) -> list[dict[str, float]]:
-    """Per threshold: the upgrades and their wrong ones, each set scored by a model that never saw it."""
+def cross_validate(examples: Sequence[Example]) -> list[dict[str, Any]]:
+    """Per threshold: the upgrades and their wrong ones (in all, and per set), each set scored by a
+    model that never saw it."""
     import numpy as np
 
     groups = sorted({e.group for e in examples})
@@ -123,24 +132,32 @@ def cross_validate(examples: Sequence[Example]) -> list[dict[str, float]]:
     for threshold in THRESHOLDS:
         strict = max(threshold, DOUBTED_THRESHOLD)  # as AnswerGate.sure holds small talk
         chosen = [examples[i] for i, p in probability.items() if p >= (strict if examples[i].x[doubted] else threshold)]
-        wrong = sum(1 for e in chosen if not e.right)
-        rows.append({"threshold": threshold, "answered": len(chosen), "wrong": wrong})
+        wrong = Counter(e.group for e in chosen if not e.right)
+        rows.append(
+            {"threshold": threshold, "answered": len(chosen), "wrong": sum(wrong.values()), "wrong_by_set": wrong}
+        )
     return rows
 
 
-def pick_threshold(rows: Sequence[dict[str, float]], questions: int, rules_wrong: int) -> float:
-    """The lowest threshold at which, and at every higher one, the studied sets' wrong answers (the
-    rules' ``rules_wrong`` and the upgrades' wrong ones) stay within WRONG_BUDGET of their
-    ``questions``, and the upgrades' wrong share within MAX_WRONG_SHARE (judged from MIN_JUDGED
-    upgrades on: fewer are too few to judge a share by)."""
+def pick_threshold(rows: Sequence[dict[str, Any]], sets: dict[str, SetTally]) -> float:
+    """The lowest threshold at which, and at every higher one, at most MAX_SETS_OVER of ``sets``
+    are answered wrongly more than TARGET_WRONG of the time (their rules' own wrong answers and the
+    upgrades' wrong ones), and the upgrades' wrong share stays within MAX_WRONG_SHARE (judged from
+    MIN_JUDGED upgrades on: fewer are too few to judge a share by)."""
     chosen = THRESHOLDS[-1]
     for row in sorted(rows, key=lambda r: -r["threshold"]):
-        over_budget = rules_wrong + row["wrong"] > WRONG_BUDGET * questions
+        too_many_sets = sets_over_target(row, sets) > MAX_SETS_OVER * len(sets)
         too_often = row["answered"] >= MIN_JUDGED and row["wrong"] > MAX_WRONG_SHARE * row["answered"]
-        if over_budget or too_often:
+        if too_many_sets or too_often:
             break
         chosen = row["threshold"]
     return chosen
+
+
+def sets_over_target(row: dict[str, Any], sets: dict[str, SetTally]) -> int:
+    """How many sets the gate at ``row``'s threshold leaves over the contract's wrong-answer target."""
+    wrong = row["wrong_by_set"]
+    return sum(1 for name, t in sets.items() if t.rules_wrong + wrong.get(name, 0) > TARGET_WRONG * t.questions)
 
 
 def export(model: Any, threshold: float) -> dict[str, Any]:
@@ -185,21 +202,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     studied = collect(sorted(args.files), parse, search, codes)  # the same model whatever the order given
     examples = studied.examples
     rows = cross_validate(examples)
-    threshold = pick_threshold(rows, studied.questions, studied.rules_wrong)
+    threshold = pick_threshold(rows, studied.sets)
     data = export(fit(examples), threshold)
     data["trained_on"] = {
         "sets": sorted({e.group for e in examples}),
         "examples": len(examples),
         "right": sum(e.right for e in examples),
-        "questions": studied.questions,
-        "rules_wrong": studied.rules_wrong,
+        "questions": sum(t.questions for t in studied.sets.values()),
+        "rules_wrong": sum(t.rules_wrong for t in studied.sets.values()),
     }
-    data["cross_validation"] = rows
+    data["cross_validation"] = [
+        {
+            "threshold": r["threshold"],
+            "answered": r["answered"],
+            "wrong": r["wrong"],
+            "sets_over_target": sets_over_target(r, studied.sets),
+        }
+        for r in rows
+    ]
     args.out.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    at = next(r for r in rows if r["threshold"] == threshold)
+    at = next(r for r in data["cross_validation"] if r["threshold"] == threshold)
     print(
         f"{len(examples)} câu hỏi lại; ngưỡng {threshold}: kiểm chéo trả lời thêm {at['answered']}, sai {at['wrong']}; "
-        f"cùng {studied.rules_wrong} câu luật tự trả lời sai trên {studied.questions} câu",
+        f"{at['sets_over_target']}/{len(studied.sets)} tập sai quá {TARGET_WRONG:.0%}",
         file=sys.stderr,
     )
     return 0
