@@ -193,6 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--chart", type=Path, help="also draw the cross-validation by threshold (PNG)")
     args = parser.parse_args(argv)
     refused = [f for f in args.files if any(mark in f.name for mark in NEVER_TRAIN_ON)]
     if refused:
@@ -221,6 +222,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for r in rows
     ]
     args.out.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    if args.chart:
+        from trolyao.evaluation.charts import gate_chart
+
+        gate_chart(data["cross_validation"], threshold, len(studied.sets), args.chart)
     at = next(r for r in data["cross_validation"] if r["threshold"] == threshold)
     print(
         f"{len(examples)} câu hỏi lại; ngưỡng {threshold}: kiểm chéo trả lời thêm {at['answered']}, sai {at['wrong']}; "

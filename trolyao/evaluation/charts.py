@@ -95,6 +95,38 @@ def scaling_chart(
     return path
 
 
+def gate_chart(rows: Sequence[dict[str, Any]], threshold: float, sets: int, path: Path) -> Path:
+    """The answer gate in cross-validation (trolyao.evaluation.answer_gate): per threshold, the
+    questions it would answer instead of asking back, the wrong ones among them, and how many of
+    the ``sets`` studied sets would then be over the contract's wrong-answer target."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no screen on servers
+    import matplotlib.pyplot as plt
+
+    rows = sorted(rows, key=lambda r: r["threshold"])
+    x = [r["threshold"] for r in rows]
+    with plt.rc_context({"font.size": 12, "axes.titlesize": 13, "legend.fontsize": 11}):
+        fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.2), dpi=120)
+        left.plot(x, [r["answered"] for r in rows], marker=".", color="tab:blue", label="trả lời thêm")
+        left.plot(x, [r["wrong"] for r in rows], marker=".", color="tab:red", label="trong đó sai")
+        left.set_title("Kiểm chéo theo bộ câu hỏi: số câu trả lời thêm")
+        right.plot(x, [r["sets_over_target"] for r in rows], marker=".", color="tab:purple",
+                   label=f"số bộ (trên {sets}) sai quá 3 %")  # fmt: skip
+        right.axhline(0.1 * sets, color="tab:orange", linestyle="--", label="giới hạn: 1 bộ trên 10")
+        right.set_title("Số bộ câu hỏi vượt mục tiêu sai ≤ 3 %")
+        for ax in (left, right):
+            ax.axvline(threshold, color="grey", linestyle=":", label=f"ngưỡng chọn {threshold:g}")
+            ax.set_xlabel("ngưỡng xác suất của bộ lọc trả lời")
+            ax.grid(alpha=0.3)
+            ax.legend(loc="upper right")
+        fig.tight_layout()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path)
+        plt.close(fig)
+    return path
+
+
 def _series(ax: Any, x: Sequence[float], rows: Sequence[dict[str, Any]], series: Sequence[tuple], form: str) -> None:
     """One line per (key, label, marker, colour, placement); with a placement (dx, dy in points, alignment)
     each point is labelled with its value."""
