@@ -398,6 +398,12 @@ def test_a_mortgage_on_a_land_certificate_is_the_security_registration_for_land(
         ("văn phòng luật sư muốn mở chi nhánh ở tỉnh khác thì đăng ký sao", "ask_where", "1.002099"),
         # a sole proprietorship becoming a company is a conversion, not a new registration
         ("doanh nghiệp tư nhân của tôi muốn chuyển thành công ty cổ phần thì làm sao", "ask_procedure", "2.002032"),
+        # selling something more is a change of the household business's registration, not a new one
+        (
+            "quán nước của tôi là hộ kinh doanh, giờ muốn bán thêm bánh mì thì phải sửa giấy đăng ký thế nào",
+            "ask_procedure",
+            "2.000720",
+        ),
     ],
 )
 def test_catalogue_questions_lead_to_the_record_they_describe(text: str, intent: str, first: str) -> None:
