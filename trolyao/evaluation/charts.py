@@ -37,11 +37,7 @@ def nlu_chart(rows: dict[str, dict[str, Any]], path: Path, title: str) -> Path:
     # below the bars: inside the axes it covers the labels of the tallest ones
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=min(len(names), 4), frameon=False)
     ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _saved(fig, path)
 
 
 def scaling_chart(
@@ -88,11 +84,7 @@ def scaling_chart(
             ax.set_xticks(x, ticks, fontsize=11)
             ax.grid(alpha=0.3)
             ax.legend(loc="upper left")
-        fig.tight_layout()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path)
-        plt.close(fig)
-    return path
+        return _saved(fig, path)
 
 
 def gate_chart(rows: Sequence[dict[str, Any]], threshold: float, sets: int, path: Path) -> Path:
@@ -120,10 +112,16 @@ def gate_chart(rows: Sequence[dict[str, Any]], threshold: float, sets: int, path
             ax.set_xlabel("ngưỡng xác suất của bộ lọc trả lời")
             ax.grid(alpha=0.3)
             ax.legend(loc="upper right")
-        fig.tight_layout()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path)
-        plt.close(fig)
+        return _saved(fig, path)
+
+
+def _saved(fig: Any, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
     return path
 
 
