@@ -155,10 +155,14 @@ class AnswerGate:
     ) -> Hit | None:
         """The first procedure offered, when the model is sure enough of it to answer."""
         x = features(intent, verdict, offered, curated)
-        bar = max(self.threshold, DOUBTED_THRESHOLD) if intent == "out_of_scope" else self.threshold
-        if x is None or self.probability(x) < bar:
+        if x is None or self.probability(x) < bar(self.threshold, doubted=intent == "out_of_scope"):
             return None
         return first_offered(verdict, offered)
+
+
+def bar(threshold: float, doubted: bool) -> float:
+    """The probability an answer needs: ``threshold``, or DOUBTED_THRESHOLD for small talk."""
+    return max(threshold, DOUBTED_THRESHOLD) if doubted else threshold
 
 
 def _leaf(tree: Sequence[tuple[int, float, int, int, float]], x: Sequence[float]) -> float:

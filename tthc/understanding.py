@@ -101,7 +101,6 @@ class Decision:
     procedure: str | None = None  # the procedure to answer about
     clarify: tuple[str, ...] = field(default_factory=tuple)  # candidates to offer instead
     from_context: bool = False  # the procedure was carried over from the conversation
-    guessed: bool = False  # answered by the answer gate where the rules would ask back
 
 
 def is_confident(candidates: Sequence[Candidate]) -> bool:

@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from tthc.answer_gate import DOUBTED_THRESHOLD, FEATURES, AnswerGate, features, first_offered
+from tthc.answer_gate import FEATURES, AnswerGate, bar, features, first_offered
 from tthc.understanding import NO_PROCEDURE_INTENTS, SERVICE_INTENTS, service_procedure, understand
 
 TARGET_WRONG = 0.03  # CONTRACT.md's wrong_answer_rate target, per test set
@@ -129,9 +129,8 @@ def cross_validate(examples: Sequence[Example]) -> list[dict[str, Any]]:
             probability.update(zip(tested, p))
     rows = []
     doubted = FEATURES.index("out_of_scope")
-    for threshold in THRESHOLDS:
-        strict = max(threshold, DOUBTED_THRESHOLD)  # as AnswerGate.sure holds small talk
-        chosen = [examples[i] for i, p in probability.items() if p >= (strict if examples[i].x[doubted] else threshold)]
+    for threshold in THRESHOLDS:  # small talk held to its own bar, as AnswerGate.sure holds it
+        chosen = [examples[i] for i, p in probability.items() if p >= bar(threshold, bool(examples[i].x[doubted]))]
         wrong = Counter(e.group for e in chosen if not e.right)
         rows.append(
             {"threshold": threshold, "answered": len(chosen), "wrong": sum(wrong.values()), "wrong_by_set": wrong}
