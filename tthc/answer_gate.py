@@ -49,7 +49,6 @@ FEATURES = (
     "name_coverage_gap",
     "curated",
     "ideas",
-    "contested",
     "out_of_scope",
     "curated_agrees",
     "curated_lead",
@@ -70,9 +69,11 @@ def features(
     intent: str | None, verdict: Verdict, offered: Sequence[str], curated: Sequence[Candidate]
 ) -> list[float] | None:
     """The signals of one asked-back question, in FEATURES order; None when the first procedure
-    offered is not among the ranking's first REACH (nothing to weigh it by)."""
+    offered is not among the ranking's first REACH (nothing to weigh it by), or the verdict is
+    contested (a neighbour names the question's thing, or another ministry's word stands against
+    it): the rules mean "ask, never answer" there, and the gate keeps to it."""
     first = first_offered(verdict, offered)
-    if first is None:
+    if first is None or verdict.contested:
         return None
     ranked = verdict.ranked[:REACH]
     others = [h for h in ranked if h is not first]
@@ -87,7 +88,6 @@ def features(
         first.name_coverage - max((h.name_coverage for h in others[:3]), default=0.0),
         float(first.kind == "curated"),
         min(verdict.ideas, MAX_IDEAS) / MAX_IDEAS,
-        float(verdict.contested),
         float(intent == "out_of_scope"),
         float(bool(curated) and curated[0].slug == first.key),
         _curated_lead(curated),

@@ -102,8 +102,8 @@ def test_collecting_counts_every_question_and_the_rules_own_wrong_answers(tmp_pa
     studied = training.collect(
         [questions], lambda text: "ask_documents", lambda text: Found(verdicts[text], []), lambda key: [key]
     )
-    assert studied.sets == {"set": training.SetTally(questions=4, rules_wrong=2)}
-    assert [(e.group, e.right) for e in studied.examples] == [("set", True)]
+    assert studied.sets == {"set": training.SetTally(questions=4, rules_wrong=2, none_wanted=1, rules_answered_none=1)}
+    assert [(e.group, e.right, e.wants_none) for e in studied.examples] == [("set", True, False)]
 
 
 def test_features_describe_the_first_procedure_offered_against_the_others() -> None:
@@ -152,12 +152,53 @@ def test_the_threshold_keeps_nine_sets_in_ten_within_the_contracts_wrong_answer_
         {"threshold": 0.95, "answered": 100, "wrong": 1, "wrong_by_set": {"s2": 1}},
     ]
     assert training.TARGET_WRONG == 0.03 and training.MAX_SETS_OVER == 0.1
-    assert [training.sets_over_target(row, sets) for row in rows] == [2, 1, 0]
+    assert [training.sets_off_target(row, sets) for row in rows] == [2, 1, 0]
     assert training.pick_threshold(rows, sets) == 0.90  # one set in ten over the target: still within
     worse = {**sets, "s3": training.SetTally(questions=100, rules_wrong=4)}  # 4 % before any upgrade
     assert training.pick_threshold(rows, worse) == 0.95
     assert training.pick_threshold(rows[2:], {"s0": training.SetTally(100, 3)}) == 0.95
     assert training.pick_threshold(rows, {"s2": training.SetTally(100, 3)}) == training.THRESHOLDS[-1]  # none
+
+
+def test_a_set_whose_out_of_catalogue_questions_the_upgrades_answer_is_off_target() -> None:
+    """Twenty questions labelled with no procedure, the rules answer none: one upgrade answering
+    one of them keeps the set's OOS recall at 95 %, two take it to 90 %, under the target, though
+    its wrong answers stay within 3 % of its 240 questions."""
+    sets = {"s0": training.SetTally(questions=240, rules_wrong=2, none_wanted=20, rules_answered_none=0)}
+    one = {"threshold": 0.9, "answered": 20, "wrong": 1, "wrong_by_set": {"s0": 1}, "answered_none_by_set": {"s0": 1}}
+    two = {**one, "threshold": 0.85, "wrong": 2, "wrong_by_set": {"s0": 2}, "answered_none_by_set": {"s0": 2}}
+    assert training.TARGET_OOS == 0.95
+    assert (training.sets_off_target(one, sets), training.sets_off_target(two, sets)) == (0, 1)
+    assert training.pick_threshold([one, two], sets) == 0.9
+
+
+def test_a_set_the_rules_alone_leave_under_the_oos_target_counts_only_when_an_upgrade_lowers_it() -> None:
+    """The rules answer 2 of 10 questions labelled with no procedure (80 %): not the gate's doing,
+    whatever the threshold; one more answered by an upgrade is."""
+    sets = {"s0": training.SetTally(questions=100, rules_wrong=2, none_wanted=10, rules_answered_none=2)}
+    row = {"threshold": 0.9, "answered": 10, "wrong": 0, "wrong_by_set": {}, "answered_none_by_set": {}}
+    assert training.sets_off_target(row, sets) == 0
+    lowered = {**row, "wrong": 1, "wrong_by_set": {"s0": 1}, "answered_none_by_set": {"s0": 1}}
+    assert training.sets_off_target(lowered, sets) == 1
+
+
+def test_cross_validation_counts_the_upgrades_of_questions_labelled_with_no_procedure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(training, "fit", lambda examples: FirstFeatureModel())
+    x = [0.95] + [0.0] * (len(FEATURES) - 1)
+    examples = [training.Example("a", x, False, wants_none=True), training.Example("a", x, True)]
+    row = {r["threshold"]: r for r in training.cross_validate(examples)}[0.9]
+    assert (row["answered"], row["wrong_by_set"], row["answered_none_by_set"]) == (2, {"a": 1}, {"a": 1})
+
+
+def test_a_contested_verdict_is_never_weighed() -> None:
+    """A neighbour names the question's thing, or another ministry's word stands against the best
+    procedure: the rules ask, never answer, and the gate neither answers it nor learns from it."""
+    contested = Verdict("clarify", hits=ASKED[:2], reason="ambiguous", ranked=ASKED, ideas=6, contested=True)
+    assert features("ask_documents", contested, ("1.001601", "1.001978"), []) is None
+    assert understand("ask_documents", contested, None, (), gate=constant_gate(5.0)).procedure is None
+    assert understand("ask_documents", VERDICT, None, (), gate=constant_gate(5.0)).procedure == "1.001601"
 
 
 def test_the_shipped_gate_is_trained_for_these_features_and_never_on_the_measuring_sets() -> None:
