@@ -805,14 +805,31 @@ def test_another_ministrys_subject_named_as_a_place_is_context(text: str, outsid
 
 
 @pytest.mark.parametrize(
+    ("text", "outside"),
+    [
+        # why a couple adopts: the adoption is asked about
+        ("vợ chồng mình hiếm muộn, muốn nhận con nuôi ở trung tâm bảo trợ thì làm sao", False),
+        # the Health ministry's treatment is asked about
+        ("vo chong hiem muon muon lam thu tinh ong nghiem o dau", True),
+    ],
+)
+def test_infertility_is_context_for_an_adoption(text: str, outside: bool) -> None:
+    assert bool(analyze_query(text, Lexicon.load()).outside) is outside
+
+
+@pytest.mark.parametrize(
     ("text", "outside", "foreign"),
     [
         # a trip abroad: what the passport or the international permit is for, not tourism (another
         # ministry's subject) and not a procedure with a foreign element
         ("lam ho chieu di du lich nhat ban het bao nhieu", False, False),
         ("sắp qua Hàn Quốc du lịch muốn thuê xe tự lái, xin bằng lái quốc tế được không", False, False),
+        ("tuần sau nhà em đi du lịch Thái, bé chưa có hộ chiếu thì làm kịp không", False, False),
+        ("lam mat can cuoc luc di du lich da lat, cap lai o dau", False, False),
         # the tourism business is the other ministry's
         ("xin giấy phép kinh doanh lữ hành du lịch", True, False),
+        ("mo cong ty kinh doanh du lich can giay phep gi", True, False),
+        ("khách sạn muốn xin xếp hạng khách sạn 3 sao", True, False),
         # a form that is the subject's own words, no longer: the diploma stays the Education ministry's
         ("xin cấp lại bằng tốt nghiệp bị mất", True, False),
     ],
