@@ -103,7 +103,34 @@ def test_collecting_counts_every_question_and_the_rules_own_wrong_answers(tmp_pa
         [questions], lambda text: "ask_documents", lambda text: Found(verdicts[text], []), lambda key: [key]
     )
     assert studied.sets == {"set": training.SetTally(questions=4, rules_wrong=2, none_wanted=1, rules_answered_none=1)}
-    assert [(e.group, e.right, e.wants_none) for e in studied.examples] == [("set", True, False)]
+    assert [(e.group, e.judged_in, e.right, e.wants_none) for e in studied.examples] == [("set", "set", True, False)]
+
+
+def test_a_file_is_judged_in_parts_the_size_of_a_test_set() -> None:
+    """Two writers' halves of 120 are judged apart; a set of 160 (dev-catalogue's size) is one."""
+    assert training.PART_SIZE == 120
+    assert training.parts("f", 240) == [("f#1", range(0, 120)), ("f#2", range(120, 240))]
+    assert training.parts("f", 239) == [("f#1", range(0, 120)), ("f#2", range(120, 239))]
+    assert training.parts("f", 160) == [("f", range(160))]
+    assert training.parts("f", 360)[2] == ("f#3", range(240, 360))
+
+
+def test_cross_validation_holds_out_files_and_counts_in_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[set[str]] = []
+
+    def fit(examples: list[training.Example]) -> FirstFeatureModel:
+        seen.append({e.group for e in examples})
+        return FirstFeatureModel()
+
+    monkeypatch.setattr(training, "fit", fit)
+    x = [0.95] + [0.0] * (len(FEATURES) - 1)
+    examples = [training.Example("f", x, False, part="f#1"), training.Example("f", x, False, part="f#2")]
+    examples += [training.Example(f"g{n}", x, True) for n in range(4)]
+    row = {r["threshold"]: r for r in training.cross_validate(examples, repeats=3)}[0.9]
+    assert [run["wrong_by_set"] for run in row["runs"]] == [{"f#1": 1, "f#2": 1}] * 3
+    assert (row["answered"], row["wrong"]) == (6, 2)  # means over the three splits
+    # each split holds each file out once, both parts of the file together
+    assert len(seen) == 3 * training.FOLDS and sum("f" not in groups for groups in seen) == 3
 
 
 def test_features_describe_the_first_procedure_offered_against_the_others() -> None:
@@ -142,9 +169,9 @@ def test_the_threshold_is_the_lowest_whose_upgrades_and_every_higher_ones_stay_w
     assert training.pick_threshold(rows, big) == 0.97
 
 
-def test_the_threshold_keeps_nine_sets_in_ten_within_the_contracts_wrong_answer_target() -> None:
+def test_the_threshold_lets_the_upgrades_push_at_most_one_set_in_ten_over_the_wrong_answer_target() -> None:
     """Ten sets of 100 questions; the rules alone answer set "s0" wrongly 3 times (3 %: within),
-    the others once. An upgrade's wrong answer in s0 puts it over; two sets over is too many."""
+    the others once. An upgrade's wrong answer in s0 puts it over; two sets pushed over is too many."""
     sets = {f"s{n}": training.SetTally(questions=100, rules_wrong=3 if n == 0 else 1) for n in range(10)}
     rows = [
         {"threshold": 0.85, "answered": 300, "wrong": 6, "wrong_by_set": {"s0": 1, "s1": 3, "s2": 2}},
@@ -154,8 +181,12 @@ def test_the_threshold_keeps_nine_sets_in_ten_within_the_contracts_wrong_answer_
     assert training.TARGET_WRONG == 0.03 and training.MAX_SETS_OVER == 0.1
     assert [training.sets_off_target(row, sets) for row in rows] == [2, 1, 0]
     assert training.pick_threshold(rows, sets) == 0.90  # one set in ten over the target: still within
-    worse = {**sets, "s3": training.SetTally(questions=100, rules_wrong=4)}  # 4 % before any upgrade
-    assert training.pick_threshold(rows, worse) == 0.95
+    # 4 % before any upgrade: the rules' miss, whatever the threshold; an upgrade adding to it counts
+    worse = {**sets, "s3": training.SetTally(questions=100, rules_wrong=4)}
+    assert training.pick_threshold(rows, worse) == 0.90
+    added = [dict(row) for row in rows]
+    added[1]["wrong_by_set"] = {**rows[1]["wrong_by_set"], "s3": 1}  # at 0.90
+    assert training.pick_threshold(added, worse) == 0.95
     assert training.pick_threshold(rows[2:], {"s0": training.SetTally(100, 3)}) == 0.95
     assert training.pick_threshold(rows, {"s2": training.SetTally(100, 3)}) == training.THRESHOLDS[-1]  # none
 
@@ -188,8 +219,15 @@ def test_cross_validation_counts_the_upgrades_of_questions_labelled_with_no_proc
     monkeypatch.setattr(training, "fit", lambda examples: FirstFeatureModel())
     x = [0.95] + [0.0] * (len(FEATURES) - 1)
     examples = [training.Example("a", x, False, wants_none=True), training.Example("a", x, True)]
-    row = {r["threshold"]: r for r in training.cross_validate(examples)}[0.9]
-    assert (row["answered"], row["wrong_by_set"], row["answered_none_by_set"]) == (2, {"a": 1}, {"a": 1})
+    row = {r["threshold"]: r for r in training.cross_validate(examples, repeats=1)}[0.9]
+    run = row["runs"][0]
+    assert (row["answered"], run["wrong_by_set"], run["answered_none_by_set"]) == (2, {"a": 1}, {"a": 1})
+
+
+def test_a_set_pushed_off_target_in_some_splits_counts_by_its_share_of_them() -> None:
+    sets = {"s0": training.SetTally(questions=100, rules_wrong=3)}
+    row = {"runs": [{"wrong_by_set": {"s0": 1}}, {"wrong_by_set": {}}, {"wrong_by_set": {}}, {"wrong_by_set": {}}]}
+    assert training.sets_off_target(row, sets) == 0.25
 
 
 def test_a_contested_verdict_is_never_weighed() -> None:
