@@ -102,11 +102,11 @@ def gate_chart(rows: Sequence[dict[str, Any]], threshold: float, sets: int, path
         fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.2), dpi=120)
         left.plot(x, [r["answered"] for r in rows], marker=".", color="tab:blue", label="trả lời thêm")
         left.plot(x, [r["wrong"] for r in rows], marker=".", color="tab:red", label="trong đó sai")
-        left.set_title("Kiểm chéo theo tệp câu hỏi: số câu trả lời thêm")
+        left.set_title("Kiểm chéo theo tệp câu hỏi (trung bình các lần chia):\nsố câu trả lời thêm")
         right.plot(x, [r["sets_off_target"] for r in rows], marker=".", color="tab:purple",
                    label=f"số phần bộ câu hỏi (trên {sets}) bị đẩy lệch")  # fmt: skip
         right.axhline(0.1 * sets, color="tab:orange", linestyle="--", label="giới hạn: 1 phần trên 10")
-        right.set_title("Phần (~120 câu) bị đẩy quá 3 % sai hoặc dưới 95 % nhận ra câu ngoài danh mục")
+        right.set_title("Phần ~120 câu bị đẩy lệch mục tiêu\n(sai > 3 % hoặc nhận ra câu ngoài danh mục < 95 %)")
         for ax in (left, right):
             ax.axvline(threshold, color="grey", linestyle=":", label=f"ngưỡng chọn {threshold:g}")
             ax.set_xlabel("ngưỡng xác suất của bộ lọc trả lời")
