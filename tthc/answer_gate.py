@@ -7,8 +7,8 @@ The model weighs the same signals together (scores, shares of the question held,
 retriever's agreement, the intent), learnt on the studied question sets of tests/fixtures/ with
 `make answer-gate` (never on shared/eval/ nor tests/fixtures/search_heldout_2.yml), and
 answers only where, in cross-validation over those sets, at most one upgraded answer in ten was
-wrong and nine sets in ten stayed within the contract's 3 % of wrong answers
-(trolyao.evaluation.answer_gate). Pure Python: the gateway's environment imports
+wrong and the upgrades pushed at most one part in ten (parts of a test set's size) over 3 % of
+wrong answers or under 95 % OOS recall (trolyao.evaluation.answer_gate). Pure Python: the gateway's environment imports
 tthc.understanding without numpy.
 """
 

@@ -175,5 +175,5 @@ def test_gate_chart_draws_the_cross_validation_by_threshold(tmp_path):
 
     rows = [{"threshold": 0.8 + 0.05 * n, "answered": 400 - 100 * n, "wrong": 40 - 10 * n, "sets_off_target": 4 - n}
             for n in range(4)]  # fmt: skip
-    data = gate_chart(rows, 0.9, 29, tmp_path / "gate.png").read_bytes()
+    data = gate_chart(rows, 0.9, 29, 2.9, tmp_path / "gate.png").read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000

@@ -310,7 +310,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.chart:
         from trolyao.evaluation.charts import gate_chart
 
-        gate_chart(data["cross_validation"], threshold, len(studied.sets), args.chart)
+        parts = len(studied.sets)
+        gate_chart(data["cross_validation"], threshold, parts, MAX_SETS_OVER * parts, args.chart)
     at = next(r for r in data["cross_validation"] if r["threshold"] == threshold)
     print(
         f"{len(examples)} câu hỏi lại; ngưỡng {threshold}: kiểm chéo trả lời thêm {at['answered']}, sai {at['wrong']}; "

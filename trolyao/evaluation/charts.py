@@ -87,10 +87,10 @@ def scaling_chart(
         return _saved(fig, path)
 
 
-def gate_chart(rows: Sequence[dict[str, Any]], threshold: float, sets: int, path: Path) -> Path:
+def gate_chart(rows: Sequence[dict[str, Any]], threshold: float, sets: int, limit: float, path: Path) -> Path:
     """The answer gate in cross-validation (trolyao.evaluation.answer_gate): per threshold, the
     questions it would answer instead of asking back, the wrong ones among them, and how many of
-    the ``sets`` studied sets would then be over the contract's wrong-answer target."""
+    the ``sets`` studied parts it would push off target, against the ``limit`` the rule allows."""
     import matplotlib
 
     matplotlib.use("Agg")  # no screen on servers
@@ -105,8 +105,8 @@ def gate_chart(rows: Sequence[dict[str, Any]], threshold: float, sets: int, path
         left.set_title("Kiểm chéo theo tệp câu hỏi (trung bình các lần chia):\nsố câu trả lời thêm")
         right.plot(x, [r["sets_off_target"] for r in rows], marker=".", color="tab:purple",
                    label=f"số phần bộ câu hỏi (trên {sets}) bị đẩy lệch")  # fmt: skip
-        right.axhline(0.1 * sets, color="tab:orange", linestyle="--", label="giới hạn: 1 phần trên 10")
-        right.set_title("Phần ~120 câu bị đẩy lệch mục tiêu\n(sai > 3 % hoặc nhận ra câu ngoài danh mục < 95 %)")
+        right.axhline(limit, color="tab:orange", linestyle="--", label=f"giới hạn: {limit:g} phần")
+        right.set_title("Phần bộ câu hỏi bị đẩy lệch mục tiêu\n(sai > 3 % hoặc nhận ra câu ngoài danh mục < 95 %)")
         for ax in (left, right):
             ax.axvline(threshold, color="grey", linestyle=":", label=f"ngưỡng chọn {threshold:g}")
             ax.set_xlabel("ngưỡng xác suất của bộ lọc trả lời")
