@@ -32,6 +32,10 @@ GATE_FILE = Path(__file__).parent / "search" / "data" / "answer_gate.json"
 REACH = 6  # the ranking's first procedures the features look at
 NEAR_SHARE = 0.6  # "near": scoring at least this share of the first offered
 MAX_IDEAS = 15
+# A long official name says more than most questions ask ("... đối với trường hợp ..."): how much
+# of the first one's name the question speaks of, against its rivals', and how long it is, tell a
+# question about that very procedure from one about its kin.
+MAX_NAME_SYLLABLES = 60
 NO_CURATED_LEAD = math.log(3.0)  # a single curated candidate: as if it led its (absent) runner-up 3:1
 MAX_CURATED_LEAD = 2.0
 MAX_LOG_ODDS = 700.0
@@ -62,6 +66,9 @@ FEATURES = (
     "curated_score",
     "name_share",
     "commune",
+    "name_precision",
+    "name_precision_gap",
+    "name_length",
 )
 
 
@@ -101,6 +108,9 @@ def features(
         (curated[0].score if curated else 0.0) / 100,
         first.name_score / max(first.score, 1e-6),
         float("xa" in first.levels),
+        first.name_precision,
+        first.name_precision - max((h.name_precision for h in others[:3]), default=0.0),
+        float(min(len(first.name.split()), MAX_NAME_SYLLABLES)),
     ]
 
 

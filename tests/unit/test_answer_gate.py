@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -144,6 +145,18 @@ def test_features_describe_the_first_procedure_offered_against_the_others() -> N
     assert x["name_share"] == pytest.approx(0.5)
     # a first procedure offered beyond the ranking's first ones: nothing to weigh it by
     assert features("ask_documents", VERDICT, ("2.000001",), []) is None
+
+
+def test_features_weigh_how_much_of_the_first_name_the_question_speaks_of() -> None:
+    """A question about the very procedure speaks of most of its name; one about a kin of it, of
+    the words they share: the gate sees both shares, and how long the name is."""
+    named = replace(ASKED[0], name="Đăng ký kết hôn có yếu tố nước ngoài", name_precision=0.9)
+    rival = replace(ASKED[1], name_precision=0.35)
+    verdict = replace(VERDICT, hits=(named, rival), ranked=(named, rival, ASKED[2]))
+    x = dict(zip(FEATURES, features("ask_documents", verdict, ("1.001601", "1.001978"), [])))
+    assert x["name_precision"] == pytest.approx(0.9)
+    assert x["name_precision_gap"] == pytest.approx(0.55)
+    assert x["name_length"] == 9
 
 
 def test_exported_trees_give_the_fitted_models_probabilities() -> None:

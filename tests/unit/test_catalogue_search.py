@@ -1420,3 +1420,15 @@ def test_going_or_living_abroad_is_not_a_foreign_element(search: CatalogueSearch
     query = search.index.analyze(text)
     assert search.index.query_variants(query, stated=True) >= variants
     assert ("foreign" in search.index.query_variants(query)) is ("foreign" in variants)
+
+
+def test_each_hit_carries_how_much_of_its_name_the_question_speaks_of(search: CatalogueSearch) -> None:
+    # the answer gate weighs it: the whole counterfeit-money name said, against half of it
+    text = "tôi nhận được tờ 200 nghìn nghi là tiền giả, muốn gửi giám định xem có đúng tiền giả không"
+    query = search.index.analyze(text)
+    money = next(h for h in search.index.search(text, query=query) if h.key == "1.001803")
+    assert money.name_precision == pytest.approx(search.index.name_precision("1.001803", query), abs=1e-4)
+    assert money.name_precision >= THRESHOLDS.whole_name_precision
+    partial = "tôi nhận được tờ 200 nghìn, muốn gửi giám định xem có đúng không"
+    hits = {h.key: h for h in search.index.search(partial)}
+    assert "1.001803" not in hits or hits["1.001803"].name_precision < money.name_precision

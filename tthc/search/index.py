@@ -158,6 +158,7 @@ class Hit:
     name_coverage: float  # the same, in its names only
     variant_match: bool = True  # it is the variant the question asks for (re-issue, extension, ...)
     lacks_variant: bool = False  # the question says it wants a variant (re-issue, foreign...) it is not
+    name_precision: float = 0.0  # the share of its best name (by idf) that the question speaks of
 
     @property
     def code(self) -> str | None:
@@ -484,7 +485,8 @@ class CatalogueIndex:
             coverage, name_coverage = round(coverage, 4), round(name_coverage, 4)
             held = (1 - NAME_COVERAGE_SHARE) * coverage + NAME_COVERAGE_SHARE * name_coverage
             score = float(total[i]) * (COORDINATION + (1 - COORDINATION) * held)
-            score *= PRECISION_FLOOR + (1 - PRECISION_FLOOR) * self._name_precision(int(i), asked)
+            precision = self._name_precision(int(i), asked)
+            score *= PRECISION_FLOOR + (1 - PRECISION_FLOOR) * precision
             doc_variants, primary = self._analyzed[i].variants, self._analyzed[i].primary
             variant_match = True
             if primary and not primary & query_variants:
@@ -500,7 +502,7 @@ class CatalogueIndex:
             score *= CURATED_PRIOR if doc.kind == "curated" else AUDIENCE_PRIOR.get(doc.audience, 1.0)
             hits.append(Hit(doc.key, doc.kind, doc.name, doc.codes, doc.levels, round(score, 4),
                             round(float(names[i]), 4), coverage, name_coverage,
-                            variant_match, lacks_variant))  # fmt: skip
+                            variant_match, lacks_variant, round(precision, 4)))  # fmt: skip
         hits.sort(key=lambda h: (-h.score * _level_tie(h), h.key))
         return _curated_first(hits)[:k]
 
