@@ -33,8 +33,8 @@ REACH = 6  # the ranking's first procedures the features look at
 NEAR_SHARE = 0.6  # "near": scoring at least this share of the first offered
 MAX_IDEAS = 15
 # A long official name says more than most questions ask ("... đối với trường hợp ..."): how much
-# of the first one's name the question speaks of, against its rivals', and how long it is, tell a
-# question about that very procedure from one about its kin.
+# of the first one's name the question speaks of, against its rivals' (the next-ranked one's
+# above all), and how long it is, tell a question about that very procedure from one about its kin.
 MAX_NAME_SYLLABLES = 60
 NO_CURATED_LEAD = math.log(3.0)  # a single curated candidate: as if it led its (absent) runner-up 3:1
 MAX_CURATED_LEAD = 2.0
@@ -69,6 +69,7 @@ FEATURES = (
     "name_precision",
     "name_precision_gap",
     "name_length",
+    "rival_name_precision",
 )
 
 
@@ -111,6 +112,7 @@ def features(
         first.name_precision,
         first.name_precision - max((h.name_precision for h in others[:3]), default=0.0),
         float(min(len(first.name.split()), MAX_NAME_SYLLABLES)),
+        others[0].name_precision if others else 0.0,
     ]
 
 

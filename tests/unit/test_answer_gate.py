@@ -157,6 +157,7 @@ def test_features_weigh_how_much_of_the_first_name_the_question_speaks_of() -> N
     assert x["name_precision"] == pytest.approx(0.9)
     assert x["name_precision_gap"] == pytest.approx(0.55)
     assert x["name_length"] == 9
+    assert x["rival_name_precision"] == pytest.approx(0.35)  # the next-ranked procedure's
 
 
 def test_exported_trees_give_the_fitted_models_probabilities() -> None:
