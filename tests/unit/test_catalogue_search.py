@@ -1432,3 +1432,24 @@ def test_each_hit_carries_how_much_of_its_name_the_question_speaks_of(search: Ca
     partial = "tôi nhận được tờ 200 nghìn, muốn gửi giám định xem có đúng không"
     hits = {h.key: h for h in search.index.search(partial)}
     assert "1.001803" not in hits or hits["1.001803"].name_precision < money.name_precision
+
+
+@pytest.mark.parametrize(
+    ("text", "outside"),
+    [
+        # each province numbers its houses by its own rules: no record of the catalogue
+        ("nha moi xay xong chua co so nha, xin cap so nha o dau", True),
+        ("làm biển số nhà cho nhà mới xây thì hỏi ai", True),
+        # a house renumbered: the residence update the catalogue holds
+        ("phường đánh lại số nhà nên bị đổi số nhà, có phải cập nhật thông tin cư trú không", False),
+    ],
+)
+def test_house_numbers_are_the_provinces_own_procedure(text: str, outside: bool) -> None:
+    ministries = {ministry for _, ministry, _ in analyze_query(text, Lexicon.load()).outside}
+    assert ministries == ({"Ủy ban nhân dân tỉnh, thành phố"} if outside else set())
+
+
+def test_a_house_number_is_neither_a_building_permit_nor_a_land_certificate(search: CatalogueSearch) -> None:
+    verdict = search.decide("nha moi xay xong chua co so nha, xin cap so nha o dau")
+    province = "Ủy ban nhân dân tỉnh, thành phố"
+    assert (verdict.action, verdict.reason, verdict.ministry) == ("decline", "outside", province)
