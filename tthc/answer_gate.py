@@ -3,8 +3,9 @@ that it should be answered: a boosted-tree model of how often that first one was
 
 The rules of tthc.search.decision ask back whenever a margin or a share falls short; on the studied
 question sets, the first procedure offered was still the right one seven times in ten.
-The model weighs the same signals together (scores, shares of the question held, the curated
-retriever's agreement, the intent), learnt on the studied question sets of tests/fixtures/ with
+The model weighs the same signals together (scores, shares of the question held, how much of the
+first procedure's name and of its rival's the question speaks of, the curated retriever's
+agreement, the intent), learnt on the studied question sets of tests/fixtures/ with
 `make answer-gate` (never on shared/eval/ nor tests/fixtures/search_heldout_2.yml), and
 answers only where, in cross-validation over those sets, at most one upgraded answer in ten was
 wrong and the upgrades pushed at most one part in ten (parts of a test set's size) over 3 % of
