@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tthc import paths
 from tthc.answer_gate import AnswerGate
+from tthc.content import load_content
 from tthc.retrieval import Candidate
 from tthc.search import (
     CatalogueIndex,
@@ -38,7 +40,7 @@ from tthc.search.decision import (
     singled_out,
     unasked_variant,
 )
-from tthc.search.documents import SearchDoc, base_name, defined_names, group_records, searchable_name
+from tthc.search.documents import SearchDoc, base_name, curated_view, defined_names, group_records, searchable_name
 from tthc.search.index import Hit, _curated_first, kinds_asked, kinds_named, variant_groups
 from tthc.understanding import understand
 
@@ -80,6 +82,8 @@ def first(search: CatalogueSearch, text: str):
         ("sổ hồng bị mất thì xin cấp lại ở đâu", "1.012786"),
         # an old certificate is exchanged
         ("đổi sổ đỏ cũ sang mẫu mới", "1.012783"),
+        # a worn land certificate, not the household business's certificate "cấp đổi sang" a new one
+        ("so do cu bi rach nat, muon doi sang so moi thi mat bao lau", "1.012783"),
         # "cà vẹt" is the vehicle registration certificate
         ("làm mất cà vẹt xe máy, xin cấp lại giấy đăng ký xe", "1.013082 1.013080"),
         # a guest house needs the security-and-order certificate of the police
@@ -97,6 +101,8 @@ def first(search: CatalogueSearch, text: str):
         ("cắt hộ khẩu ở nhà cũ", "1.003197"),
         # "bằng lái" is the driving licence; a lost one is re-issued
         ("mất bằng lái xe làm lại", "3.000348"),
+        # a finance company is a non-bank credit institution, licensed by the State Bank
+        ("cty tài chính muốn mở thêm chi nhánh thì xin chấp thuận ở đâu", "2.000803"),
     ],
 )
 def test_citizens_words_find_the_official_procedure(search: CatalogueSearch, text: str, code: str) -> None:
@@ -137,8 +143,9 @@ def test_a_question_that_matches_nothing_is_declined_quietly(search: CatalogueSe
 
 
 def test_an_other_ministry_word_inside_a_catalogue_question_does_not_decline_it(search: CatalogueSearch) -> None:
-    # studying abroad belongs to the education ministry, but here it is only why they marry
-    verdict = search.decide("đăng ký kết hôn với người Hàn Quốc để đi du học")
+    # students belong to the education ministry, but here it only says who one marries ("đi du học"
+    # is a trip abroad: not even another ministry's word, test_a_school_paper_...)
+    verdict = search.decide("đăng ký kết hôn với người Hàn Quốc đang là sinh viên")
     assert verdict.reason != "outside"
     assert "2.000806" in verdict.ranked[0].codes
     assert verdict.overruled == ("Giáo dục và Đào tạo",)  # the curated rule reads it (tthc.understanding)
@@ -959,6 +966,9 @@ def test_things_of_one_kind_are_read_from_names_and_questions() -> None:
     assert kinds("Xóa đăng ký tàu cá") == {"fishing_vessel"}
     assert kinds("Cấp hộ chiếu ngoại giao, hộ chiếu công vụ") == {"official_passport"}
     assert kinds("Đăng ký khai sinh") == {"birth"} and kinds("Cấp giấy phép xây dựng") == set()
+    assert kinds("Cấp đổi Giấy chứng nhận quyền sử dụng đất") == {"land_use"}
+    assert kinds("Đăng ký biện pháp bảo đảm bằng quyền sử dụng đất") == {"mortgage", "land_use"}
+    assert kinds("Đăng ký biến động khi chuyển nhượng, tặng cho quyền sử dụng đất") == {"transfer", "land_use"}
 
 
 def test_only_official_names_say_which_thing_a_procedure_is_for() -> None:
@@ -1367,6 +1377,9 @@ def test_a_curated_file_does_not_jump_a_better_curated_file_that_does_not_qualif
     # the first curated file within reach that holds as much is put first
     held = Hit(residence.key, "curated", residence.name, (), (), 15.2, 9.0, 0.48, 0.4)
     assert _curated_first([record, held, criminal]) == [held, record, criminal]
+    # not one whose names say another thing of a kind the question names (CONTRASTS)
+    contrasted = replace(held, contrasted=True)
+    assert _curated_first([record, contrasted, criminal]) == [record, contrasted, criminal]
 
 
 @pytest.mark.parametrize(
@@ -1435,6 +1448,22 @@ def test_each_hit_carries_how_much_of_its_name_the_question_speaks_of(search: Ca
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Em trả phòng trọ chuyển về quê rồi, chủ trọ bảo phải xóa tạm trú, làm online được không",
+        "xoa tam tru cho nguoi thue tro da chuyen di",
+    ],
+)
+def test_removing_a_temporary_residence_is_not_registering_one(records, text: str) -> None:
+    curated = curated_view(load_content(paths.CONTENT).procedures["dang-ky-tam-tru"])
+    search = CatalogueSearch.build(build_documents(records, [curated]))
+    verdict = search.decide(text)
+    assert verdict.ranked[0].codes == ("1.010028",)
+    assert verdict.answer is None or verdict.answer.key != "dang-ky-tam-tru"
+    assert search.decide("thuê trọ đăng ký tạm trú cần giấy tờ gì").ranked[0].key == "dang-ky-tam-tru"
+
+
+@pytest.mark.parametrize(
     ("text", "outside"),
     [
         # each province numbers its houses by its own rules: no record of the catalogue
@@ -1453,3 +1482,41 @@ def test_a_house_number_is_neither_a_building_permit_nor_a_land_certificate(sear
     verdict = search.decide("nha moi xay xong chua co so nha, xin cap so nha o dau")
     province = "Ủy ban nhân dân tỉnh, thành phố"
     assert (verdict.action, verdict.reason, verdict.ministry) == ("decline", "outside", province)
+
+
+@pytest.mark.parametrize(
+    ("text", "outside"),
+    [
+        # a school paper the citizen translates is what the certification of a translator's
+        # signature is done to
+        ("tôi tự dịch bằng tốt nghiệp sang tiếng Anh, giờ chứng thực chữ ký người dịch ở xã", False),
+        ("dich bang diem sang tieng anh xong thi chung thuc chu ky nguoi dich o dau", False),
+        # held as proof of who one is, by an adult never registered at birth
+        ("năm nay 40 tuổi, tôi có căn cước, học bạ đầy đủ nhưng chưa từng được đăng ký khai sinh", False),
+        # a trip abroad to study, what a criminal-record certificate or a passport is for
+        ("em chuẩn bị đi du học Nhật, xin lý lịch tư pháp số 2 cần gì", False),
+        # the school paper or the study abroad itself stays the Education ministry's
+        ("mất bằng tốt nghiệp cấp 3 xin cấp lại ở đâu", True),
+        ("hồ sơ xin học bổng du học gồm những gì", True),
+        ("học bạ bị ghi sai tên thì sửa ở đâu", True),
+    ],
+)
+def test_a_school_paper_translated_or_held_is_not_the_education_ministrys_subject(text: str, outside: bool) -> None:
+    ministries = {ministry for _, ministry, _ in analyze_query(text, Lexicon.load()).outside}
+    assert ministries == ({"Giáo dục và Đào tạo"} if outside else set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Vay ngân hàng thế chấp sổ đỏ, ngân hàng bảo phải đăng ký thế chấp ở văn phòng đất đai. Mất mấy ngày vậy?",
+        "the chap so do vay ngan hang thi dang ky the chap o dau",
+    ],
+)
+def test_a_mortgage_on_land_is_not_the_curated_transfer_of_land(records, text: str) -> None:
+    curated = curated_view(load_content(paths.CONTENT).procedures["chuyen-nhuong-dat"])
+    search = CatalogueSearch.build(build_documents(records, [curated]))
+    ranked = search.decide(text).ranked
+    assert ranked[0].codes[0] == "1.011441"
+    assert next(h for h in ranked if h.key == "chuyen-nhuong-dat").contrasted
+    assert search.decide("mua đất muốn sang tên sổ đỏ thì làm ở đâu").ranked[0].key == "chuyen-nhuong-dat"

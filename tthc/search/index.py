@@ -93,6 +93,10 @@ CONTRASTS: tuple[dict[str, frozenset[str]], ...] = (
         "company": frozenset({"doanh_nghiep", "cong_ty"}),
         "cooperative": frozenset({"hop_tac"}),
     },
+    # a mortgage registered ("thế chấp sổ đỏ") is not the land transferred ("chuyển nhượng, tặng cho")
+    {"mortgage": frozenset({"the_chap", "phap_bao"}), "transfer": frozenset({"chuyen_nhuong", "tang_cho"})},
+    # a land certificate ("sổ đỏ cũ ... đổi sang sổ mới") is not a household business's ("Cấp đổi sang ...")
+    {"land_use": frozenset({"dung_dat", "so_do", "so_hong"}), "household_business": frozenset({"ho_kinh"})},
     {
         "fishing_vessel": frozenset({"tau_ca"}),
         "inland_vessel": frozenset({"thuy_noi"}),
@@ -159,6 +163,7 @@ class Hit:
     variant_match: bool = True  # it is the variant the question asks for (re-issue, extension, ...)
     lacks_variant: bool = False  # the question says it wants a variant (re-issue, foreign...) it is not
     name_precision: float = 0.0  # the share of its best name (by idf) that the question speaks of
+    contrasted: bool = False  # its names say another thing of a kind the question names (CONTRASTS)
 
     @property
     def code(self) -> str | None:
@@ -496,13 +501,14 @@ class CatalogueIndex:
                 score *= VARIANT_PENALTY  # not the variant the question asks for
                 variant_match = False
             lacks_variant = bool(stated_variants) and not doc_variants & stated_variants
-            if kind_asked and _excludes(self._kinds(int(i)), asked_kinds):
+            contrasted = kind_asked and _excludes(self._kinds(int(i)), asked_kinds)
+            if contrasted:
                 score *= CONTRAST_PENALTY  # it names another thing of the kind the question names
             doc = self.docs[i]
             score *= CURATED_PRIOR if doc.kind == "curated" else AUDIENCE_PRIOR.get(doc.audience, 1.0)
             hits.append(Hit(doc.key, doc.kind, doc.name, doc.codes, doc.levels, round(score, 4),
                             round(float(names[i]), 4), coverage, name_coverage,
-                            variant_match, lacks_variant, round(precision, 4)))  # fmt: skip
+                            variant_match, lacks_variant, round(precision, 4), contrasted))  # fmt: skip
         hits.sort(key=lambda h: (-h.score * _level_tie(h), h.key))
         return _curated_first(hits)[:k]
 
@@ -744,7 +750,8 @@ def _level_tie(hit: Hit) -> float:
 def _curated_first(hits: list[Hit]) -> list[Hit]:
     """A curated procedure wins over the catalogue records above it when it scores nearly as well
     and holds as much of the question in its names: those records are its neighbours, and the
-    curated procedures are the ones citizens mean most of the time."""
+    curated procedures are the ones citizens mean most of the time; not one whose names say another
+    thing of a kind the question names (a transfer of land, for a mortgage)."""
     if not hits or hits[0].kind == "curated":
         return hits
     top = hits[0]
@@ -755,6 +762,7 @@ def _curated_first(hits: list[Hit]) -> list[Hit]:
             continue
         if (
             hit.variant_match
+            and not hit.contrasted
             and hit.name_coverage >= top.name_coverage - CURATED_COVERAGE_SLACK
             and hit.coverage >= top.coverage - CURATED_COVERAGE_SLACK
         ):
