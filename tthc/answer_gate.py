@@ -71,6 +71,7 @@ FEATURES = (
     "name_precision_gap",
     "name_length",
     "rival_name_precision",
+    "contested",
 )
 
 
@@ -78,11 +79,13 @@ def features(
     intent: str | None, verdict: Verdict, offered: Sequence[str], curated: Sequence[Candidate]
 ) -> list[float] | None:
     """The signals of one asked-back question, in FEATURES order; None when the first procedure
-    offered is not among the ranking's first REACH (nothing to weigh it by), or the verdict is
-    contested (a neighbour names the question's thing, or another ministry's word stands against
-    it): the rules mean "ask, never answer" there, and the gate keeps to it."""
+    offered is not among the ranking's first REACH (nothing to weigh it by), or another ministry's
+    word stands against it (verdict.doubted): the rules mean "ask, never answer" there, and the gate
+    keeps to it. A neighbour that names the question's thing where the first (curated) procedure's
+    names do not (verdict.contested) is one more signal: the question may still be plainly the
+    first one's ("đã có cccd, học bạ ... chưa từng có khai sinh")."""
     first = first_offered(verdict, offered)
-    if first is None or verdict.contested:
+    if first is None or verdict.doubted:
         return None
     ranked = verdict.ranked[:REACH]
     others = [h for h in ranked if h is not first]
@@ -114,6 +117,7 @@ def features(
         first.name_precision - max((h.name_precision for h in others[:3]), default=0.0),
         float(min(len(first.name.split()), MAX_NAME_SYLLABLES)),
         others[0].name_precision if others else 0.0,
+        float(verdict.contested),
     ]
 
 

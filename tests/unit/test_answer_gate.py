@@ -244,13 +244,26 @@ def test_a_set_pushed_off_target_in_some_splits_counts_by_its_share_of_them() ->
     assert training.sets_off_target(row, sets) == 0.25
 
 
-def test_a_contested_verdict_is_never_weighed() -> None:
-    """A neighbour names the question's thing, or another ministry's word stands against the best
-    procedure: the rules ask, never answer, and the gate neither answers it nor learns from it."""
-    contested = Verdict("clarify", hits=ASKED[:2], reason="ambiguous", ranked=ASKED, ideas=6, contested=True)
-    assert features("ask_documents", contested, ("1.001601", "1.001978"), []) is None
-    assert understand("ask_documents", contested, None, (), gate=constant_gate(5.0)).procedure is None
+def test_a_verdict_another_ministrys_word_stands_against_is_never_weighed() -> None:
+    """Another ministry's word stands against the best procedure: the rules ask, never answer, and
+    the gate neither answers it nor learns from it."""
+    doubted = Verdict(
+        "clarify", hits=ASKED[:2], reason="ambiguous", ranked=ASKED, ideas=6, contested=True, doubted=True
+    )
+    assert features("ask_documents", doubted, ("1.001601", "1.001978"), []) is None
+    assert understand("ask_documents", doubted, None, (), gate=constant_gate(5.0)).procedure is None
     assert understand("ask_documents", VERDICT, None, (), gate=constant_gate(5.0)).procedure == "1.001601"
+
+
+def test_a_neighbour_that_names_the_questions_thing_is_one_more_signal() -> None:
+    """A neighbour names the question's thing where the first procedure's names do not: the gate
+    weighs it with that said, and answers when sure."""
+    contested = Verdict("clarify", hits=ASKED[:2], reason="ambiguous", ranked=ASKED, ideas=6, contested=True)
+    x = features("ask_documents", contested, ("1.001601", "1.001978"), [])
+    assert x is not None and x[FEATURES.index("contested")] == 1.0
+    assert features("ask_documents", VERDICT, ("1.001601", "1.001978"), [])[FEATURES.index("contested")] == 0.0
+    assert understand("ask_documents", contested, None, (), gate=constant_gate(5.0)).procedure == "1.001601"
+    assert understand("ask_documents", contested, None, (), gate=constant_gate(-5.0)).procedure is None
 
 
 def test_the_shipped_gate_is_trained_for_these_features_and_never_on_the_measuring_sets() -> None:

@@ -91,6 +91,7 @@ class Verdict:
     overruled: tuple[str, ...] = ()  # ministries whose words the question holds, overruled as context
     contested: bool = False  # a catalogue neighbour names what the best (curated) procedure's names do
     # not, or another ministry's word stands against it: it is never answered from here
+    doubted: bool = False  # of those, another ministry's word stands against it
     ideas: int = 0  # how many ideas the question holds: a long one tells a situation
 
     @property
@@ -165,6 +166,7 @@ def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresho
         ranked=ranked,
         overruled=tuple(overruled),
         contested=rival is not None or doubted,
+        doubted=doubted,
     )
 
 
