@@ -82,8 +82,8 @@ def features(
     offered is not among the ranking's first REACH (nothing to weigh it by), or another ministry's
     word stands against it (verdict.doubted): the rules mean "ask, never answer" there, and the gate
     keeps to it. A neighbour that names the question's thing where the first (curated) procedure's
-    names do not (verdict.contested) is one more signal: the question may still be plainly the
-    first one's ("đã có cccd, học bạ ... chưa từng có khai sinh")."""
+    names do not (verdict.contested) is one more signal: the question may still be plainly about
+    the first one offered."""
     first = first_offered(verdict, offered)
     if first is None or verdict.doubted:
         return None

@@ -90,8 +90,9 @@ class Verdict:
     ranked: tuple[Hit, ...] = field(default=(), repr=False)  # the whole ranking, for evaluation
     overruled: tuple[str, ...] = ()  # ministries whose words the question holds, overruled as context
     contested: bool = False  # a catalogue neighbour names what the best (curated) procedure's names do
-    # not, or another ministry's word stands against it: it is never answered from here
-    doubted: bool = False  # of those, another ministry's word stands against it
+    # not, or another ministry's word stands against it: the rules never answer it from here (the
+    # answer gate weighs the first case, tthc.answer_gate)
+    doubted: bool = False  # another ministry's word stands against it: never answered
     ideas: int = 0  # how many ideas the question holds: a long one tells a situation
 
     @property
