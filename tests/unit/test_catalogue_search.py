@@ -23,12 +23,14 @@ from tthc.search import (
 )
 from tthc.search import index as index_module
 from tthc.search.analysis import (
+    OUT_OF_CATALOGUE_FILE,
     VOCABULARY_FILE,
     GappedForm,
     analyze_query,
     doc_syllables,
     ngrams,
     office_level,
+    phrase_key,
     query_pairs,
 )
 from tthc.search.decision import (
@@ -306,6 +308,18 @@ def test_the_vocabulary_file_is_well_formed() -> None:
                     assert GappedForm.parse(form, ()), f"vocabulary.tsv:{number}: {form.strip()}"
     lexicon = Lexicon.load()
     assert ("so", "do") in lexicon.synonyms and ("cavet",) in lexicon.synonyms
+
+
+@pytest.mark.parametrize("path", [VOCABULARY_FILE, OUT_OF_CATALOGUE_FILE])
+def test_every_form_is_written_as_a_question_reads_after_teencode(path: Path) -> None:
+    # questions are matched after teencode ("cccd" is read "căn cước công dân"), forms as written:
+    # a form with an abbreviation in it would never match
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if raw.strip() and not raw.startswith("#"):
+            for form in raw.split("\t")[0].split("|"):
+                for part in filter(str.strip, form.split("…")):
+                    read = tuple(key for _, key in query_pairs(part))
+                    assert phrase_key(part) == read, f"{path.name}:{number}: {part.strip()} (write {' '.join(read)})"
 
 
 def test_farm_animals_are_land_animals_for_the_quarantine_records() -> None:
