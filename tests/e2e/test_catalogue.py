@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from tests.e2e.conftest import Client, reply_text
+from tthc.understanding import PROCEDURE_INTENTS
 
 LOST_LAND_CERTIFICATE = "1.012786"  # Cấp lại Giấy chứng nhận do bị mất (the official record)
 
@@ -41,3 +44,23 @@ def test_a_procedure_outside_the_catalogue_gets_the_honest_answer(client: Client
     assert "không có trong danh mục" in said
     assert "1022" in said  # the hotline
     assert any("dichvucong.gov.vn" in url for url in links(body))  # the portal's search page
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nhà em nuôi cá lồng trên sông, có phải xin giấy gì không",
+        "trồng lúa chuyển sang nuôi tôm có phải xin phép không",
+        "đào giếng khoan lấy nước tưới vườn có phải đăng ký không",
+        "ghe chở cát trên sông có cần đăng ký không ad",
+    ],
+)
+def test_a_question_about_an_uncommon_procedure_is_a_procedure_question(client: Client, text: str) -> None:
+    # The classifier learns from questions about procedures of every ministry, not only the 33
+    # curated ones: a fish cage or a well is not small talk.
+    assert client.chat(text, sender())["intent"] in PROCEDURE_INTENTS
+
+
+@pytest.mark.parametrize("text", ["giá heo hơi hôm nay bao nhiêu", "nên nuôi cá gì dễ bán"])
+def test_small_talk_with_a_records_words_stays_small_talk(client: Client, text: str) -> None:
+    assert client.chat(text, sender())["intent"] == "out_of_scope"
