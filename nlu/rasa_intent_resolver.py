@@ -10,9 +10,10 @@
 - A bare topic ("chứng thực", "giấy phép", "đăng ký": one to four words the catalogue holds, no
   question, no small talk) is a general question about procedures (ask_procedure), so that the
   citizen is asked which one they mean instead of getting a goodbye or a booking.
-- A question about a procedure that the classifier took, unsure, for a complaint or an
-  appointment ("bằng lái của tôi tháng sau hết hạn, đổi ở đâu") without any word of one, is the
-  best procedure question of the ranking.
+- A question about a procedure that the classifier took, unsure, for a complaint, an
+  appointment or a dossier lookup ("bằng lái của tôi tháng sau hết hạn, đổi ở đâu"; "nhà ở từ năm
+  1990 mà chưa có sổ đỏ, làm sổ nộp ở đâu") without any word of one, is the best procedure question
+  of the ranking.
 Runs after the classifier, before the FallbackClassifier.
 """
 
@@ -26,7 +27,14 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 
-from tthc.citizen_words import BOOKING_CUES, COMPLAINT_CUES, is_keyword_only, looks_like_question, mentions
+from tthc.citizen_words import (
+    BOOKING_CUES,
+    COMPLAINT_CUES,
+    DOSSIER_CUES,
+    is_keyword_only,
+    looks_like_question,
+    mentions,
+)
 from tthc.codes import intent_for_code
 from tthc.understanding import PROCEDURE_INTENTS
 
@@ -40,7 +48,7 @@ TOPIC_MISTAKES = frozenset(
      "give_feedback", "check_dossier_status"}
 )  # fmt: skip
 UNSURE = 0.8  # below this confidence a guess can be overruled by what the message says
-CUES = {"give_feedback": COMPLAINT_CUES, "book_appointment": BOOKING_CUES}
+CUES = {"give_feedback": COMPLAINT_CUES, "book_appointment": BOOKING_CUES, "check_dossier_status": DOSSIER_CUES}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

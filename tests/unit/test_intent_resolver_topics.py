@@ -44,6 +44,24 @@ def test_a_question_taken_for_a_complaint_is_the_question(resolver: IntentResolv
     assert resolved(resolver, text, ("give_feedback", 0.42), ("ask_where", 0.21))[0] == "ask_where"
 
 
+def test_a_question_taken_for_a_dossier_lookup_is_the_question(resolver: IntentResolver) -> None:
+    # years and "mà chưa có" sound like a late dossier; nothing says one was submitted
+    text = "nhà ở từ năm 1990 mà chưa có sổ đỏ, giờ làm sổ thì nộp ở đâu"
+    assert resolved(resolver, text, ("check_dossier_status", 0.45), ("ask_where", 0.3))[0] == "ask_where"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hồ sơ làm sổ đỏ nộp từ tháng 5 đến giờ chưa xong là sao",
+        "hồ sơ của em cấp lại bằng lái xong chưa ạ",
+        "tra cứu giúp em hồ sơ đăng ký kết hôn ở phường nào vậy",
+    ],
+)
+def test_a_dossier_lookup_stays_one(resolver: IntentResolver, text: str) -> None:
+    assert resolved(resolver, text, ("check_dossier_status", 0.55), ("ask_where", 0.2))[0] == "check_dossier_status"
+
+
 @pytest.mark.parametrize(
     ("text", "ranking"),
     [
