@@ -48,6 +48,8 @@ def test_a_question_taken_for_a_dossier_lookup_is_the_question(resolver: IntentR
     # years and "mà chưa có" sound like a late dossier; nothing says one was submitted
     text = "nhà ở từ năm 1990 mà chưa có sổ đỏ, giờ làm sổ thì nộp ở đâu"
     assert resolved(resolver, text, ("check_dossier_status", 0.45), ("ask_where", 0.3))[0] == "ask_where"
+    text = "xin giấy xác nhận tình trạng hôn nhân để vay ngân hàng ở đâu"
+    assert resolved(resolver, text, ("check_dossier_status", 0.4), ("ask_where", 0.35))[0] == "ask_where"
 
 
 @pytest.mark.parametrize(
