@@ -74,9 +74,9 @@ DOSSIER_CUES = (
     "ho so cua", "ho so em", "ho so minh", "ho so toi", "ho so so", "ma ho so", "ma hs", "so ho so", "ma bien nhan",
     "bien nhan", "giay hen", "phieu hen", "tra cuu", "tra ho so", "tra giup", "kiem tra", "check", "theo doi",
     "den dau", "toi dau", "buoc nao", "khau nao", "trang thai", "tinh trang ho so", "tinh trang xu ly",
-    "tinh hinh ho so", "tinh hinh xu ly", "tien do", "xong chua",
-    "duyet chua", "ket qua chua", "co ket qua", "tra ket qua", "da nop", "nop roi", "em nop", "minh nop", "toi nop",
-    "nop hom", "nop tu", "nop ngay", "da chuyen", "cap nhat", "yeu cau bo sung", "qua han", "tre hen", "chua thay",
+    "tinh hinh ho so", "tinh hinh xu ly", "tien do", "xong chua", "duyet chua", "ket qua chua", "co ket qua",
+    "tra ket qua", "da nop", "nop roi", "em nop", "minh nop", "toi nop", "nop hom", "nop tu", "nop ngay", "da chuyen",
+    "cap nhat", "yeu cau bo sung", "qua han", "tre hen", "chua thay",
 )  # fmt: skip
 
 

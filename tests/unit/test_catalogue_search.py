@@ -75,6 +75,11 @@ def with_curated_file(records, slug: str) -> CatalogueSearch:
     return CatalogueSearch.build(build_documents(records, [curated]))
 
 
+def outside_ministries(text: str) -> set[str]:
+    """The ministries whose words the question holds, read as outside the catalogue."""
+    return {ministry for _, ministry, _ in analyze_query(text, Lexicon.load()).outside}
+
+
 def first(search: CatalogueSearch, text: str):
     hits = search.rank(text)
     assert hits, text
@@ -1478,7 +1483,7 @@ def test_each_hit_carries_how_much_of_its_name_the_question_speaks_of(search: Ca
     ],
 )
 def test_house_numbers_are_the_provinces_own_procedure(text: str, outside: bool) -> None:
-    ministries = {ministry for _, ministry, _ in analyze_query(text, Lexicon.load()).outside}
+    ministries = outside_ministries(text)
     assert ministries == ({"Ủy ban nhân dân tỉnh, thành phố"} if outside else set())
 
 
@@ -1506,7 +1511,7 @@ def test_a_house_number_is_neither_a_building_permit_nor_a_land_certificate(sear
     ],
 )
 def test_a_school_paper_translated_or_held_is_not_the_education_ministrys_subject(text: str, outside: bool) -> None:
-    ministries = {ministry for _, ministry, _ in analyze_query(text, Lexicon.load()).outside}
+    ministries = outside_ministries(text)
     assert ministries == ({"Giáo dục và Đào tạo"} if outside else set())
 
 
