@@ -72,6 +72,12 @@ FEATURES = (
     "name_length",
     "rival_name_precision",
     "contested",
+    "distinct_held",
+    "rival_distinct_held",
+    "distinct_held_gap",
+    "distinct_mass_gap",
+    "distinct_mass",
+    "rival_distinct_mass",
 )
 
 
@@ -118,7 +124,18 @@ def features(
         float(min(len(first.name.split()), MAX_NAME_SYLLABLES)),
         others[0].name_precision if others else 0.0,
         float(verdict.contested),
+        *_set_apart(verdict, ranked.index(first)),
     ]
+
+
+def _set_apart(verdict: Verdict, at: int) -> list[float]:
+    """The distinct_* features: what sets the ranking's ``at``-th procedure apart from its nearest
+    rival (verdict.distinctions), and how much of it the question speaks of; zeros when unknown."""
+    if at >= len(verdict.distinctions):
+        return [0.0] * 6
+    apart = verdict.distinctions[at]
+    gap = apart.held * apart.mass - apart.rival_held * apart.rival_mass
+    return [apart.held, apart.rival_held, apart.held - apart.rival_held, gap, apart.mass, apart.rival_mass]
 
 
 def first_offered(verdict: Verdict, offered: Sequence[str]) -> Hit | None:

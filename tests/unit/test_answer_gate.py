@@ -16,7 +16,7 @@ from trolyao.evaluation.nlu_eval import Found
 from tthc.answer_gate import DOUBTED_THRESHOLD, FEATURES, GATE_FILE, AnswerGate, features, shipped_gate
 from tthc.retrieval import Candidate
 from tthc.search.decision import Verdict
-from tthc.search.index import Hit
+from tthc.search.index import Distinction, Hit
 from tthc.understanding import understand
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,6 +158,22 @@ def test_features_weigh_how_much_of_the_first_name_the_question_speaks_of() -> N
     assert x["name_precision_gap"] == pytest.approx(0.55)
     assert x["name_length"] == 9
     assert x["rival_name_precision"] == pytest.approx(0.35)  # the next-ranked procedure's
+
+
+def test_features_weigh_what_sets_the_first_offered_apart_from_its_rival() -> None:
+    """The question speaks of a third of what only the first one's name says, and of none of its
+    rival's own words: the gate sees the first one offered's own distinction, wherever it is ranked."""
+    apart = (Distinction(held=1 / 3, rival_held=0.0, mass=30.0, rival_mass=9.0), Distinction(0.0, 1 / 3, 9.0, 30.0))
+    verdict = replace(VERDICT, distinctions=apart)
+    x = dict(zip(FEATURES, features("ask_documents", verdict, ("1.001601", "1.001978"), [])))
+    assert (x["distinct_held"], x["rival_distinct_held"]) == (pytest.approx(1 / 3), 0.0)
+    assert (x["distinct_held_gap"], x["distinct_mass_gap"]) == (pytest.approx(1 / 3), pytest.approx(10.0))
+    assert (x["distinct_mass"], x["rival_distinct_mass"]) == (30.0, 9.0)
+    second = dict(zip(FEATURES, features("ask_documents", verdict, ("1.001978", "1.001601"), [])))
+    assert (second["distinct_held_gap"], second["distinct_mass_gap"]) == (pytest.approx(-1 / 3), pytest.approx(-10.0))
+    # the third one ranked: nothing known of it, nothing weighed
+    third = dict(zip(FEATURES, features("ask_documents", verdict, ("1.000401",), [])))
+    assert [third[name] for name in FEATURES if name.startswith(("distinct", "rival_distinct"))] == [0.0] * 6
 
 
 def test_exported_trees_give_the_fitted_models_probabilities() -> None:

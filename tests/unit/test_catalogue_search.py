@@ -43,7 +43,7 @@ from tthc.search.decision import (
     unasked_variant,
 )
 from tthc.search.documents import SearchDoc, base_name, curated_view, defined_names, group_records, searchable_name
-from tthc.search.index import Hit, _curated_first, kinds_asked, kinds_named, variant_groups
+from tthc.search.index import Distinction, Hit, _curated_first, kinds_asked, kinds_named, variant_groups
 from tthc.understanding import understand
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "catalogue_search" / "records"
@@ -1539,3 +1539,38 @@ def test_a_curated_file_does_not_take_its_neighbours_question(
     assert verdict.answer is None or verdict.answer.key != slug
     assert next(h for h in verdict.ranked if h.key == slug).contrasted is contrasted  # named another thing
     assert search.decide(plain).ranked[0].key == slug
+
+
+REISSUES = [
+    _record("1.012901", "Cấp lại giấy phép hoạt động của Sàn giao dịch bất động sản (trong trường hợp Giấy phép bị "
+                        "mất, bị rách, bị cháy, bị tiêu hủy)"),
+    _record("1.012902", "Cấp lại giấy phép hoạt động của Sàn giao dịch bất động sản (trong trường hợp thay đổi "
+                        "thông tin của sàn)"),
+    _record("1.012900", "Cấp giấy phép hoạt động của Sàn giao dịch bất động sản"),
+]  # fmt: skip
+
+
+def test_what_sets_a_name_apart_from_its_rivals_is_weighed_apart_from_what_they_share() -> None:
+    """Two re-issues share most of their names; "bị cháy" is the lost permit's own word, and the
+    question holds it, not one of the change-of-information's."""
+    index = CatalogueIndex.build(REISSUES)
+    query = index.analyze("giấy phép sàn giao dịch bất động sản bị cháy, xin cấp lại thế nào")
+    lost = index.distinction("1.012901", "1.012902", query)
+    changed = index.distinction("1.012902", "1.012901", query)
+    assert 0 < lost.held < 0.5 and lost.rival_held == 0.0 and lost.mass > lost.rival_mass > 0
+    assert (changed.held, changed.rival_held, changed.mass) == (0.0, lost.held, lost.rival_mass)
+    # the first issue's name says nothing the re-issue's does not; the question holds "lại", "cháy"
+    first = index.distinction("1.012900", "1.012901", query)
+    assert (first.held, first.mass) == (0.0, 0.0) and first.rival_held > lost.held
+    assert index.distinction("1.012901", "9.999999", query) == Distinction()
+
+
+def test_a_verdict_tells_each_of_its_first_procedures_against_its_nearest_rival() -> None:
+    index = CatalogueIndex.build(REISSUES)
+    query = index.analyze("giấy phép sàn giao dịch bất động sản bị cháy, xin cấp lại thế nào")
+    verdict = decide(index, index.search(query.text, query=query), query)
+    first, second = verdict.ranked[0].key, verdict.ranked[1].key
+    assert len(verdict.distinctions) == len(verdict.ranked) == 3
+    assert verdict.distinctions[0] == index.distinction(first, second, query)
+    assert verdict.distinctions[1] == index.distinction(second, first, query)
+    assert verdict.distinctions[2] == index.distinction(verdict.ranked[2].key, first, query)

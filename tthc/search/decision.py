@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from tthc.search.analysis import QUESTION_WORDS, Query, Unit, doc_syllables
 from tthc.search.documents import SearchDoc, level_steps
-from tthc.search.index import VARIANTS, CatalogueIndex, Hit
+from tthc.search.index import VARIANTS, CatalogueIndex, Distinction, Hit
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,7 @@ class Thresholds:
 
 
 THRESHOLDS = Thresholds()
+DISTINCTION_REACH = 6  # the ranking's first procedures the answer gate weighs (tthc.answer_gate.REACH)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,9 @@ class Verdict:
     # answer gate weighs the first case, tthc.answer_gate)
     doubted: bool = False  # another ministry's word stands against it: never answered
     ideas: int = 0  # how many ideas the question holds: a long one tells a situation
+    # per procedure of ranked[:DISTINCTION_REACH], what sets it apart from its nearest rival (the
+    # first-ranked, or for that one the second) and how much of that the question speaks of
+    distinctions: tuple[Distinction, ...] = field(default=(), repr=False)
 
     @property
     def answer(self) -> Hit | None:
@@ -101,7 +105,19 @@ class Verdict:
 
 
 def decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresholds = THRESHOLDS) -> Verdict:
-    return replace(_decide(index, hits, query, t), ideas=len(query.units))
+    verdict = _decide(index, hits, query, t)
+    return replace(verdict, ideas=len(query.units), distinctions=distinctions(index, verdict.ranked, query))
+
+
+def distinctions(index: CatalogueIndex, ranked: Sequence[Hit], query: Query) -> tuple[Distinction, ...]:
+    """Each of the first DISTINCTION_REACH procedures against its nearest rival: the first-ranked
+    one, or for the first itself the second (what the answer gate weighs, tthc.answer_gate)."""
+    if len(ranked) < 2:
+        return tuple(Distinction() for _ in ranked[:DISTINCTION_REACH])
+    return tuple(
+        index.distinction(hit.key, ranked[1 if at == 0 else 0].key, query)
+        for at, hit in enumerate(ranked[:DISTINCTION_REACH])
+    )
 
 
 def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresholds) -> Verdict:

@@ -170,6 +170,18 @@ class Hit:
         return self.codes[0] if self.codes else None
 
 
+@dataclass(frozen=True)
+class Distinction:
+    """What sets one procedure's official names apart from a rival's, and how much of it a question
+    speaks of: "(trong trường hợp Giấy phép bị mất, bị rách, bị cháy ...)" against "(trong trường
+    hợp thay đổi thông tin ...)" is told apart by "bị cháy" alone, whatever the two share."""
+
+    held: float = 0.0  # the share (by idf) of the words only its names say that the question holds
+    rival_held: float = 0.0  # the same for the rival's own words
+    mass: float = 0.0  # the idf of the words only its names say
+    rival_mass: float = 0.0
+
+
 @dataclass
 class _Analyzed:
     names: list[tuple[np.ndarray, np.ndarray]]
@@ -565,6 +577,31 @@ class CatalogueIndex:
             held = weights[asked[sylls]].sum()
             best = max(best, float(held / max(weights.sum(), 1e-9)))
         return best
+
+    def distinction(self, key: str, rival: str, query: Query) -> Distinction:
+        """How much of what sets ``key``'s official names apart from ``rival``'s (and the other way
+        round) the question speaks of (Distinction); nothing when either is not indexed."""
+        at, other = self._position.get(key), self._position.get(rival)
+        if at is None or other is None:
+            return Distinction()
+        own, theirs = self._official_syllables(at), self._official_syllables(other)
+        asked = np.fromiter((self.vocab[t] for t in query.weights if t in self.vocab), dtype=np.int32)
+        held, mass = self._held_share(np.setdiff1d(own, theirs), asked)
+        rival_held, rival_mass = self._held_share(np.setdiff1d(theirs, own), asked)
+        return Distinction(held, rival_held, mass, rival_mass)
+
+    def _official_syllables(self, i: int) -> np.ndarray:
+        """The syllable ids of a procedure's official names (not the aliases citizens' words add)."""
+        rows = self._analyzed[i].name_syllables[: len(self.docs[i].names)]
+        return np.unique(np.concatenate(rows)) if rows else np.zeros(0, np.int32)
+
+    def _held_share(self, words: np.ndarray, asked: np.ndarray) -> tuple[float, float]:
+        """The share (by name idf) of ``words`` among ``asked``, and their whole idf."""
+        if not len(words):
+            return 0.0, 0.0
+        weights = self._name_idf[words]
+        mass = float(weights.sum())
+        return float(weights[np.isin(words, asked)].sum()) / max(mass, 1e-9), mass
 
     def _asked(self, query: Query) -> np.ndarray:
         """A mask over the vocabulary: the terms the question holds."""
