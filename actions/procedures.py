@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import formatting, keywords, process, record_facts
 from actions.facts import PORTAL_SEARCH, Facts, curated_facts, record_facts_of
 from actions.turn import reports_turn
+from tthc.citizen_words import other_aspect
 from tthc.content import ContentBase
 from tthc.understanding import Understanding, service_procedure, understand, without_service_words
 
@@ -102,9 +103,12 @@ def _aspect(
     name_it: bool,
     detail: bool = False,
     guessed: bool = False,
+    also: str | None = None,
 ) -> None:
     """The one short message with the fact asked for; the whole of it (when there is more), the
-    other aspects and the official page are buttons. ``detail``: the whole of it, on tap."""
+    other aspects and the official page are buttons. ``detail``: the whole of it, on tap. ``also``:
+    a second aspect the message plainly asks about too ("cần giấy tờ gì, nộp ở đâu"), in a second
+    short message (tthc.citizen_words.other_aspect)."""
     closing = _closing_buttons(facts, guessed)
     if intent not in ASPECTS:
         buttons = [*aspect_buttons(facts.id)[: BUTTONS - len(closing)], *closing]
@@ -113,17 +117,19 @@ def _aspect(
             response="utter_procedure_overview", name=facts.name, summary=facts.summary, levels=levels, buttons=buttons
         )
         return
-    response, field, more_title = ASPECTS[intent]
-    aspect = getattr(facts, field)
-    more = [] if detail or not aspect.full else [{"title": more_title, "payload": payload(intent, facts.id, True)}]
-    others = aspect_buttons(facts.id, skip=intent)[: BUTTONS - len(closing) - len(more)]
-    text = aspect.full if detail and aspect.full else aspect.short
-    dispatcher.utter_message(
-        response=response,
-        of=f" {facts.name}" if name_it else "",
-        buttons=[*more, *others, *closing],
-        **{field: _capital(text)},
-    )
+    asked = [intent] if also not in ASPECTS or also == intent else [intent, also]
+    answered = {payload(one, facts.id) for one in asked}
+    for at, one in enumerate(asked):
+        response, field, more_title = ASPECTS[one]
+        aspect = getattr(facts, field)
+        more = [] if detail or not aspect.full else [{"title": more_title, "payload": payload(one, facts.id, True)}]
+        buttons = more
+        if at == len(asked) - 1:  # the other aspects and the page under the last message only
+            others = [b for b in aspect_buttons(facts.id) if b["payload"] not in answered]
+            buttons = [*more, *others[: BUTTONS - len(closing) - len(more)], *closing]
+        text = aspect.full if detail and aspect.full else aspect.short
+        of = f" {facts.name}" if name_it and at == 0 else ""
+        dispatcher.utter_message(response=response, of=of, buttons=buttons, **{field: _capital(text)})
 
 
 def _faq_buttons(facts: Facts, intent: str | None, guessed: bool = False) -> list[dict[str, str]]:
@@ -166,7 +172,8 @@ def answer(
         )
     if not matched or fee_too:
         name_it = facts.id not in shown or (named and not text.startswith("/"))
-        _aspect(dispatcher, facts, intent, name_it, detail, guessed)
+        also = None if detail else other_aspect(intent, text)
+        _aspect(dispatcher, facts, intent, name_it, detail, guessed, also)
     if facts.id in shown:
         return []
     codes = ", ".join(facts.codes) or "chưa có"

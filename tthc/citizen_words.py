@@ -11,6 +11,8 @@ that "hủy" means the same everywhere:
 - ``is_keyword_only``: one to four words naming a topic ("chứng thực", "giấy phép", "đăng ký"),
   neither a question nor small talk: the citizen should be asked which procedure they mean.
 - ``mentions``: one of a few cue phrases (a complaint, an appointment) is in the message.
+- ``other_aspect``: a second aspect of a procedure the message plainly asks about as well
+  ("cần giấy tờ gì, nộp ở đâu"), besides the one the classifier chose.
 
 Everything compares accent-insensitive keys (tthc.text.normalize.accent_key), whole words.
 """
@@ -79,6 +81,26 @@ DOSSIER_CUES = (
     "cap nhat", "yeu cau bo sung", "qua han", "tre hen", "chua thay",
 )  # fmt: skip
 
+# What each aspect question plainly says. Only phrases with one reading without accents: "mất bao
+# nhiêu" may be days or money, "mặt tiền" is not "mất tiền", "đến đâu" is a dossier's progress.
+ASPECT_CUES = {
+    "ask_documents": (
+        "giay to gi", "giay to nao", "nhung giay to", "can giay to", "ho so gom", "ho so gi", "ho so can",
+        "can nhung gi", "can gi", "gom nhung gi", "chuan bi gi", "chuan bi nhung gi", "mang theo gi",
+        "mang theo nhung gi",
+    ),
+    "ask_fee": (
+        "le phi", "phi bao nhieu", "bao nhieu tien", "ton bao nhieu", "mat phi", "chi phi", "mien phi", "tien phi",
+        "ton phi", "ton tien", "het tien", "nop phi",
+    ),
+    "ask_processing_time": (
+        "bao lau", "may ngay", "bao nhieu ngay", "khi nao co", "bao gio co", "bao gio xong", "khi nao xong",
+        "thoi gian giai quyet", "thoi han giai quyet",
+    ),
+    "ask_where": ("o dau", "cho nao", "noi nao", "co quan nao", "nop dau", "lam dau"),
+    "ask_online": ("online", "truc tuyen", "tren mang", "qua mang", "dich vu cong", "tren app", "qua app"),
+}  # fmt: skip
+
 
 def key(text: str) -> str:
     """The accent-insensitive words of a message, without punctuation or trailing particles."""
@@ -126,3 +148,18 @@ def is_keyword_only(text: str) -> bool:
     if len(words.split()) > KEYWORD_MAX_WORDS or words in STOP or words in NO or words in HANDOFF_END:
         return False
     return not looks_like_question(text) and not any(_has(words, cue) for cue in _NOT_A_TOPIC)
+
+
+def aspects_asked(text: str) -> tuple[str, ...]:
+    """The aspect intents whose cues the message holds (ASPECT_CUES), in ASPECT_CUES order."""
+    words = key(text)
+    return tuple(aspect for aspect, cues in ASPECT_CUES.items() if any(_has(words, cue) for cue in cues))
+
+
+def other_aspect(intent: str | None, text: str) -> str | None:
+    """The one other aspect a message about ``intent`` (an aspect) plainly asks about too; None when
+    it asks about none, or about several (the buttons offer them)."""
+    if intent not in ASPECT_CUES or (text or "").lstrip().startswith("/"):
+        return None
+    others = [aspect for aspect in aspects_asked(text) if aspect != intent]
+    return others[0] if len(others) == 1 else None

@@ -72,6 +72,24 @@ def test_documents_answer_is_one_message_with_the_page_as_a_titled_button() -> N
     assert slot(events, "outcome") == "answered"  # the gateway logs how the question went
 
 
+def test_two_aspects_asked_at_once_are_both_answered_the_buttons_under_the_second() -> None:
+    """ "cần giấy tờ gì, nộp ở đâu": the papers, then the place, each in its short message; the
+    other aspects and the page only once, under the last of them."""
+    messages, _ = run(ActionAnswerProcedure(), tracker("làm giấy khai sinh cần giấy tờ gì, nộp ở đâu", "ask_documents"))
+    papers, place = messages[0], messages[1]
+    assert (papers["response"], place["response"]) == ("utter_procedure_documents", "utter_procedure_where")
+    assert "Tờ khai" in papers["documents"] and place["where"]
+    assert [b["title"] for b in papers["buttons"]] == ["Xem đủ giấy tờ"]
+    assert [b["title"] for b in place["buttons"]] == ["Xem chi tiết", "Lệ phí", "Thời hạn", "Nộp trực tuyến", OFFICIAL_PAGE]
+    assert papers["of"] and not place["of"]  # the procedure is named once
+    # the place asked where the classifier heard papers (close aspects): the place is said too
+    close, _ = run(ActionAnswerProcedure(), tracker("cần giấy khai sinh cho con, làm ở đâu", "ask_documents"))
+    assert [m["response"] for m in close][:2] == ["utter_procedure_documents", "utter_procedure_where"]
+    # one aspect asked, one message
+    one, _ = run(ActionAnswerProcedure(), tracker("làm giấy khai sinh cần những gì", "ask_documents"))
+    assert [m["response"] for m in one] == ["utter_procedure_documents", "utter_procedure_source", "utter_rate_answer"]
+
+
 def test_sources_and_rating_come_once_per_procedure_in_a_conversation() -> None:
     seen = {"procedure": "khai-sinh", "sources_shown": ["khai-sinh"]}
     messages, events = run(ActionAnswerProcedure(), tracker("thế lệ phí bao nhiêu", "ask_fee", seen))

@@ -1,0 +1,31 @@
+"""What a message plainly says (tthc.citizen_words): a second aspect asked at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from tthc.citizen_words import other_aspect
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "other"),
+    [
+        ("ask_documents", "lam cccd can giay to gi, nop o dau", "ask_where"),
+        ("ask_where", "làm căn cước cần giấy tờ gì, nộp ở đâu", "ask_documents"),
+        ("ask_documents", "cần giấy xác nhận độc thân để cưới vợ, xin ở đâu", "ask_where"),
+        ("ask_fee", "lam ho chieu bao lau, le phi bao nhieu", "ask_processing_time"),
+        ("ask_documents", "đăng ký kết hôn online được không", "ask_online"),
+        # one aspect only, or the classifier's own
+        ("ask_documents", "làm giấy khai sinh cần những gì", None),
+        ("ask_where", "đăng ký tạm trú ở đâu", None),
+        # "mất bao nhiêu" may be days or money; "mặt tiền" is no fee; a button's payload says nothing
+        ("ask_documents", "đổi bằng lái mất bao nhiêu", None),
+        ("ask_documents", "nhà mặt tiền cần giấy tờ gì", None),
+        ("ask_documents", '/ask_documents{"procedure":"khai-sinh"}', None),
+        # several others: the buttons offer them; no aspect intent: nothing added
+        ("ask_documents", "cần giấy tờ gì, lệ phí bao nhiêu, mất mấy ngày", None),
+        ("ask_procedure", "làm khai sinh ở đâu", None),
+    ],
+)
+def test_a_second_aspect_is_added_only_when_the_message_plainly_asks_it(intent: str, text: str, other) -> None:
+    assert other_aspect(intent, text) == other
