@@ -19,6 +19,7 @@ SETS = (
     "search_calibration_neighbours.yml",
     "search_heldout.yml",
     "search_heldout_2.yml",
+    "search_heldout_3.yml",
     "search_calibration_records.yml",
     *(f"search_calibration_records_{n}.yml" for n in (2, 3, 4, 5, *range(7, 31))),
     # not _6: one question is labelled with ten records that the import refuses, their page text
