@@ -82,7 +82,8 @@ DOSSIER_CUES = (
 )  # fmt: skip
 
 # What each aspect question plainly says. Only phrases with one reading without accents: "mất bao
-# nhiêu" may be days or money, "mặt tiền" is not "mất tiền", "đến đâu" is a dossier's progress.
+# nhiêu" may be days or money, "mặt tiền" is not "mất tiền", "làm dâu" is not "làm đâu", "đến đâu"
+# is a dossier's progress.
 ASPECT_CUES = {
     "ask_documents": (
         "giay to gi", "giay to nao", "nhung giay to", "can giay to", "ho so gom", "ho so gi", "ho so can",
@@ -91,13 +92,13 @@ ASPECT_CUES = {
     ),
     "ask_fee": (
         "le phi", "phi bao nhieu", "bao nhieu tien", "ton bao nhieu", "mat phi", "chi phi", "mien phi", "tien phi",
-        "ton phi", "ton tien", "het tien", "nop phi",
+        "ton phi", "ton tien", "nop phi",
     ),
     "ask_processing_time": (
         "bao lau", "may ngay", "bao nhieu ngay", "khi nao co", "bao gio co", "bao gio xong", "khi nao xong",
         "thoi gian giai quyet", "thoi han giai quyet",
     ),
-    "ask_where": ("o dau", "cho nao", "noi nao", "co quan nao", "nop dau", "lam dau"),
+    "ask_where": ("o dau", "cho nao", "noi nao", "co quan nao", "nop dau"),
     "ask_online": ("online", "truc tuyen", "tren mang", "qua mang", "dich vu cong", "tren app", "qua app"),
 }  # fmt: skip
 

@@ -13,9 +13,9 @@ from sklearn.ensemble import GradientBoostingClassifier
 
 from trolyao.evaluation import answer_gate as training
 from trolyao.evaluation.nlu_eval import Found
-from tthc.answer_gate import DOUBTED_THRESHOLD, FEATURES, GATE_FILE, AnswerGate, features, shipped_gate
+from tthc.answer_gate import DOUBTED_THRESHOLD, FEATURES, GATE_FILE, REACH, AnswerGate, features, shipped_gate
 from tthc.retrieval import Candidate
-from tthc.search.decision import Verdict
+from tthc.search.decision import DISTINCTION_REACH, Verdict
 from tthc.search.index import Distinction, Hit
 from tthc.understanding import understand
 
@@ -171,6 +171,7 @@ def test_features_weigh_what_sets_the_first_offered_apart_from_its_rival() -> No
     assert (x["distinct_mass"], x["rival_distinct_mass"]) == (30.0, 9.0)
     second = dict(zip(FEATURES, features("ask_documents", verdict, ("1.001978", "1.001601"), [])))
     assert (second["distinct_held_gap"], second["distinct_mass_gap"]) == (pytest.approx(-1 / 3), pytest.approx(-10.0))
+    assert DISTINCTION_REACH == REACH  # decide() tells apart as many as the gate may weigh
     # the third one ranked: nothing known of it, nothing weighed
     third = dict(zip(FEATURES, features("ask_documents", verdict, ("1.000401",), [])))
     assert [third[name] for name in FEATURES if name.startswith(("distinct", "rival_distinct"))] == [0.0] * 6

@@ -21,6 +21,7 @@ from tthc.citizen_words import other_aspect
         # "mất bao nhiêu" may be days or money; "mặt tiền" is no fee; a button's payload says nothing
         ("ask_documents", "đổi bằng lái mất bao nhiêu", None),
         ("ask_documents", "nhà mặt tiền cần giấy tờ gì", None),
+        ("ask_documents", "ve lam dau nha chong, nhap ho khau can giay to gi", None),
         ("ask_documents", '/ask_documents{"procedure":"khai-sinh"}', None),
         # several others: the buttons offer them; no aspect intent: nothing added
         ("ask_documents", "cần giấy tờ gì, lệ phí bao nhiêu, mất mấy ngày", None),
