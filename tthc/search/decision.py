@@ -114,10 +114,8 @@ def distinctions(index: CatalogueIndex, ranked: Sequence[Hit], query: Query) -> 
     one, or for the first itself the second (what the answer gate weighs, tthc.answer_gate)."""
     if len(ranked) < 2:
         return tuple(Distinction() for _ in ranked[:DISTINCTION_REACH])
-    return tuple(
-        index.distinction(hit.key, ranked[1 if at == 0 else 0].key, query)
-        for at, hit in enumerate(ranked[:DISTINCTION_REACH])
-    )
+    pairs = [(hit.key, ranked[1 if at == 0 else 0].key) for at, hit in enumerate(ranked[:DISTINCTION_REACH])]
+    return index.distinctions(pairs, query)
 
 
 def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresholds) -> Verdict:

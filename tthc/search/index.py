@@ -581,27 +581,40 @@ class CatalogueIndex:
     def distinction(self, key: str, rival: str, query: Query) -> Distinction:
         """How much of what sets ``key``'s official names apart from ``rival``'s (and the other way
         round) the question speaks of (Distinction); nothing when either is not indexed."""
-        at, other = self._position.get(key), self._position.get(rival)
-        if at is None or other is None:
-            return Distinction()
-        own, theirs = self._official_syllables(at), self._official_syllables(other)
-        asked = np.fromiter((self.vocab[t] for t in query.weights if t in self.vocab), dtype=np.int32)
-        held, mass = self._held_share(np.setdiff1d(own, theirs), asked)
-        rival_held, rival_mass = self._held_share(np.setdiff1d(theirs, own), asked)
-        return Distinction(held, rival_held, mass, rival_mass)
+        return self.distinctions([(key, rival)], query)[0]
 
-    def _official_syllables(self, i: int) -> np.ndarray:
+    def distinctions(self, pairs: Sequence[tuple[str, str]], query: Query) -> tuple[Distinction, ...]:
+        """`distinction` of each (key, rival) pair, reading the question and each name once (sets:
+        a name holds a few dozen syllables, too few for numpy to pay)."""
+        asked = {self.vocab[t] for t in query.weights if t in self.vocab}
+        official: dict[int, frozenset[int]] = {}
+        out = []
+        for key, rival in pairs:
+            at, other = self._position.get(key), self._position.get(rival)
+            if at is None or other is None:
+                out.append(Distinction())
+                continue
+            for i in (at, other):
+                if i not in official:
+                    official[i] = self._official_syllables(i)
+            own, theirs = official[at], official[other]
+            held, mass = self._held_share(own - theirs, asked)
+            rival_held, rival_mass = self._held_share(theirs - own, asked)
+            out.append(Distinction(held, rival_held, mass, rival_mass))
+        return tuple(out)
+
+    def _official_syllables(self, i: int) -> frozenset[int]:
         """The syllable ids of a procedure's official names (not the aliases citizens' words add)."""
         rows = self._analyzed[i].name_syllables[: len(self.docs[i].names)]
-        return np.unique(np.concatenate(rows)) if rows else np.zeros(0, np.int32)
+        return frozenset(int(s) for row in rows for s in row)
 
-    def _held_share(self, words: np.ndarray, asked: np.ndarray) -> tuple[float, float]:
+    def _held_share(self, words: frozenset[int], asked: set[int]) -> tuple[float, float]:
         """The share (by name idf) of ``words`` among ``asked``, and their whole idf."""
-        if not len(words):
+        if not words:
             return 0.0, 0.0
-        weights = self._name_idf[words]
-        mass = float(weights.sum())
-        return float(weights[np.isin(words, asked)].sum()) / max(mass, 1e-9), mass
+        weights = {w: float(self._name_idf[w]) for w in words}
+        mass = sum(weights.values())
+        return sum(v for w, v in weights.items() if w in asked) / max(mass, 1e-9), mass
 
     def _asked(self, query: Query) -> np.ndarray:
         """A mask over the vocabulary: the terms the question holds."""
