@@ -291,6 +291,22 @@ def test_the_shipped_gate_is_trained_for_these_features_and_never_on_the_measuri
     assert gate.trees and 0.8 <= gate.threshold < 1.0
 
 
+def _depth(tree: list[list[float]], node: int = 0) -> int:
+    feature, _, left, right, _ = tree[node]
+    return 0 if feature < 0 else 1 + max(_depth(tree, int(left)), _depth(tree, int(right)))
+
+
+def test_the_shipped_gate_is_fitted_as_the_trainer_fits_it() -> None:
+    # a change of the trees' size in the trainer is shipped only with the gate it gives (make answer-gate)
+    data = json.loads(GATE_FILE.read_text(encoding="utf-8"))
+    assert len(data["trees"]) == training.MODEL["n_estimators"]
+    assert data["rate"] == training.MODEL["learning_rate"]
+    assert max(_depth(tree) for tree in data["trees"]) == training.MODEL["max_depth"]
+    fixtures = ROOT / "tests" / "fixtures"
+    studied = [*fixtures.glob("search_calibration_*.yml"), fixtures / "search_heldout.yml"]
+    assert data["trained_on"]["sets"] == sorted(p.stem for p in studied)  # the Makefile's GATE_SETS, all of them
+
+
 def test_training_refuses_the_sets_that_measure_it(tmp_path: Path) -> None:
     out = tmp_path / "gate.json"
     for held_apart in ("search_heldout_2.yml", "search_heldout_3.yml"):

@@ -46,10 +46,13 @@ MAX_WRONG_SHARE = 1 / 10
 MIN_JUDGED = 50
 THRESHOLDS = tuple(round(0.80 + 0.005 * i, 3) for i in range(40))
 FOLDS = 5
+# On the 47 studied files of 6 December, deeper trees learned more slowly answer more at the same
+# number of wrong answers in cross-validation: 1123.8 upgrades with 30.2 wrong, against 1007.6 with
+# 30.2 for 200 trees of depth 4 at 0.05 (300 of depth 5 at 0.03: 1086.4 with 29.8)
 MODEL = {
-    "n_estimators": 200,
-    "learning_rate": 0.05,
-    "max_depth": 4,
+    "n_estimators": 400,
+    "learning_rate": 0.03,
+    "max_depth": 5,
     "min_samples_leaf": 20,
     "subsample": 0.8,
     "random_state": 0,
