@@ -71,7 +71,8 @@ QUESTION_PHRASES = tuple(
     |cap huyen|xa phuong|phuong|huong dan|tu van|giai dap|cho hoi|xin hoi|cho minh hoi
     |vui long|cam on|ad oi|a oi|truc tiep|buu dien|buu chinh cong ich|mien phi
     |chu nhat|thu bay|thu 7|ngay nghi|ngay le|gio lam viec|gio hanh chinh|mat ca ngay|mat ca buoi
-    |mat cong|mat nhieu thoi gian|lam mat may ngay|lam mat bao lau|lam mat bao nhieu""".replace("\n", "").split("|")
+    |mat cong|mat nhieu thoi gian|lam mat may ngay|lam mat bao lau|lam mat bao nhieu
+    |tu lau|bay lau|tu rat lau""".replace("\n", "").split("|")
 )
 
 

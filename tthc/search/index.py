@@ -64,6 +64,9 @@ VARIANTS = {
     "change": {"thay_doi"}, "update": {"cap_nhat"}, "report": {"trinh_bao"},
     "exit": {"thoat_ngheo", "thoat_can"},  # a household leaving the poor or near-poor list
     "branch": {"chi_nhanh"},
+    # a civil-status event settled abroad, recorded at home ("ghi vào Sổ hộ tịch việc kết hôn ... của
+    # nước ngoài"): what citizens and officers call "ghi chú", not the event registered here
+    "recording": {"ghi_vao", "ghi_chu"},
     # giving a request or a licence up: "rút yêu cầu trợ giúp pháp lý", "trả lại giấy phép"
     "withdrawal": {"rut_yeu", "rut_ho", "rut_don"}, "return": {"tra_lai", "nop_tra"},  # "return": see LEADING_ONLY
     # an electronic identity locked or unlocked ("Khóa căn cước điện tử", "Mở khóa tài khoản ...")
@@ -75,6 +78,10 @@ VARIANTS = {
 # is not asking for another variant, so a name saying it is not penalised (as "Cấp hộ chiếu phổ
 # thông ở trong nước" or "tài khoản định danh điện tử mức độ 2" would be).
 UNSTATED_VARIANTS = frozenset({"domestic", "level_one", "level_two"})
+# Variants that make another act of the one subject: a record without it is not the procedure even
+# when it shares another variant asked ("ghi chú kết hôn ... ở Hàn Quốc": recording a marriage made
+# abroad, not the marriage with a foreign element that also says "nước ngoài")
+EXCLUSIVE_VARIANTS = frozenset({"recording"})
 # Things of one kind that exclude each other: a record whose names say one of them is not the
 # procedure for a question that says another ("chở heo ra tỉnh": land animals, not aquatic ones;
 # "môi giới chứng khoán": not real estate; "cty tạm ngừng kinh doanh": not a household business's;
@@ -193,6 +200,11 @@ class _Analyzed:
     primary: frozenset[str]  # those its official name leads with ("Thu hồi ... và cấp lại": revocation)
     name_weights: np.ndarray  # per name row: 1 for an official name, ALIAS_WEIGHT for an alias
     name_syllables: list[np.ndarray]  # per name row: the ids of its syllables (unigram terms)
+
+
+def _lacks(doc_variants: frozenset[str], asked: frozenset[str]) -> bool:
+    """A record is not the variant asked: it has none of those asked, or lacks an exclusive one."""
+    return not doc_variants & asked or bool((asked & EXCLUSIVE_VARIANTS) - doc_variants)
 
 
 def _counts(terms: Iterable[str], vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -509,10 +521,10 @@ class CatalogueIndex:
             if primary and not primary & query_variants:
                 score *= VARIANT_PENALTY  # a variant the question does not ask for
                 variant_match = False
-            if query_variants and not doc_variants & query_variants:
+            if query_variants and _lacks(doc_variants, query_variants):
                 score *= VARIANT_PENALTY  # not the variant the question asks for
                 variant_match = False
-            lacks_variant = bool(stated_variants) and not doc_variants & stated_variants
+            lacks_variant = bool(stated_variants) and _lacks(doc_variants, stated_variants)
             contrasted = kind_asked and _excludes(self._kinds(int(i)), asked_kinds)
             if contrasted:
                 score *= CONTRAST_PENALTY  # it names another thing of the kind the question names
