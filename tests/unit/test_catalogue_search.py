@@ -362,6 +362,35 @@ def test_farm_animals_are_land_animals_for_the_quarantine_records() -> None:
     assert "tren_can" not in query.weights
 
 
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("xin cấp thẻ công chứng viên", True),
+        ("xin cap the cong chung vien", True),
+        ("làm thẻ tạm trú cho vợ thế nào", True),
+        ("thủ tục làm thế nào", False),
+        ("thu tuc lam the nao", False),
+        ("có thể nộp online không", False),
+        ("co the nop online ko", False),
+    ],
+)
+def test_a_card_is_an_idea_of_the_question_and_the_question_word_is_not(text: str, card: bool) -> None:
+    # "the" unaccented is "thế nào", "có thể" or the card: the card's records ("Cấp thẻ công chứng
+    # viên") are named only when it counts
+    assert ("the" in analyze_query(text, Lexicon.load()).stated) is card
+
+
+def test_an_officer_coming_home_to_register_a_marriage_is_the_mobile_registration() -> None:
+    text = "bố tôi nằm liệt giường, muốn đăng ký kết hôn thì cán bộ có xuống nhà làm không"
+    assert "luu_dong" in analyze_query(text, Lexicon.load()).stated
+
+
+def test_a_weather_forecasting_business_is_the_hydro_meteorological_permit_and_small_talk_is_not() -> None:
+    lexicon = Lexicon.load()
+    assert "khi_tuong" in analyze_query("công ty muốn làm dịch vụ dự báo thời tiết", lexicon).stated
+    assert "khi_tuong" not in analyze_query("mai có mưa không, dự báo thời tiết thế nào", lexicon).stated
+
+
 def test_accents_typed_are_respected_in_the_vocabulary() -> None:
     lexicon = Lexicon.load()
     # "chưa" (not yet) is not "chùa" (a pagoda), "nhà thuộc" is not "nhà thuốc"

@@ -320,7 +320,7 @@ for _phrase in QUESTION_PHRASES:
     _PHRASES_BY_FIRST.setdefault(_phrase[0], []).append(_phrase)
 
 
-def _question_masks(sylls: Sequence[str]) -> tuple[list[bool], list[bool]]:
+def _question_masks(sylls: Sequence[str], typed: Sequence[str] = ()) -> tuple[list[bool], list[bool]]:
     n = len(sylls)
     phrase_masked = [False] * n
     for i, first in enumerate(sylls):
@@ -328,8 +328,30 @@ def _question_masks(sylls: Sequence[str]) -> tuple[list[bool], list[bool]]:
             size = len(phrase)
             if tuple(sylls[i : i + size]) == phrase:
                 phrase_masked[i : i + size] = [True] * size
-    word_masked = [phrase_masked[i] or s in QUESTION_WORDS for i, s in enumerate(sylls)]
+    word_masked = [
+        phrase_masked[i] or (s in QUESTION_WORDS and not _a_card(sylls, typed, i)) for i, s in enumerate(sylls)
+    ]
     return phrase_masked, word_masked
+
+
+# "the" is "thế" of "thế nào", "có thể", or the card ("thẻ công chứng viên", "the tam tru"): a card
+# when typed so, or unaccented before a word that is not a question's own nor makes it another word
+# ("thế chấp", "thể thao")
+_NOT_BEFORE_A_CARD = frozenset({"co", "nhu", "vay", "the"})
+_NOT_AFTER_A_CARD = frozenset({"chap", "thao", "hien", "gioi", "he", "le", "loai", "tich", "luc", "che", "duc"})
+
+
+def _a_card(sylls: Sequence[str], typed: Sequence[str], i: int) -> bool:
+    if sylls[i] != "the":
+        return False
+    word = typed[i].lower() if i < len(typed) else sylls[i]
+    if word != "the":
+        return word == "thẻ"
+    after = sylls[i + 1] if i + 1 < len(sylls) else ""
+    before = sylls[i - 1] if i else ""
+    if not after or after in QUESTION_WORDS or after in _NOT_AFTER_A_CARD:
+        return False
+    return before not in _NOT_BEFORE_A_CARD
 
 
 def _citizen_phrase(
@@ -424,7 +446,7 @@ def analyze_query(text: str, lexicon: Lexicon) -> Query:
     sylls = [k for _, k in pairs]
     query = Query(text)
     n = len(sylls)
-    phrase_masked, word_masked = _question_masks(sylls)
+    phrase_masked, word_masked = _question_masks(sylls, [unicodedata.normalize("NFC", t) for t, _ in pairs])
     # "mất" in a question's own phrase is what it costs ("thì mất bao lâu"): no part of a gapped form
     # ("thẻ abtc … mất", a loss)
     gapped_pairs = [
