@@ -43,7 +43,7 @@ class Thresholds:
     # only when the question speaks of this share of one of its names, or when the procedure holds
     # this share of the rest of the question; otherwise the word is weighed as above ("di chuyển hài
     # cốt liệt sĩ", "xin phép tổ chức đêm nhạc biểu diễn nghệ thuật"). On the 51 studied files of 6
-    # December: 13 wrong answers fewer, 2 right ones declined (either test alone: 13 and 41).
+    # December: 13 wrong answers fewer, 2 right ones declined (either test alone declined 13 or 41).
     outside_held_name_precision: float = 0.45
     outside_held_rest: float = 0.7
     # The best procedure holds the whole question and no close rival does: a smaller score margin
