@@ -344,7 +344,7 @@ _NOT_AFTER_A_CARD = frozenset({"chap", "thao", "hien", "gioi", "he", "le", "loai
 def _a_card(sylls: Sequence[str], typed: Sequence[str], i: int) -> bool:
     if sylls[i] != "the":
         return False
-    word = typed[i].lower() if i < len(typed) else sylls[i]
+    word = typed[i] if i < len(typed) else sylls[i]  # as typed: NFC, lower case (query_pairs)
     if word != "the":
         return word == "thẻ"
     after = sylls[i + 1] if i + 1 < len(sylls) else ""
@@ -446,7 +446,7 @@ def analyze_query(text: str, lexicon: Lexicon) -> Query:
     sylls = [k for _, k in pairs]
     query = Query(text)
     n = len(sylls)
-    phrase_masked, word_masked = _question_masks(sylls, [unicodedata.normalize("NFC", t) for t, _ in pairs])
+    phrase_masked, word_masked = _question_masks(sylls, [typed for typed, _ in pairs])
     # "mất" in a question's own phrase is what it costs ("thì mất bao lâu"): no part of a gapped form
     # ("thẻ abtc … mất", a loss)
     gapped_pairs = [

@@ -133,14 +133,14 @@ def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresho
     top = hits[0]
     overruled: list[str] = []
     doubted = False  # another ministry's word the best procedure does not outweigh: ask, never answer
+    named = index.name_precision(top.key, query) if query.outside else 0.0
     for phrase, ministry, span in query.outside:
-        if index.holds_phrase(top.key, phrase) and _held_as_subject(index, top, query, span, t):
+        held_rest, rest = index.coverage(top.key, query, skip=span)
+        if _held_as_subject(index, top.key, phrase, named, held_rest, t):
             continue
         # the other ministry's word is only context when the rest of the question carries most of
         # what it says and names this procedure well
-        _, rest = index.coverage(top.key, query, skip=span)
         rest_share = index.idea_mass(query, skip=span) / max(index.idea_mass(query), 1e-9)
-        named = index.name_precision(top.key, query)
         overruled_by_rest = rest >= t.outside_override and rest_share >= t.outside_rest_share
         # what a permit is for ("giấy phép bán lẻ rượu") is the subject, whatever the rest says
         if span in query.permitted or not overruled_by_rest or named < t.outside_name_precision:
@@ -193,12 +193,15 @@ def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresho
     )
 
 
-def _held_as_subject(index: CatalogueIndex, top: Hit, query: Query, span: tuple[int, int], t: Thresholds) -> bool:
-    """The best procedure, which holds another ministry's word, is the question's subject: the
-    question names it well, or it holds most of what the question says besides that word."""
-    if index.name_precision(top.key, query) >= t.outside_held_name_precision:
-        return True
-    return index.coverage(top.key, query, skip=span)[0] >= t.outside_held_rest
+def _held_as_subject(
+    index: CatalogueIndex, key: str, phrase: Sequence[str], named: float, held_rest: float, t: Thresholds
+) -> bool:
+    """The best procedure holds another ministry's word itself and is the question's subject: the
+    question names it well (``named``), or it holds most of what the question says besides that
+    word (``held_rest``)."""
+    if not index.holds_phrase(key, phrase):
+        return False
+    return named >= t.outside_held_name_precision or held_rest >= t.outside_held_rest
 
 
 def part_outscoring_bundle(ranked: Sequence[Hit], t: Thresholds) -> Hit | None:
@@ -363,12 +366,10 @@ def _kin(top: Hit, other: Hit) -> bool:
 # differ in these alone name one family of procedures.
 # ("ở" of "ở nước ngoài", "ghi", "vào" and "chú" of "ghi vào", "ghi chú" are too common words to set
 # names apart)
-_VARIANT_SYLLABLES = frozenset(s for marks in VARIANTS.values() for m in marks for s in m.split("_")) - {
-    "o",
-    "ghi",
-    "vao",
-    "chu",
-}
+_COMMON_SYLLABLES = frozenset({"o", "ghi", "vao", "chu"})
+_VARIANT_SYLLABLES = (
+    frozenset(s for marks in VARIANTS.values() for m in marks for s in m.split("_")) - _COMMON_SYLLABLES
+)
 FAMILY_WORDS = (
     _VARIANT_SYLLABLES
     | QUESTION_WORDS
