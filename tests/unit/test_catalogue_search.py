@@ -42,7 +42,15 @@ from tthc.search.decision import (
     singled_out,
     unasked_variant,
 )
-from tthc.search.documents import SearchDoc, base_name, curated_view, defined_names, group_records, searchable_name
+from tthc.search.documents import (
+    SearchDoc,
+    base_name,
+    curated_view,
+    defined_names,
+    group_records,
+    procedure_name,
+    searchable_name,
+)
 from tthc.search.index import Distinction, Hit, _curated_first, kinds_asked, kinds_named, variant_groups
 from tthc.understanding import understand
 
@@ -252,8 +260,36 @@ def test_an_absence_is_not_a_reply() -> None:
 
 def test_different_records_are_never_grouped(records) -> None:
     for group in group_records(records):
-        names = {base_name(r.name).lower() for r in group}
+        names = {procedure_name(r.name).lower() for r in group}
         assert len(names) == 1
+
+
+def test_the_office_a_name_says_is_not_matched_and_its_levels_are_one_procedure(records) -> None:
+    ministry = "Gia hạn tạm trú cho người đã được cấp giấy miễn thị thực tại Cục Quản lý xuất nhập cảnh Bộ Công an"
+    assert searchable_name(ministry) == "Gia hạn tạm trú cho người đã được cấp giấy miễn thị thực"
+    assert searchable_name("Cấp thẻ tạm trú cho người nước ngoài tại Việt Nam") == (
+        "Cấp thẻ tạm trú cho người nước ngoài tại Việt Nam"  # where the foreigner is, not an office
+    )
+    [exempted] = [d for d in build_documents(records) if "1.000771" in d.codes]
+    assert exempted.codes == ("1.002411", "1.000771") and exempted.levels[0] == "Cấp tỉnh"
+
+
+def test_the_office_a_question_goes_to_does_not_draw_the_record_named_for_it(search: CatalogueSearch) -> None:
+    # "ở phòng xuất nhập cảnh công an tỉnh" is where she goes: the office's words in the name of the
+    # extension for holders of a visa exemption drew it before the foreigners' extension
+    verdict = search.decide("vợ tôi người Nhật, muốn gia hạn tạm trú ở phòng xuất nhập cảnh công an tỉnh thì cần gì")
+    assert verdict.answer is None or verdict.answer.codes[0] == "1.001146", verdict
+    card = search.decide("Vợ mình người Hàn, muốn xin thẻ tạm trú ở phòng xuất nhập cảnh công an tỉnh thì hồ sơ gồm gì")
+    assert card.answer is None or card.answer.codes[0] == "1.003460", card
+
+
+def test_a_visa_running_out_is_the_foreigners_extension_of_stay() -> None:
+    for text in ("bạn trai tôi người Anh, visa sắp hết hạn, muốn ở thêm", "visa cua chong toi het han roi"):
+        query = analyze_query(text, Lexicon.load())
+        assert "gia_han" in query.weights and "nguoi_nuoc" in query.weights, text
+    # a visa exemption's card running out is not a visa's
+    query = analyze_query("giấy miễn thị thực sắp hết hạn", Lexicon.load())
+    assert "nguoi_nuoc" not in query.weights
 
 
 def test_a_record_named_for_the_district_level_is_not_the_one_shown() -> None:

@@ -14,7 +14,7 @@ import pytest
 from trolyao.evaluation.charts import scaling_chart
 from trolyao.evaluation.search_timing import main, parse_scales, recombine, status_mb, synthetic, table
 from tthc.search import build_documents, read_records
-from tthc.search.documents import base_name
+from tthc.search.documents import procedure_name
 from tthc.text.normalize import accent_key
 
 RECORDS = Path(__file__).resolve().parents[1] / "fixtures" / "catalogue_search" / "records"
@@ -60,7 +60,7 @@ def test_names_are_joined_where_they_turn():
 
 
 def test_no_name_is_cut_inside_brackets(records):
-    names = {base_name(r.name) for r in records}
+    names = {procedure_name(r.name) for r in records}
     assert any("(" in name for name in names)
     for own in names:
         for theirs in names:
@@ -87,12 +87,12 @@ def test_synthetic_catalogue_keeps_the_real_one_and_adds_new_codes(records):
 
 
 def test_synthetic_names_are_real_names_recombined_and_unique(records):
-    real_bases = {accent_key(base_name(r.name)) for r in records}
-    real_words = [base_name(r.name).split() for r in records]
+    real_bases = {accent_key(procedure_name(r.name)) for r in records}
+    real_words = [procedure_name(r.name).split() for r in records]
     out = synthetic(records, 4)
     new_bases = defaultdict(set)  # copy -> the new procedures' names
     for record in out[len(records) :]:
-        name = base_name(record.name)
+        name = procedure_name(record.name)
         assert accent_key(name) not in real_bases, name
         words = name.split()
         assert any(
@@ -111,10 +111,11 @@ def test_levels_of_one_procedure_stay_one_procedure(records):
     out = synthetic(records, 3)
     assert len(build_documents(out)) == 3 * real
     # "Cấp lại thẻ căn cước" at three levels: one new name per copy, each record keeping its level words
-    levels = [i for i, r in enumerate(records) if accent_key(base_name(r.name)) == accent_key("Cấp lại thẻ căn cước")]
+    reissue = accent_key("Cấp lại thẻ căn cước")
+    levels = [i for i, r in enumerate(records) if accent_key(procedure_name(r.name)) == reissue]
     assert len(levels) == 3
     copy = out[len(records) : 2 * len(records)]
-    assert len({base_name(copy[i].name) for i in levels}) == 1
+    assert len({procedure_name(copy[i].name) for i in levels}) == 1
     assert any(copy[i].name.endswith("(thực hiện tại cấp tỉnh)") for i in levels)
 
 

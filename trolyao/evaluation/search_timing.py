@@ -174,14 +174,14 @@ def recombine(own: str, theirs: str) -> str:
 def synthetic(records, scale: int):
     """Every real record again scale-1 times, new code, name recombined from two real names.
 
-    The levels of one procedure (records with one base name) get one new name, each record keeping
+    The levels of one procedure (records with one procedure_name) get one new name, each record keeping
     its own level words; a new name is never a real name nor another new one."""
-    from tthc.search.documents import base_name
+    from tthc.search.documents import procedure_name
     from tthc.text.normalize import accent_key
 
     if not 1 <= scale <= MAX_SCALE or len(records) >= 100_000:
         raise ValueError(f"scale {scale} of {len(records)} records: codes would not be unique")
-    bases = [base_name(r.name) for r in records]
+    bases = [procedure_name(r.name) for r in records]
     first = {accent_key(b): b for b in reversed(bases)}  # one name per procedure, as the search groups them
     names = list(dict.fromkeys(first[accent_key(b)] for b in bases))
     ordinal = {accent_key(name): g for g, name in enumerate(names)}

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from tthc.search.analysis import QUESTION_WORDS, Query, Unit, doc_syllables
-from tthc.search.documents import SearchDoc, level_steps
+from tthc.search.documents import SearchDoc, level_steps, without_office
 from tthc.search.index import EXCLUSIVE_VARIANTS, VARIANTS, CatalogueIndex, Distinction, Hit
 
 
@@ -405,7 +405,7 @@ FAMILY_OVERLAP = 0.8  # a family: the shorter core shares this much of itself wi
 
 def name_core(name: str) -> frozenset[str]:
     """What a procedure's name says once its variant, level and function words are left out."""
-    return frozenset(s for s in doc_syllables(name) if s not in FAMILY_WORDS)
+    return frozenset(s for s in doc_syllables(without_office(name)) if s not in FAMILY_WORDS)
 
 
 def same_family(a: Hit, b: Hit) -> bool:
@@ -526,7 +526,7 @@ def singled_out(best: Hit, rivals: Sequence[Hit], query: Query, t: Thresholds = 
 
 def _said(name: str) -> frozenset[str]:
     """What a name says, its variant words included (they set variants apart)."""
-    return frozenset(s for s in doc_syllables(name) if s not in _GENERIC)
+    return frozenset(s for s in doc_syllables(without_office(name)) if s not in _GENERIC)
 
 
 def _set_apart(own: frozenset[str], other: frozenset[str], asked: frozenset[str]) -> bool:

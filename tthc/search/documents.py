@@ -33,6 +33,16 @@ _PREFIX = re.compile(r"^\s*thủ\s+tục\s+", re.I)
 # của nước nhập khẩu)". Its words name the sibling procedure, not this one ("miễn trừ", "khấu trừ",
 # "bù trừ" and "để trừ vào" are other words; an unbracketed "trừ" may run into the main clause).
 _EXCLUSION = re.compile(r"(?<!miễn )(?<!khấu )(?<!bù )(?<!để )\btrừ\b[^()]*(?=\))", re.I)
+# The office a police record's name says it is done at ("Cấp thẻ tạm trú cho người nước ngoài tại Cục
+# Quản lý xuất nhập cảnh, Bộ Công an"): where, not what. A question that names the office ("ở phòng xuất
+# nhập cảnh công an tỉnh") says the level (analysis.OFFICE_LEVELS), not another procedure; matched, the
+# office's words drew the ministry's record, or a special case's ("... miễn thị thực tại Phòng ..."),
+# before the one the question asks for.
+_OFFICE = re.compile(
+    r"\s+tại\s+(?:(?:Cục|Phòng)\s+(?:Quản\s+lý\s+xuất\s+nhập\s+cảnh|Cảnh\s+sát)|Công\s+an\s+(?:cấp\s+tỉnh|các\s+đơn\s+vị))"
+    r"[^;()]*$",
+    re.I,
+)
 _RESULT_JUNK = re.compile(r"Mã:\s*KQ\.|Từ khóa|Chọn cơ quan thực hiện")
 _NO_INFO = "Không có thông tin"
 DOCUMENTS_MAX_CHARS = 4000  # the first pages of the document list say what the procedure is about
@@ -130,8 +140,20 @@ def base_name(name: str) -> str:
 
 
 def searchable_name(name: str) -> str:
-    """The name without the cases it excludes (_EXCLUSION), for matching."""
-    return _EXCLUSION.sub("", name).replace("()", "")
+    """The name without the cases it excludes (_EXCLUSION) nor the office it is done at (_OFFICE),
+    for matching."""
+    return without_office(_EXCLUSION.sub("", name).replace("()", ""))
+
+
+def procedure_name(name: str) -> str:
+    """What a record's levels share: its name without the level nor the office that says it, the key
+    that groups records into one procedure (group_records)."""
+    return without_office(base_name(name))
+
+
+def without_office(name: str) -> str:
+    """The name without the office it ends with ("... tại Cục Quản lý xuất nhập cảnh, Bộ Công an")."""
+    return _OFFICE.sub("", name)
 
 
 def level_rank(level: str) -> int:
@@ -254,12 +276,13 @@ def _names_district(name: str) -> bool:
 
 
 def group_records(records: Iterable[CatalogueRecord]) -> list[list[CatalogueRecord]]:
-    """Records that are one procedure at several levels: the same name once the level is removed.
-    Each group is ordered by the level a citizen would use (xã, tỉnh, bộ), a record named for the
-    district level after its twins, then by code."""
+    """Records that are one procedure at several levels: the same name once the level, and the office
+    that says it ("... tại Cục Quản lý xuất nhập cảnh Bộ Công an"), are removed. Each group is
+    ordered by the level a citizen would use (xã, tỉnh, bộ), a record named for the district level
+    after its twins, then by code."""
     groups: dict[str, list[CatalogueRecord]] = defaultdict(list)
     for record in records:
-        groups[accent_key(base_name(record.name))].append(record)
+        groups[accent_key(procedure_name(record.name))].append(record)
     out = [sorted(g, key=lambda r: (level_rank(r.level), _names_district(r.name), r.code)) for g in groups.values()]
     return sorted(out, key=lambda g: g[0].code)
 
