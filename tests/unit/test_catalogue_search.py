@@ -1674,3 +1674,38 @@ def test_a_verdict_tells_each_of_its_first_procedures_against_its_nearest_rival(
     assert verdict.distinctions[0] == index.distinction(first, second, query)
     assert verdict.distinctions[1] == index.distinction(second, first, query)
     assert verdict.distinctions[2] == index.distinction(verdict.ranked[2].key, first, query)
+
+
+def test_a_variant_a_lone_word_may_say_weighs_less_than_one_stated(search: CatalogueSearch) -> None:
+    # "đổi" alone may be an exchange: the bank's refusal to exchange the money is not the question,
+    # having it examined is
+    text = "to 200k bi chay sem 1 goc, ngan hang ko chiu doi, muon xin giam dinh xem con doi dc ko thi lam sao"
+    verdict = search.decide(text)
+    assert verdict.answer is None or verdict.answer.codes[0] == "1.001831", verdict
+    examined = next(h for h in verdict.ranked if h.key == "1.001831")
+    exchanged = next(h for h in verdict.ranked if h.key == "2.001077")
+    assert examined.score > 0.9 * exchanged.score
+
+
+BHYT = CuratedView(
+    slug="cap-lai-the-bhyt",
+    name="Cấp lại, đổi thẻ bảo hiểm y tế",
+    field="Bảo hiểm y tế",
+    codes=("1.002759",),
+    names=("Cấp lại, đổi thẻ bảo hiểm y tế",),
+    aliases=("mất thẻ bảo hiểm y tế", "cấp lại thẻ bảo hiểm y tế", "đổi thẻ bảo hiểm y tế"),
+)
+
+
+def test_the_police_policy_records_are_read_with_their_audience(records) -> None:
+    docs = {d.key: d for d in build_documents(records)}
+    assert "Cấp lại thẻ bảo hiểm y tế cho Công an nhân dân" in docs["1.001294"].names
+    assert not any("Công an nhân dân" in n for n in docs["1.001939"].names)  # the citizens' first card
+
+
+def test_a_police_officers_relative_finds_the_polices_card_and_a_citizen_the_citizens(records) -> None:
+    search = CatalogueSearch.build(build_documents(records, [BHYT]))
+    relative = search.decide("chồng tôi là công an, thẻ bhyt thân nhân của tôi bị mất thì xin cấp lại ở đâu")
+    assert relative.ranked[0].key == "1.001294", relative
+    citizen = search.decide("mất thẻ bhyt làm lại ở đâu")
+    assert citizen.ranked[0].key == "cap-lai-the-bhyt", citizen

@@ -61,6 +61,15 @@ DEFINED_TERMS = (
 )
 
 
+# The police's own people: the police ministry's "Chính sách" records serve its officers, soldiers
+# and their relatives ("Sĩ quan, hạ sĩ quan, chiến sĩ ... Công an nhân dân đại diện cho thân nhân"),
+# though some names say only what is done ("Cấp lại thẻ bảo hiểm y tế"). Such a name is read with
+# its audience as another name, so that a question saying the applicant is police finds them, and
+# a citizen's question about the same thing still finds the citizens' curated file first.
+POLICE_POLICY = ("bo-cong-an", "chính sách")
+POLICE_AUDIENCE = "cho Công an nhân dân"
+
+
 class CatalogueRecord(Protocol):
     """The fields of an official record the search reads."""
 
@@ -296,10 +305,19 @@ def defined_names(names: Sequence[str], fields: Sequence[str]) -> tuple[str, ...
     return tuple(out)
 
 
+def audience_names(names: Sequence[str], group: Sequence[CatalogueRecord]) -> tuple[str, ...]:
+    """The names read with the audience their records serve, where they do not say it (POLICE_POLICY)."""
+    police = any((getattr(r, "ministry", ""), r.field.strip().lower()) == POLICE_POLICY for r in group)
+    if not police:
+        return ()
+    return tuple(f"{name} {POLICE_AUDIENCE}" for name in names if "công an" not in searchable_name(name).lower())
+
+
 def catalogue_doc(group: Sequence[CatalogueRecord]) -> SearchDoc:
     first = group[0]
     names = tuple(dict.fromkeys(base_name(r.name) for r in group))
     names += defined_names(names, [r.field for r in group])
+    names += audience_names(names, group)
     return SearchDoc(
         key=first.code,
         kind="catalogue",
