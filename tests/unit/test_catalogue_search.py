@@ -228,6 +228,33 @@ def test_level_suffixes_are_not_part_of_the_name() -> None:
     assert base_name("Cấp giấy phép khai thác khoáng sản (cấp Tỉnh)") == "Cấp giấy phép khai thác khoáng sản"
 
 
+def test_the_code_a_name_ends_with_does_not_keep_its_levels_apart() -> None:
+    from tthc.search.documents import RecordView
+
+    assert base_name("Cấp giấy phép môi trường (cấp Tỉnh) ( 1.010727 )") == "Cấp giấy phép môi trường"
+    assert base_name("Chứng nhận Nhãn sinh thái Việt Nam (2.002469)") == "Chứng nhận Nhãn sinh thái Việt Nam"
+    ministry = RecordView("1.010719", "Cấp giấy phép môi trường (cấp Bộ) (1.010719)", "Cấp bộ")
+    province = RecordView("1.010727", "Cấp giấy phép môi trường (cấp Tỉnh) ( 1.010727 )", "Cấp tỉnh")
+    assert [[r.code for r in g] for g in group_records([ministry, province])] == [["1.010727", "1.010719"]]
+
+
+def test_a_level_a_name_ends_with_bare_or_a_semicolon_does_not_keep_its_levels_apart() -> None:
+    from tthc.search.documents import RecordView
+
+    central = RecordView("1.009831", "Cấp lại thẻ giám định viên tư pháp cấp Trung ương", "Cấp bộ")
+    province = RecordView("1.009832", "Cấp lại thẻ giám định viên tư pháp cấp tỉnh", "Cấp tỉnh")
+    maps = RecordView("1.011672", "Cung cấp dữ liệu, sản phẩm đo đạc và bản đồ - cấp Trung ương", "Cấp bộ")
+    maps_here = RecordView("1.011671", "Cung cấp dữ liệu, sản phẩm đo đạc và bản đồ", "Cấp tỉnh")
+    land = RecordView("1.013823", "Giao đất, cho thuê đất; gia hạn sử dụng đất khi hết thời hạn", "Cấp tỉnh")
+    land_here = RecordView("1.013949", "Giao đất, cho thuê đất, gia hạn sử dụng đất khi hết thời hạn", "Cấp xã")
+    groups = [[r.code for r in g] for g in group_records([central, province, maps, maps_here, land, land_here])]
+    assert sorted(groups) == [["1.009832", "1.009831"], ["1.011671", "1.011672"], ["1.013949", "1.013823"]]
+    # the tax office's and the customs' e-receipts: one name but for a slash's spacing, two procedures
+    tax = RecordView("1.011042", "Đăng ký/ Thay đổi thông tin sử dụng chứng từ điện tử /Ủy nhiệm lập", "Cấp xã")
+    customs = RecordView("1.013653", "Đăng ký/Thay đổi thông tin sử dụng chứng từ điện tử/Ủy nhiệm lập", "Cấp xã")
+    assert len(group_records([tax, customs])) == 2
+
+
 def test_the_cases_a_name_excludes_are_not_matched() -> None:
     # "(trừ ...)" names the sibling procedure's case: its words do not name this one
     excluding = "Cấp lại Giấy chứng nhận cơ sở an toàn dịch bệnh động vật (trừ cơ sở theo yêu cầu của nước nhập khẩu)"

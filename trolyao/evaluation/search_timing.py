@@ -176,21 +176,22 @@ def synthetic(records, scale: int):
 
     The levels of one procedure (records with one procedure_name) get one new name, each record keeping
     its own level words; a new name is never a real name nor another new one."""
-    from tthc.search.documents import procedure_name
+    from tthc.search.documents import procedure_key, procedure_name
     from tthc.text.normalize import accent_key
 
     if not 1 <= scale <= MAX_SCALE or len(records) >= 100_000:
         raise ValueError(f"scale {scale} of {len(records)} records: codes would not be unique")
     bases = [procedure_name(r.name) for r in records]
-    first = {accent_key(b): b for b in reversed(bases)}  # one name per procedure, as the search groups them
-    names = list(dict.fromkeys(first[accent_key(b)] for b in bases))
-    ordinal = {accent_key(name): g for g, name in enumerate(names)}
-    used = set(ordinal)
+    keys = [procedure_key(r.name) for r in records]
+    first = dict(zip(reversed(keys), reversed(bases)))  # one name per procedure, as the search groups them
+    ordinal = {key: g for g, key in enumerate(dict.fromkeys(keys))}
+    names = [first[key] for key in ordinal]
+    used = {accent_key(name) for name in names}
     out = list(records)
     for copy in range(1, scale):
         renamed = [_unique_name(names, g, copy, used) for g in range(len(names))]
         for i, record in enumerate(records):
-            base, new = bases[i], renamed[ordinal[accent_key(bases[i])]]
+            base, new = bases[i], renamed[ordinal[keys[i]]]
             flat = " ".join(record.name.split())
             name = flat.replace(base, new, 1) if base in flat else new
             out.append(dataclasses.replace(record, code=f"9.{copy:02d}{i:05d}", name=name))

@@ -29,6 +29,9 @@ _LEVEL_SUFFIX = re.compile(
 )
 _LEVEL_BRACKET = re.compile(r"\s*\(\s*(?:cấp\s+)?(?:trung\s+ương|tỉnh|xã|huyện|bộ)\s*\)\s*$", re.I)
 _PREFIX = re.compile(r"^\s*thủ\s+tục\s+", re.I)
+# The record's own code, which a few names end with: it kept the levels of the environmental permit
+# and of the impact-assessment appraisal apart, as two procedures asked back about
+_CODE_SUFFIX = re.compile(r"\s*\(\s*\d\.\d{6}\s*\)\s*$")
 # What a name says, in brackets, a procedure is NOT for: "(trừ cơ sở an toàn dịch bệnh theo yêu cầu
 # của nước nhập khẩu)". Its words name the sibling procedure, not this one ("miễn trừ", "khấu trừ",
 # "bù trừ" and "để trừ vào" are other words; an unbracketed "trừ" may run into the main clause).
@@ -43,6 +46,7 @@ _OFFICE = re.compile(
     r"[^;()]*$",
     re.I,
 )
+_BARE_LEVEL = re.compile(r"\s*[-–]?\s*cấp\s+(?:trung\s+ương|tỉnh|bộ|xã)\s*$", re.I)
 _RESULT_JUNK = re.compile(r"Mã:\s*KQ\.|Từ khóa|Chọn cơ quan thực hiện")
 _NO_INFO = "Không có thông tin"
 DOCUMENTS_MAX_CHARS = 4000  # the first pages of the document list say what the procedure is about
@@ -142,8 +146,9 @@ def read_records(directory: Path | str) -> list[RecordView]:
 
 
 def base_name(name: str) -> str:
-    """The name without its level ("(thực hiện tại cấp tỉnh)", "(cấp Bộ)") or a leading "Thủ tục"."""
-    name = " ".join(name.split()).rstrip(" .;")
+    """The name without its level ("(thực hiện tại cấp tỉnh)", "(cấp Bộ)"), the code some names end
+    with ("... (cấp Tỉnh) (1.010727)") or a leading "Thủ tục"."""
+    name = _CODE_SUFFIX.sub("", " ".join(name.split())).rstrip(" .;")
     name = _LEVEL_BRACKET.sub("", _LEVEL_SUFFIX.sub("", name)).rstrip(" .;")
     return _PREFIX.sub("", name).strip()
 
@@ -155,9 +160,17 @@ def searchable_name(name: str) -> str:
 
 
 def procedure_name(name: str) -> str:
-    """What a record's levels share: its name without the level nor the office that says it, the key
-    that groups records into one procedure (group_records)."""
-    return without_office(base_name(name))
+    """What a record's levels share: its name without the level, the office that says it, nor a
+    level it ends with bare ("Miễn nhiệm giám định viên tư pháp cấp tỉnh", "... - cấp Trung ương")."""
+    return _BARE_LEVEL.sub("", without_office(base_name(name)))
+
+
+def procedure_key(name: str) -> str:
+    """The key that groups records into one procedure (group_records): procedure_name without
+    accents nor case, a semicolon read as a comma (one level's name has "; gia hạn", another's ",
+    gia hạn"). Other punctuation stays: the tax office's and the customs' e-receipt records differ
+    by a slash's spacing alone, and are two procedures."""
+    return accent_key(procedure_name(name)).replace(";", ",")
 
 
 def without_office(name: str) -> str:
@@ -291,7 +304,7 @@ def group_records(records: Iterable[CatalogueRecord]) -> list[list[CatalogueReco
     after its twins, then by code."""
     groups: dict[str, list[CatalogueRecord]] = defaultdict(list)
     for record in records:
-        groups[accent_key(procedure_name(record.name))].append(record)
+        groups[procedure_key(record.name)].append(record)
     out = [sorted(g, key=lambda r: (level_rank(r.level), _names_district(r.name), r.code)) for g in groups.values()]
     return sorted(out, key=lambda g: g[0].code)
 
