@@ -48,7 +48,7 @@ from tthc.search.documents import (
     curated_view,
     defined_names,
     group_records,
-    procedure_name,
+    procedure_key,
     searchable_name,
 )
 from tthc.search.index import Distinction, Hit, _curated_first, kinds_asked, kinds_named, variant_groups
@@ -249,6 +249,14 @@ def test_a_level_a_name_ends_with_bare_or_a_semicolon_does_not_keep_its_levels_a
     land_here = RecordView("1.013949", "Giao đất, cho thuê đất, gia hạn sử dụng đất khi hết thời hạn", "Cấp xã")
     groups = [[r.code for r in g] for g in group_records([central, province, maps, maps_here, land, land_here])]
     assert sorted(groups) == [["1.009832", "1.009831"], ["1.011671", "1.011672"], ["1.013949", "1.013823"]]
+    # the temporary residence card: the province's "tại Việt Nam tại Công an cấp tỉnh", the ministry's at its office
+    card = RecordView(
+        "1.003358", "Cấp thẻ tạm trú cho người nước ngoài tại Cục Quản lý xuất nhập cảnh, Bộ Công an", "Cấp bộ"
+    )
+    card_here = RecordView(
+        "1.003460", "Cấp thẻ tạm trú cho người nước ngoài tại Việt Nam tại Công an cấp tỉnh", "Cấp tỉnh"
+    )
+    assert [[r.code for r in g] for g in group_records([card, card_here])] == [["1.003460", "1.003358"]]
     # the tax office's and the customs' e-receipts: one name but for a slash's spacing, two procedures
     tax = RecordView("1.011042", "Đăng ký/ Thay đổi thông tin sử dụng chứng từ điện tử /Ủy nhiệm lập", "Cấp xã")
     customs = RecordView("1.013653", "Đăng ký/Thay đổi thông tin sử dụng chứng từ điện tử/Ủy nhiệm lập", "Cấp xã")
@@ -287,8 +295,8 @@ def test_an_absence_is_not_a_reply() -> None:
 
 def test_different_records_are_never_grouped(records) -> None:
     for group in group_records(records):
-        names = {procedure_name(r.name).lower() for r in group}
-        assert len(names) == 1
+        assert len({procedure_key(r.name) for r in group}) == 1
+        assert len({r.field for r in group}) == 1, [r.code for r in group]  # one procedure, one field
 
 
 def test_the_office_a_name_says_is_not_matched_and_its_levels_are_one_procedure(records) -> None:

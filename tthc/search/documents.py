@@ -46,6 +46,7 @@ _OFFICE = re.compile(
     r"[^;()]*$",
     re.I,
 )
+_IN_VIET_NAM = re.compile(r"\s+tai viet nam$")
 _BARE_LEVEL = re.compile(r"\s*[-–]?\s*cấp\s+(?:trung\s+ương|tỉnh|bộ|xã)\s*$", re.I)
 _RESULT_JUNK = re.compile(r"Mã:\s*KQ\.|Từ khóa|Chọn cơ quan thực hiện")
 _NO_INFO = "Không có thông tin"
@@ -168,9 +169,11 @@ def procedure_name(name: str) -> str:
 def procedure_key(name: str) -> str:
     """The key that groups records into one procedure (group_records): procedure_name without
     accents nor case, a semicolon read as a comma (one level's name has "; gia hạn", another's ",
-    gia hạn"). Other punctuation stays: the tax office's and the customs' e-receipt records differ
-    by a slash's spacing alone, and are two procedures."""
-    return accent_key(procedure_name(name)).replace(";", ",")
+    gia hạn"), without a closing "tại Việt Nam" (the province's temporary residence card for
+    foreigners "tại Việt Nam tại Công an cấp tỉnh", the ministry's "tại Cục Quản lý xuất nhập
+    cảnh"). Other punctuation stays: the tax office's and the customs' e-receipt records differ by
+    a slash's spacing alone, and are two procedures."""
+    return _IN_VIET_NAM.sub("", accent_key(procedure_name(name)).replace(";", ","))
 
 
 def without_office(name: str) -> str:
