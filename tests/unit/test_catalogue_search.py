@@ -156,6 +156,35 @@ def test_procedures_of_other_ministries_are_declined(search: CatalogueSearch, te
         assert verdict.ministry == ministry
 
 
+@pytest.mark.parametrize(
+    ("text", "ministry"),
+    [
+        ("trường tiểu học xin công nhận đạt chuẩn quốc gia", "Giáo dục và Đào tạo"),
+        ("nộp hồ sơ tuyển sinh vào lớp 10 ở đâu", "Giáo dục và Đào tạo"),
+        ("thi vào trường quân đội nộp hồ sơ ở đâu", "Quốc phòng"),
+        ("công ty có phải đăng ký nội quy lao động không", "Nội vụ"),
+        ("khách sạn xin công nhận hạng 3 sao", "Văn hóa, Thể thao và Du lịch"),
+        ("xin phép tổ chức triển lãm tranh", "Văn hóa, Thể thao và Du lịch"),
+        ("xin c/o mẫu D cho hàng xuất khẩu", "Công Thương"),
+        ("công ty cấp nước phải đăng ký hợp đồng theo mẫu không", "Công Thương"),
+        ("đăng ký lưu hành thuốc generic mất bao lâu", "Y tế"),
+    ],
+)
+def test_schools_the_army_labour_rules_and_hotel_stars_are_other_ministries(text: str, ministry: str) -> None:
+    query = analyze_query(text, Lexicon.load())
+    assert {m for _, m, _ in query.outside} == {ministry}, query.outside
+
+
+def test_a_child_starting_school_is_context_not_a_school_procedure() -> None:
+    query = analyze_query("con tôi mới vào lớp 1, làm thẻ bảo hiểm y tế lần đầu ở đâu", Lexicon.load())
+    assert query.outside == []
+
+
+def test_a_used_motorbike_bought_pays_the_registration_fee_of_other_assets() -> None:
+    query = analyze_query("mua lại xe máy cũ của người quen thì khai lệ phí trước bạ ở đâu", Lexicon.load())
+    assert "san_khac" in query.weights  # "... đối với tài sản khác" (1.007700), not the house's
+
+
 @pytest.mark.parametrize("text", ["", "   ", "asdkj qwe zzz", "???", "giá vàng hôm nay"])
 def test_a_question_that_matches_nothing_is_declined_quietly(search: CatalogueSearch, text: str) -> None:
     verdict = search.decide(text)
