@@ -87,6 +87,16 @@ class Studied:
     sets: dict[str, SetTally]  # per part of a file (parts)
 
 
+def rules_answer(intent: str, found: Any) -> str | None:
+    """The procedure the rules alone answer about (the gate never consulted), from a Found."""
+    return understand(intent, found.verdict, None, found.curated, gate=AnswerGate.never()).procedure
+
+
+def rules_service(intent: str, found: Any) -> str | None:
+    """The procedure a service request names, by the rules alone, from a Found of its own words."""
+    return service_procedure(intent, found.verdict, found.curated, gate=AnswerGate.never())
+
+
 def collect(
     paths: Sequence[Path], parse: Callable[[str], str], search: Callable[[str], Any], codes: Callable[[str], list[str]]
 ) -> Studied:
@@ -96,13 +106,6 @@ def collect(
 
     never = AnswerGate.never()
     parse, search = lru_cache(maxsize=None)(parse), lru_cache(maxsize=None)(search)  # both passes ask alike
-
-    def rules_answer(intent: str, found: Any) -> str | None:
-        return understand(intent, found.verdict, None, found.curated, gate=never).procedure
-
-    def rules_service(intent: str, found: Any) -> str | None:
-        return service_procedure(intent, found.verdict, found.curated, gate=never)
-
     examples, sets = [], {}
     for number, path in enumerate(paths, 1):
         items = read_items(path)
@@ -286,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if refused:
         print(f"Không huấn luyện trên tập dùng để đo: {', '.join(map(str, refused))}", file=sys.stderr)
         return 2
-    parse, search, codes = _pipeline()
+    parse, search, codes = pipeline()
     studied = collect(sorted(args.files), parse, search, codes)  # the same model whatever the order given
     examples = studied.examples
     rows = cross_validate(examples)
@@ -325,7 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _pipeline() -> tuple[Callable[[str], str], Callable[[str], Any], Callable[[str], list[str]]]:
+def pipeline() -> tuple[Callable[[str], str], Callable[[str], Any], Callable[[str], list[str]]]:
     """The trained model's intents, the live search and the curated retriever, as `trolyao eval nlu`."""
     from trolyao.evaluation.nlu_eval import RasaParser, our_search
     from trolyao.settings import StackSettings

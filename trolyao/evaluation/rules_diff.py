@@ -77,17 +77,8 @@ def dump(
     progress: Callable[[str], None] = lambda _: None,
 ) -> list[Answer]:
     """The rules' answer to every question of ``paths``, read as `trolyao eval nlu` reads them."""
+    from trolyao.evaluation.answer_gate import rules_answer, rules_service
     from trolyao.evaluation.nlu_eval import answered_wrong, predict_all, read_items
-    from tthc.answer_gate import AnswerGate
-    from tthc.understanding import service_procedure, understand
-
-    never = AnswerGate.never()
-
-    def rules_answer(intent: str, found: Any) -> str | None:
-        return understand(intent, found.verdict, None, found.curated, gate=never).procedure
-
-    def rules_service(intent: str, found: Any) -> str | None:
-        return service_procedure(intent, found.verdict, found.curated, gate=never)
 
     out = []
     for path in paths:
@@ -133,13 +124,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "compare":
         return _print_comparison(read(args.before), read(args.after))
-    from trolyao.evaluation.answer_gate import NEVER_TRAIN_ON, _pipeline
+    from trolyao.evaluation.answer_gate import NEVER_TRAIN_ON, pipeline
 
     refused = [f for f in args.files if any(mark in f.name for mark in NEVER_TRAIN_ON)]
     if refused:
         print(f"Không chạy trên tập dùng để đo: {', '.join(map(str, refused))}", file=sys.stderr)
         return 2
-    parse, search, codes = _pipeline()
+    parse, search, codes = pipeline()
     parse, save = _cached(parse, args.intents)
     answers = dump(sorted(args.files), parse, search, codes, lambda line: print(line, file=sys.stderr, flush=True))
     save()

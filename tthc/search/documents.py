@@ -94,6 +94,8 @@ class CatalogueRecord(Protocol):
     def applicants(self) -> str: ...
     @property
     def documents_text(self) -> str: ...
+    @property
+    def ministry(self) -> str: ...  # the folder of shared/catalogue/records/ ("bo-cong-an")
 
 
 @dataclass(frozen=True)
@@ -323,7 +325,7 @@ def defined_names(names: Sequence[str], fields: Sequence[str]) -> tuple[str, ...
 
 def audience_names(names: Sequence[str], group: Sequence[CatalogueRecord]) -> tuple[str, ...]:
     """The names read with the audience their records serve, where they do not say it (POLICE_POLICY)."""
-    police = any((getattr(r, "ministry", ""), r.field.strip().lower()) == POLICE_POLICY for r in group)
+    police = any((r.ministry, r.field.strip().lower()) == POLICE_POLICY for r in group)
     if not police:
         return ()
     return tuple(f"{name} {POLICE_AUDIENCE}" for name in names if "công an" not in searchable_name(name).lower())
