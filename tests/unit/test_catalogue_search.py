@@ -185,6 +185,15 @@ def test_a_used_motorbike_bought_pays_the_registration_fee_of_other_assets() -> 
     assert "san_khac" in query.weights  # "... đối với tài sản khác" (1.007700), not the house's
 
 
+def test_an_e_wallet_licence_is_the_intermediary_payment_licence() -> None:
+    for text in ("xin giấy phép làm ví điện tử lệ phí bao nhiêu", "cty muon kinh doanh vi dien tu can giay phep gi"):
+        query = analyze_query(text, Lexicon.load())
+        assert "trung_gian" in query.weights, text  # "... cung ứng dịch vụ trung gian thanh toán" (1.000756)
+    # a tax payer's e-wallet number is not a payment service
+    query = analyze_query("thay đổi số hiệu ví điện tử nộp thuế", Lexicon.load())
+    assert "trung_gian" not in query.weights
+
+
 @pytest.mark.parametrize("text", ["", "   ", "asdkj qwe zzz", "???", "giá vàng hôm nay"])
 def test_a_question_that_matches_nothing_is_declined_quietly(search: CatalogueSearch, text: str) -> None:
     verdict = search.decide(text)
@@ -255,6 +264,19 @@ def test_level_suffixes_are_not_part_of_the_name() -> None:
     assert base_name("Trình báo mất hộ chiếu phổ thông (thực hiện tại cấp huyện)") == "Trình báo mất hộ chiếu phổ thông"
     assert base_name("Thủ tục đăng ký khai sinh") == "đăng ký khai sinh"
     assert base_name("Cấp giấy phép khai thác khoáng sản (cấp Tỉnh)") == "Cấp giấy phép khai thác khoáng sản"
+    assert (
+        base_name("Sửa đổi, bổ sung Giấy phép nhận chìm ở biển (cấp TW)")
+        == "Sửa đổi, bổ sung Giấy phép nhận chìm ở biển"
+    )
+
+
+def test_the_central_level_written_tw_does_not_keep_its_levels_apart() -> None:
+    from tthc.search.documents import RecordView
+
+    # "(cấp TW)" is the ministry's level of the same procedure as its province's "(cấp tỉnh)" twin
+    central = RecordView("1.002025", "Sửa đổi, bổ sung Giấy phép nhận chìm ở biển (cấp TW)", "Cấp bộ")
+    province = RecordView("1.000969", "Sửa đổi, bổ sung Giấy phép nhận chìm ở biển (cấp tỉnh)", "Cấp tỉnh")
+    assert [[r.code for r in g] for g in group_records([central, province])] == [["1.000969", "1.002025"]]
 
 
 def test_the_code_a_name_ends_with_does_not_keep_its_levels_apart() -> None:
@@ -1158,6 +1180,40 @@ def test_things_of_one_kind_are_read_from_names_and_questions() -> None:
     assert kinds("Cấp đổi Giấy chứng nhận quyền sử dụng đất") == {"land_use"}
     assert kinds("Đăng ký biện pháp bảo đảm bằng quyền sử dụng đất") == {"mortgage", "land_use"}
     assert kinds("Đăng ký biến động khi chuyển nhượng, tặng cho quyền sử dụng đất") == {"transfer", "land_use"}
+
+
+SEA_AREAS = [
+    _record("3.000442", "Sửa đổi, bổ sung Quyết định giao khu vực biển cho cá nhân Việt Nam để nuôi trồng thủy sản"),
+    _record("2.001745", "Sửa đổi, bổ sung Quyết định giao khu vực biển"),
+]
+
+
+def test_who_applies_is_read_from_the_question_s_first_words() -> None:
+    applicants = index_module.CONTRASTS.index(index_module.APPLICANTS)
+
+    def asked(text: str) -> frozenset[str]:
+        return kinds_asked(analyze_query(text, Lexicon.load()))[applicants]
+
+    assert asked("cty nuoi trong thuy san muon sua doi quyet dinh giao khu vuc bien") == {"organisation"}
+    assert asked("Công ty chúng tôi đang dùng đất làm nhà xưởng") == {"organisation"}
+    assert asked("ca nhan muon mua co phan cua ngan hang") == {"individual"}
+    # a company named later is the other party; "tổ chức" later the verb
+    assert asked("Mình làm đại lý xổ số, bên công ty xổ số không khấu trừ thuế") == frozenset()
+    assert asked("nhà tôi muốn tổ chức đám cưới ở nhà văn hóa") == frozenset()
+    # the personal income tax is a tax, not who applies
+    named = index_module.kinds_named(ngrams(doc_syllables("Khai thuế thu nhập cá nhân đối với chuyên gia")))
+    assert named[applicants] == frozenset()
+
+
+def test_a_record_for_individuals_alone_is_set_back_for_a_company() -> None:
+    index = CatalogueIndex.build(SEA_AREAS)
+    company = {
+        h.key: h for h in index.search("Công ty nuôi cá lồng của chúng tôi muốn sửa quyết định giao khu vực biển")
+    }
+    # (set back by CONTRAST_PENALTY: test_a_record_naming_another_thing_of_the_kind_asked_is_set_back)
+    assert company["3.000442"].contrasted and not company["2.001745"].contrasted
+    person = {h.key: h for h in index.search("tôi nuôi cá lồng, muốn sửa quyết định giao khu vực biển")}
+    assert not person["3.000442"].contrasted
 
 
 def test_only_official_names_say_which_thing_a_procedure_is_for() -> None:

@@ -27,7 +27,7 @@ _LEVEL_SUFFIX = re.compile(
     r"(?:trung\s+ương|tỉnh|tinh|xã|huyện|bộ)(?:\s*,\s*cấp\s+(?:trung\s+ương|tỉnh|xã|huyện|bộ))*\s*\)?\s*$",
     re.I,
 )
-_LEVEL_BRACKET = re.compile(r"\s*\(\s*(?:cấp\s+)?(?:trung\s+ương|tỉnh|xã|huyện|bộ)\s*\)\s*$", re.I)
+_LEVEL_BRACKET = re.compile(r"\s*\(\s*(?:cấp\s+)?(?:trung\s+ương|tw|tỉnh|xã|huyện|bộ)\s*\)\s*$", re.I)
 _PREFIX = re.compile(r"^\s*thủ\s+tục\s+", re.I)
 # The record's own code, which a few names end with: it kept the levels of the environmental permit
 # and of the impact-assessment appraisal apart, as two procedures asked back about

@@ -82,6 +82,18 @@ UNSTATED_VARIANTS = frozenset({"domestic", "level_one", "level_two"})
 # when it shares another variant asked ("ghi chú kết hôn ... ở Hàn Quốc": recording a marriage made
 # abroad, not the marriage with a foreign element that also says "nước ngoài")
 EXCLUSIVE_VARIANTS = frozenset({"recording"})
+# Who applies: a record for individuals alone ("... cho cá nhân Việt Nam để nuôi trồng thủy sản") is
+# not the one a company asks for, nor one for organisations alone a person's. Read from the
+# question's first words only (APPLICANT_SYLLABLES), where its subject stands ("cty mình ...", "cá
+# nhân muốn ..."): a company named later is most often the other party ("làm đại lý, công ty không
+# khấu trừ thuế"), and "tổ chức" later most often the verb ("công ty tổ chức hội thảo").
+APPLICANTS: dict[str, frozenset[str]] = {
+    "individual": frozenset({"ca_nhan"}),
+    "organisation": frozenset({"to_chuc", "doanh_nghiep", "cong_ty"}),
+}
+APPLICANT_SYLLABLES = 4
+# Words that, beside a thing's mark, say something else: "thuế thu nhập cá nhân" is a tax, not who applies
+UNLESS: dict[str, frozenset[str]] = {"individual": frozenset({"nhap_ca"})}
 # Things of one kind that exclude each other: a record whose names say one of them is not the
 # procedure for a question that says another ("chở heo ra tỉnh": land animals, not aquatic ones;
 # "môi giới chứng khoán": not real estate; "cty tạm ngừng kinh doanh": not a household business's;
@@ -118,6 +130,7 @@ CONTRASTS: tuple[dict[str, frozenset[str]], ...] = (
     },
     {"ordinary_passport": frozenset({"pho_thong"}), "official_passport": frozenset({"ngoai_giao", "cong_vu"})},
     {"compulsory": frozenset({"bat_buoc"}), "voluntary": frozenset({"tu_nguyen"})},
+    APPLICANTS,
     {"export": frozenset({"xuat_khau"}), "import": frozenset({"nhap_khau"})},
     {"exit": frozenset({"xuat_canh"}), "entry": frozenset({"nhap_canh"})},
     {
@@ -242,16 +255,24 @@ def _analyze(doc: SearchDoc, vocab: dict[str, int]) -> _Analyzed:
 def kinds_named(terms: Iterable[str]) -> tuple[frozenset[str], ...]:
     """For each CONTRASTS kind, the things that terms (syllables and bigrams) name."""
     held = set(terms)
-    return tuple(frozenset(thing for thing, marks in kind.items() if held & marks) for kind in CONTRASTS)
+    return tuple(
+        frozenset(thing for thing, marks in kind.items() if held & marks and not held & UNLESS.get(thing, frozenset()))
+        for kind in CONTRASTS
+    )
 
 
 def kinds_asked(query: Query, sylls: Sequence[str] | None = None) -> tuple[frozenset[str], ...]:
     """The things of each kind the question names: in its own words ("môi giới chứng khoán" is
     securities, though "môi giới" alone reads as a real-estate broker), else through the vocabulary
     ("heo": a land animal). ``sylls``: the question's syllables, when already known."""
-    own = kinds_named(ngrams(query_syllables(query.text) if sylls is None else sylls))
+    sylls = query_syllables(query.text) if sylls is None else sylls
+    own = kinds_named(ngrams(sylls))
     read = kinds_named(query.weights)
-    return tuple(mine or theirs for mine, theirs in zip(own, read))
+    subject = kinds_named(ngrams(sylls[:APPLICANT_SYLLABLES]))
+    return tuple(
+        subject[k] if kind is APPLICANTS else mine or theirs
+        for k, (kind, mine, theirs) in enumerate(zip(CONTRASTS, own, read))
+    )
 
 
 def _excludes(named: Sequence[frozenset[str]], asked: Sequence[frozenset[str]]) -> bool:
@@ -562,11 +583,14 @@ class CatalogueIndex:
         for kind in CONTRASTS:
             named = {}
             for thing, marks in kind.items():
-                cols = [self.vocab[m] for m in marks if m in self.vocab]
-                hits = np.asarray(by_term[:, cols].sum(axis=1)).ravel() if cols else np.zeros(len(self.docs))
-                named[thing] = hits > 0
+                named[thing] = self._holding(by_term, marks) & ~self._holding(by_term, UNLESS.get(thing, frozenset()))
             out.append(named)
         return out
+
+    def _holding(self, by_term: sparse.csc_matrix, marks: frozenset[str]) -> np.ndarray:
+        """Which procedures' names hold any of ``marks`` (a mask over procedures)."""
+        cols = [self.vocab[m] for m in marks if m in self.vocab]
+        return np.asarray(by_term[:, cols].sum(axis=1)).ravel() > 0 if cols else np.zeros(len(self.docs), bool)
 
     def variants(self, key: str) -> frozenset[str]:
         """The variant groups a procedure's names say ("reissue", "extension"...)."""
