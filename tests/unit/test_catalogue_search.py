@@ -39,6 +39,7 @@ from tthc.search.decision import (
     decide,
     name_core,
     runner_up,
+    said_whole_beside,
     singled_out,
     unasked_variant,
 )
@@ -1829,3 +1830,17 @@ def test_a_police_officers_relative_finds_the_polices_card_and_a_citizen_the_cit
     assert relative.ranked[0].key == "1.001294", relative
     citizen = search.decide("mất thẻ bhyt làm lại ở đâu")
     assert citizen.ranked[0].key == "cap-lai-the-bhyt", citizen
+
+
+def test_a_record_whose_whole_name_is_said_contests_a_curated_file_whose_names_are_not(search: CatalogueSearch) -> None:
+    # "giấy phép lái tàu hỏa bị mất" says "Cấp lại Giấy phép lái tàu" whole; the driving licence's
+    # aliases and FAQ hold the rest of the question, its names are not said whole
+    query = search.index.analyze("giay phep lai tau hoa bi mat thi xin cap lai o dau")
+    licence = Hit("doi-gplx", "curated", "Đổi, cấp lại giấy phép lái xe", ("1.002804",), ("Cấp tỉnh",),
+                  83.1, 83.1, 1.0, 1.0, name_precision=0.7)  # fmt: skip
+    train = Hit("1.003897", "catalogue", "Cấp lại Giấy phép lái tàu", ("1.003897",), ("Cấp tỉnh",),
+                61.3, 61.3, 1.0, 1.0, name_precision=1.0)  # fmt: skip
+    verdict = decide(search.index, [licence, train], query)
+    assert verdict.answer is None and verdict.contested and verdict.ranked[0] is train
+    # the curated file's own name said whole: no contest from the record
+    assert said_whole_beside(replace(licence, name_precision=1.0), [train], THRESHOLDS) is None

@@ -281,12 +281,24 @@ def named_by_neighbour(index: CatalogueIndex, ranked: Sequence[Hit], query: Quer
     audience = for_audience_asked(index, best, near, query)
     if audience is not None:
         return audience
+    whole = said_whole_beside(best, near, t)
+    if whole is not None:
+        return whole
     named = index.ideas_named([best.key, *(h.key for h in near)], query)
     things = {u for u, unit in enumerate(query.units) if _names_a_thing(unit)}
     for hit, ideas in zip(near, named[1:]):
         if (ideas - named[0]) & things:
             return hit
     return None
+
+
+def said_whole_beside(best: Hit, near: Sequence[Hit], t: Thresholds) -> Hit | None:
+    """The near record whose whole official name the question says, where it says none of the best
+    (curated) one's names whole: "giấy phép lái tàu hỏa bị mất, xin cấp lại" says "Cấp lại Giấy phép
+    lái tàu", not "Đổi, cấp lại giấy phép lái xe", whose aliases and FAQ hold the rest."""
+    if best.name_precision >= t.whole_name_precision:
+        return None
+    return next((h for h in near if h.name_precision >= t.whole_name_precision), None)
 
 
 # Variants that say whom a procedure is for, not what it does: a curated file's aliases ("đổi bằng
