@@ -186,6 +186,17 @@ def test_a_used_motorbike_bought_pays_the_registration_fee_of_other_assets() -> 
     assert "san_khac" in query.weights  # "... đối với tài sản khác" (1.007700), not the house's
 
 
+def test_a_criminal_record_an_agency_asks_for_is_the_agency_s_procedure() -> None:
+    def weights(text: str) -> dict[str, float]:
+        return analyze_query(text, Lexicon.load()).weights
+
+    assert "to_tung" in weights("toa an can tra phieu ly lich tu phap cua bi can thi gui yeu cau den dau")
+    appointment = weights("UBND phường cần lấy phiếu lý lịch tư pháp của một người để xem xét bổ nhiệm")
+    assert "co_quan" in appointment and "nha_nuoc" in appointment  # "... theo yêu cầu của cơ quan nhà nước"
+    citizen = weights("làm phiếu lý lịch tư pháp để nộp hồ sơ xin việc thì ở đâu")
+    assert "to_tung" not in citizen and "nha_nuoc" not in citizen
+
+
 def test_an_e_wallet_licence_is_the_intermediary_payment_licence() -> None:
     for text in ("xin giấy phép làm ví điện tử lệ phí bao nhiêu", "cty muon kinh doanh vi dien tu can giay phep gi"):
         query = analyze_query(text, Lexicon.load())
