@@ -1217,6 +1217,32 @@ def test_who_applies_is_read_from_the_question_s_first_words() -> None:
     assert named[applicants] == frozenset()
 
 
+def test_a_loan_the_government_guarantees_is_not_one_it_does_not() -> None:
+    guarantee = index_module.CONTRASTS.index(index_module.GUARANTEE)
+
+    def named(text: str) -> frozenset[str]:
+        return index_module.kinds_named(ngrams(doc_syllables(text)))[guarantee]
+
+    assert named("Đăng ký thay đổi khoản vay nước ngoài của doanh nghiệp không được Chính phủ bảo lãnh") == {
+        "unguaranteed"
+    }
+    assert named(
+        "Đăng ký thay đổi khoản vay nước ngoài/khoản phát hành trái phiếu quốc tế được Chính phủ bảo lãnh"
+    ) == {"guaranteed"}
+    asked = kinds_asked(
+        analyze_query("khoản vay nước ngoài có Chính phủ bảo lãnh, giờ thay đổi kế hoạch rút vốn", Lexicon.load())
+    )
+    assert asked[guarantee] == {"guaranteed"}
+
+
+def test_a_customs_declaration_given_up_or_a_tax_contact_changed_says_its_procedure() -> None:
+    def weights(text: str) -> dict[str, float]:
+        return analyze_query(text, Lexicon.load()).weights
+
+    assert "huy_to" in weights("to khai hai quan minh dang ky roi nhung hang khong xuat nua, muon bo to khai do")
+    assert "thay_doi" in weights("doi so dien thoai va email trong thong tin ma so thue ca nhan")
+
+
 def test_a_record_for_individuals_alone_is_set_back_for_a_company() -> None:
     index = CatalogueIndex.build(SEA_AREAS)
     company = {

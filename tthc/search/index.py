@@ -92,8 +92,16 @@ APPLICANTS: dict[str, frozenset[str]] = {
     "organisation": frozenset({"to_chuc", "doanh_nghiep", "cong_ty"}),
 }
 APPLICANT_SYLLABLES = 4
-# Words that, beside a thing's mark, say something else: "thuế thu nhập cá nhân" is a tax, not who applies
-UNLESS: dict[str, frozenset[str]] = {"individual": frozenset({"nhap_ca"})}
+# A government guarantee and its absence: "... khoản vay nước ngoài của doanh nghiệp không được Chính phủ
+# bảo lãnh" is the other procedure of a loan "có Chính phủ bảo lãnh" (a "không được" beside no guarantee
+# names nothing a guaranteed loan's question asks for either)
+GUARANTEE: dict[str, frozenset[str]] = {
+    "guaranteed": frozenset({"phu_bao", "duoc_bao"}),
+    "unguaranteed": frozenset({"khong_duoc"}),
+}
+# Words that, beside a thing's mark, say something else: "thuế thu nhập cá nhân" is a tax, not who
+# applies; "không được Chính phủ bảo lãnh" is no guarantee
+UNLESS: dict[str, frozenset[str]] = {"individual": frozenset({"nhap_ca"}), "guaranteed": frozenset({"khong_duoc"})}
 # Things of one kind that exclude each other: a record whose names say one of them is not the
 # procedure for a question that says another ("chở heo ra tỉnh": land animals, not aquatic ones;
 # "môi giới chứng khoán": not real estate; "cty tạm ngừng kinh doanh": not a household business's;
@@ -131,6 +139,7 @@ CONTRASTS: tuple[dict[str, frozenset[str]], ...] = (
     {"ordinary_passport": frozenset({"pho_thong"}), "official_passport": frozenset({"ngoai_giao", "cong_vu"})},
     {"compulsory": frozenset({"bat_buoc"}), "voluntary": frozenset({"tu_nguyen"})},
     APPLICANTS,
+    GUARANTEE,
     {"export": frozenset({"xuat_khau"}), "import": frozenset({"nhap_khau"})},
     {"exit": frozenset({"xuat_canh"}), "entry": frozenset({"nhap_canh"})},
     {
