@@ -197,6 +197,13 @@ def test_a_criminal_record_an_agency_asks_for_is_the_agency_s_procedure() -> Non
     assert "to_tung" not in citizen and "nha_nuoc" not in citizen
 
 
+def test_part_of_a_project_sold_is_the_transfer_of_a_real_estate_project() -> None:
+    project = analyze_query("chủ đầu tư muốn bán lại một phần dự án khu dân cư cho công ty khác", Lexicon.load())
+    assert "toan_bo" in project.weights  # "Cho phép chuyển nhượng toàn bộ hoặc một phần dự án bất động sản"
+    flat = analyze_query("mua căn hộ trong dự án, giờ muốn bán lại thì sang tên thế nào", Lexicon.load())
+    assert "toan_bo" not in flat.weights
+
+
 def test_an_e_wallet_licence_is_the_intermediary_payment_licence() -> None:
     for text in ("xin giấy phép làm ví điện tử lệ phí bao nhiêu", "cty muon kinh doanh vi dien tu can giay phep gi"):
         query = analyze_query(text, Lexicon.load())
