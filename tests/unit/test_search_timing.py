@@ -178,3 +178,12 @@ def test_gate_chart_draws_the_cross_validation_by_threshold(tmp_path):
             for n in range(4)]  # fmt: skip
     data = gate_chart(rows, 0.9, 29, 2.9, tmp_path / "gate.png").read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+
+
+def test_sets_chart_without_its_arguments_says_how_to_call_it(tmp_path):
+    from trolyao.evaluation.charts import sets_chart
+
+    for argv in ([], ["--help"], [str(tmp_path / "sets.png"), "Hai bộ"]):
+        with pytest.raises(SystemExit, match="Cách dùng"):
+            sets_chart(argv)
+    assert not (tmp_path / "sets.png").exists()

@@ -144,6 +144,8 @@ def sets_chart(argv: Sequence[str] | None = None) -> Path:
     import sys
 
     args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) < 3 or args[0] in ("-h", "--help"):
+        raise SystemExit('Cách dùng: python -m trolyao.evaluation.charts OUT.png "TIÊU ĐỀ" "nhãn=kết quả.json" ...')
     out, title, pairs = Path(args[0]), args[1], args[2:]
     rows = {}
     for pair in pairs:
