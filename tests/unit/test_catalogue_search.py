@@ -1250,6 +1250,20 @@ def test_a_customs_declaration_given_up_or_a_tax_contact_changed_says_its_proced
     assert "thay_doi" in weights("doi so dien thoai va email trong thong tin ma so thue ca nhan")
 
 
+def test_which_tax_a_name_and_a_question_say() -> None:
+    taxes = index_module.CONTRASTS.index(index_module.TAXES)
+
+    def named(text: str) -> frozenset[str]:
+        return index_module.kinds_named(ngrams(doc_syllables(text)))[taxes]
+
+    assert named("Khai thuế thu nhập doanh nghiệp tính theo tỷ lệ % trên doanh thu") == {"corporate_income"}
+    assert named("Khai thuế giá trị gia tăng đối với phương pháp trực tiếp trên doanh thu") == {"value_added"}
+    assert named("Khai thuế thu nhập cá nhân đối với chuyên gia") == {"personal_income"}
+    assert named("Khai thuế tài nguyên") == frozenset()
+    asked = kinds_asked(analyze_query("cty nho cua em nop VAT theo ty le % tren doanh thu", Lexicon.load()))
+    assert asked[taxes] == {"value_added"}  # "nộp VAT" through the vocabulary
+
+
 def test_a_record_for_individuals_alone_is_set_back_for_a_company() -> None:
     index = CatalogueIndex.build(SEA_AREAS)
     company = {

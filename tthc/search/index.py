@@ -99,6 +99,13 @@ GUARANTEE: dict[str, frozenset[str]] = {
     "guaranteed": frozenset({"phu_bao", "duoc_bao"}),
     "unguaranteed": frozenset({"khong_duoc"}),
 }
+# Which tax: a value-added tax return is not the corporate income tax's, whose name holds the same
+# "tỷ lệ % trên doanh thu" ("nộp VAT theo tỷ lệ % trên doanh thu")
+TAXES: dict[str, frozenset[str]] = {
+    "value_added": frozenset({"gia_tang"}),
+    "corporate_income": frozenset({"nhap_doanh"}),
+    "personal_income": frozenset({"nhap_ca"}),
+}
 # Words that, beside a thing's mark, say something else: "thuế thu nhập cá nhân" is a tax, not who
 # applies; "không được Chính phủ bảo lãnh" is no guarantee
 UNLESS: dict[str, frozenset[str]] = {"individual": frozenset({"nhap_ca"}), "guaranteed": frozenset({"khong_duoc"})}
@@ -140,6 +147,7 @@ CONTRASTS: tuple[dict[str, frozenset[str]], ...] = (
     {"compulsory": frozenset({"bat_buoc"}), "voluntary": frozenset({"tu_nguyen"})},
     APPLICANTS,
     GUARANTEE,
+    TAXES,
     {"export": frozenset({"xuat_khau"}), "import": frozenset({"nhap_khau"})},
     {"exit": frozenset({"xuat_canh"}), "entry": frozenset({"nhap_canh"})},
     {
