@@ -272,9 +272,13 @@ def _analyze(doc: SearchDoc, vocab: dict[str, int]) -> _Analyzed:
 def kinds_named(terms: Iterable[str]) -> tuple[frozenset[str], ...]:
     """For each CONTRASTS kind, the things that terms (syllables and bigrams) name."""
     held = set(terms)
-    return tuple(
-        frozenset(thing for thing, marks in kind.items() if held & marks and not held & UNLESS.get(thing, frozenset()))
-        for kind in CONTRASTS
+    return tuple(_things_held(kind, held) for kind in CONTRASTS)
+
+
+def _things_held(kind: dict[str, frozenset[str]], held: set[str]) -> frozenset[str]:
+    """The things of one kind whose marks ``held`` has, and not the words that say otherwise (UNLESS)."""
+    return frozenset(
+        thing for thing, marks in kind.items() if held & marks and not held & UNLESS.get(thing, frozenset())
     )
 
 
@@ -285,10 +289,10 @@ def kinds_asked(query: Query, sylls: Sequence[str] | None = None) -> tuple[froze
     sylls = query_syllables(query.text) if sylls is None else sylls
     own = kinds_named(ngrams(sylls))
     read = kinds_named(query.weights)
-    subject = kinds_named(ngrams(sylls[:APPLICANT_SYLLABLES]))
+    subject = set(ngrams(sylls[:APPLICANT_SYLLABLES]))
     return tuple(
-        subject[k] if kind is APPLICANTS else mine or theirs
-        for k, (kind, mine, theirs) in enumerate(zip(CONTRASTS, own, read))
+        _things_held(kind, subject) if kind is APPLICANTS else mine or theirs
+        for kind, mine, theirs in zip(CONTRASTS, own, read)
     )
 
 
