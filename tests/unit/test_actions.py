@@ -412,6 +412,14 @@ def test_a_mortgage_on_a_land_certificate_is_the_security_registration_for_land(
         ("chuyển trọ rồi, hủy tạm trú chỗ cũ trên vneid được không", "ask_online", "1.010028"),
         # VAT is the value-added tax, not the corporate income tax the rest of the words name
         ("khai thuế vat theo phương pháp trực tiếp trên doanh thu thế nào", "ask_procedure", "1.007022"),
+        # ... even where the corporate income tax's name holds more of the question's words
+        ("cty nho cua em nop VAT theo ty le % tren doanh thu, to khai nop online dc k", "ask_online", "1.007022"),
+        # bonds "không có Chính phủ bảo lãnh" are not those the government guarantees
+        (
+            "doanh nghiệp phát hành trái phiếu quốc tế không có Chính phủ bảo lãnh, giờ thay đổi kỳ hạn thì đăng ký",
+            "ask_where",
+            "1.001207",
+        ),
         # an employer's registration, not the voluntary insurance a person pays alone
         ("công ty đóng bhxh cho nhân viên mới thì đăng ký ở đâu", "ask_where", "1.002051"),
         ("văn phòng luật sư muốn mở chi nhánh ở tỉnh khác thì đăng ký sao", "ask_where", "1.002099"),

@@ -1222,6 +1222,9 @@ def test_who_applies_is_read_from_the_question_s_first_words() -> None:
     # the personal income tax is a tax, not who applies
     named = index_module.kinds_named(ngrams(doc_syllables("Khai thuế thu nhập cá nhân đối với chuyên gia")))
     assert named[applicants] == frozenset()
+    # nor are personal data
+    data = "Cấp Giấy chứng nhận đủ điều kiện kinh doanh dịch vụ xử lý dữ liệu cá nhân"
+    assert index_module.kinds_named(ngrams(doc_syllables(data)))[applicants] == frozenset()
 
 
 def test_a_loan_the_government_guarantees_is_not_one_it_does_not() -> None:
@@ -1240,6 +1243,10 @@ def test_a_loan_the_government_guarantees_is_not_one_it_does_not() -> None:
         analyze_query("khoản vay nước ngoài có Chính phủ bảo lãnh, giờ thay đổi kế hoạch rút vốn", Lexicon.load())
     )
     assert asked[guarantee] == {"guaranteed"}
+    without = kinds_asked(
+        analyze_query("phát hành trái phiếu quốc tế không có Chính phủ bảo lãnh, giờ đổi kỳ hạn", Lexicon.load())
+    )
+    assert without[guarantee] == {"unguaranteed"}
 
 
 def test_a_customs_declaration_given_up_or_a_tax_contact_changed_says_its_procedure() -> None:
@@ -1259,9 +1266,13 @@ def test_which_tax_a_name_and_a_question_say() -> None:
     assert named("Khai thuế thu nhập doanh nghiệp tính theo tỷ lệ % trên doanh thu") == {"corporate_income"}
     assert named("Khai thuế giá trị gia tăng đối với phương pháp trực tiếp trên doanh thu") == {"value_added"}
     assert named("Khai thuế thu nhập cá nhân đối với chuyên gia") == {"personal_income"}
-    assert named("Khai thuế tài nguyên") == frozenset()
+    assert named("Khai thuế tài nguyên") == {"resource"}
+    assert named("Cấp giấy phép khai thác tài nguyên nước") == frozenset()
     asked = kinds_asked(analyze_query("cty nho cua em nop VAT theo ty le % tren doanh thu", Lexicon.load()))
     assert asked[taxes] == {"value_added"}  # "nộp VAT" through the vocabulary
+    # said in its own words, the resource tax; not the personal income tax "quyết toán thuế" may mean
+    resource = kinds_asked(analyze_query("khai quyết toán thuế tài nguyên khí thiên nhiên nộp ở đâu", Lexicon.load()))
+    assert resource[taxes] == {"resource"}
 
 
 def test_a_record_for_individuals_alone_is_set_back_for_a_company() -> None:
