@@ -300,6 +300,8 @@ def curated_match(verdict: Verdict, curated: Sequence[Candidate]) -> str | None:
         return None  # the question asks for a variant it is not ("bố bé quốc tịch Úc")
     if _narrower_record_holds_as_much(top, verdict.ranked[1:CURATED_SIBLINGS]):
         return None
+    if _variant_beside(top, verdict.ranked[1:CURATED_SIBLINGS]):
+        return None
     # A chatty question ("bọn mình sắp cưới, ... cần chuẩn bị gì vậy") holds few of its words in
     # any name; when the runner-up is only a variant of it (kết hôn lưu động) and it leads this
     # widely, it still names the plain procedure.
@@ -317,6 +319,16 @@ def _narrower_record_holds_as_much(top: Hit, others: Sequence[Hit]) -> bool:
     from tthc.search.decision import part_of  # here: the gateway imports this module without numpy
 
     return any(other.coverage >= top.coverage and part_of(top, other) for other in others)
+
+
+def _variant_beside(top: Hit, others: Sequence[Hit]) -> bool:
+    """A curated procedure that is not the variant a lone word of the question may ask for ("đổi
+    biển và cà vẹt mới"), beside a record that is and holds as much of the question (the exchange of
+    a vehicle's registration): the curated retriever's confidence does not settle which one is meant."""
+    return not top.variant_match and any(
+        other.variant_match and other.coverage >= top.coverage and other.name_coverage >= top.name_coverage
+        for other in others
+    )
 
 
 def _disputed(answer: Hit, curated: Sequence[Candidate]) -> bool:

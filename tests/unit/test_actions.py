@@ -414,6 +414,16 @@ def test_a_mortgage_on_a_land_certificate_is_the_security_registration_for_land(
         ("khai thuế vat theo phương pháp trực tiếp trên doanh thu thế nào", "ask_procedure", "1.007022"),
         # ... even where the corporate income tax's name holds more of the question's words
         ("cty nho cua em nop VAT theo ty le % tren doanh thu, to khai nop online dc k", "ask_online", "1.007022"),
+        # a pilot's licence is the aircraft's ("tàu bay"), not a train driver's ("lái tàu")
+        ("phi cong bi mat giay phep lai tau bay, xin cap lai o dau", "ask_where", "1.004286"),
+        # settled in the US is abroad: the return of nationality "ở nước ngoài"
+        (
+            "tôi đang định cư ở Mỹ, đã thôi quốc tịch VN, giờ muốn xin trở lại quốc tịch thì làm thế nào",
+            "ask_procedure",
+            "1.004757",
+        ),
+        # a wrecked motorbike's registration and plate handed back are revoked, not registered
+        ("xe may cu hong nat muon huy, nop lai dang ky bien so o dau", "ask_where", "1.013123"),
         # bonds "không có Chính phủ bảo lãnh" are not those the government guarantees
         (
             "doanh nghiệp phát hành trái phiếu quốc tế không có Chính phủ bảo lãnh, giờ thay đổi kỳ hạn thì đăng ký",

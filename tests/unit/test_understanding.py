@@ -199,3 +199,22 @@ def test_a_curated_bundle_is_not_answered_when_a_record_for_one_of_its_parts_hol
     less = hit("1.003197", 11.3, 0.30, 0.30, "Xóa đăng ký thường trú")
     verdict = Verdict("clarify", hits=(bundle, less), ranked=(bundle, less))
     assert understand("ask_procedure", verdict, None, sure).procedure == "lien-thong-khai-tu"
+
+
+def test_a_curated_procedure_beside_the_variant_a_lone_word_asks_for_is_not_answered_on_its_own() -> None:
+    # "biển số xe máy bị mờ, muốn đổi biển và cà vẹt mới": the vehicle registration, not the variant
+    # "đổi" may ask for, beside the exchange of a registration holding as much of the question
+    from dataclasses import replace
+
+    plain = replace(hit("dang-ky-xe", 71.8, 0.92, 0.82, "Đăng ký xe, cấp biển số xe"), variant_match=False)
+    exchange = hit("1.013079", 55.5, 0.92, 0.82, "Đổi chứng nhận đăng ký xe, biển số xe")
+    verdict = Verdict("clarify", hits=(plain, exchange), ranked=(plain, exchange))
+    sure = [Candidate("dang-ky-xe", 121.6), Candidate("doi-gplx", 38.8)]
+    from tthc.answer_gate import AnswerGate
+
+    never = AnswerGate.never()
+    assert understand("ask_fee", verdict, None, sure, gate=never).procedure is None
+    # holding less of the question, the exchange leaves the curated procedure answered
+    thin = replace(exchange, coverage=0.7, name_coverage=0.7)
+    verdict = Verdict("clarify", hits=(plain, thin), ranked=(plain, thin))
+    assert understand("ask_fee", verdict, None, sure, gate=never).procedure == "dang-ky-xe"
