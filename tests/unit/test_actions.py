@@ -414,6 +414,9 @@ def test_a_mortgage_on_a_land_certificate_is_the_security_registration_for_land(
         ("khai thuế vat theo phương pháp trực tiếp trên doanh thu thế nào", "ask_procedure", "1.007022"),
         # ... even where the corporate income tax's name holds more of the question's words
         ("cty nho cua em nop VAT theo ty le % tren doanh thu, to khai nop online dc k", "ask_online", "1.007022"),
+        # a commercial arbitration centre ("trọng tài", two question words once accents are gone), not
+        # a mediation centre
+        ("5 nguoi muon lap trung tam trong tai thuong mai, phi tham dinh bao nhieu", "ask_fee", "2.000822"),
         # a pilot's licence is the aircraft's ("tàu bay"), not a train driver's ("lái tàu")
         ("phi cong bi mat giay phep lai tau bay, xin cap lai o dau", "ask_where", "1.004286"),
         # settled in the US is abroad: the return of nationality "ở nước ngoài"

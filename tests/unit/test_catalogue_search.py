@@ -1913,3 +1913,18 @@ def test_a_record_whose_whole_name_is_said_contests_a_curated_file_whose_names_a
     assert verdict.answer is None and verdict.contested and verdict.ranked[0] is train
     # the curated file's own name said whole: no contest from the record
     assert said_whole_beside(replace(licence, name_precision=1.0), [train], THRESHOLDS) is None
+
+
+def test_a_replacement_issued_for_a_lost_licence_is_a_reissue() -> None:
+    assert variant_groups(doc_syllables("Cấp thay thế giấy phép FLEGT")) == {"reissue"}
+    assert variant_groups(doc_syllables("Thủ tục cấp sổ ATA thay thế")) == frozenset()
+
+
+def test_official_words_made_of_question_words_are_read_in_a_longer_phrase() -> None:
+    # "trong", "tai", "do", "thi" are question words; "trọng tài", "đô thị" typed without accents are not
+    def ideas(text: str) -> set[str]:
+        return {term for unit in analyze_query(text, Lexicon.load()).units for term in unit.scoring[0]}
+
+    assert "trong_tai" in ideas("5 nguoi muon lap trung tam trong tai thuong mai")
+    assert "do_thi" in ideas("xin thong tin quy hoach do thi cua khu dat")
+    assert "trong_tai" not in ideas("bi thuong trong tai nan giao thong")

@@ -50,7 +50,7 @@ _B = {"names": 0.3, "questions": 0.5, "field": 0.3, "result": 0.5, "applicants":
 # A procedure that is a variant the question does not ask for, or that lacks the variant the question
 # asks for, is the less likely reading: "cấp chứng chỉ" is not "cấp lại chứng chỉ".
 VARIANTS = {
-    "reissue": {"cap_lai", "ky_lai", "bi_mat"}, "exchange": {"cap_doi", "doi_giay", "doi_the", "doi_chung"},
+    "reissue": {"cap_lai", "ky_lai", "bi_mat", "cap_thay"}, "exchange": {"cap_doi", "doi_giay", "doi_the", "doi_chung"},
     "extension": {"gia_han"}, "adjustment": {"dieu_chinh", "sua_doi"}, "revocation": {"thu_hoi"},
     "deletion": {"xoa_dang", "xoa_ghi", "xoa_ten"}, "termination": {"cham_dut", "giai_the"},
     "suspension": {"tam_ngung", "tam_dung"}, "correction": {"dinh_chinh", "cai_chinh"},
