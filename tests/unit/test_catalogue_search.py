@@ -1199,6 +1199,12 @@ def test_things_of_one_kind_are_read_from_names_and_questions() -> None:
     assert kinds("Cấp đổi Giấy chứng nhận quyền sử dụng đất") == {"land_use"}
     assert kinds("Đăng ký biện pháp bảo đảm bằng quyền sử dụng đất") == {"mortgage", "land_use"}
     assert kinds("Đăng ký biến động khi chuyển nhượng, tặng cho quyền sử dụng đất") == {"transfer", "land_use"}
+    assert kinds("Đăng ký thay đổi, cải chính, bổ sung thông tin hộ tịch") == {"civil_status"}
+    assert kinds("Điều chỉnh thông tin trong Cơ sở dữ liệu quốc gia về dân cư") == {"residence_data"}
+    carried = analyze_query(
+        "đã cải chính tên trong giấy khai sinh rồi, giờ cập nhật lại thông tin cư trú", Lexicon.load()
+    )
+    assert {thing for named in kinds_asked(carried) for thing in named} == {"residence_data", "birth"}
 
 
 SEA_AREAS = [

@@ -149,6 +149,9 @@ CONTRASTS: tuple[dict[str, frozenset[str]], ...] = (
         "divorce": frozenset({"ly_hon"}),
         "adoption": frozenset({"con_nuoi"}),
     },
+    # civil-status records ("cải chính ... hộ tịch") are not the residence or population data a
+    # correction is then carried into ("đã cải chính tên trong giấy khai sinh, giờ sửa thông tin cư trú")
+    {"civil_status": frozenset({"ho_tich"}), "residence_data": frozenset({"cu_tru", "dan_cu"})},
     {"ordinary_passport": frozenset({"pho_thong"}), "official_passport": frozenset({"ngoai_giao", "cong_vu"})},
     {"compulsory": frozenset({"bat_buoc"}), "voluntary": frozenset({"tu_nguyen"})},
     APPLICANTS,
