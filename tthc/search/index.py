@@ -113,7 +113,7 @@ TAXES: dict[str, frozenset[str]] = {
 # nhân" are a tax and data, not who applies; "không được (không có) Chính phủ bảo lãnh" is no guarantee
 UNLESS: dict[str, frozenset[str]] = {
     "individual": frozenset({"nhap_ca", "lieu_ca", "tin_ca"}),
-    "guaranteed": frozenset({"khong_duoc", "khong_co"}),
+    "guaranteed": GUARANTEE["unguaranteed"],  # the words that name no guarantee deny one
 }
 # Things of one kind that exclude each other: a record whose names say one of them is not the
 # procedure for a question that says another ("chở heo ra tỉnh": land animals, not aquatic ones;
