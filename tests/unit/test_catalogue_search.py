@@ -3,6 +3,7 @@ records copied into tests/fixtures/catalogue_search/ (no shared/ needed)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -53,6 +54,7 @@ from tthc.search.documents import (
     searchable_name,
 )
 from tthc.search.index import Distinction, Hit, _curated_first, kinds_asked, kinds_named, variant_groups
+from tthc.search.quantities import stated_quantities
 from tthc.understanding import understand
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "catalogue_search" / "records"
@@ -1934,3 +1936,47 @@ def test_official_words_made_of_question_words_are_read_in_a_longer_phrase() -> 
     assert "trong_tai" in ideas("5 nguoi muon lap trung tam trong tai thuong mai")
     assert "do_thi" in ideas("xin thong tin quy hoach do thi cua khu dat")
     assert "trong_tai" not in ideas("bi thuong trong tai nan giao thong")
+
+
+GROUNDWATER = "Gia hạn, điều chỉnh giấy phép khai thác nước dưới đất đối với công trình có quy mô"
+
+
+def groundwater_docs() -> list[SearchDoc]:
+    return [
+        SearchDoc("1.004211", "catalogue", f"{GROUNDWATER} dưới 5.000 m3/ngày đêm", ("1.004211",), ("Cấp tỉnh",),
+                  (f"{GROUNDWATER} dưới 5.000 m3/ngày đêm",)),
+        SearchDoc("1.000060", "catalogue", f"{GROUNDWATER} từ 5.000 m3/ngày đêm trở lên", ("1.000060",), ("Cấp bộ",),
+                  (f"{GROUNDWATER} từ 5.000 m3/ngày đêm trở lên",)),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "outside"),
+    [
+        ("giay phep khai thac nuoc duoi dat cong suat 6.000 m3/ngay dem sap het han, gia han o dau", "1.004211"),
+        ("giếng khoan lấy nước ngầm khoảng 300 khối/ngày, giấy phép sắp hết hạn, gia hạn thế nào", "1.000060"),
+        ("gia hạn giấy phép khai thác nước dưới đất quy mô dưới 5000m3/ngày", "1.000060"),
+        ("gia hạn giấy phép khai thác nước dưới đất ở đâu", None),
+    ],
+)
+def test_a_name_bounding_a_quantity_the_question_states_outside_the_bound_is_set_back(text: str, outside) -> None:
+    hits = {h.key: h for h in CatalogueIndex.build(groundwater_docs()).search(text)}
+    assert {key for key, hit in hits.items() if hit.contrasted} == ({outside} if outside else set())
+    if outside:
+        inside = next(key for key in hits if key != outside)
+        assert hits[inside].score > hits[outside].score
+
+
+@pytest.mark.parametrize(
+    ("text", "stated"),
+    [
+        ("quy mô từ 5.000 m3/ngày đêm trở lên", {"m3": (5000.0, True, math.inf, False)}),
+        ("quy mô dưới 5.000m3/ngày đêm", {"m3": (-math.inf, False, 5000.0, False)}),
+        ("tàu có trọng tải từ 200 tấn trở xuống", {"tonne": (-math.inf, False, 200.0, True)}),
+        ("sở hữu trên 49% vốn điều lệ", {"percent": (49.0, False, math.inf, False)}),
+        ("con tôi 10 tuổi, xe 1,5 tấn", {"age": (10.0, True, 10.0, True), "tonne": (1.5, True, 1.5, True)}),
+        ("kết hôn năm 2015, có 2 con", {}),
+    ],
+)
+def test_quantities_are_read_with_their_bounds(text: str, stated: dict) -> None:
+    assert stated_quantities(text) == stated

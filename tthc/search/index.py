@@ -37,6 +37,7 @@ from tthc.search.analysis import (
     query_syllables,
 )
 from tthc.search.documents import CONTEXT_FIELDS, LEVELS, SearchDoc, level_steps, searchable_name
+from tthc.search.quantities import names_bounds, out_of_bounds, stated_quantities
 
 INDEX_VERSION = 11  # bump when the stored layout changes (the code's own hash keys the rest: code_hash)
 
@@ -414,7 +415,9 @@ class CatalogueIndex:
         return cls(docs, lexicon, analyzed, vocab)
 
     def _derive(self) -> None:
-        """The scoring matrices, from the analysed documents (vectorized; no text is read)."""
+        """The scoring matrices, from the analysed documents (vectorized; no text is read but the
+        few names that bound a quantity)."""
+        self._bounds = {i: bounds for i, d in enumerate(self.docs) if (bounds := names_bounds(d.names))}
         width = len(self.vocab)
         name_rows = [r for a in self._analyzed for r in a.names]
         self._name_owner = np.repeat(np.arange(len(self.docs)), [len(a.names) for a in self._analyzed])
@@ -563,6 +566,7 @@ class CatalogueIndex:
         query_variants = self.query_variants(query)
         stated_variants = self.query_variants(query, stated=True)
         asked_kinds = kinds_asked(query, sylls)
+        quantities = stated_quantities(query.text)
         kind_asked = any(asked_kinds)
         coverages, name_coverages = self._coverages(top, query)
         asked = self._asked(query)
@@ -585,6 +589,7 @@ class CatalogueIndex:
                 score *= VARIANT_PENALTY if lacks_variant else UNSTATED_VARIANT_PENALTY
                 variant_match = False
             contrasted = kind_asked and _excludes(self._kinds(int(i)), asked_kinds)
+            contrasted = contrasted or (i in self._bounds and out_of_bounds(self._bounds[i], quantities))
             if contrasted:
                 score *= CONTRAST_PENALTY  # it names another thing of the kind the question names
             doc = self.docs[i]
