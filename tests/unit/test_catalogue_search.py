@@ -1980,3 +1980,38 @@ def test_a_name_bounding_a_quantity_the_question_states_outside_the_bound_is_set
 )
 def test_quantities_are_read_with_their_bounds(text: str, stated: dict) -> None:
     assert stated_quantities(text) == stated
+
+
+@pytest.mark.parametrize(
+    ("text", "done"),
+    [
+        ("moi co quyet dinh bo nhiem cong chung vien, gio lam the cong chung vien the nao", ("moi", "vien")),
+        ("hai ngân hàng đã được chấp thuận nguyên tắc hợp nhất, giờ xin chấp thuận hợp nhất", ("da", "nhat")),
+        ("đã có sổ đỏ năm nay muốn tách thửa", None),  # "năm nay" is this year, not a turn
+        ("đã có, giờ làm gì", None),  # nothing told of the step but its mark
+        ("làm thẻ công chứng viên thế nào", None),
+    ],
+)
+def test_a_step_already_done_is_read_up_to_the_turn_to_what_is_asked(text: str, done: tuple | None) -> None:
+    span = analyze_query(text, Lexicon.load()).done
+    keys = [key for _, key in query_pairs(text)]
+    assert (span and (keys[span[0]], keys[span[1] - 1])) == done
+
+
+def test_the_step_a_question_says_is_done_is_not_what_it_asks() -> None:
+    def doc(key: str, name: str) -> SearchDoc:
+        return SearchDoc(key, "catalogue", name, (key,), ("Cấp bộ",), (name,))
+
+    index = CatalogueIndex.build([
+        doc("1.014355", "Thủ tục chấp thuận nguyên tắc hợp nhất tổ chức tín dụng"),
+        doc("2.000597", "Thủ tục chấp thuận hợp nhất tổ chức tín dụng"),
+    ])  # fmt: skip
+    told = "hai ngân hàng {}chấp thuận nguyên tắc hợp nhất, {}xin chấp thuận hợp nhất chính thức ở đâu"
+    done = {h.key: h for h in index.search(told.format("đã được ", "giờ "))}
+    plain = {h.key: h for h in index.search(told.format("", ""))}  # no step told as done
+    assert done["1.014355"].contrasted and not done["2.000597"].contrasted
+    assert not any(h.contrasted for h in plain.values())
+    # set back by CONTRAST_PENALTY against the procedure asked (in this two-record index the step's
+    # longer name still scores more; over the whole catalogue it falls behind)
+    ratio = {q: hits["1.014355"].score / hits["2.000597"].score for q, hits in (("done", done), ("plain", plain))}
+    assert ratio["done"] < 0.6 * ratio["plain"]

@@ -269,6 +269,9 @@ class Query:
     # those a lone ambiguous word brings ("mất" is lost, died, or takes: "bị mất; cấp lại")
     stated: frozenset[str] = frozenset()
     level: str | None = None  # the level whose office the question names (OFFICE_LEVELS), if one
+    # syllable positions [start, end) of a step the citizen has done ("đã được chấp thuận nguyên tắc
+    # hợp nhất, giờ ...") before what they now ask, which runs from `end` on (DONE_MARKS, TURN_MARKS)
+    done: tuple[int, int] | None = None
 
 
 ACCENT_FREE_FROM = 3  # forms of this many syllables match whatever accents were typed ("hộ chiều công vụ")
@@ -504,7 +507,29 @@ def analyze_query(text: str, lexicon: Lexicon) -> Query:
     query.weights = weights
     query.stated = frozenset(stated)
     query.level = office_level(sylls)
+    query.done = done_step(pairs)
     return query
+
+
+# A step already taken: "đã được", "đã có", "mới có" ... up to the word that turns to what is asked now
+DONE_MARKS = (("da", "duoc"), ("da", "co"), ("moi", "co"), ("vua", "duoc"), ("da", "lam"), ("da", "xin"))
+_NOT_A_TURN_AFTER = frozenset({"nam", "hom", "dao", "gan", "truoc", "tu"})  # "năm nay", "hôm nay", "từ nay"
+
+
+def done_step(pairs: Sequence[tuple[str, str]]) -> tuple[int, int] | None:
+    """Where a question tells a step already done before a turn to what it asks now: "moi co quyet
+    dinh bo nhiem cong chung vien, gio lam the ..." gives the span of "mới có ... viên"."""
+    keys = [key for _, key in pairs]
+    start = next((i for i in range(len(keys) - 1) if (keys[i], keys[i + 1]) in DONE_MARKS), None)
+    if start is None:
+        return None
+    for i in range(start + 2, len(keys)):
+        if keys[i - 1] in _NOT_A_TURN_AFTER:
+            continue
+        typed = pairs[i][0]
+        if (keys[i] == "gio" and typed in ("giờ", "gio")) or (keys[i] == "nay" and typed == "nay"):
+            return (start, i) if i - start > 2 else None
+    return None
 
 
 def office_level(sylls: Sequence[str]) -> str | None:

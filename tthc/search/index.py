@@ -570,8 +570,9 @@ class CatalogueIndex:
         kind_asked = any(asked_kinds)
         coverages, name_coverages = self._coverages(top, query)
         asked = self._asked(query)
+        done = self._done_steps(top, query)
         hits = []
-        for i, coverage, name_coverage in zip(top, coverages.tolist(), name_coverages.tolist()):
+        for i, coverage, name_coverage, was_done in zip(top, coverages.tolist(), name_coverages.tolist(), done):
             coverage, name_coverage = round(coverage, 4), round(name_coverage, 4)
             held = (1 - NAME_COVERAGE_SHARE) * coverage + NAME_COVERAGE_SHARE * name_coverage
             score = float(total[i]) * (COORDINATION + (1 - COORDINATION) * held)
@@ -589,7 +590,7 @@ class CatalogueIndex:
                 score *= VARIANT_PENALTY if lacks_variant else UNSTATED_VARIANT_PENALTY
                 variant_match = False
             contrasted = kind_asked and _excludes(self._kinds(int(i)), asked_kinds)
-            contrasted = contrasted or (i in self._bounds and out_of_bounds(self._bounds[i], quantities))
+            contrasted = contrasted or was_done or (i in self._bounds and out_of_bounds(self._bounds[i], quantities))
             if contrasted:
                 score *= CONTRAST_PENALTY  # it names another thing of the kind the question names
             doc = self.docs[i]
@@ -599,6 +600,26 @@ class CatalogueIndex:
                             variant_match, lacks_variant, round(precision, 4), contrasted))  # fmt: skip
         hits.sort(key=lambda h: (-h.score * _level_tie(h), h.key))
         return _curated_first(hits)[:k]
+
+    def _done_steps(self, docs: np.ndarray, query: Query) -> list[bool]:
+        """Which procedures are the step the question says is done ("đã được chấp thuận nguyên tắc
+        hợp nhất, giờ xin chấp thuận hợp nhất chính thức"): their names hold an idea said only of
+        that step and none said only of what is asked now (unless every procedure is such a step)."""
+        if query.done is None:
+            return [False] * len(docs)
+        start, turn = query.done
+        before = [u for u in query.units if start <= u.span[0] and u.span[1] <= turn]
+        after = [u for u in query.units if u.span[0] >= turn]
+        said_after = {u.label for u in after}
+        said_before = {u.label for u in before}
+        only_done = [u for u in before if u.label not in said_after]
+        only_now = [u for u in after if u.label not in said_before]
+        if not only_done or not only_now:
+            return [False] * len(docs)
+        _, _, held = self._held(docs, only_done + only_now)
+        holds_done, holds_now = held[: len(only_done)].any(axis=0), held[len(only_done) :].any(axis=0)
+        steps = holds_done & ~holds_now
+        return steps.tolist() if not steps.all() else [False] * len(docs)
 
     def _kinds(self, i: int) -> tuple[frozenset[str], ...]:
         """The things of each CONTRASTS kind that a procedure's names say."""
