@@ -2015,3 +2015,23 @@ def test_the_step_a_question_says_is_done_is_not_what_it_asks() -> None:
     # longer name still scores more; over the whole catalogue it falls behind)
     ratio = {q: hits["1.014355"].score / hits["2.000597"].score for q, hits in (("done", done), ("plain", plain))}
     assert ratio["done"] < 0.6 * ratio["plain"]
+
+
+@pytest.mark.parametrize(
+    ("text", "way"),
+    [
+        ("gui kho ca tu nhat ve vn qua buu dien co can giay kiem dich ko", {"import"}),  # the vocabulary: export
+        ("gửi tôm khô từ nước ngoài về qua bưu điện xin kiểm dịch ở đâu", {"import"}),
+        ("gửi chứng từ qua DHL ra nước ngoài có phải khai hải quan không", {"export"}),
+        ("mang khô mực đi nước ngoài có cần kiểm dịch không", {"export"}),
+        ("nhà đầu tư nước ngoài chuyển lợi nhuận về nước", set()),  # their home, not Việt Nam
+    ],
+)
+def test_the_way_goods_go_is_read_from_where_the_question_sends_them(text: str, way: set) -> None:
+    export_import = next(i for i, kind in enumerate(index_module.CONTRASTS) if "export" in kind)
+    assert kinds_asked(analyze_query(text, Lexicon.load()))[export_import] == way
+
+
+def test_a_name_going_abroad_is_not_an_export() -> None:
+    names = index_module.kinds_named(ngrams(doc_syllables("Thông báo chuyển lợi nhuận ra nước ngoài")))
+    assert not any(names)

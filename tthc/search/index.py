@@ -101,6 +101,12 @@ GUARANTEE: dict[str, frozenset[str]] = {
     "guaranteed": frozenset({"phu_bao", "duoc_bao"}),
     "unguaranteed": frozenset({"khong_duoc", "khong_co"}),
 }
+# The way a question says things go: sent "ra/đi nước ngoài" they leave, "về Việt Nam" or "từ nước
+# ngoài về" they come in, whatever the vocabulary reads of the goods ("gửi khô cá từ Nhật về VN": dried
+# fish, read as taken abroad). Read in the question only: a name's "đầu tư ra nước ngoài" exports nothing,
+# and a foreign investor's "về nước" is a way out
+DIRECTION_WORDS = {"ra_nuoc": "xuat_khau", "di_nuoc": "xuat_khau", "ve_viet": "nhap_khau", "ve_vn": "nhap_khau",
+                   "ngoai_ve": "nhap_khau"}  # fmt: skip
 # Which tax: a value-added tax return is not the corporate income tax's, whose name holds the same
 # "tỷ lệ % trên doanh thu" ("nộp VAT theo tỷ lệ % trên doanh thu"). The resource tax is named so that
 # a question saying it is not read as the personal income tax its "quyết toán thuế" may mean.
@@ -300,7 +306,8 @@ def kinds_asked(query: Query, sylls: Sequence[str] | None = None) -> tuple[froze
     securities, though "môi giới" alone reads as a real-estate broker), else through the vocabulary
     ("heo": a land animal). ``sylls``: the question's syllables, when already known."""
     sylls = query_syllables(query.text) if sylls is None else sylls
-    own = kinds_named(ngrams(sylls))
+    words = ngrams(sylls)
+    own = kinds_named([*words, *(DIRECTION_WORDS[t] for t in words if t in DIRECTION_WORDS)])
     read = kinds_named(query.weights)
     subject = set(ngrams(sylls[:APPLICANT_SYLLABLES]))
     return tuple(
