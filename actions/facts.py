@@ -79,14 +79,15 @@ def record_facts_of(
     group: list[CatalogueProcedure],
     today: dt.date,
     siblings: Sequence[CatalogueProcedure] = (),
+    twins: Sequence[CatalogueProcedure] = (),
 ) -> Facts:
     """A catalogue procedure, answered for ``record`` (its preferred level); ``group`` holds the
     records of the same procedure at other levels, ``siblings`` those of its family at farther
-    levels (bigger cases, other applicants)."""
+    levels (bigger cases, other applicants), ``twins`` the same procedure submitted another way."""
     fee_summary, rates = record_facts.fee(record, today)
     fee = f"{fee_summary}\n{rates}" if rates else fee_summary
     imported = record_facts.imported_on(record)
-    lines = (record_facts.other_levels(record, group), record_facts.siblings(siblings))
+    lines = (record_facts.other_levels(record, group), record_facts.siblings(siblings), record_facts.twins(twins))
     levels = "\n".join(line for line in lines if line)
     desk, authority = record_facts.where(record), record_facts.authority(record)
     with_authority = f"{desk}\n{AUTHORITY}: {authority}"

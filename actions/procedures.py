@@ -80,7 +80,7 @@ def facts_of(base: ContentBase, procedure: str, locality: str | None = None) -> 
     if record is None:
         return None
     group, siblings = process.level_group(base, procedure), process.farther_siblings(base, procedure)
-    return record_facts_of(record, group, process.today(), siblings)
+    return record_facts_of(record, group, process.today(), siblings, process.channel_twins(base, procedure))
 
 
 def known(base: ContentBase, procedure: str | None) -> bool:

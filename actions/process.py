@@ -105,6 +105,12 @@ def farther_siblings(base: ContentBase, code: str) -> list[CatalogueProcedure]:
     return [base.catalogue[doc.code] for doc in docs if doc.code and doc.code in base.catalogue]
 
 
+def channel_twins(base: ContentBase, code: str) -> list[CatalogueProcedure]:
+    """Records of the same procedure submitted another way ("toàn trình" beside "một phần")."""
+    docs = search(base).channel_twins(code)
+    return [base.catalogue[doc.code] for doc in docs if doc.code and doc.code in base.catalogue]
+
+
 def codes_for(base: ContentBase, procedure: str | None) -> list[str]:
     """A procedure id's official codes: a curated file's, or a catalogue procedure's at every
     level the search groups (its own code first)."""

@@ -174,6 +174,12 @@ def siblings(others: Sequence[CatalogueProcedure]) -> str:
     return f"Trường hợp khác, ở cấp khác: {'; '.join(parts)}." if parts else ""
 
 
+def twins(others: Sequence[CatalogueProcedure]) -> str:
+    """One line naming the records of the same procedure submitted another way ("toàn trình")."""
+    parts = [f"{display_name(o.name)} (mã {o.code})" for o in others]
+    return f"Cùng thủ tục, cách nộp khác: {'; '.join(parts)}." if parts else ""
+
+
 def display_name(name: str) -> str:
     """A record's name as a phone shows it: without its long bracketed lists ("... cấp III, cấp IV
     (công trình Không theo tuyến/Theo tuyến trong đô thị/...) và nhà ở riêng lẻ"); the official

@@ -468,3 +468,18 @@ def test_another_ministrys_subject_is_declined_with_its_name(text: str, ministry
     messages, events = run(ActionAnswerProcedure(), tracker(text, "ask_procedure"))
     assert slot(events, "procedure") is None and messages[0]["response"] == "utter_not_in_catalogue"
     assert ministry in messages[0]["ministry"]
+
+
+def test_a_record_answer_names_the_same_procedure_submitted_another_way() -> None:
+    from actions import process
+    from actions.procedures import facts_of
+
+    base = process.content()
+    in_person = facts_of(base, "1.013086")
+    assert in_person is not None
+    online_name = "Đăng ký xe tạm thời thực hiện bằng dịch vụ công trực tuyến toàn trình"
+    assert f"Cùng thủ tục, cách nộp khác: {online_name} (mã 1.013083)." in in_person.where.full
+    online = facts_of(base, "1.013083")
+    assert online is not None and "(mã 1.013086)" in online.where.full
+    # a record of another procedure of the family is not a way of submitting this one
+    assert "1.013065" not in in_person.where.full

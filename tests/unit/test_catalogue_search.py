@@ -37,6 +37,8 @@ from tthc.search.analysis import (
 from tthc.search.decision import (
     THRESHOLDS,
     asked_variant,
+    channel_asked,
+    channel_twin,
     decide,
     name_core,
     runner_up,
@@ -2035,3 +2037,27 @@ def test_the_way_goods_go_is_read_from_where_the_question_sends_them(text: str, 
 def test_a_name_going_abroad_is_not_an_export() -> None:
     names = index_module.kinds_named(ngrams(doc_syllables("Thông báo chuyển lợi nhuận ra nước ngoài")))
     assert not any(names)
+
+
+TEMPORARY = "Đăng ký xe tạm thời thực hiện bằng dịch vụ công trực tuyến"
+
+
+def temporary_registrations(online: float, in_person: float) -> list[Hit]:
+    in_person_name = f"{TEMPORARY} một phần hoặc trực tiếp thực hiện tại cấp trung ương, cấp tỉnh, cấp xã"
+    return [
+        Hit("1.013086", "catalogue", in_person_name, ("1.013086",), ("Cấp xã",), in_person, in_person, 0.8, 0.8),
+        Hit("1.013083", "catalogue", f"{TEMPORARY} toàn trình", ("1.013083",), ("Cấp xã",), online, online, 0.8, 0.8),
+    ]
+
+
+def test_records_apart_only_in_the_way_of_submitting_are_not_rivals(search: CatalogueSearch) -> None:
+    in_person, online = temporary_registrations(online=36.0, in_person=40.0)
+    assert channel_twin(in_person, online) and channel_twin(online, in_person)
+    general = decide(search.index, [in_person, online], search.index.analyze("mua ô tô mới xin đăng ký xe tạm thời"))
+    assert general.action == "answer" and general.answer == in_person
+    # the question names the way: the names decide, and here they are too close to answer
+    asked = search.index.analyze("đăng ký xe tạm thời làm trực tuyến toàn trình được không")
+    assert channel_asked(asked) and decide(search.index, [in_person, online], asked).action == "clarify"
+    # twins only where nothing but the way sets the names apart
+    other = replace(online, key="1.013065", name="Thu hồi chứng nhận đăng ký xe, biển số xe thực hiện toàn trình")
+    assert not channel_twin(in_person, other)

@@ -134,3 +134,12 @@ def test_a_form_is_named_as_a_citizen_reads_it_not_as_its_attached_file() -> Non
     assert "• Tờ khai (1 bản chính), mẫu 01 TKN-CNKD\n" in text
     assert text.endswith("• Đơn (1 bản chính)")
     assert ".doc" not in text and "mẫu Mẫu" not in text
+
+
+def test_the_same_procedure_submitted_another_way_in_one_line() -> None:
+    name = "Đăng ký xe tạm thời thực hiện bằng dịch vụ công trực tuyến toàn trình"
+    assert (
+        record_facts.twins([record(code="1.013083", name=name)])
+        == f"Cùng thủ tục, cách nộp khác: {name} (mã 1.013083)."
+    )
+    assert record_facts.twins([]) == ""

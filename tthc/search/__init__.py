@@ -15,7 +15,16 @@ from pathlib import Path
 
 from tthc.paths import BUILD
 from tthc.search.analysis import Lexicon
-from tthc.search.decision import THRESHOLDS, Thresholds, Verdict, decide, farther_sibling, likeness, name_core
+from tthc.search.decision import (
+    THRESHOLDS,
+    Thresholds,
+    Verdict,
+    channel_twin,
+    decide,
+    farther_sibling,
+    likeness,
+    name_core,
+)
 from tthc.search.documents import (
     CatalogueRecord,
     CuratedView,
@@ -87,6 +96,19 @@ class CatalogueSearch:
             if farther_sibling(self.index, doc, other, (cores[key], cores[other.key]))
         ]
         return [other for _, _, other in sorted(family, key=lambda f: (-f[0], f[1]))[:limit]]
+
+    def channel_twins(self, key: str) -> list[SearchDoc]:
+        """The records of ``key``'s procedure that differ from it only in the way of submitting it
+        (`channel_twin`): what its answer names in one line."""
+        doc = self.index.doc(key)
+        if doc is None or doc.kind != "catalogue":
+            return []
+        cores = self._name_cores()
+        return [
+            other
+            for other in self.index.docs
+            if cores[key] & cores[other.key] and channel_twin(doc, other)  # most share no word: skipped
+        ]
 
     def _name_cores(self) -> dict[str, frozenset[str]]:
         if self._cores is None or self._cores[0] != self.index.hash:
