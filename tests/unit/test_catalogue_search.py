@@ -2061,3 +2061,16 @@ def test_records_apart_only_in_the_way_of_submitting_are_not_rivals(search: Cata
     # twins only where nothing but the way sets the names apart
     other = replace(online, key="1.013065", name="Thu hồi chứng nhận đăng ký xe, biển số xe thực hiện toàn trình")
     assert not channel_twin(in_person, other)
+
+
+def test_a_name_that_says_the_step_is_done_is_the_procedure_after_it() -> None:
+    def doc(key: str, name: str) -> SearchDoc:
+        return SearchDoc(key, "catalogue", name, (key,), ("Cấp xã",), (name,))
+
+    index = CatalogueIndex.build([
+        doc("1.014832", "Giao rừng, cho thuê rừng khi đã được giao đất, cho thuê đất có rừng"),
+        doc("1.013949", "Giao đất, cho thuê đất, chuyển mục đích sử dụng đất"),
+        doc("3.000250", "Phê duyệt phương án quản lý rừng bền vững của chủ rừng là hộ gia đình"),
+    ])  # fmt: skip
+    hits = {h.key: h for h in index.search("hộ tôi đã được giao đất có rừng, giờ xin giao luôn rừng cho nhà tôi")}
+    assert not hits["1.014832"].contrasted and hits["1.013949"].contrasted
