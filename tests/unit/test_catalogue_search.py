@@ -2074,3 +2074,11 @@ def test_a_name_that_says_the_step_is_done_is_the_procedure_after_it() -> None:
     ])  # fmt: skip
     hits = {h.key: h for h in index.search("hộ tôi đã được giao đất có rừng, giờ xin giao luôn rừng cho nhà tôi")}
     assert not hits["1.014832"].contrasted and hits["1.013949"].contrasted
+
+
+def test_a_law_firm_is_a_law_company_and_a_law_office_is_not() -> None:
+    def terms(text: str) -> set[str]:
+        return set(analyze_query(text, Lexicon.load()).weights)
+
+    assert "ty_luat" in terms("chi nhánh hãng luật nước ngoài bị cháy giấy phép")  # công ty luật
+    assert "ty_luat" not in terms("văn phòng luật sư của tôi đổi địa chỉ")
