@@ -1945,11 +1945,9 @@ GROUNDWATER = "Gia hạn, điều chỉnh giấy phép khai thác nước dướ
 
 def groundwater_docs() -> list[SearchDoc]:
     return [
-        SearchDoc("1.004211", "catalogue", f"{GROUNDWATER} dưới 5.000 m3/ngày đêm", ("1.004211",), ("Cấp tỉnh",),
-                  (f"{GROUNDWATER} dưới 5.000 m3/ngày đêm",)),
-        SearchDoc("1.000060", "catalogue", f"{GROUNDWATER} từ 5.000 m3/ngày đêm trở lên", ("1.000060",), ("Cấp bộ",),
-                  (f"{GROUNDWATER} từ 5.000 m3/ngày đêm trở lên",)),
-    ]  # fmt: skip
+        record_doc("1.004211", f"{GROUNDWATER} dưới 5.000 m3/ngày đêm", "Cấp tỉnh"),
+        record_doc("1.000060", f"{GROUNDWATER} từ 5.000 m3/ngày đêm trở lên"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -2000,13 +1998,15 @@ def test_a_step_already_done_is_read_up_to_the_turn_to_what_is_asked(text: str, 
     assert (span and (keys[span[0]], keys[span[1] - 1])) == done
 
 
-def test_the_step_a_question_says_is_done_is_not_what_it_asks() -> None:
-    def doc(key: str, name: str) -> SearchDoc:
-        return SearchDoc(key, "catalogue", name, (key,), ("Cấp bộ",), (name,))
+def record_doc(key: str, name: str, level: str = "Cấp bộ") -> SearchDoc:
+    """A catalogue record's search document named only by its official name."""
+    return SearchDoc(key, "catalogue", name, (key,), (level,), (name,))
 
+
+def test_the_step_a_question_says_is_done_is_not_what_it_asks() -> None:
     index = CatalogueIndex.build([
-        doc("1.014355", "Thủ tục chấp thuận nguyên tắc hợp nhất tổ chức tín dụng"),
-        doc("2.000597", "Thủ tục chấp thuận hợp nhất tổ chức tín dụng"),
+        record_doc("1.014355", "Thủ tục chấp thuận nguyên tắc hợp nhất tổ chức tín dụng"),
+        record_doc("2.000597", "Thủ tục chấp thuận hợp nhất tổ chức tín dụng"),
     ])  # fmt: skip
     told = "hai ngân hàng {}chấp thuận nguyên tắc hợp nhất, {}xin chấp thuận hợp nhất chính thức ở đâu"
     done = {h.key: h for h in index.search(told.format("đã được ", "giờ "))}
@@ -2064,13 +2064,10 @@ def test_records_apart_only_in_the_way_of_submitting_are_not_rivals(search: Cata
 
 
 def test_a_name_that_says_the_step_is_done_is_the_procedure_after_it() -> None:
-    def doc(key: str, name: str) -> SearchDoc:
-        return SearchDoc(key, "catalogue", name, (key,), ("Cấp xã",), (name,))
-
     index = CatalogueIndex.build([
-        doc("1.014832", "Giao rừng, cho thuê rừng khi đã được giao đất, cho thuê đất có rừng"),
-        doc("1.013949", "Giao đất, cho thuê đất, chuyển mục đích sử dụng đất"),
-        doc("3.000250", "Phê duyệt phương án quản lý rừng bền vững của chủ rừng là hộ gia đình"),
+        record_doc("1.014832", "Giao rừng, cho thuê rừng khi đã được giao đất, cho thuê đất có rừng", "Cấp xã"),
+        record_doc("1.013949", "Giao đất, cho thuê đất, chuyển mục đích sử dụng đất", "Cấp xã"),
+        record_doc("3.000250", "Phê duyệt phương án quản lý rừng bền vững của chủ rừng là hộ gia đình", "Cấp xã"),
     ])  # fmt: skip
     hits = {h.key: h for h in index.search("hộ tôi đã được giao đất có rừng, giờ xin giao luôn rừng cho nhà tôi")}
     assert not hits["1.014832"].contrasted and hits["1.013949"].contrasted
