@@ -270,7 +270,7 @@ class Query:
     stated: frozenset[str] = frozenset()
     level: str | None = None  # the level whose office the question names (OFFICE_LEVELS), if one
     # syllable positions [start, end) of a step the citizen has done ("đã được chấp thuận nguyên tắc
-    # hợp nhất, giờ ...") before what they now ask, which runs from `end` on (DONE_MARKS, TURN_MARKS)
+    # hợp nhất, giờ ...") before what they now ask, which runs from `end` on (done_step)
     done: tuple[int, int] | None = None
 
 

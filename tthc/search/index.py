@@ -600,7 +600,9 @@ class CatalogueIndex:
             contrasted = kind_asked and _excludes(self._kinds(int(i)), asked_kinds)
             contrasted = contrasted or was_done or (i in self._bounds and out_of_bounds(self._bounds[i], quantities))
             if contrasted:
-                score *= CONTRAST_PENALTY  # it names another thing of the kind the question names
+                # it names another thing of the kind the question names, a quantity outside the one the
+                # question states, or the step the question says is done
+                score *= CONTRAST_PENALTY
             doc = self.docs[i]
             score *= CURATED_PRIOR if doc.kind == "curated" else AUDIENCE_PRIOR.get(doc.audience, 1.0)
             hits.append(Hit(doc.key, doc.kind, doc.name, doc.codes, doc.levels, round(score, 4),
