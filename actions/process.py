@@ -4,6 +4,7 @@ and its search index, the records store, and the clock in Vietnam's time zone.""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,7 +17,7 @@ from tthc.procedure_codes import codes_of
 from tthc.records import RecordStore
 from tthc.records.idempotency import idempotency_key, message_id_of
 from tthc.retrieval import ProcedureIndex, index_for
-from tthc.search import CatalogueSearch
+from tthc.search import CatalogueSearch, SearchDoc
 from tthc.search.live import search_of
 
 
@@ -101,13 +102,15 @@ def level_group(base: ContentBase, code: str) -> list[CatalogueProcedure]:
 
 def farther_siblings(base: ContentBase, code: str) -> list[CatalogueProcedure]:
     """Records of the procedure's family at levels farther from the citizen (the answer names them)."""
-    docs = search(base).farther_siblings(code)
-    return [base.catalogue[doc.code] for doc in docs if doc.code and doc.code in base.catalogue]
+    return _records(base, search(base).farther_siblings(code))
 
 
 def channel_twins(base: ContentBase, code: str) -> list[CatalogueProcedure]:
     """Records of the same procedure submitted another way ("toàn trình" beside "một phần")."""
-    docs = search(base).channel_twins(code)
+    return _records(base, search(base).channel_twins(code))
+
+
+def _records(base: ContentBase, docs: Sequence[SearchDoc]) -> list[CatalogueProcedure]:
     return [base.catalogue[doc.code] for doc in docs if doc.code and doc.code in base.catalogue]
 
 

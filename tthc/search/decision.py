@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from tthc.search.analysis import QUESTION_WORDS, Query, Unit, doc_syllables, query_syllables
+from tthc.search.analysis import QUESTION_WORDS, Query, Unit, doc_syllables, ngrams, query_syllables
 from tthc.search.documents import SearchDoc, level_steps, without_office
 from tthc.search.index import EXCLUSIVE_VARIANTS, VARIANTS, CatalogueIndex, Distinction, Hit
 
@@ -164,7 +164,8 @@ def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresho
     best = ranked[0]
     # what the best must stand clear of: not its own family's records that lack the variant asked
     # for, nor its own records at farther levels
-    rivals = [h for h in hits if h is not best and not _plain_or_farther(index, best, h, query)]
+    way_asked = channel_asked(query)
+    rivals = [h for h in hits if h is not best and not _plain_or_farther(index, best, h, way_asked)]
     rival = named_by_neighbour(index, ranked, query, t) if best.kind == "curated" else None
     plain = not doubted and rival is None and best is (variant or top)
     sure = is_confident([best, *rivals], t) or singled_out(best, rivals, query, t)
@@ -325,9 +326,10 @@ def _names_a_thing(unit: Unit) -> bool:
     return len(unit.scoring) > 1 and not any(set(wording) & _VARIANT_MARKS for wording in unit.scoring)
 
 
-def _plain_or_farther(index: CatalogueIndex, best: Hit, other: Hit, query: Query) -> bool:
+def _plain_or_farther(index: CatalogueIndex, best: Hit, other: Hit, way_asked: bool) -> bool:
+    """Not a rival the best must stand clear of; ``way_asked``: the question names a way of submitting."""
     plain = other.lacks_variant and not best.lacks_variant and same_family(best, other)
-    twin = channel_twin(best, other) and not channel_asked(query)
+    twin = not way_asked and channel_twin(best, other)
     return plain or twin or unasked_variant(best, other) or farther_sibling(index, best, other)
 
 
@@ -337,7 +339,7 @@ def _plain_or_farther(index: CatalogueIndex, best: Hit, other: Hit, query: Query
 CHANNEL_SYLLABLES = frozenset(
     "truc tuyen toan trinh mot phan hoac tiep dich vu cong bang thuc hien tai cap trung uong tinh xa".split()  # noqa: SIM905
 )
-CHANNEL_MARKS = (("toan", "trinh"), ("mot", "phan"), ("truc", "tiep"))
+CHANNEL_MARKS = frozenset({"toan_trinh", "mot_phan", "truc_tiep"})  # bigram terms, as `ngrams` writes them
 
 
 def channel_twin(a: Hit | SearchDoc, b: Hit | SearchDoc) -> bool:
@@ -345,18 +347,13 @@ def channel_twin(a: Hit | SearchDoc, b: Hit | SearchDoc) -> bool:
     if not a.kind == b.kind == "catalogue" or a.name == b.name:
         return False
     sylls_a, sylls_b = doc_syllables(a.name), doc_syllables(b.name)
-    says_channel = any(_holds(sylls, mark) for sylls in (sylls_a, sylls_b) for mark in CHANNEL_MARKS)
+    says_channel = not CHANNEL_MARKS.isdisjoint([*ngrams(sylls_a), *ngrams(sylls_b)])
     return says_channel and set(sylls_a) ^ set(sylls_b) <= CHANNEL_SYLLABLES
 
 
 def channel_asked(query: Query) -> bool:
     """The question names a way of submitting ("toàn trình", "trực tiếp"): the twins' names decide."""
-    sylls = query_syllables(query.text)
-    return any(_holds(sylls, mark) for mark in CHANNEL_MARKS)
-
-
-def _holds(sylls: Sequence[str], phrase: tuple[str, ...]) -> bool:
-    return any(tuple(sylls[i : i + len(phrase)]) == phrase for i in range(len(sylls) - len(phrase) + 1))
+    return not CHANNEL_MARKS.isdisjoint(ngrams(query_syllables(query.text)))
 
 
 def unasked_variant(best: Hit, other: Hit) -> bool:

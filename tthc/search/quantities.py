@@ -20,9 +20,10 @@ Interval = tuple[float, bool, float, bool]
 # unit words as typed after a number, accent-free: citizens say "khối" for cubic metres
 UNITS = {"m3": "m3", "m³": "m3", "khoi": "m3", "tuoi": "age", "%": "percent", "phan tram": "percent", "tan": "tonne"}
 _NUMBER = r"\d+(?:[.,]\d+)*"
+_UNIT = "|".join(re.escape(word) for word in UNITS)
 _QUANTITY = re.compile(
     rf"(?:(?P<bound>duoi|nho hon|it hon|khong qua|toi da|tu|tren|lon hon|nhieu hon|vuot qua|qua)\s+)?"
-    rf"(?P<number>{_NUMBER})\s*(?P<unit>m3|m³|khoi|tuoi|%|phan tram|tan)(?![a-z0-9])"
+    rf"(?P<number>{_NUMBER})\s*(?P<unit>{_UNIT})(?![a-z0-9])"
     r"(?P<tail>[^,;()]{0,24}?\btro (?:len|xuong)\b)?"
 )
 BELOW_OPEN = frozenset({"duoi", "nho hon", "it hon"})  # the number itself is not in the range
