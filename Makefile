@@ -85,7 +85,7 @@ eval: train ## score the development sets in ../shared/eval
 # search_heldout_2.yml and _3.yml, which the trainer refuses)
 GATE_SETS := $(sort $(wildcard tests/fixtures/search_calibration_*.yml) tests/fixtures/search_heldout.yml)
 
-answer-gate: train ## retrain the answer gate (tthc/answer_gate.py, chart in docs/img) after changing the search; ~7 minutes
+answer-gate: train ## retrain the answer gate (tthc/answer_gate.py, chart in docs/img) after changing the search; about 15 minutes
 	$(VENV)/bin/python -m trolyao.evaluation.answer_gate $(GATE_SETS) --out tthc/search/data/answer_gate.json --chart docs/img/answer-gate.png
 
 bench: train ## load benchmark: the embedded default (chat + webhooks) against stock Rasa 3.6; chart in docs/img

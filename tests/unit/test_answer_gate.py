@@ -302,6 +302,7 @@ def test_the_shipped_gate_is_fitted_as_the_trainer_fits_it() -> None:
     assert len(data["trees"]) == training.MODEL["n_estimators"]
     assert data["rate"] == training.MODEL["learning_rate"]
     assert max(_depth(tree) for tree in data["trees"]) == training.MODEL["max_depth"]
+    assert data["trained_on"]["repeats"] == training.REPEATS  # its threshold chosen over as many splits
     fixtures = ROOT / "tests" / "fixtures"
     studied = [*fixtures.glob("search_calibration_*.yml"), fixtures / "search_heldout.yml"]
     assert data["trained_on"]["sets"] == sorted(p.stem for p in studied)  # the Makefile's GATE_SETS, all of them
