@@ -1,12 +1,23 @@
 """The rule that turns the search's verdict and the curated retriever's ranking into an answer
-(tthc.understanding), on hand-made rankings: what each threshold lets through and what it holds."""
+(tthc.understanding), on hand-made rankings: what each threshold lets through and what it holds.
+The rules alone: the answer gate, retrained as the studied sets grow, never consulted."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from tthc.answer_gate import AnswerGate
 from tthc.retrieval import Candidate
 from tthc.search.decision import Verdict
 from tthc.search.index import Hit
-from tthc.understanding import understand
+from tthc.understanding import Understanding
+from tthc.understanding import understand as understand_with_gate
+
+
+def understand(
+    intent: str | None, verdict: Verdict, context: str | None = None, curated: Sequence[Candidate] = ()
+) -> Understanding:
+    return understand_with_gate(intent, verdict, context, curated, gate=AnswerGate.never())
 
 
 def hit(key: str, score: float, coverage: float, name_coverage: float, name: str = "") -> Hit:
@@ -210,11 +221,9 @@ def test_a_curated_procedure_beside_the_variant_a_lone_word_asks_for_is_not_answ
     exchange = hit("1.013079", 55.5, 0.92, 0.82, "Đổi chứng nhận đăng ký xe, biển số xe")
     verdict = Verdict("clarify", hits=(plain, exchange), ranked=(plain, exchange))
     sure = [Candidate("dang-ky-xe", 121.6), Candidate("doi-gplx", 38.8)]
-    from tthc.answer_gate import AnswerGate
 
-    never = AnswerGate.never()
-    assert understand("ask_fee", verdict, None, sure, gate=never).procedure is None
+    assert understand("ask_fee", verdict, None, sure).procedure is None
     # holding less of the question, the exchange leaves the curated procedure answered
     thin = replace(exchange, coverage=0.7, name_coverage=0.7)
     verdict = Verdict("clarify", hits=(plain, thin), ranked=(plain, thin))
-    assert understand("ask_fee", verdict, None, sure, gate=never).procedure == "dang-ky-xe"
+    assert understand("ask_fee", verdict, None, sure).procedure == "dang-ky-xe"
