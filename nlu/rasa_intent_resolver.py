@@ -13,7 +13,16 @@
 - A question about a procedure that the classifier took, unsure, for a complaint, an
   appointment or a dossier lookup ("bằng lái của tôi tháng sau hết hạn, đổi ở đâu"; "nhà ở từ năm
   1990 mà chưa có sổ đỏ, làm sổ nộp ở đâu") without any word of one, is the best procedure question
-  of the ranking.
+  of the ranking. A complaint's word that is also how the records apply for a procedure ("đề nghị
+  thanh toán chi phí") does not make it a complaint.
+- A procedure's name with a few words ("dang ky nhan nuoi con nuoi", "cap so bhxh", "hồ sơ đk lại
+  kết hôn", "mat cavet xe may lam lai"), which the classifier, unsure, takes for small talk, a
+  service (a bot question, the hotline, a dossier lookup) or an aspect it cannot tell, is a
+  question about procedures when it holds no word of small talk or of a service and the search
+  offers procedures for it or names another ministry's procedure (its honest "not held"): the
+  aspect its words ask, else a general question, decided so that the FallbackClassifier does not
+  turn it into "not understood". Said at more length and taken for small talk or a service, it is
+  one when the search answers it confidently.
 Runs after the classifier, before the FallbackClassifier.
 """
 
@@ -30,10 +39,14 @@ from rasa.shared.nlu.training_data.message import Message
 from tthc.citizen_words import (
     BOOKING_CUES,
     COMPLAINT_CUES,
+    DOCUMENT_WORDS,
     DOSSIER_CUES,
+    aspects_asked,
     is_keyword_only,
+    key,
     looks_like_question,
     mentions,
+    says_small_talk_or_a_service,
 )
 from tthc.codes import intent_for_code
 from tthc.understanding import PROCEDURE_INTENTS
@@ -47,7 +60,12 @@ TOPIC_MISTAKES = frozenset(
     {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "out_of_scope", "book_appointment",
      "give_feedback", "check_dossier_status"}
 )  # fmt: skip
+# Intents that never answer a procedure's facts: small talk and the services of no procedure of their own
+NOT_PROCEDURE_GUESSES = TOPIC_MISTAKES | {"ask_hotline", "ask_working_hours", "ask_survey", "human_handoff"}
+GUESSES_A_NAME_OVERRULES = NOT_PROCEDURE_GUESSES | PROCEDURE_INTENTS
+SHORT_MAX_WORDS = 8  # "dang ky bien dong dat dai", "hồ sơ đk lại kết hôn": a name and a few words
 UNSURE = 0.8  # below this confidence a guess can be overruled by what the message says
+REQUEST_WORDS = ("de nghi", "de xuat")  # a request in the records' own words, not a complaint
 CUES = {"give_feedback": COMPLAINT_CUES, "book_appointment": BOOKING_CUES, "check_dossier_status": DOSSIER_CUES}
 
 
@@ -120,12 +138,42 @@ class IntentResolver(GraphComponent):
         elif name in TOPIC_MISTAKES and confidence < UNSURE and is_keyword_only(text):
             if self._names_a_procedure(text):
                 _force(message, "ask_procedure")
-        elif name in CUES and confidence < UNSURE and looks_like_question(text) and not mentions(text, CUES[name]):
+        elif name in CUES and confidence < UNSURE and looks_like_question(text) and not _cued(text, name):
             if self._names_a_procedure(text):
                 _force(message, _best_procedure_intent(message))
         elif name == "out_of_scope" and self._confident(text):
             best = _best_procedure_intent(message)
             message.set("intent", {"name": best, "confidence": intent.get("confidence", 1.0)}, add_to_output=True)
+        elif name in GUESSES_A_NAME_OVERRULES and confidence < UNSURE and self._only_a_procedure(text, name):
+            _force(message, _intent_of_a_name(message, text))
+
+    def _only_a_procedure(self, text: str, guess: str) -> bool:
+        """Nothing but a procedure and what is asked of it: no word of ``guess`` or of any small talk
+        or service, and, said in a few words, a name the search offers procedures for (asked back if
+        not answered) or another ministry's procedure (its honest "not held"); said at more length
+        and taken for small talk or a service, one the search is confident of."""
+        if says_small_talk_or_a_service(text) or _cued(text, guess):
+            return False
+        if len(key(text).split()) <= SHORT_MAX_WORDS:
+            verdict = self._verdict(text)
+            return verdict.action != "decline" or verdict.reason == "outside"
+        return guess not in PROCEDURE_INTENTS and self._confident(text)
+
+
+def _intent_of_a_name(message: Message, text: str) -> str:
+    """The aspect a procedure's name with a few words asks ("lệ phí đổi gplx", "hồ sơ lập cty"),
+    else a general question about it."""
+    asked = aspects_asked(text) or (("ask_documents",) if mentions(text, DOCUMENT_WORDS) else ())
+    if asked:
+        return asked[0]
+    return _best_procedure_intent(message) if looks_like_question(text) else "ask_procedure"
+
+
+def _cued(text: str, guess: str) -> bool:
+    """The message holds a word of ``guess`` (CUES); for a complaint, other than the words a
+    procedure is applied for by ("đề nghị thanh toán chi phí", "hồ sơ đề nghị công nhận")."""
+    cues = CUES.get(guess, ())
+    return mentions(text, [cue for cue in cues if cue not in REQUEST_WORDS] if guess == "give_feedback" else cues)
 
 
 def _best_procedure_intent(message: Message) -> str:

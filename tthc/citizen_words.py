@@ -49,12 +49,14 @@ _QUESTION_PHRASES = (
 _QUESTION_ENDINGS = {"khong", "ko", "k", "hong", "chua", "dau", "nao", "gi", "nhi", "vay", "sao", "the", "ha", "hem"}
 
 # Small talk and requests of services: a short message holding one is not a bare topic.
-_NOT_A_TOPIC = (
+_SMALL_TALK_OR_SERVICE = (
     "chao", "alo", "hello", "hi", "cam on", "cam ta", "thank", "ok", "oke", "vang", "da", "u", "uh", "dung roi",
     "bye", "tam biet", "bot", "khao sat", "danh gia", "hai long", "tong dai", "hotline", "duong day nong",
     "so dien thoai", "gio lam viec", "mo cua", "tra cuu", "dat lich", "lich hen", "phan anh", "kien nghi",
-    "gop y", "khieu nai", "can bo", "nguoi that", "le phi", "ho so", "giay to", "online", "truc tuyen",
+    "gop y", "khieu nai", "can bo", "nguoi that",
 )  # fmt: skip
+_ASPECT_WORDS = ("le phi", "ho so", "giay to", "online", "truc tuyen")
+_NOT_A_TOPIC = _SMALL_TALK_OR_SERVICE + _ASPECT_WORDS
 KEYWORD_MAX_WORDS = 4
 
 # A complaint or suggestion (phản ánh, kiến nghị): never mistaken for a question about a procedure.
@@ -80,6 +82,9 @@ DOSSIER_CUES = (
     "tra ket qua", "da nop", "nop roi", "em nop", "minh nop", "toi nop", "nop hom", "nop tu", "nop ngay", "da chuyen",
     "cap nhat", "yeu cau bo sung", "qua han", "tre hen", "chua thay",
 )  # fmt: skip
+
+# The papers, typed before a procedure's name ("hồ sơ đk lại kết hôn"): a question about them.
+DOCUMENT_WORDS = ("ho so", "giay to", "thanh phan ho so")
 
 # What each aspect question plainly says. Only phrases with one reading without accents: "mất bao
 # nhiêu" may be days or money, "mặt tiền" is not "mất tiền", "làm dâu" is not "làm đâu", "đến đâu"
@@ -130,6 +135,12 @@ def _has(words: str, phrase: str) -> bool:
 def mentions(text: str, cues: Iterable[str]) -> bool:
     words = key(text)
     return any(_has(words, cue) for cue in cues)
+
+
+def says_small_talk_or_a_service(text: str) -> bool:
+    """The message holds a word of small talk or of a service (hotline, hours, survey, lookup,
+    booking, complaint): more than a procedure and what is asked of it."""
+    return mentions(text, _SMALL_TALK_OR_SERVICE)
 
 
 def looks_like_question(text: str) -> bool:
