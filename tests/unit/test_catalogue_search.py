@@ -117,6 +117,10 @@ def first(search: CatalogueSearch, text: str):
         # a marriage to a foreigner is a marriage with a foreign element
         ("chồng người Hàn muốn đăng ký kết hôn ở Việt Nam", "2.000806"),
         ("vo toi nguoi Trung Quoc, dang ky ket hon o dau", "2.000806"),
+        # "Tây" said of a person is a Westerner; "con lai" a child of a foreign parent
+        ("kết hôn với Tây ở đâu", "2.000806"),
+        ("gia hạn tạm trú chồng tây", "1.001146"),
+        ("lam khai sinh cho con lai o dau", "2.000528"),
         # household businesses and fishing boats
         ("cham dut ho kinh doanh", "1.001266"),
         ("tạm nghỉ bán hàng mấy tháng thì báo ai", "1.001570"),
