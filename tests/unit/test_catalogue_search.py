@@ -121,6 +121,8 @@ def first(search: CatalogueSearch, text: str):
         ("kết hôn với Tây ở đâu", "2.000806"),
         ("gia hạn tạm trú chồng tây", "1.001146"),
         ("lam khai sinh cho con lai o dau", "2.000528"),
+        # one who lives abroad gives up or regains the nationality there ("ở nước ngoài")
+        ("o nhat xin thoi quoc tich", "1.005141"),
         # household businesses and fishing boats
         ("cham dut ho kinh doanh", "1.001266"),
         ("tạm nghỉ bán hàng mấy tháng thì báo ai", "1.001570"),
@@ -137,6 +139,12 @@ def first(search: CatalogueSearch, text: str):
 )
 def test_citizens_words_find_the_official_procedure(search: CatalogueSearch, text: str, code: str) -> None:
     assert set(code.split()) & set(first(search, text).codes)
+
+
+def test_registering_a_childs_birth_is_not_the_maternity_benefit(search: CatalogueSearch) -> None:
+    # "khai sinh con" holds "sinh con", the citizens' word for the maternity benefit
+    verdict = search.decide("khai sinh con can giay gi")
+    assert (verdict.answer or verdict.hits[0]).key == "khai-sinh"
 
 
 def test_an_unaccented_question_finds_what_the_accented_one_finds(search: CatalogueSearch) -> None:
