@@ -53,6 +53,7 @@ from tthc.understanding import PROCEDURE_INTENTS
 
 if TYPE_CHECKING:
     from tthc.content import LiveContent
+    from tthc.search import CatalogueSearch
     from tthc.search.decision import Verdict
 
 # Intents a bare topic is often mistaken for; a sure guess of them stands.
@@ -66,7 +67,13 @@ GUESSES_A_NAME_OVERRULES = NOT_PROCEDURE_GUESSES | PROCEDURE_INTENTS
 SHORT_MAX_WORDS = 8  # "dang ky bien dong dat dai", "hồ sơ đk lại kết hôn": a name and a few words
 UNSURE = 0.8  # below this confidence a guess can be overruled by what the message says
 REQUEST_WORDS = ("de nghi", "de xuat")  # a request in the records' own words, not a complaint
-CUES = {"give_feedback": COMPLAINT_CUES, "book_appointment": BOOKING_CUES, "check_dossier_status": DOSSIER_CUES}
+# The words of each guess a procedure question is not: a complaint's, but for those a procedure is
+# applied for by ("đề nghị thanh toán chi phí", "hồ sơ đề nghị công nhận")
+CUES = {
+    "give_feedback": tuple(cue for cue in COMPLAINT_CUES if cue not in REQUEST_WORDS),
+    "book_appointment": BOOKING_CUES,
+    "check_dossier_status": DOSSIER_CUES,
+}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -75,6 +82,7 @@ class IntentResolver(GraphComponent):
         self._content_dir = content_dir
         self._index_dir = index_dir
         self._live: LiveContent | None = None
+        self._last: tuple[str, CatalogueSearch, Verdict] | None = None  # one message's verdict, asked twice
 
     @classmethod
     def create(
@@ -106,7 +114,9 @@ class IntentResolver(GraphComponent):
         if self._live is None:
             self._live = LiveContent(self._content_dir)
         search = search_of(self._live.get(), self._index_dir) if self._index_dir else search_of(self._live.get())
-        return search.decide(text)
+        if self._last is None or self._last[0] != text or self._last[1] is not search:
+            self._last = (text, search, search.decide(text))
+        return self._last[2]
 
     def _confident(self, text: str) -> bool:
         # a long question answered only because no rival comes near ("clear") does not overrule
@@ -138,7 +148,7 @@ class IntentResolver(GraphComponent):
         elif name in TOPIC_MISTAKES and confidence < UNSURE and is_keyword_only(text):
             if self._names_a_procedure(text):
                 _force(message, "ask_procedure")
-        elif name in CUES and confidence < UNSURE and looks_like_question(text) and not _cued(text, name):
+        elif name in CUES and confidence < UNSURE and looks_like_question(text) and not mentions(text, CUES[name]):
             if self._names_a_procedure(text):
                 _force(message, _best_procedure_intent(message))
         elif name == "out_of_scope" and self._confident(text):
@@ -152,7 +162,7 @@ class IntentResolver(GraphComponent):
         or service, and, said in a few words, a name the search offers procedures for (asked back if
         not answered) or another ministry's procedure (its honest "not held"); said at more length
         and taken for small talk or a service, one the search is confident of."""
-        if says_small_talk_or_a_service(text) or _cued(text, guess):
+        if says_small_talk_or_a_service(text) or mentions(text, CUES.get(guess, ())):
             return False
         if len(key(text).split()) <= SHORT_MAX_WORDS:
             verdict = self._verdict(text)
@@ -167,13 +177,6 @@ def _intent_of_a_name(message: Message, text: str) -> str:
     if asked:
         return asked[0]
     return _best_procedure_intent(message) if looks_like_question(text) else "ask_procedure"
-
-
-def _cued(text: str, guess: str) -> bool:
-    """The message holds a word of ``guess`` (CUES); for a complaint, other than the words a
-    procedure is applied for by ("đề nghị thanh toán chi phí", "hồ sơ đề nghị công nhận")."""
-    cues = CUES.get(guess, ())
-    return mentions(text, [cue for cue in cues if cue not in REQUEST_WORDS] if guess == "give_feedback" else cues)
 
 
 def _best_procedure_intent(message: Message) -> str:
