@@ -125,8 +125,10 @@ class IntentResolver(GraphComponent):
         return verdict.answer is not None and verdict.reason == "confident"
 
     def _names_a_procedure(self, text: str) -> bool:
-        """The search answers or offers procedures (it does not decline)."""
-        return self._verdict(text).action != "decline"
+        """The search answers or offers procedures, or declines it as another ministry's procedure
+        ("giấy phép bán rượu": its honest "not held", not small talk)."""
+        verdict = self._verdict(text)
+        return verdict.action != "decline" or verdict.reason == "outside"
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -165,8 +167,7 @@ class IntentResolver(GraphComponent):
         if says_small_talk_or_a_service(text) or mentions(text, CUES.get(guess, ())):
             return False
         if len(key(text).split()) <= SHORT_MAX_WORDS:
-            verdict = self._verdict(text)
-            return verdict.action != "decline" or verdict.reason == "outside"
+            return self._names_a_procedure(text)
         return guess not in PROCEDURE_INTENTS and self._confident(text)
 
 

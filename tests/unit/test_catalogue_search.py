@@ -121,12 +121,19 @@ def first(search: CatalogueSearch, text: str):
         ("kết hôn với Tây ở đâu", "2.000806"),
         ("gia hạn tạm trú chồng tây", "1.001146"),
         ("lam khai sinh cho con lai o dau", "2.000528"),
+        # an adult who has papers but was never registered at birth: the late registration's record
+        ("người lớn chưa có khai sinh", "1.004772"),
+        ("nguoi gia chua co khai sinh", "1.004772"),
+        ("người lớn đk khai sinh yếu tố nước ngoài", "1.000893"),
         # one who lives abroad gives up or regains the nationality there ("ở nước ngoài")
         ("o nhat xin thoi quoc tich", "1.005141"),
         # household businesses and fishing boats
         ("cham dut ho kinh doanh", "1.001266"),
         ("tạm nghỉ bán hàng mấy tháng thì báo ai", "1.001570"),
         ("đk tàu cá mới đóng", "1.003650"),
+        # a company of one type that becomes another is converted, not founded
+        ("tnhh sang co phan", "2.002034"),
+        ("chuyển cty cổ phần về tnhh", "2.002034"),
         ("mua lại tàu cá cũ thì xin chấp thuận ở đâu", "1.004344"),
         # "hộ khẩu" is permanent residence
         ("tách hộ khẩu ra riêng", "1.010038"),
@@ -145,6 +152,19 @@ def test_registering_a_childs_birth_is_not_the_maternity_benefit(search: Catalog
     # "khai sinh con" holds "sinh con", the citizens' word for the maternity benefit
     verdict = search.decide("khai sinh con can giay gi")
     assert (verdict.answer or verdict.hits[0]).key == "khai-sinh"
+
+
+@pytest.mark.parametrize("text", ["mua thuyền cũ sang tên", "mua thuyen cu sang ten"])
+def test_a_boat_is_not_a_road_vehicle(records, text: str) -> None:
+    # "sang tên" is what citizens say of a car or a motorbike; "thuyền" makes it a vessel
+    verdict = with_curated_file(records, "dang-ky-xe").decide(text)
+    assert verdict.action != "answer"
+    assert next(h for h in verdict.ranked if h.key == "dang-ky-xe").contrasted
+
+
+def test_a_wrecked_vehicle_s_plate_given_back_is_the_revocation_not_the_registration(records) -> None:
+    verdict = with_curated_file(records, "dang-ky-xe").decide("xe nát nộp lại biển")
+    assert verdict.ranked[0].code == "1.013065"
 
 
 def test_an_unaccented_question_finds_what_the_accented_one_finds(search: CatalogueSearch) -> None:
@@ -171,6 +191,24 @@ def test_procedures_of_other_ministries_are_declined(search: CatalogueSearch, te
     assert verdict.action == "decline"
     if verdict.reason == "outside":
         assert verdict.ministry == ministry
+
+
+@pytest.mark.parametrize("text", ["giấy phép kinh doanh hóa chất cần gì", "giay phep kinh doanh ban ruou"])
+def test_a_business_licence_for_another_ministry_s_goods_is_not_a_household_business(records, text: str) -> None:
+    # "giấy phép kinh doanh" is all in the household business's names; what it is for is the subject
+    verdict = with_curated_file(records, "ho-kinh-doanh").decide(text)
+    assert (verdict.action, verdict.reason, verdict.ministry) == ("decline", "outside", "Công Thương")
+
+
+def test_another_ministry_s_subject_that_nothing_comes_near_is_declined_as_its(search: CatalogueSearch) -> None:
+    # no record scores anything for it: still the Industry ministry's, not an unknown question
+    verdict = search.decide("giấy phép bán rượu")
+    assert (verdict.action, verdict.reason, verdict.ministry) == ("decline", "outside", "Công Thương")
+
+
+def test_a_household_business_that_sells_another_ministry_s_goods_is_still_registered(records) -> None:
+    verdict = with_curated_file(records, "ho-kinh-doanh").decide("đăng ký hộ kinh doanh bán thuốc lá")
+    assert verdict.action == "answer" and verdict.hits[0].key == "ho-kinh-doanh"
 
 
 @pytest.mark.parametrize(
@@ -1210,6 +1248,9 @@ def test_things_of_one_kind_are_read_from_names_and_questions() -> None:
     assert kinds("Tạm ngừng kinh doanh của hộ kinh doanh") == {"household_business"}
     assert kinds("Đăng ký thành lập hợp tác xã") == {"cooperative"}
     assert kinds("Xóa đăng ký tàu cá") == {"fishing_vessel"}
+    assert kinds("Đăng ký xe, cấp biển số xe") == {"road_vehicle"}
+    assert kinds("Đăng ký xe mô tô, xe gắn máy") == {"road_vehicle"}
+    assert kinds("Đăng ký phương tiện hoạt động vui chơi, giải trí dưới nước lần đầu") == set()  # "mô tô nước"
     assert kinds("Cấp hộ chiếu ngoại giao, hộ chiếu công vụ") == {"official_passport"}
     assert kinds("Đăng ký khai sinh") == {"birth"} and kinds("Cấp giấy phép xây dựng") == set()
     assert kinds("Cấp đổi Giấy chứng nhận quyền sử dụng đất") == {"land_use"}

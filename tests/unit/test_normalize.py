@@ -52,6 +52,8 @@ def test_accent_key() -> None:
         ("gplx", "giấy phép lái xe"),
         ("bhyt", "bảo hiểm y tế"),
         ("sđt", "số điện thoại"),
+        ("stk", "số tài khoản"),
+        ("mst", "mã số thuế"),
         ("ubnd", "ủy ban nhân dân"),
     ],
 )

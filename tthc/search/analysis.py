@@ -427,9 +427,10 @@ OFFICE_LEVELS = {
     ),
     "Cấp bộ": ("bo cong an", "cuc quan ly xuat nhap canh", "cuc xuat nhap canh"),
 }
-# Another ministry's subject right after one of these is what a permit is for, or what is organised
+# Another ministry's subject right after one of these is what a permit is for ("giấy phép kinh doanh
+# hóa chất" is the Industry ministry's licence, not a household business), or what is organised
 # ("tổ chức lễ hội").
-PERMIT_WORDS = (("phep",), ("chung", "chi"), ("to", "chuc"))
+PERMIT_WORDS = (("phep",), ("phep", "kinh", "doanh"), ("chung", "chi"), ("to", "chuc"))
 
 
 def _find_outside(query: Query, pairs: Sequence[tuple[str, str]], lexicon: Lexicon) -> None:

@@ -129,7 +129,7 @@ def distinctions(index: CatalogueIndex, ranked: Sequence[Hit], query: Query) -> 
 def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresholds) -> Verdict:
     ranked = tuple(hits)
     if not hits or max(h.score for h in hits) < t.min_score:  # the order may put a closer level first
-        return Verdict("decline", reason="no_match", ranked=ranked)
+        return _nothing_near(ranked, query)
     top = hits[0]
     overruled: list[str] = []
     doubted = False  # another ministry's word the best procedure does not outweigh: ask, never answer
@@ -192,6 +192,14 @@ def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresho
         contested=rival is not None or doubted,
         doubted=doubted,
     )
+
+
+def _nothing_near(ranked: tuple[Hit, ...], query: Query) -> Verdict:
+    """No procedure comes near: another ministry's subject the question names says whose it is
+    ("giấy phép bán rượu"); otherwise it names no procedure."""
+    if query.outside:
+        return Verdict("decline", reason="outside", ministry=query.outside[0][1], ranked=ranked)
+    return Verdict("decline", reason="no_match", ranked=ranked)
 
 
 def _held_as_subject(

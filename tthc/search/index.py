@@ -144,10 +144,13 @@ CONTRASTS: tuple[dict[str, frozenset[str]], ...] = (
     {"mortgage": frozenset({"the_chap", "phap_bao"}), "transfer": frozenset({"chuyen_nhuong", "tang_cho"})},
     # a land certificate ("sổ đỏ cũ ... đổi sang sổ mới") is not a household business's ("Cấp đổi sang ...")
     {"land_use": frozenset({"dung_dat", "so_do", "so_hong"}), "household_business": frozenset({"ho_kinh"})},
+    # vessels of each kind, and road vehicles, told by words only their names hold (plates, cars,
+    # motorbikes): "mua thuyền cũ sang tên" is not the car's registration
     {
         "fishing_vessel": frozenset({"tau_ca"}),
         "inland_vessel": frozenset({"thuy_noi"}),
         "sea_vessel": frozenset({"tau_bien"}),
+        "road_vehicle": frozenset({"bien_so", "o_to", "xe_may", "xe_mo", "gan_may"}),
     },
     {
         "birth": frozenset({"khai_sinh"}),
