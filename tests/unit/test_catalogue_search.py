@@ -586,6 +586,25 @@ def test_a_weather_forecasting_business_is_the_hydro_meteorological_permit_and_s
     assert "khi_tuong" not in analyze_query("mai có mưa không, dự báo thời tiết thế nào", lexicon).stated
 
 
+@pytest.mark.parametrize(
+    ("text", "official"),
+    [
+        ("thoi lam giam ho cho chau", "chấm dứt giám hộ"),
+        ("tam nghi hkd bao cho ai", "tạm ngừng kinh doanh"),
+        ("dong cua hkd can lam gi", "chấm dứt hoạt động hộ kinh doanh"),
+        ("tìm lại hộ chiếu đã báo mất", "khôi phục giá trị sử dụng hộ chiếu"),
+        ("giay xac nhan cmnd cu sang cccd", "xác nhận số chứng minh nhân dân"),
+        ("sửa lỗi đánh máy trên giấy hkd", "hiệu đính thông tin đăng ký hộ kinh doanh"),
+        ("bố tây nhận con cần giấy gì", "có yếu tố nước ngoài"),
+    ],
+)
+def test_short_questions_are_read_in_the_records_words(text: str, official: str) -> None:
+    # a guardian who stops, a household business paused, closed or corrected, a passport found
+    # again, the old ID number confirmed, a Western father: each a record of its own
+    weights = analyze_query(text, Lexicon.load()).weights
+    assert set(ngrams(doc_syllables(official))) <= set(weights)
+
+
 def test_accents_typed_are_respected_in_the_vocabulary() -> None:
     lexicon = Lexicon.load()
     # "chưa" (not yet) is not "chùa" (a pagoda), "nhà thuộc" is not "nhà thuốc"
