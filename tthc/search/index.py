@@ -126,8 +126,9 @@ UNLESS: dict[str, frozenset[str]] = {
 # procedure for a question that says another ("chở heo ra tỉnh": land animals, not aquatic ones;
 # "môi giới chứng khoán": not real estate; "cty tạm ngừng kinh doanh": not a household business's;
 # a fishing boat is not an inland-waterway vessel; a marriage is not a divorce). A record that names
-# none of a kind, or several, is not concerned. Road vehicles are not here: names exclude them as
-# often as they include them ("trừ xe mô tô, xe gắn máy").
+# none of a kind, or several, is not concerned. Road vehicles are set only against vessels: names
+# exclude them as often as they include them ("trừ xe mô tô, xe gắn máy"), so among other road
+# vehicles' records their words tell nothing apart.
 CONTRASTS: tuple[dict[str, frozenset[str]], ...] = (
     {"land_animal": frozenset({"tren_can"}), "aquatic": frozenset({"thuy_san"})},
     {
