@@ -596,6 +596,9 @@ def test_a_weather_forecasting_business_is_the_hydro_meteorological_permit_and_s
         ("giay xac nhan cmnd cu sang cccd", "xác nhận số chứng minh nhân dân"),
         ("sửa lỗi đánh máy trên giấy hkd", "hiệu đính thông tin đăng ký hộ kinh doanh"),
         ("bố tây nhận con cần giấy gì", "có yếu tố nước ngoài"),
+        ("đánh rơi sổ đỏ ngoài chợ", "cấp lại giấy chứng nhận do bị mất"),
+        ("mất tem kiểm định toa xe", "phương tiện giao thông đường sắt"),
+        ("xay nha xong bo sung vao so", "đăng ký tài sản gắn liền với thửa đất"),
     ],
 )
 def test_short_questions_are_read_in_the_records_words(text: str, official: str) -> None:
@@ -1911,6 +1914,47 @@ def test_a_curated_file_does_not_take_its_neighbours_question(
     assert verdict.answer is None or verdict.answer.key != slug
     assert next(h for h in verdict.ranked if h.key == slug).contrasted is contrasted  # named another thing
     assert search.decide(plain).ranked[0].key == slug
+
+
+def company_hits() -> tuple[Hit, Hit]:
+    """The company's registration (curated) ahead of the insurer's licence, as the whole catalogue ranks
+    "lap cty bao hiem": the curated file's aliases hold "lập công ty", never "bảo hiểm"."""
+    curated = Hit("thanh-lap-doanh-nghiep", "curated", "Đăng ký thành lập doanh nghiệp", ("2.001610",),
+                  ("Cấp tỉnh",), 23.2, 23.2, 0.67, 0.65)  # fmt: skip
+    insurer = Hit("1.012344", "catalogue", "Cấp giấy phép thành lập và hoạt động doanh nghiệp bảo hiểm, doanh "
+                  "nghiệp tái bảo hiểm, doanh nghiệp môi giới bảo hiểm", ("1.012344",), ("Cấp bộ",),
+                  18.3, 18.3, 1.0, 0.35)  # fmt: skip
+    return curated, insurer
+
+
+def test_a_short_questions_weighty_word_only_a_neighbour_names_is_not_answered_by_the_curated_file(records) -> None:
+    search = with_curated_file(records, "thanh-lap-doanh-nghiep")
+    curated, insurer = company_hits()
+    verdict = decide(search.index, [curated, insurer], search.index.analyze("lap cty bao hiem can gi"))
+    assert verdict.action == "clarify" and verdict.contested
+    assert verdict.hits[:2] == (insurer, curated)
+    # the question without the insurer's word is the company's registration
+    plain = decide(search.index, [curated, insurer], search.index.analyze("lap cty can gi"))
+    assert plain.ranked[0] == curated and not plain.contested
+
+
+def test_a_weighty_word_in_a_long_question_is_the_situation_not_a_neighbours_name(records) -> None:
+    # "bảo hiểm" in a long question tells the situation: the company's registration still leads
+    search = with_curated_file(records, "thanh-lap-doanh-nghiep")
+    curated, insurer = company_hits()
+    text = "em đang làm nhân viên bảo hiểm, giờ nghỉ ra muốn lập cty riêng thì cần giấy tờ gì"
+    verdict = decide(search.index, [curated, insurer], search.index.analyze(text))
+    assert verdict.ranked[0] == curated and not verdict.contested
+
+
+def test_a_company_dissolved_is_the_plain_dissolution_not_a_fund_managers(records) -> None:
+    # "giải thể công ty" says a company, not which: the records of special companies say "công ty"
+    # in their names, the plain one "doanh nghiệp"; the plain one leads unless the kind is said
+    search = CatalogueSearch.build(build_documents(records, []))
+    for text in ("giải thể cty bao lâu", "giai the cong ty can gi"):
+        assert search.decide(text).ranked[0].key == "2.002023"
+    answer = search.decide("giải thể công ty quản lý quỹ").answer
+    assert answer is not None and answer.key == "1.009540"
 
 
 REISSUES = [

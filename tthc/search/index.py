@@ -886,6 +886,14 @@ class CatalogueIndex:
         _, _, held_names = self._held(at, query.units)
         return [frozenset(np.flatnonzero(held_names[:, j]).tolist()) for j in range(len(keys))]
 
+    def ideas_held(self, key: str, query: Query) -> tuple[frozenset[int], list[float]]:
+        """Which of the question's ideas a procedure's whole text holds, and each idea's weight."""
+        at = np.array([self._position[key]], dtype=np.int64)
+        if not query.units:
+            return frozenset(), []
+        weights, held, _ = self._held(at, query.units)
+        return frozenset(np.flatnonzero(held[:, 0]).tolist()), weights.tolist()
+
     def holds_phrase(self, key: str, phrase: Sequence[str]) -> bool:
         """Whether what a procedure is (names, FAQ questions, field, result) holds a phrase of
         accent-free syllables, e.g. an out-of-catalogue word."""
