@@ -299,16 +299,21 @@ def named_by_neighbour(index: CatalogueIndex, ranked: Sequence[Hit], query: Quer
     whole = said_whole_beside(best, near, t)
     if whole is not None:
         return whole
-    named = index.ideas_named([best.key, *(h.key for h in near)], query)
+    weights, held, named = index.ideas_held([best.key, *(h.key for h in near)], query)
     things = {u for u, unit in enumerate(query.units) if _names_a_thing(unit)}
     for hit, ideas in zip(near, named[1:]):
         if (ideas - named[0]) & things:
             return hit
-    return named_unheld(index, best, near, named[1:], query, t)
+    return named_unheld(near, named[1:], held[0], weights, query, t)
 
 
 def named_unheld(
-    index: CatalogueIndex, best: Hit, near: Sequence[Hit], named: Sequence[frozenset[int]], query: Query, t: Thresholds
+    near: Sequence[Hit],
+    named: Sequence[frozenset[int]],
+    held_by_best: frozenset[int],
+    weights: Sequence[float],
+    query: Query,
+    t: Thresholds,
 ) -> Hit | None:
     """In a short question, the near record whose names hold a weighty word of it that the best
     (curated) file's whole text never says: "lập cty bảo hiểm" is the insurer's licence, not a
@@ -316,9 +321,8 @@ def named_unheld(
     question such a word is mostly the situation told ("... đi du lịch Thái")."""
     if len(query.units) >= t.clear_min_ideas:
         return None
-    held, weights = index.ideas_held(best.key, query)
     weighty = {u for u, unit in enumerate(query.units) if weights[u] >= t.unheld_weight and not _says_variant(unit)}
-    return next((hit for hit, ideas in zip(near, named) if (ideas - held) & weighty), None)
+    return next((hit for hit, ideas in zip(near, named) if (ideas - held_by_best) & weighty), None)
 
 
 def said_whole_beside(best: Hit, near: Sequence[Hit], t: Thresholds) -> Hit | None:

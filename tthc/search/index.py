@@ -880,19 +880,22 @@ class CatalogueIndex:
 
     def ideas_named(self, keys: Sequence[str], query: Query) -> list[frozenset[int]]:
         """For each procedure, which of the question's ideas (positions in query.units) its names hold."""
-        at = np.array([self._position[k] for k in keys], dtype=np.int64)
-        if not query.units:
-            return [frozenset() for _ in keys]
-        _, _, held_names = self._held(at, query.units)
-        return [frozenset(np.flatnonzero(held_names[:, j]).tolist()) for j in range(len(keys))]
+        return self.ideas_held(keys, query)[2]
 
-    def ideas_held(self, key: str, query: Query) -> tuple[frozenset[int], list[float]]:
-        """Which of the question's ideas a procedure's whole text holds, and each idea's weight."""
-        at = np.array([self._position[key]], dtype=np.int64)
+    def ideas_held(
+        self, keys: Sequence[str], query: Query
+    ) -> tuple[list[float], list[frozenset[int]], list[frozenset[int]]]:
+        """Each of the question's ideas' weight, and for each procedure which of them (positions in
+        query.units) its whole text holds and which its names hold."""
         if not query.units:
-            return frozenset(), []
-        weights, held, _ = self._held(at, query.units)
-        return frozenset(np.flatnonzero(held[:, 0]).tolist()), weights.tolist()
+            return [], [frozenset() for _ in keys], [frozenset() for _ in keys]
+        at = np.array([self._position[k] for k in keys], dtype=np.int64)
+        weights, held, held_names = self._held(at, query.units)
+
+        def per_key(matrix: np.ndarray) -> list[frozenset[int]]:
+            return [frozenset(np.flatnonzero(matrix[:, j]).tolist()) for j in range(len(keys))]
+
+        return weights.tolist(), per_key(held), per_key(held_names)
 
     def holds_phrase(self, key: str, phrase: Sequence[str]) -> bool:
         """Whether what a procedure is (names, FAQ questions, field, result) holds a phrase of
