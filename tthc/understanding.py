@@ -214,8 +214,9 @@ def understand(
         return Understanding(procedure=kept)
     if intent == "out_of_scope":  # the classifier's doubt stands unless the match is confident ...
         first = verdict.hits[0] if verdict.hits else None
-        if verdict.action == "clarify" and (_plainly_named(first) or _told_at_length(first, verdict.ideas)):
-            # ... or plainly named
+        plain = _plainly_named(first) or _told_at_length(first, verdict.ideas)
+        # ... or plainly named, in the words the question typed ("mưa" is not the "mua" of a name)
+        if verdict.action == "clarify" and verdict.reason != "typed_otherwise" and plain:
             return _asked_back(intent, verdict, tuple(hit.key for hit in verdict.hits), curated, gate)
         return Understanding(declined=verdict.action == "decline" and verdict.reason == "outside")
     if context and verdict.action == "clarify" and context in {hit.key for hit in verdict.hits}:

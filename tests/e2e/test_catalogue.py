@@ -61,6 +61,6 @@ def test_a_question_about_an_uncommon_procedure_is_a_procedure_question(client: 
     assert client.chat(text, sender())["intent"] in PROCEDURE_INTENTS
 
 
-@pytest.mark.parametrize("text", ["giá heo hơi hôm nay bao nhiêu", "nên nuôi cá gì dễ bán"])
+@pytest.mark.parametrize("text", ["giá heo hơi hôm nay bao nhiêu", "nên nuôi cá gì dễ bán", "mai có mưa không"])
 def test_small_talk_with_a_records_words_stays_small_talk(client: Client, text: str) -> None:
     assert client.chat(text, sender())["intent"] == "out_of_scope"

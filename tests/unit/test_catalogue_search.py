@@ -44,6 +44,7 @@ from tthc.search.decision import (
     runner_up,
     said_whole_beside,
     singled_out,
+    typed_otherwise,
     unasked_variant,
 )
 from tthc.search.documents import (
@@ -599,6 +600,9 @@ def test_a_weather_forecasting_business_is_the_hydro_meteorological_permit_and_s
         ("đánh rơi sổ đỏ ngoài chợ", "cấp lại giấy chứng nhận do bị mất"),
         ("mất tem kiểm định toa xe", "phương tiện giao thông đường sắt"),
         ("xay nha xong bo sung vao so", "đăng ký tài sản gắn liền với thửa đất"),
+        ("muốn dẹp hộ kinh doanh", "chấm dứt hoạt động hộ kinh doanh"),
+        ("bi mao danh lap cong ty thi sao", "là giả mạo"),
+        ("quan tai vien ca nhan dang ky", "thanh lý tài sản với tư cách cá nhân"),
     ],
 )
 def test_short_questions_are_read_in_the_records_words(text: str, official: str) -> None:
@@ -2195,3 +2199,25 @@ def test_a_law_firm_is_a_law_company_and_a_law_office_is_not() -> None:
 
     assert "ty_luat" in terms("chi nhánh hãng luật nước ngoài bị cháy giấy phép")  # công ty luật
     assert "ty_luat" not in terms("văn phòng luật sư của tôi đổi địa chỉ")
+
+
+def share_purchase() -> Hit:
+    return Hit("2.000690", "catalogue", "Chấp thuận mua, nhận chuyển nhượng cổ phần dẫn đến tổ chức, cá nhân trở "
+               "thành cổ đông lớn của ngân hàng thương mại cổ phần", ("2.000690",), ("Cấp tỉnh",),
+               16.0, 16.0, 1.0, 1.0)  # fmt: skip
+
+
+def test_a_question_typed_with_accents_is_not_a_name_holding_its_words_under_other_accents(search) -> None:
+    # "mai có mưa không" (will it rain tomorrow) holds "mua" (to buy) and the "mại" of "thương mại"
+    # once the accents are gone, all of its ideas: the bank's share purchase is no answer to it
+    buying = share_purchase()
+    query = search.index.analyze("mai có mưa không")
+    assert typed_otherwise(buying, query)
+    assert decide(search.index, [buying], query).action != "answer"
+    # typed as the name says it, or without accents (nothing tells the words apart), it stands
+    for text in ("mua cổ phần ngân hàng thương mại", "mai co mua khong"):
+        assert not typed_otherwise(buying, search.index.analyze(text)), text
+    # short forms unfold to accented words ("dt": "điện thoại"): the citizen still typed none
+    locking = Hit("3.000276", "catalogue", "Khóa căn cước điện tử (thực hiện tại cấp tỉnh)", ("3.000276",),
+                  ("Cấp tỉnh",), 12.0, 12.0, 1.0, 1.0)  # fmt: skip
+    assert not typed_otherwise(locking, search.index.analyze("mat dt khoa cccd dien tu"))

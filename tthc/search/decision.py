@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from tthc.search.analysis import QUESTION_WORDS, Query, Unit, doc_syllables, ngrams, query_syllables
+from tthc.search.analysis import QUESTION_WORDS, Query, Unit, doc_syllables, ngrams, query_pairs, query_syllables
 from tthc.search.documents import SearchDoc, level_steps, without_office
 from tthc.search.index import EXCLUSIVE_VARIANTS, VARIANTS, CatalogueIndex, Distinction, Hit
+from tthc.text.normalize import strip_accents
 
 
 @dataclass(frozen=True)
@@ -98,14 +99,15 @@ DISTINCTION_REACH = 6  # the ranking's first procedures the answer gate weighs (
 class Verdict:
     action: str  # "answer" | "clarify" | "decline"
     hits: tuple[Hit, ...] = ()  # answer: the procedure; clarify: the candidates; decline: none
-    reason: str = ""  # confident | clear (stands_clear) | ambiguous | weak | outside | no_match
+    # confident | clear (stands_clear) | ambiguous | typed_otherwise | weak | outside | no_match
+    reason: str = ""
     ministry: str | None = None  # for "outside": the ministry that handles such procedures
     ranked: tuple[Hit, ...] = field(default=(), repr=False)  # the whole ranking, for evaluation
     overruled: tuple[str, ...] = ()  # ministries whose words the question holds, overruled as context
     contested: bool = False  # a catalogue neighbour names what the best (curated) procedure's names do
     # not, or another ministry's word stands against it: the rules never answer it from here (the
     # answer gate weighs the first case, tthc.answer_gate)
-    doubted: bool = False  # another ministry's word stands against it: never answered
+    doubted: bool = False  # another ministry's word, or accents typed otherwise, stand against it: never answered
     ideas: int = 0  # how many ideas the question holds: a long one tells a situation
     # per procedure of ranked[:DISTINCTION_REACH], what sets it apart from its nearest rival (the
     # first-ranked, or for that one the second) and how much of that the question speaks of
@@ -171,6 +173,9 @@ def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresho
     way_asked = channel_asked(query)
     rivals = [h for h in hits if h is not best and not _plain_or_farther(index, best, h, way_asked)]
     rival = named_by_neighbour(index, ranked, query, t) if best.kind == "curated" else None
+    # typed otherwise: not this procedure's words, nor a question to offer it for
+    otherwise = typed_otherwise(best, query)
+    doubted = doubted or otherwise
     plain = not doubted and rival is None and best is (variant or top)
     sure = is_confident([best, *rivals], t) or singled_out(best, rivals, query, t)
     if plain and (sure or names_it_whole(index, best, rivals, query, t)):
@@ -190,12 +195,32 @@ def _decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresho
     return Verdict(
         "clarify",
         offered,
-        reason="ambiguous",
+        reason="typed_otherwise" if otherwise else "ambiguous",
         ranked=ranked,
         overruled=tuple(overruled),
         contested=rival is not None or doubted,
         doubted=doubted,
     )
+
+
+def typed_otherwise(best: Hit, query: Query) -> bool:
+    """A question typed with its accents, half of whose ideas the best one's name holds only under
+    other accents: "mai có mưa không" (will it rain tomorrow) is not the "mua" (buying) of shares
+    in a "thương mại" bank. A syllable typed without accents may be any of them; without accents
+    nothing tells such words apart."""
+    typed_words = query.text.lower().split()  # as typed: "dt" unfolds to accented "điện thoại"
+    if 2 * sum(strip_accents(word) != word for word in typed_words) < len(typed_words):
+        return False
+    pairs = query_pairs(query.text)
+    named = query_pairs(best.name)
+    keys, forms = {key for _, key in named}, {typed for typed, _ in named}
+    otherwise = 0
+    for unit in query.units:
+        typed = pairs[unit.span[0] : unit.span[1]]
+        accented = [form for form, key in typed if form != key]
+        held = bool(typed) and all(key in keys for _, key in typed)
+        otherwise += held and bool(accented) and all(form not in forms for form in accented)
+    return otherwise > 0 and 2 * otherwise >= len(query.units)
 
 
 def _nothing_near(ranked: tuple[Hit, ...], query: Query) -> Verdict:
