@@ -258,6 +258,7 @@ class Unit:
 @dataclass
 class Query:
     text: str  # the question as searched: without reference codes and long numbers
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # its syllables (query_pairs): Unit.span's positions
     weights: dict[str, float] = field(default_factory=dict)  # term -> weight, every term of the question
     units: list[Unit] = field(default_factory=list)
     free: dict[str, float] = field(default_factory=dict)  # terms of no single idea: bigrams across ideas
@@ -448,7 +449,7 @@ def analyze_query(text: str, lexicon: Lexicon) -> Query:
     text = without_codes(text)  # pasted codes and long numbers name no procedure
     pairs = query_pairs(text)
     sylls = [k for _, k in pairs]
-    query = Query(text)
+    query = Query(text, pairs)
     n = len(sylls)
     phrase_masked, word_masked = _question_masks(sylls, [typed for typed, _ in pairs])
     # "mất" in a question's own phrase is what it costs ("thì mất bao lâu"): no part of a gapped form

@@ -211,12 +211,11 @@ def typed_otherwise(best: Hit, query: Query) -> bool:
     typed_words = query.text.lower().split()  # as typed: "dt" unfolds to accented "điện thoại"
     if 2 * sum(strip_accents(word) != word for word in typed_words) < len(typed_words):
         return False
-    pairs = query_pairs(query.text)
     named = query_pairs(best.name)
     keys, forms = {key for _, key in named}, {typed for typed, _ in named}
     otherwise = 0
     for unit in query.units:
-        typed = pairs[unit.span[0] : unit.span[1]]
+        typed = query.pairs[unit.span[0] : unit.span[1]]
         accented = [form for form, key in typed if form != key]
         held = bool(typed) and all(key in keys for _, key in typed)
         otherwise += held and bool(accented) and all(form not in forms for form in accented)

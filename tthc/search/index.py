@@ -878,10 +878,6 @@ class CatalogueIndex:
         weights = np.array([w for w, _ in prepared], np.float64)
         return weights, held, held_names
 
-    def ideas_named(self, keys: Sequence[str], query: Query) -> list[frozenset[int]]:
-        """For each procedure, which of the question's ideas (positions in query.units) its names hold."""
-        return self.ideas_held(keys, query)[2]
-
     def ideas_held(
         self, keys: Sequence[str], query: Query
     ) -> tuple[list[float], list[frozenset[int]], list[frozenset[int]]]:
