@@ -20,6 +20,7 @@ Everything compares accent-insensitive keys (tthc.text.normalize.accent_key), wh
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from tthc.text.normalize import accent_key
@@ -55,6 +56,9 @@ _SMALL_TALK_OR_SERVICE = (
     "so dien thoai", "gio lam viec", "mo cua", "tra cuu", "dat lich", "lich hen", "phan anh", "kien nghi",
     "gop y", "khieu nai", "can bo", "nguoi that",
 )  # fmt: skip
+# Cues of one syllable that other words share once their accents are gone: "vang" is "vâng" (yes),
+# but also "vắng" (absent) and "vàng" (gold); "da" is "dạ", but also "đã" (already) and "da" (skin).
+_TYPED_CUES = {"vang": ("vâng",), "da": ("dạ",), "u": ("ừ",), "uh": ("ừ",), "bot": ()}
 _ASPECT_WORDS = ("le phi", "ho so", "giay to", "online", "truc tuyen")
 _NOT_A_TOPIC = _SMALL_TALK_OR_SERVICE + _ASPECT_WORDS
 KEYWORD_MAX_WORDS = 4
@@ -139,8 +143,21 @@ def mentions(text: str, cues: Iterable[str]) -> bool:
 
 def says_small_talk_or_a_service(text: str) -> bool:
     """The message holds a word of small talk or of a service (hotline, hours, survey, lookup,
-    booking, complaint): more than a procedure and what is asked of it."""
-    return mentions(text, _SMALL_TALK_OR_SERVICE)
+    booking, complaint): more than a procedure and what is asked of it. A message typed with its
+    accents holds the one-syllable cues of _TYPED_CUES only as typed bare or with their own accents:
+    "khai báo tạm vắng" says no "vâng", "đã nộp" no "dạ", "sữa bột" speaks of no bot."""
+    words = key(text)
+    typed = _typed_words(text)
+    return any(
+        _has(words, cue) and (cue not in _TYPED_CUES or not typed or bool(typed & {cue, *_TYPED_CUES[cue]}))
+        for cue in _SMALL_TALK_OR_SERVICE
+    )
+
+
+def _typed_words(text: str) -> set[str]:
+    """The words of a message typed with accents, as typed (lower case); empty when it has none."""
+    words = _PUNCTUATION.sub(" ", unicodedata.normalize("NFC", text or "").lower()).split()
+    return set(words) if any(accent_key(w) != w for w in words) else set()
 
 
 def looks_like_question(text: str) -> bool:

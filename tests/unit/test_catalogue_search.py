@@ -224,6 +224,8 @@ def test_a_household_business_that_sells_another_ministry_s_goods_is_still_regis
         ("xin c/o mẫu D cho hàng xuất khẩu", "Công Thương"),
         ("công ty cấp nước phải đăng ký hợp đồng theo mẫu không", "Công Thương"),
         ("đăng ký lưu hành thuốc generic mất bao lâu", "Y tế"),
+        ("tuyen sinh vao lop 6 truong cong lap nop online duoc khong", "Giáo dục và Đào tạo"),
+        ("cty to chuc hoi thao quoc te co khach nuoc ngoai xin phep o dau", "Ngoại giao"),
     ],
 )
 def test_schools_the_army_labour_rules_and_hotel_stars_are_other_ministries(text: str, ministry: str) -> None:
@@ -603,6 +605,19 @@ def test_a_weather_forecasting_business_is_the_hydro_meteorological_permit_and_s
         ("muốn dẹp hộ kinh doanh", "chấm dứt hoạt động hộ kinh doanh"),
         ("bi mao danh lap cong ty thi sao", "là giả mạo"),
         ("quan tai vien ca nhan dang ky", "thanh lý tài sản với tư cách cá nhân"),
+        ("giải thể tổ hợp tác", "chấm dứt hoạt động tổ hợp tác"),
+        ("giam tien dvmt rung lien tinh", "hai tỉnh trở lên"),
+        ("bố Nhật nhận con ở VN", "có yếu tố nước ngoài"),
+        ("nguoi nuoc ngoai ve nuoc xin lltp", "người nước ngoài đã cư trú tại việt nam"),
+        ("cap lai gp phong ve hang bay ngoai", "văn phòng bán vé"),
+        ("cấp lại phép xe vào sân bay", "giấy phép kiểm soát an ninh cảng hàng không, sân bay"),
+        ("xin dat phao tieu hang hai", "báo hiệu hàng hải"),
+        ("ví điện tử cấp lại giấy phép", "trung gian thanh toán"),
+        ("cap lai giay phep xe viet trung", "giữa việt nam và trung quốc"),
+        ("ctck giam von dieu le", "công ty chứng khoán"),  # the firms' own short forms
+        ("nhtm cấp lại bản sao giấy phép", "ngân hàng thương mại"),
+        ("cty tai chinh lap vpdd", "văn phòng đại diện"),
+        ("tây thuê nhà khai báo tạm trú", "người nước ngoài"),
     ],
 )
 def test_short_questions_are_read_in_the_records_words(text: str, official: str) -> None:
@@ -610,6 +625,11 @@ def test_short_questions_are_read_in_the_records_words(text: str, official: str)
     # again, the old ID number confirmed, a Western father: each a record of its own
     weights = analyze_query(text, Lexicon.load()).weights
     assert set(ngrams(doc_syllables(official))) <= set(weights)
+
+
+def test_a_company_s_income_tax_is_not_read_as_the_personal_one() -> None:
+    weights = analyze_query("cty nộp thuế tndn quý này", Lexicon.load()).weights
+    assert "doanh_nghiep" in weights and "ca_nhan" not in weights
 
 
 def test_accents_typed_are_respected_in_the_vocabulary() -> None:
@@ -2096,10 +2116,40 @@ def test_a_name_bounding_a_quantity_the_question_states_outside_the_bound_is_set
         ("sở hữu trên 49% vốn điều lệ", {"percent": (49.0, False, math.inf, False)}),
         ("con tôi 10 tuổi, xe 1,5 tấn", {"age": (10.0, True, 10.0, True), "tonne": (1.5, True, 1.5, True)}),
         ("kết hôn năm 2015, có 2 con", {}),
+        ("đối với công trình cấp đặc biệt, cấp I và cấp II", {"work_class": (0.0, True, 2.0, True)}),
+        ("nhà xưởng công trình cấp 3 sắp hết hạn giấy phép", {"work_class": (3.0, True, 3.0, True)}),
+        ("sua nha cap 4", {"work_class": (4.0, True, 4.0, True)}),
+        ("giấy phép được cấp 2 lần", {}),  # how often, not a class
+        ("chứng chỉ hành nghề đo đạc và bản đồ hạng II", {"rank": (2.0, True, 2.0, True)}),
+        ("chung chi do dac hang 1", {"rank": (1.0, True, 1.0, True)}),
+        ("khách sạn hạng 3 sao", {}),
     ],
 )
 def test_quantities_are_read_with_their_bounds(text: str, stated: dict) -> None:
     assert stated_quantities(text) == stated
+
+
+def test_a_building_permit_for_works_of_another_class_is_set_back() -> None:
+    index = CatalogueIndex.build([
+        record_doc("1.013233", "Gia hạn giấy phép xây dựng đối với công trình cấp đặc biệt, cấp I, cấp II", "Cấp tỉnh"),
+        record_doc("1.013227", "Gia hạn giấy phép xây dựng đối với công trình cấp III, cấp IV", "Cấp xã"),
+    ])  # fmt: skip
+    text = "nhà xưởng công trình cấp III, giấy phép xây dựng sắp hết hạn, gia hạn ở đâu"
+    hits = {h.key: h for h in index.search(text)}
+    assert hits["1.013233"].contrasted and not hits["1.013227"].contrasted
+    assert hits["1.013227"].score > hits["1.013233"].score
+    hits = {h.key: h for h in index.search("gia han giay phep xay dung cong trinh cap 2")}
+    assert hits["1.013227"].contrasted and not hits["1.013233"].contrasted
+
+
+def test_a_certificate_of_another_rank_is_set_back() -> None:
+    index = CatalogueIndex.build([
+        record_doc("1.000063", "Cấp, cấp lại chứng chỉ hành nghề đo đạc và bản đồ hạng I"),
+        record_doc("1.000049", "Cấp, cấp lại chứng chỉ hành nghề đo đạc và bản đồ hạng II", "Cấp tỉnh"),
+    ])  # fmt: skip
+    hits = {h.key: h for h in index.search("chung chi do dac hang 1")}
+    assert hits["1.000049"].contrasted and not hits["1.000063"].contrasted
+    assert hits["1.000063"].score > hits["1.000049"].score
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tthc.citizen_words import other_aspect
+from tthc.citizen_words import other_aspect, says_small_talk_or_a_service
 
 
 @pytest.mark.parametrize(
@@ -30,3 +30,23 @@ from tthc.citizen_words import other_aspect
 )
 def test_a_second_aspect_is_added_only_when_the_message_plainly_asks_it(intent: str, text: str, other) -> None:
     assert other_aspect(intent, text) == other
+
+
+@pytest.mark.parametrize(
+    ("text", "small_talk"),
+    [
+        ("vâng", True),
+        ("vang", True),
+        ("dạ cho em hỏi", True),
+        ("da vang cam on", True),
+        ("bot ơi", True),
+        ("ừ", True),
+        # the same syllables with other accents are words of a question about a procedure
+        ("đi xa khai báo tạm vắng", False),
+        ("đã nộp hồ sơ đất", False),
+        ("giấy phép mua bán vàng miếng", False),
+        ("sữa bột cho trẻ em kê khai giá", False),
+    ],
+)
+def test_a_short_cue_typed_with_other_accents_is_no_small_talk(text: str, small_talk: bool) -> None:
+    assert says_small_talk_or_a_service(text) is small_talk

@@ -45,6 +45,10 @@ ABBREVIATIONS = {
     "tncn": "thu nhap ca nhan", "tndn": "thu nhap doanh nghiep", "gtgt": "gia tri gia tang",
     "gcn": "giay chung nhan", "qsdd": "quyen su dung dat", "dsphsk": "duong suc phuc hoi suc khoe",
     "cand": "cong an nhan dan", "qdnd": "quan doi nhan dan", "dnnvv": "doanh nghiep nho va vua",
+    # firms' own short forms; "nhnn" (the central bank, named in hundreds of records as where to file)
+    # and "qtdnd", "tctd", "dntn" answered fewer studied questions, or more wrongly, once unfolded
+    "ctck": "cong ty chung khoan", "nhtm": "ngan hang thuong mai", "vpdd": "van phong dai dien",
+    "xnk": "xuat nhap khau",
 }  # fmt: skip
 
 # Single syllables that say how or what is asked, never which procedure (accent-stripped, so each

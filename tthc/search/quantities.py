@@ -3,7 +3,11 @@
 Some procedures are told apart only by a bound in their names: the groundwater licence "dưới 5.000
 m3/ngày đêm" is the province's, "từ 5.000 m3/ngày đêm trở lên" the ministry's; the identity card
 "cho người dưới 14 tuổi" is the child's. A question that states the quantity ("giếng 6.000 m3/ngày")
-names one side of the bound, and the other side is not the procedure it asks about.
+names one side of the bound, and the other side is not the procedure it asks about. The class of a
+construction work is one more: the building permits "đối với công trình cấp III, cấp IV" are the
+commune's, those "cấp đặc biệt, cấp I, cấp II" the province's, and "nhà xưởng công trình cấp 3" or
+"nhà cấp 4" names one side; so is the rank of a practising certificate ("chứng chỉ ... hạng I", "hạng
+II"), which citizens type "hạng 1".
 
 Pure functions over accent-free lower-case text; an interval is (low, low closed, high, high closed).
 """
@@ -26,6 +30,11 @@ _QUANTITY = re.compile(
     rf"(?P<number>{_NUMBER})\s*(?P<unit>{_UNIT})(?![a-z0-9])"
     r"(?P<tail>[^,;()]{0,24}?\btro (?:len|xuong)\b)?"
 )
+# The class of a construction work (Luật Xây dựng, cấp công trình), as an ordinal: "đặc biệt" 0, I to
+# IV 1 to 4, typed in Roman or Arabic numerals; "cấp 2 lần" is how often, not a class.
+_WORK_CLASS = re.compile(r"\bcap (dac biet|iv|i{1,3}|[1-4])\b(?! lan\b)")
+_RANK = re.compile(r"\bhang (iv|i{1,3}|[1-4])\b(?! sao\b)")  # "hạng 3 sao" is a hotel's stars
+_CLASS_ORDINAL = {"dac biet": 0.0, "i": 1.0, "ii": 2.0, "iii": 3.0, "iv": 4.0, "1": 1.0, "2": 2.0, "3": 3.0, "4": 4.0}
 BELOW_OPEN = frozenset({"duoi", "nho hon", "it hon"})  # the number itself is not in the range
 BELOW_CLOSED = frozenset({"khong qua", "toi da"})
 ABOVE_OPEN = frozenset({"tren", "lon hon", "nhieu hon", "vuot qua", "qua"})
@@ -54,12 +63,19 @@ def _interval(bound: str | None, value: float, tail: str | None) -> Interval:
 
 
 def stated_quantities(text: str) -> dict[str, Interval]:
-    """Per unit, the range of the quantity a text states or bounds; the first one of each unit."""
+    """Per unit, the range of the quantity a text states or bounds; the first one of each unit,
+    and the span of the construction-work classes or certificate ranks it lists ("cấp đặc biệt, cấp I,
+    cấp II": 0 to 2)."""
+    plain = strip_accents(text).lower()
     found: dict[str, Interval] = {}
-    for match in _QUANTITY.finditer(strip_accents(text).lower()):
+    for match in _QUANTITY.finditer(plain):
         unit = UNITS[match["unit"]]
         if unit not in found:
             found[unit] = _interval(match["bound"], parse_number(match["number"]), match["tail"])
+    for unit, listed in (("work_class", _WORK_CLASS), ("rank", _RANK)):
+        ordinals = [_CLASS_ORDINAL[c] for c in listed.findall(plain)]
+        if ordinals:
+            found[unit] = (min(ordinals), True, max(ordinals), True)
     return found
 
 
