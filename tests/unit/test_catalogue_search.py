@@ -226,6 +226,7 @@ def test_a_household_business_that_sells_another_ministry_s_goods_is_still_regis
         ("đăng ký lưu hành thuốc generic mất bao lâu", "Y tế"),
         ("tuyen sinh vao lop 6 truong cong lap nop online duoc khong", "Giáo dục và Đào tạo"),
         ("cty to chuc hoi thao quoc te co khach nuoc ngoai xin phep o dau", "Ngoại giao"),
+        ("hộ chiếu vaccine là gì, làm ở đâu", "Y tế"),  # the Health ministry's, not a passport
     ],
 )
 def test_schools_the_army_labour_rules_and_hotel_stars_are_other_ministries(text: str, ministry: str) -> None:
@@ -618,6 +619,7 @@ def test_a_weather_forecasting_business_is_the_hydro_meteorological_permit_and_s
         ("nhtm cấp lại bản sao giấy phép", "ngân hàng thương mại"),
         ("cty tai chinh lap vpdd", "văn phòng đại diện"),
         ("tây thuê nhà khai báo tạm trú", "người nước ngoài"),
+        ("mat ca giay ket hon lan so goc", "đăng ký lại kết hôn"),  # the register lost as well
     ],
 )
 def test_short_questions_are_read_in_the_records_words(text: str, official: str) -> None:
