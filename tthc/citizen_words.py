@@ -20,10 +20,9 @@ Everything compares accent-insensitive keys (tthc.text.normalize.accent_key), wh
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 
-from tthc.text.normalize import accent_key
+from tthc.text.normalize import accent_key, nfc, strip_accents
 
 _PUNCTUATION = re.compile(r"[^\w\s]")
 # Politeness particles that do not change what a short message says ("hủy ạ", "thôi nhé").
@@ -146,18 +145,17 @@ def says_small_talk_or_a_service(text: str) -> bool:
     booking, complaint): more than a procedure and what is asked of it. A message typed with its
     accents holds the one-syllable cues of _TYPED_CUES only as typed bare or with their own accents:
     "khai báo tạm vắng" says no "vâng", "đã nộp" no "dạ", "sữa bột" speaks of no bot."""
-    words = key(text)
     typed = _typed_words(text)
-    return any(
-        _has(words, cue) and (cue not in _TYPED_CUES or not typed or bool(typed & {cue, *_TYPED_CUES[cue]}))
-        for cue in _SMALL_TALK_OR_SERVICE
-    )
+    # the cues this message types with other accents ("vắng" for "vang"): it does not say them
+    said_otherwise = {cue for cue, forms in _TYPED_CUES.items() if typed and not typed & {cue, *forms}}
+    words = key(text)
+    return any(_has(words, cue) for cue in _SMALL_TALK_OR_SERVICE if cue not in said_otherwise)
 
 
 def _typed_words(text: str) -> set[str]:
     """The words of a message typed with accents, as typed (lower case); empty when it has none."""
-    words = _PUNCTUATION.sub(" ", unicodedata.normalize("NFC", text or "").lower()).split()
-    return set(words) if any(accent_key(w) != w for w in words) else set()
+    words = set(_PUNCTUATION.sub(" ", nfc(text or "").lower()).split())
+    return words if any(strip_accents(w) != w for w in words) else set()
 
 
 def looks_like_question(text: str) -> bool:
