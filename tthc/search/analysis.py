@@ -49,6 +49,13 @@ ABBREVIATIONS = {
     # and "qtdnd", "tctd", "dntn" answered fewer studied questions, or more wrongly, once unfolded
     "ctck": "cong ty chung khoan", "nhtm": "ngan hang thuong mai", "vpdd": "van phong dai dien",
     "xnk": "xuat nhap khau",
+    # citizens' short forms that the records hardly ever write: kept, they would weigh as a rare word
+    # that no name holds ("dn lập chi nhánh", "gp khai thác", "ubck chấp thuận")
+    "dn": "doanh nghiep", "gp": "giay phep", "vp": "van phong", "vpcc": "van phong cong chung",
+    "kcn": "khu cong nghiep", "kcx": "khu che xuat", "kkt": "khu kinh te", "ubck": "uy ban chung khoan",
+    "tmcp": "thuong mai co phan", "ndt": "nha dau tu", "tq": "trung quoc", "sx": "san xuat",
+    "dtts": "dan toc thieu so", "ttdb": "tieu thu dac biet", "1tv": "mot thanh vien", "hq": "hai quan",
+    "ctv": "cong tac vien",
 }  # fmt: skip
 
 # Single syllables that say how or what is asked, never which procedure (accent-stripped, so each
