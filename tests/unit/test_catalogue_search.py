@@ -639,6 +639,19 @@ def test_a_weather_forecasting_business_is_the_hydro_meteorological_permit_and_s
         ("nha thau ngoai khai thue", "nhà thầu nước ngoài"),
         ("dn ngoại xin giấy phép", "doanh nghiệp nước ngoài"),  # "dn" read first
         ("chồng tây mất làm khai tử", "đăng ký khai tử có yếu tố nước ngoài"),
+        ("vp thua phat lai doi dia chi", "thay đổi nội dung đăng ký"),  # an office's move: a change
+        ("mo khoa tk dinh danh o dau", "tài khoản định danh điện tử"),
+        ("gia hạn thăm dò mỏ", "thăm dò khoáng sản"),
+        ("tra lai phep khai thac mo", "khai thác khoáng sản"),
+        ("sửa gp chở vật liệu nổ", "điều chỉnh giấy phép"),
+        ("dong cua kho ngoai quan can gi", "chấm dứt hoạt động kho ngoại quan"),
+        ("đưa hàng về kho chờ thông quan", "đưa hàng về bảo quản"),
+        ("mo xuong dong tau ca", "cơ sở đủ điều kiện đóng mới, cải hoán tàu cá"),
+        ("mang mèo sang Nhật kiểm dịch", "trên cạn xuất khẩu"),
+        ("sáp nhập công ty thì đất đăng ký lại", "do chia, tách, hợp nhất, sáp nhập tổ chức"),
+        ("xin kinh doanh sân bay", "kinh doanh cảng hàng không"),
+        ("mo tuyen xe khach di lao", "đăng ký khai thác tuyến"),
+        ("xin nạo vét sông", "nạo vét đường thủy nội địa"),
     ],
 )
 def test_short_questions_are_read_in_the_records_words(text: str, official: str) -> None:
