@@ -652,6 +652,11 @@ def test_a_weather_forecasting_business_is_the_hydro_meteorological_permit_and_s
         ("xin kinh doanh sân bay", "kinh doanh cảng hàng không"),
         ("mo tuyen xe khach di lao", "đăng ký khai thác tuyến"),
         ("xin nạo vét sông", "nạo vét đường thủy nội địa"),
+        ("trang bi sung quan dung", "vũ khí quân dụng"),  # not any weapon: the military one
+        ("cấp tài khoản định danh cho công ty", "tài khoản định danh điện tử cho cơ quan, tổ chức"),
+        ("mo tk ngoai te o nuoc ngoai", "tài khoản"),
+        ("mat dt khoa vneid the nao", "khóa tài khoản định danh điện tử"),
+        ("cty luat thoi tro giup phap ly", "chấm dứt tham gia trợ giúp pháp lý"),
     ],
 )
 def test_short_questions_are_read_in_the_records_words(text: str, official: str) -> None:
