@@ -657,6 +657,15 @@ def test_a_weather_forecasting_business_is_the_hydro_meteorological_permit_and_s
         ("mo tk ngoai te o nuoc ngoai", "tài khoản"),
         ("mat dt khoa vneid the nao", "khóa tài khoản định danh điện tử"),
         ("cty luat thoi tro giup phap ly", "chấm dứt tham gia trợ giúp pháp lý"),
+        ("nhờ người nhà nhận tiền thất nghiệp", "ủy quyền lĩnh thay"),
+        ("tài khoản vneid cho doanh nghiệp", "tài khoản định danh điện tử cho cơ quan, tổ chức"),
+        ("mở trạm đăng kiểm xe máy", "giấy chứng nhận đủ điều kiện hoạt động kiểm định"),
+        ("chủ đầu tư phân lô bán nền", "quyền sử dụng đất đã có hạ tầng kỹ thuật"),
+        ("cty xin so do lan dau", "lần đầu đối với tổ chức đang sử dụng đất"),
+        ("ban xe roi thu hoi bien so", "thu hồi chứng nhận đăng ký xe, biển số xe"),
+        ("nhập máy làm gạch không nung", "xác nhận vật tư, thiết bị là hàng hóa nhập khẩu"),
+        ("thăm dò bổ sung khối lượng", "bổ sung khối lượng công tác thăm dò"),
+        ("nộp tiền cổ phần hóa vào ngân sách", "chuyển đổi sở hữu doanh nghiệp"),
     ],
 )
 def test_short_questions_are_read_in_the_records_words(text: str, official: str) -> None:
@@ -685,6 +694,8 @@ def test_short_questions_are_read_in_the_records_words(text: str, official: str)
         ("cty tnhh 1tv", "cong ty trach nhiem huu han mot thanh vien"),
         ("hq kiem hoa", "hai quan kiem hoa"),
         ("lam ctv tro giup", "lam cong tac vien tro giup"),
+        ("pgd buu dien", "phong giao dich buu dien"),
+        ("bql kkt", "ban quan ly khu kinh te"),
     ],
 )
 def test_citizens_short_forms_are_read_as_their_words(text: str, syllables: str) -> None:
@@ -770,6 +781,35 @@ def test_recording_an_event_settled_abroad_is_its_own_variant(search: CatalogueS
     assert variant_groups(doc_syllables("Thủ tục ghi vào Sổ hộ tịch việc ly hôn")) == {"recording"}
     # without it, the wedding to a Korean is the marriage with a foreign element
     assert first(search, "đăng ký kết hôn với chồng người Hàn Quốc cần giấy tờ gì").codes[0] == "2.000806"
+
+
+@pytest.mark.parametrize("text", ["sao y cccd bao nhieu tien", "phi cong chung cccd", "công chứng căn cước ở đâu"])
+def test_a_certified_copy_of_an_id_card_is_the_copy_not_the_card(copy_and_card: CatalogueSearch, text: str) -> None:
+    # the card is the paper copied: searched, it made the card's own issue the first reading, and
+    # unaccented "phi cong" read as a pilot
+    assert "can_cuoc" not in analyze_query(text, Lexicon.load()).weights
+    assert first(copy_and_card, text).key == "chung-thuc-ban-sao"
+    assert first(copy_and_card, "mất cccd làm lại").key == "can-cuoc"
+
+
+def test_a_sale_then_the_plates_withdrawn_is_the_withdrawal_not_the_sale() -> None:
+    # the seller's own procedure: "bán xe" searched made the curated registration answer it
+    weights = analyze_query("bán xe rồi thu hồi biển số", Lexicon.load()).weights
+    assert "ban_xe" not in weights and "thu_hoi" in weights
+
+
+@pytest.fixture(scope="module")
+def copy_and_card(records) -> CatalogueSearch:
+    procedures = load_content(paths.CONTENT).procedures
+    curated = [curated_view(procedures[slug]) for slug in ("chung-thuc-ban-sao", "can-cuoc")]
+    return CatalogueSearch.build(build_documents(records, curated))
+
+
+def test_a_foreigners_licence_is_offered_though_the_curated_exchange_outscores_it(search: CatalogueSearch) -> None:
+    # the curated exchange's aliases ("đổi bằng lái") score it more than twice the foreigner's
+    # licence (3.000351), which alone says the audience the question states
+    verdict = search.decide("doi bang lai my sang vn")
+    assert verdict.hits[0].codes[0] == "3.000351" and verdict.answer is None
 
 
 def variant_hit(key: str, score: float, name: str, *, lacks: bool = False, kind: str = "catalogue") -> Hit:
@@ -1349,6 +1389,20 @@ def test_a_record_naming_another_thing_of_the_kind_asked_is_set_back(monkeypatch
     assert before[broker]["1.009543"] == after[broker]["1.009543"]
     assert before[plain] == after[plain]
     assert index_module.kinds_asked(index.analyze(pig))[0] == {"land_animal"}
+
+
+def test_a_firm_said_plainly_is_not_a_licensed_trade() -> None:
+    def firms(sylls: list[str]) -> set[str]:
+        return {t for named in index_module.kinds_named(ngrams(sylls)) for t in named if t.endswith("_firm")}
+
+    # "giải thể cty" is an ordinary company's dissolution, not an insurer's that also says "doanh nghiệp"
+    insurer = "Giải thể doanh nghiệp bảo hiểm, doanh nghiệp tái bảo hiểm, doanh nghiệp môi giới bảo hiểm"
+    assert firms(doc_syllables(insurer)) == {"licensed_firm"}
+    assert firms(doc_syllables("Giải thể doanh nghiệp")) == {"ordinary_firm"}
+    assert firms(doc_syllables("Cấp giấy phép thành lập và hoạt động công ty chứng khoán")) == {"licensed_firm"}
+    assert firms(query_syllables("giai the cty bao lau")) == {"ordinary_firm"}  # "bao lâu", not "bảo hiểm"
+    assert firms(query_syllables("cty đóng bảo hiểm xã hội cho nhân viên")) == set()  # the trade's word told of
+    assert firms(query_syllables("công ty luật nước ngoài mở chi nhánh")) == {"licensed_firm"}
 
 
 def test_things_of_one_kind_are_read_from_names_and_questions() -> None:

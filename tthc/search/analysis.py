@@ -55,7 +55,7 @@ ABBREVIATIONS = {
     "kcn": "khu cong nghiep", "kcx": "khu che xuat", "kkt": "khu kinh te", "ubck": "uy ban chung khoan",
     "tmcp": "thuong mai co phan", "ndt": "nha dau tu", "tq": "trung quoc", "sx": "san xuat",
     "dtts": "dan toc thieu so", "ttdb": "tieu thu dac biet", "1tv": "mot thanh vien", "hq": "hai quan",
-    "ctv": "cong tac vien",
+    "ctv": "cong tac vien", "pgd": "phong giao dich", "bql": "ban quan ly",
 }  # fmt: skip
 
 # Single syllables that say how or what is asked, never which procedure (accent-stripped, so each

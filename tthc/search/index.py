@@ -116,11 +116,26 @@ TAXES: dict[str, frozenset[str]] = {
     "personal_income": frozenset({"nhap_ca"}),
     "resource": frozenset({"thue_tai"}),
 }
+# A firm of a trade with its own licence (an insurer, a securities or fund-management company, a law
+# firm, a lottery) and a firm said plainly: "đổi tên công ty", "giải thể cty" is an ordinary company's
+# registration, not a securities company's or an insurer's licence that also says "công ty" ("Giải thể
+# doanh nghiệp bảo hiểm, doanh nghiệp tái bảo hiểm ..."). The trade's marks are words no question says
+# of anything else: once accents are gone "công ty bảo hiểm" begins as "cty bao lâu" does, and an
+# auction ("đấu giá") is as often a way of selling as the auctioneer. The trade's plain words only
+# deny a plain firm (TRADE_WORDS): "cty đóng bảo hiểm" names neither
+FIRMS: dict[str, frozenset[str]] = {
+    "ordinary_firm": frozenset({"cong_ty", "doanh_nghiep"}),
+    "licensed_firm": frozenset(
+        {"tai_bao", "gioi_bao", "ty_chung", "tu_chung", "doanh_chung", "ly_quy", "ty_luat", "xo_so"}
+    ),
+}
+TRADE_WORDS = frozenset({"bao_hiem", "chung_khoan", "ngan_hang", "tin_dung"})
 # Words that, beside a thing's mark, say something else: "thuế thu nhập cá nhân", "dữ liệu (thông tin) cá
 # nhân" are a tax and data, not who applies; "không được (không có) Chính phủ bảo lãnh" is no guarantee
 UNLESS: dict[str, frozenset[str]] = {
     "individual": frozenset({"nhap_ca", "lieu_ca", "tin_ca"}),
     "guaranteed": GUARANTEE["unguaranteed"],  # the words that name no guarantee deny one
+    "ordinary_firm": FIRMS["licensed_firm"] | TRADE_WORDS,  # "công ty chứng khoán" is not said plainly
 }
 # Things of one kind that exclude each other: a record whose names say one of them is not the
 # procedure for a question that says another ("chở heo ra tỉnh": land animals, not aquatic ones;
@@ -166,6 +181,7 @@ CONTRASTS: tuple[dict[str, frozenset[str]], ...] = (
     {"ordinary_passport": frozenset({"pho_thong"}), "official_passport": frozenset({"ngoai_giao", "cong_vu"})},
     {"compulsory": frozenset({"bat_buoc"}), "voluntary": frozenset({"tu_nguyen"})},
     APPLICANTS,
+    FIRMS,
     GUARANTEE,
     TAXES,
     {"export": frozenset({"xuat_khau"}), "import": frozenset({"nhap_khau"})},
