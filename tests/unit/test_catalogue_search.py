@@ -666,6 +666,8 @@ def test_a_weather_forecasting_business_is_the_hydro_meteorological_permit_and_s
         ("nhập máy làm gạch không nung", "xác nhận vật tư, thiết bị là hàng hóa nhập khẩu"),
         ("thăm dò bổ sung khối lượng", "bổ sung khối lượng công tác thăm dò"),
         ("nộp tiền cổ phần hóa vào ngân sách", "chuyển đổi sở hữu doanh nghiệp"),
+        ("chong phap mat khai tu can gi", "đăng ký khai tử có yếu tố nước ngoài"),
+        ("người Úc mất, khai tử ở đâu", "đăng ký khai tử có yếu tố nước ngoài"),
     ],
 )
 def test_short_questions_are_read_in_the_records_words(text: str, official: str) -> None:
