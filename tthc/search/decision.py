@@ -88,7 +88,7 @@ class Thresholds:
     # for_audience_asked: a record for the audience the question states (a foreigner's licence, a
     # level-1 account) is near at this share, lower: the curated file's aliases ("đổi bằng lái")
     # outscore it twice over. On the 97 studied files of 7 December: 2 wrong answers fewer, none right
-    # lost; at 0.35 a curated question of dev-nlu that names an audience in passing lost its first place
+    # lost; at 0.35 a curated question of dev-nlu lost its first place to a record of the audience it states
     audience_share: float = 0.42
     # named_unheld: a word weighs this much (its idf) to set a near record apart in a short question.
     # On the 85 studied files of 6 December: 3 wrong answers fewer, no right one lost (1.5 the same);
