@@ -84,10 +84,10 @@ def search(records) -> CatalogueSearch:
     return CatalogueSearch.build(build_documents(records, [KHAI_SINH]))
 
 
-def with_curated_file(records, slug: str) -> CatalogueSearch:
-    """The sample of records with one curated file of content/ as it stands."""
-    curated = curated_view(load_content(paths.CONTENT).procedures[slug])
-    return CatalogueSearch.build(build_documents(records, [curated]))
+def with_curated_file(records, *slugs: str) -> CatalogueSearch:
+    """The sample of records with curated files of content/ as they stand."""
+    procedures = load_content(paths.CONTENT).procedures
+    return CatalogueSearch.build(build_documents(records, [curated_view(procedures[slug]) for slug in slugs]))
 
 
 def outside_ministries(text: str) -> set[str]:
@@ -802,9 +802,7 @@ def test_a_sale_then_the_plates_withdrawn_is_the_withdrawal_not_the_sale() -> No
 
 @pytest.fixture(scope="module")
 def copy_and_card(records) -> CatalogueSearch:
-    procedures = load_content(paths.CONTENT).procedures
-    curated = [curated_view(procedures[slug]) for slug in ("chung-thuc-ban-sao", "can-cuoc")]
-    return CatalogueSearch.build(build_documents(records, curated))
+    return with_curated_file(records, "chung-thuc-ban-sao", "can-cuoc")
 
 
 def test_a_foreigners_licence_is_offered_though_the_curated_exchange_outscores_it(search: CatalogueSearch) -> None:
