@@ -7,6 +7,7 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tthc import paths
@@ -57,7 +58,16 @@ from tthc.search.documents import (
     procedure_key,
     searchable_name,
 )
-from tthc.search.index import Distinction, Hit, _curated_first, kinds_asked, kinds_named, variant_groups
+from tthc.search.index import (
+    NAME_POOL,
+    Distinction,
+    Hit,
+    _curated_first,
+    kinds_asked,
+    kinds_named,
+    rerank_pool,
+    variant_groups,
+)
 from tthc.search.quantities import stated_quantities
 from tthc.understanding import understand
 
@@ -668,6 +678,16 @@ def test_a_weather_forecasting_business_is_the_hydro_meteorological_permit_and_s
         ("nộp tiền cổ phần hóa vào ngân sách", "chuyển đổi sở hữu doanh nghiệp"),
         ("chong phap mat khai tu can gi", "đăng ký khai tử có yếu tố nước ngoài"),
         ("người Úc mất, khai tử ở đâu", "đăng ký khai tử có yếu tố nước ngoài"),
+        ("huy ma so san pham chan nuoi", "thu hồi mã số"),  # a farm's code withdrawn
+        ("xóa mã số thuế", "chấm dứt hiệu lực mã số thuế"),  # a tax code still closed
+        ("cấp phép xe tự hành", "phương tiện giao thông thông minh"),
+        ("xin giay phep lap cty bao hiem", "doanh nghiệp bảo hiểm"),
+        ("tự dịch rồi đi chứng thực", "không phải là cộng tác viên dịch thuật"),
+        ("chi nhanh trong tai nn doi phep", "trọng tài nước ngoài"),  # two question words, "nn" unfolded
+        ("mở chi nhánh cty tỉnh khác", "đăng ký hoạt động chi nhánh, văn phòng đại diện, thông báo lập"),
+        ("mat so goc khai sinh lam lai", "đăng ký lại khai sinh"),
+        ("biển số mờ xin đổi", "đổi chứng nhận đăng ký xe, biển số xe"),
+        ("cưới người Hàn cần giấy gì", "kết hôn"),
     ],
 )
 def test_short_questions_are_read_in_the_records_words(text: str, official: str) -> None:
@@ -698,11 +718,27 @@ def test_short_questions_are_read_in_the_records_words(text: str, official: str)
         ("lam ctv tro giup", "lam cong tac vien tro giup"),
         ("pgd buu dien", "phong giao dich buu dien"),
         ("bql kkt", "ban quan ly khu kinh te"),
+        ("nguoi nn gia han tam tru", "nguoi nuoc ngoai gia han tam tru"),  # a foreigner
+        ("đổi bằng lái nn", "doi bang lai nuoc ngoai"),
+        ("cap lai gcn nn cong nghe cao", "cap lai giay chung nhan nong nghiep cong nghe cao"),  # farming
+        ("chuyển đất nn lên thổ cư", "chuyen dat nong nghiep len tho cu"),
+        ("bộ nn&mt thẩm định", "bo nong nghiep mt tham dinh"),
+        ("gcn gv day lai xe", "giay chung nhan giao vien day lai xe"),
     ],
 )
 def test_citizens_short_forms_are_read_as_their_words(text: str, syllables: str) -> None:
     # no record writes them: kept, each would weigh as a rare word that no name holds
     assert query_syllables(text) == syllables.split()
+
+
+def test_a_name_that_says_the_question_is_reranked_whatever_its_other_fields_hold() -> None:
+    docs = np.arange(60)
+    total = np.linspace(60.0, 1.0, 60)  # the last one holds the fewest of the question's words ...
+    names = np.zeros(60)
+    names[59] = 30.0  # ... but its name says them all
+    kept = rerank_pool(docs, total, names, pool=40)
+    assert 59 in kept and set(range(40)) <= set(kept.tolist()) and len(kept) == 41
+    assert len(rerank_pool(docs[:NAME_POOL], total, names, pool=40)) == NAME_POOL  # fewer than the pool: all
 
 
 def test_a_company_s_income_tax_is_not_read_as_the_personal_one() -> None:

@@ -55,8 +55,14 @@ ABBREVIATIONS = {
     "kcn": "khu cong nghiep", "kcx": "khu che xuat", "kkt": "khu kinh te", "ubck": "uy ban chung khoan",
     "tmcp": "thuong mai co phan", "ndt": "nha dau tu", "tq": "trung quoc", "sx": "san xuat",
     "dtts": "dan toc thieu so", "ttdb": "tieu thu dac biet", "1tv": "mot thanh vien", "hq": "hai quan",
-    "ctv": "cong tac vien", "pgd": "phong giao dich", "bql": "ban quan ly",
+    "ctv": "cong tac vien", "pgd": "phong giao dich", "bql": "ban quan ly", "gv": "giao vien",
 }  # fmt: skip
+# A citizen's "nn" is a foreign element ("người nn", "bằng lái nn", "kết hôn với người nn"), except
+# beside the words that make it the farming ministry's or farm land ("Bộ NN&MT", "đất nn",
+# "nn công nghệ cao"); the records write "NN" only for that ministry, so it unfolds in questions only
+FOREIGN_OR_FARMING = "nn"
+FARMING_BEFORE = frozenset({"bo", "so", "dat", "khuyen"})
+FARMING_AFTER = frozenset({"cong", "mt", "ptnt", "va"})
 
 # Single syllables that say how or what is asked, never which procedure (accent-stripped, so each
 # stands for several accented words; none of them is needed to tell two procedures apart: a bigram
@@ -111,19 +117,30 @@ def doc_syllables(text: str) -> list[str]:
 
 def query_pairs(text: str) -> list[tuple[str, str]]:
     """(accented, accent-free) syllables of a citizen's message, teencode and abbreviations expanded."""
+    # a form's or a class's name ("ct07", "b2") apart, as in the records and the vocabulary
+    # ("mẫu CT07", "hạng B2": doc_syllables); not a measure ("100m2")
+    parts = [
+        (part, key)
+        for syllable in syllables(text)
+        for part in _ACCENTED_WORD.findall(_FORM_NAME.sub(r"\1 \2", syllable))
+        if _WORD.fullmatch(key := _strip(part))
+    ]
     out: list[tuple[str, str]] = []
-    for syllable in syllables(text):
-        # a form's or a class's name ("ct07", "b2") apart, as in the records and the vocabulary
-        # ("mẫu CT07", "hạng B2": doc_syllables); not a measure ("100m2")
-        for part in _ACCENTED_WORD.findall(_FORM_NAME.sub(r"\1 \2", syllable)):
-            key = _strip(part)
-            if not _WORD.fullmatch(key):
-                continue
-            if key in ABBREVIATIONS:
-                out.extend((w, w) for w in ABBREVIATIONS[key].split())
-            else:
-                out.append((part, key))
+    for i, (part, key) in enumerate(parts):
+        if key == FOREIGN_OR_FARMING:
+            key = _foreign_or_farming(parts[i - 1][1] if i else "", parts[i + 1][1] if i + 1 < len(parts) else "")
+        if key in ABBREVIATIONS:
+            out.extend((w, w) for w in ABBREVIATIONS[key].split())
+        elif " " in key:
+            out.extend((w, w) for w in key.split())
+        else:
+            out.append((part, key))
     return out
+
+
+def _foreign_or_farming(before: str, after: str) -> str:
+    farming = before in FARMING_BEFORE or after in FARMING_AFTER
+    return "nong nghiep" if farming else "nuoc ngoai"
 
 
 def query_syllables(text: str) -> list[str]:

@@ -221,10 +221,24 @@ FUZZY_FROM = 85  # rapidfuzz partial_ratio from which a curated name counts as t
 FUZZY_WEIGHT = 25.0
 PRECISION_FLOOR = 0.8  # score *= PRECISION_FLOOR + (1 - PRECISION_FLOOR) * name precision
 RERANK_POOL = 40  # the best this many by BM25 are re-ranked by how much of the question they hold
+# and so are the best this many by their names alone: a long name that says the question ("Đăng ký
+# hoạt động chi nhánh, văn phòng đại diện, thông báo lập địa điểm kinh doanh; ...") may hold little
+# else, and fall behind forty records whose other fields repeat one of its words ("phí")
+NAME_POOL = 20
 COORDINATION = 0.3  # score = bm25 * (COORDINATION + (1 - COORDINATION) * held), where held is
 NAME_COVERAGE_SHARE = 0.5  # this share of the name coverage plus the rest of the text coverage
 HELD_WEIGHT_SHARE = 0.5  # an official phrasing held in part: at least this share of its idf
 UNKNOWN_WEIGHT = 4.0  # coverage weight of a question word no procedure holds (typo, or another domain)
+
+
+def rerank_pool(docs: np.ndarray, total: np.ndarray, names: np.ndarray, pool: int) -> np.ndarray:
+    """Which of ``docs`` (scoring above nothing) are re-ranked: the best ``pool`` by ``total`` and the
+    best NAME_POOL by their names alone (``names``), a name that says the question being kept."""
+    if len(docs) <= pool:
+        return docs
+    best = docs[np.argpartition(-total[docs], pool - 1)[:pool]]
+    by_name = docs[np.argpartition(-names[docs], NAME_POOL - 1)[:NAME_POOL]] if len(docs) > NAME_POOL else docs
+    return np.union1d(best, by_name[names[by_name] > 0])
 
 
 @dataclass(frozen=True)
@@ -588,9 +602,7 @@ class CatalogueIndex:
         top = np.flatnonzero(total > 0)
         if not len(top):
             return []
-        pool = max(k, RERANK_POOL)
-        if len(top) > pool:
-            top = top[np.argpartition(-total[top], pool - 1)[:pool]]
+        top = rerank_pool(top, total, names, max(k, RERANK_POOL))
         query_variants = self.query_variants(query)
         stated_variants = self.query_variants(query, stated=True)
         asked_kinds = kinds_asked(query, sylls)
