@@ -688,6 +688,13 @@ def test_a_weather_forecasting_business_is_the_hydro_meteorological_permit_and_s
         ("mat so goc khai sinh lam lai", "đăng ký lại khai sinh"),
         ("biển số mờ xin đổi", "đổi chứng nhận đăng ký xe, biển số xe"),
         ("cưới người Hàn cần giấy gì", "kết hôn"),
+        ("mat giay dkkd ho ca the", "hộ kinh doanh"),
+        ("đổi cccd có cập nhật sổ đỏ", "thay đổi thông tin về người sử dụng đất"),
+        ("mo ben xe khach moi", "công bố đưa bến xe khách vào khai thác"),
+        ("mở bến sông cần giấy gì", "công bố hoạt động bến thủy nội địa"),
+        ("mất chứng chỉ đăng kiểm xe chuyên dùng", "chứng chỉ đăng kiểm viên"),  # the inspector's own
+        ("sáp nhập cty chứng khoán", "tổ chức lại công ty chứng khoán"),
+        ("mất giấy phép xây nhà", "cấp lại giấy phép xây dựng"),
     ],
 )
 def test_short_questions_are_read_in_the_records_words(text: str, official: str) -> None:
@@ -724,6 +731,7 @@ def test_short_questions_are_read_in_the_records_words(text: str, official: str)
         ("chuyển đất nn lên thổ cư", "chuyen dat nong nghiep len tho cu"),
         ("bộ nn&mt thẩm định", "bo nong nghiep mt tham dinh"),
         ("gcn gv day lai xe", "giay chung nhan giao vien day lai xe"),
+        ("tctc vi mo doi noi dung", "to chuc tai chinh vi mo doi noi dung"),
     ],
 )
 def test_citizens_short_forms_are_read_as_their_words(text: str, syllables: str) -> None:

@@ -56,6 +56,7 @@ ABBREVIATIONS = {
     "tmcp": "thuong mai co phan", "ndt": "nha dau tu", "tq": "trung quoc", "sx": "san xuat",
     "dtts": "dan toc thieu so", "ttdb": "tieu thu dac biet", "1tv": "mot thanh vien", "hq": "hai quan",
     "ctv": "cong tac vien", "pgd": "phong giao dich", "bql": "ban quan ly", "gv": "giao vien",
+    "tctc": "to chuc tai chinh",
 }  # fmt: skip
 # A citizen's "nn" is a foreign element ("người nn", "bằng lái nn", "kết hôn với người nn"), except
 # beside the words that make it the farming ministry's or farm land ("Bộ NN&MT", "đất nn",
