@@ -730,6 +730,7 @@ def test_short_questions_are_read_in_the_records_words(text: str, official: str)
         ("cap lai gcn nn cong nghe cao", "cap lai giay chung nhan nong nghiep cong nghe cao"),  # farming
         ("chuyển đất nn lên thổ cư", "chuyen dat nong nghiep len tho cu"),
         ("bộ nn&mt thẩm định", "bo nong nghiep mt tham dinh"),
+        ("chong nn va con", "chong nuoc ngoai va con"),  # "Bộ NN và PTNT" is farming by its "bộ"
         ("gcn gv day lai xe", "giay chung nhan giao vien day lai xe"),
         ("tctc vi mo doi noi dung", "to chuc tai chinh vi mo doi noi dung"),
     ],

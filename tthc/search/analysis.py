@@ -63,7 +63,7 @@ ABBREVIATIONS = {
 # "nn công nghệ cao"); the records write "NN" only for that ministry, so it unfolds in questions only
 FOREIGN_OR_FARMING = "nn"
 FARMING_BEFORE = frozenset({"bo", "so", "dat", "khuyen"})
-FARMING_AFTER = frozenset({"cong", "mt", "ptnt", "va"})
+FARMING_AFTER = frozenset({"cong", "mt", "ptnt"})  # not "và": "người nn và con"
 
 # Single syllables that say how or what is asked, never which procedure (accent-stripped, so each
 # stands for several accented words; none of them is needed to tell two procedures apart: a bigram
