@@ -128,12 +128,11 @@ def query_pairs(text: str) -> list[tuple[str, str]]:
     ]
     out: list[tuple[str, str]] = []
     for i, (part, key) in enumerate(parts):
+        words = ABBREVIATIONS.get(key)
         if key == FOREIGN_OR_FARMING:
-            key = _foreign_or_farming(parts[i - 1][1] if i else "", parts[i + 1][1] if i + 1 < len(parts) else "")
-        if key in ABBREVIATIONS:
-            out.extend((w, w) for w in ABBREVIATIONS[key].split())
-        elif " " in key:
-            out.extend((w, w) for w in key.split())
+            words = _foreign_or_farming(parts[i - 1][1] if i else "", parts[i + 1][1] if i + 1 < len(parts) else "")
+        if words:
+            out.extend((w, w) for w in words.split())
         else:
             out.append((part, key))
     return out

@@ -237,7 +237,7 @@ def rerank_pool(docs: np.ndarray, total: np.ndarray, names: np.ndarray, pool: in
     if len(docs) <= pool:
         return docs
     best = docs[np.argpartition(-total[docs], pool - 1)[:pool]]
-    by_name = docs[np.argpartition(-names[docs], NAME_POOL - 1)[:NAME_POOL]] if len(docs) > NAME_POOL else docs
+    by_name = docs[np.argpartition(-names[docs], NAME_POOL - 1)[:NAME_POOL]]  # pool > NAME_POOL: enough docs
     return np.union1d(best, by_name[names[by_name] > 0])
 
 
