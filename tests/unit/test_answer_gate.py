@@ -107,6 +107,39 @@ def test_collecting_counts_every_question_and_the_rules_own_wrong_answers(tmp_pa
     assert [(e.group, e.judged_in, e.right, e.wants_none) for e in studied.examples] == [("set", "set", True, False)]
 
 
+def test_questions_left_out_as_asked_before_count_in_their_parts(tmp_path: Path) -> None:
+    """A file whose writers' questions an earlier file already asks, left out of it, is judged at
+    the size written: two parts, and the rules' one wrong answer a share of all 240 questions."""
+    verdict = Verdict("answer", hits=ASKED[:1], reason="confident", ranked=ASKED, ideas=6)
+    questions = tmp_path / "set.yml"
+    header = (
+        "# Studied set: short questions, as typed into a search box. 100 questions that an earlier\n"
+        "# set already asks word for word are left out.\n\n"
+    )
+    right = '- text: "q{n}"\n  intent: ask_documents\n  codes: ["1.001601"]\n'
+    wrong = '- text: "q{n}"\n  intent: ask_documents\n  codes: ["1.001978"]\n'
+    questions.write_text(
+        header + wrong.format(n=0) + "".join(right.format(n=n) for n in range(1, 140)), encoding="utf-8"
+    )
+    assert training.asked_before(questions) == 100
+    studied = training.collect(
+        [questions], lambda text: "ask_documents", lambda text: Found(verdict, []), lambda key: [key]
+    )
+    assert {name: (t.questions, t.rules_wrong) for name, t in studied.sets.items()} == {
+        "set#1": (120, 1),
+        "set#2": (120, 0),
+    }
+
+
+def test_every_studied_file_that_left_questions_out_says_how_many() -> None:
+    fixtures = Path(__file__).parents[1] / "fixtures"
+    said = [f for f in fixtures.glob("search_calibration_*.yml") if "word for word" in f.read_text(encoding="utf-8")]
+    assert len(said) > 60
+    assert all(training.asked_before(f) > 0 for f in said)
+    assert training.asked_before(fixtures / "search_calibration_records_103.yml") == 109
+    assert training.asked_before(fixtures / "search_calibration_records_33.yml") == 1  # "1 question ... is left out"
+
+
 def test_a_file_is_judged_in_parts_the_size_of_a_test_set() -> None:
     """Two writers' halves of 120 are judged apart; a set of 160 (dev-catalogue's size) is one."""
     assert training.PART_SIZE == 120
@@ -114,6 +147,8 @@ def test_a_file_is_judged_in_parts_the_size_of_a_test_set() -> None:
     assert training.parts("f", 239) == [("f#1", range(0, 120)), ("f#2", range(120, 239))]
     assert training.parts("f", 160) == [("f", range(160))]
     assert training.parts("f", 360)[2] == ("f#3", range(240, 360))
+    # 140 kept of the 240 written: two parts still, each about half of what was kept
+    assert training.parts("f", 140, written=240) == [("f#1", range(0, 70)), ("f#2", range(70, 140))]
 
 
 def test_cross_validation_holds_out_files_and_counts_in_parts(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -695,6 +695,23 @@ def test_a_weather_forecasting_business_is_the_hydro_meteorological_permit_and_s
         ("mất chứng chỉ đăng kiểm xe chuyên dùng", "chứng chỉ đăng kiểm viên"),  # the inspector's own
         ("sáp nhập cty chứng khoán", "tổ chức lại công ty chứng khoán"),
         ("mất giấy phép xây nhà", "cấp lại giấy phép xây dựng"),
+        ("ca vet rach thi lam sao", "đổi chứng nhận đăng ký xe, biển số xe"),
+        ("doi gplx quan doi sang dan su", "giấy phép lái xe quân sự do bộ quốc phòng cấp"),
+        ("le phi cong chung photo bang dai hoc", "chứng thực bản sao từ bản chính"),
+        ("đk tàu cá mới đóng xong", "cấp giấy chứng nhận đăng ký tàu cá"),
+        ("khai hải quan xuất khẩu gạo", "thủ tục hải quan đối với hàng hóa xuất khẩu"),
+        ("khai hai quan nhap khau may moc", "thủ tục hải quan đối với hàng hóa nhập khẩu"),
+        ("thay đổi địa chỉ chi nhánh", "thay đổi nội dung đăng ký hoạt động chi nhánh"),
+        ("xét hộ nghèo giữa năm", "thường xuyên hằng năm"),  # not the yearly review
+        ("xin giay du dieu kien nuoi tom", "cơ sở đủ điều kiện nuôi trồng thủy sản"),
+        ("thi kiểm soát viên không lưu", "nhân viên bảo đảm hoạt động bay"),
+        ("sai thông tin trên cơ sở dữ liệu dân cư", "điều chỉnh thông tin trong cơ sở dữ liệu quốc gia về dân cư"),
+        ("đổ bùn nạo vét ra biển xin phép", "nhận chìm ở biển"),
+        ("thue da dong o nuoc ngoai co duoc tru", "khấu trừ số thuế đã nộp tại nước ngoài"),
+        ("khai sinh cho con, cha là tây", "có yếu tố nước ngoài"),
+        ("ban co phieu ngoai san can gi", "chuyển quyền sở hữu chứng khoán ngoài hệ thống giao dịch"),
+        ("khai sinh bị mất sổ gốc", "đăng ký lại khai sinh"),
+        ("điều chỉnh dữ liệu dân cư", "điều chỉnh thông tin trong cơ sở dữ liệu quốc gia về dân cư"),
     ],
 )
 def test_short_questions_are_read_in_the_records_words(text: str, official: str) -> None:

@@ -21,7 +21,7 @@ SETS = (
     "search_heldout_2.yml",
     "search_heldout_3.yml",
     "search_calibration_records.yml",
-    *(f"search_calibration_records_{n}.yml" for n in (2, 3, 4, 5, *range(7, 103))),
+    *(f"search_calibration_records_{n}.yml" for n in (2, 3, 4, 5, *range(7, 107))),
     # not _6: one question is labelled with ten records that the import refuses, their page text
     # being another procedure's (a province's own, 1.014023): the catalogue cannot answer it
 )
@@ -40,7 +40,7 @@ def test_a_search_set_names_only_existing_procedures(name: str, codes: set[str])
     raw = path.read_text(encoding="utf-8")
     assert raw == unicodedata.normalize("NFC", raw)
     texts = [line for line in raw.splitlines() if line.startswith("- text:")]
-    assert len(items) == len(texts) and len(items) >= 140  # 2 short halves of 120, repeats of earlier sets left out
+    assert len(items) == len(texts) and len(items) >= 120  # 2 short halves of 120, repeats of earlier sets left out
     for item in items:
         assert set(item.codes or ()) <= codes, item.text
         assert item.procedure is None or item.procedure in slugs, item.text
