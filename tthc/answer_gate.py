@@ -193,6 +193,22 @@ class AnswerGate:
             return None
         return first_offered(verdict, offered)
 
+    def doubts(
+        self,
+        intent: str | None,
+        verdict: Verdict,
+        offered: Sequence[str],
+        curated: Sequence[Candidate],
+        below: float,
+    ) -> bool:
+        """The model gives the first procedure offered less than ``below``: an answer the rules
+        would give from elsewhere is asked back. Never for the rules-alone gate (no trees), which
+        weighs nothing."""
+        if not self.trees:
+            return False
+        x = features(intent, verdict, offered, curated)
+        return x is not None and self.probability(x) < below
+
 
 def bar(threshold: float, doubted: bool) -> float:
     """The probability an answer needs: ``threshold``, or DOUBTED_THRESHOLD for small talk."""

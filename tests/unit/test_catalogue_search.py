@@ -712,6 +712,9 @@ def test_a_weather_forecasting_business_is_the_hydro_meteorological_permit_and_s
         ("ban co phieu ngoai san can gi", "chuyển quyền sở hữu chứng khoán ngoài hệ thống giao dịch"),
         ("khai sinh bị mất sổ gốc", "đăng ký lại khai sinh"),
         ("điều chỉnh dữ liệu dân cư", "điều chỉnh thông tin trong cơ sở dữ liệu quốc gia về dân cư"),
+        ("chi nhanh cong ty luat muon tu dong cua", "tự chấm dứt hoạt động"),
+        ("không biết cơ quan nào phải bồi thường", "xác định cơ quan giải quyết bồi thường"),
+        ("tra xem tàu có đang bị thế chấp không", "cung cấp thông tin về biện pháp bảo đảm"),
     ],
 )
 def test_short_questions_are_read_in_the_records_words(text: str, official: str) -> None:
@@ -719,6 +722,22 @@ def test_short_questions_are_read_in_the_records_words(text: str, official: str)
     # again, the old ID number confirmed, a Western father: each a record of its own
     weights = analyze_query(text, Lexicon.load()).weights
     assert set(ngrams(doc_syllables(official))) <= set(weights)
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("bố ruột của con tôi là người Mỹ, giờ muốn nhận con", "bo ruot … nhan con"),
+        ("anh ấy muốn nhận bé là con ruột", "nhan … la con ruot"),
+    ],
+)
+def test_a_birth_father_claiming_his_child_is_read_as_recognition(text: str, label: str) -> None:
+    # not an adoption ("nhận con riêng ... làm con nuôi"), whose records hold more of such a question
+    lexicon = Lexicon.load()
+    units = analyze_query(text, lexicon).units
+    assert label in [u.label for u in units]
+    weights = analyze_query(text, lexicon).weights
+    assert set(ngrams(doc_syllables("đăng ký nhận cha, mẹ, con"))) <= set(weights)
 
 
 @pytest.mark.parametrize(
