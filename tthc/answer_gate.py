@@ -201,9 +201,9 @@ class AnswerGate:
         curated: Sequence[Candidate],
         below: float,
     ) -> bool:
-        """The model gives the first procedure offered less than ``below``: an answer the rules
-        would give from elsewhere is asked back. Never for the rules-alone gate (no trees), which
-        weighs nothing."""
+        """Whether the model gives the first procedure offered less than ``below`` (the caller then
+        asks back where the rules would answer). Never for the rules-alone gate (no trees), which
+        weighs nothing: what the gate is trained on stays the rules' own answers."""
         if not self.trees:
             return False
         x = features(intent, verdict, offered, curated)

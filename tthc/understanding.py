@@ -202,7 +202,8 @@ def understand(
     (tthc.retrieval): a curated procedure it is confident of, and that the whole catalogue also
     ranks near the top, is answered, so a curated question does not drift to asking back. What
     would be asked back is answered when ``gate`` (by default the shipped one, tthc.answer_gate)
-    is sure of the first procedure offered."""
+    is sure of the first procedure offered; a curated match it gives under CURATED_DOUBT is asked
+    back."""
     if intent in NO_PROCEDURE_INTENTS and intent != "out_of_scope":
         return Understanding()
     answer = verdict.answer
@@ -217,7 +218,10 @@ def understand(
     if answer is not None:  # the two retrievers disagree: ask back with the catalogue's first three
         verdict = replace(verdict, action="clarify", hits=verdict.ranked[:3], reason="ambiguous")
     kept = curated_match(verdict, curated)
-    if kept and not (gate or shipped_gate()).doubts(intent, verdict, _first(kept, verdict), curated, CURATED_DOUBT):
+    doubted = kept and (gate or shipped_gate()).doubts(
+        intent, verdict, _offering_first(kept, verdict), curated, CURATED_DOUBT
+    )
+    if kept and not doubted:
         return Understanding(procedure=kept)
     if intent == "out_of_scope":  # the classifier's doubt stands unless the match is confident ...
         first = verdict.hits[0] if verdict.hits else None
@@ -238,7 +242,7 @@ def understand(
     return Understanding()
 
 
-def _first(key: str, verdict: Verdict) -> tuple[str, ...]:
+def _offering_first(key: str, verdict: Verdict) -> tuple[str, ...]:
     """The procedures the verdict offers, ``key`` first."""
     return (key, *(hit.key for hit in verdict.hits if hit.key != key))
 
