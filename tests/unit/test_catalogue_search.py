@@ -733,11 +733,9 @@ def test_short_questions_are_read_in_the_records_words(text: str, official: str)
 )
 def test_a_birth_father_claiming_his_child_is_read_as_recognition(text: str, label: str) -> None:
     # not an adoption ("nhận con riêng ... làm con nuôi"), whose records hold more of such a question
-    lexicon = Lexicon.load()
-    units = analyze_query(text, lexicon).units
-    assert label in [u.label for u in units]
-    weights = analyze_query(text, lexicon).weights
-    assert set(ngrams(doc_syllables("đăng ký nhận cha, mẹ, con"))) <= set(weights)
+    found = analyze_query(text, Lexicon.load())
+    assert label in [u.label for u in found.units]
+    assert set(ngrams(doc_syllables("đăng ký nhận cha, mẹ, con"))) <= set(found.weights)
 
 
 @pytest.mark.parametrize(
