@@ -82,7 +82,7 @@ eval: train ## score the development sets in ../shared/eval
 	$(VENV)/bin/trolyao eval conversations ../shared/eval/dev-conversations.yml
 
 # The studied question sets the answer gate learns from: every one (never shared/eval/ nor
-# search_heldout_2.yml and _3.yml, which the trainer refuses)
+# search_heldout_2.yml to _4.yml, which the trainer refuses)
 GATE_SETS := $(sort $(wildcard tests/fixtures/search_calibration_*.yml) tests/fixtures/search_heldout.yml)
 
 answer-gate: train ## retrain the answer gate (tthc/answer_gate.py, chart in docs/img) after changing the search; about 15 minutes

@@ -6,7 +6,7 @@ question sets, the first procedure offered was still the right one seven times i
 The model weighs the same signals together (scores, shares of the question held, how much of the
 first procedure's name and of its rival's the question speaks of, the curated retriever's
 agreement, the intent), learnt on the studied question sets of tests/fixtures/ with
-`make answer-gate` (never on shared/eval/ nor tests/fixtures/search_heldout_2.yml and _3.yml), and
+`make answer-gate` (never on shared/eval/ nor tests/fixtures/search_heldout_2.yml to _4.yml), and
 answers only where, in cross-validation over those sets, at most one upgraded answer in ten was
 wrong and the upgrades pushed at most one part in ten (parts of a test set's size) over 3 % of
 wrong answers or under 95 % OOS recall (trolyao.evaluation.answer_gate). Pure Python: the gateway's environment imports

@@ -345,7 +345,7 @@ def test_the_shipped_gate_is_fitted_as_the_trainer_fits_it() -> None:
 
 def test_training_refuses_the_sets_that_measure_it(tmp_path: Path) -> None:
     out = tmp_path / "gate.json"
-    for held_apart in ("search_heldout_2.yml", "search_heldout_3.yml", "small_talk_2.yml"):
+    for held_apart in ("search_heldout_2.yml", "search_heldout_3.yml", "search_heldout_4.yml", "small_talk_2.yml"):
         assert training.main([str(ROOT / "tests" / "fixtures" / held_apart), "--out", str(out)]) == 2
     assert not out.exists()
 

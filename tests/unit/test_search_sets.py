@@ -20,6 +20,7 @@ SETS = (
     "search_heldout.yml",
     "search_heldout_2.yml",
     "search_heldout_3.yml",
+    "search_heldout_4.yml",
     "search_calibration_records.yml",
     *(f"search_calibration_records_{n}.yml" for n in (2, 3, 4, 5, *range(7, 109))),
     # not _6: one question is labelled with ten records that the import refuses, their page text

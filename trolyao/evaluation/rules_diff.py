@@ -11,7 +11,7 @@ studied question sets (the answer gate never consulted: what tthc.answer_gate is
 one), GAIN (a new right one), LOSE (a right one gone), CHG (another right one), then the totals.
 A part of a test set's size where the rules alone answer three questions wrongly is off issue 12's
 target whatever the gate does, so a rule is judged by both counts. Never run it on the measuring
-sets (shared/eval/, search_heldout_2 and _3, small_talk_2): `dump` refuses them, as `make answer-gate` does.
+sets (shared/eval/, search_heldout_2 to _4, small_talk_2): `dump` refuses them, as `make answer-gate` does.
 `--intents FILE` keeps the classifier's intents between runs (the rules change, the model does
 not): a dump then takes about two minutes instead of six.
 """
