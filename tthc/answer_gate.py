@@ -188,8 +188,8 @@ class AnswerGate:
         self, intent: str | None, verdict: Verdict, offered: Sequence[str], curated: Sequence[Candidate]
     ) -> Hit | None:
         """The first procedure offered, when the model is sure enough of it to answer."""
-        x = features(intent, verdict, offered, curated)
-        if x is None or self.probability(x) < bar(self.threshold, doubted=intent == "out_of_scope"):
+        chance = self.chance(intent, verdict, offered, curated)
+        if chance is None or chance < bar(self.threshold, doubted=intent == "out_of_scope"):
             return None
         return first_offered(verdict, offered)
 
@@ -206,8 +206,16 @@ class AnswerGate:
         weighs nothing: what the gate is trained on stays the rules' own answers."""
         if not self.trees:
             return False
+        chance = self.chance(intent, verdict, offered, curated)
+        return chance is not None and chance < below
+
+    def chance(
+        self, intent: str | None, verdict: Verdict, offered: Sequence[str], curated: Sequence[Candidate]
+    ) -> float | None:
+        """How likely the first procedure offered is the right one; None when there is nothing to
+        weigh it by (features)."""
         x = features(intent, verdict, offered, curated)
-        return x is not None and self.probability(x) < below
+        return None if x is None else self.probability(x)
 
 
 def bar(threshold: float, doubted: bool) -> float:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tests.unit.test_answer_gate import constant_gate
 from tthc.answer_gate import AnswerGate
 from tthc.retrieval import Candidate
 from tthc.search.decision import Verdict
@@ -40,11 +41,6 @@ CHATTY = Verdict(
 def test_a_chatty_question_is_answered_when_the_curated_retriever_is_sure() -> None:
     sure = [Candidate("ho-kinh-doanh", 88.0), Candidate("thanh-lap-doanh-nghiep", 30.0)]
     assert understand("ask_procedure", CHATTY, None, sure).procedure == "ho-kinh-doanh"
-
-
-def constant_gate(log_odds: float) -> AnswerGate:
-    """A gate whose one leaf gives every question the same probability."""
-    return AnswerGate(base=0.0, rate=1.0, trees=(((-1, 0.0, -1, -1, log_odds),),), threshold=0.9)
 
 
 def test_a_curated_match_the_gate_gives_little_chance_is_asked_back() -> None:
