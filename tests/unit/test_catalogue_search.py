@@ -715,6 +715,16 @@ def test_a_weather_forecasting_business_is_the_hydro_meteorological_permit_and_s
         ("chi nhanh cong ty luat muon tu dong cua", "tự chấm dứt hoạt động"),
         ("không biết cơ quan nào phải bồi thường", "xác định cơ quan giải quyết bồi thường"),
         ("tra xem tàu có đang bị thế chấp không", "cung cấp thông tin về biện pháp bảo đảm"),
+        # the paper lost and the commune's register gone too: registered again, not a copy
+        ("giấy kết hôn mất, sổ ở xã cũng không còn", "đăng ký lại kết hôn"),
+        ("giấy khai sinh cháy, sổ ở xã cũng mất", "đăng ký lại khai sinh"),
+        ("giấy báo tử mất, sổ ở xã cũng không còn", "đăng ký lại khai tử"),
+        ("doanh nghiệp tư nhân muốn chuyển thành công ty", "chuyển đổi doanh nghiệp tư nhân thành công ty"),
+        ("tk vneid bị lộ", "khóa căn cước điện tử"),
+        ("mua xe của nhà ngoại giao", "chuyển nhượng xe ô tô của đối tượng được hưởng quyền ưu đãi, miễn trừ"),
+        ("xin đóng bến đò", "công bố đóng cảng, bến thủy nội địa"),
+        ("làm bãi neo đậu cho ghe", "thiết lập khu neo đậu"),
+        ("xe tải chở hàng sang campuchia", "giấy phép vận tải đường bộ quốc tế giữa việt nam và campuchia"),
     ],
 )
 def test_short_questions_are_read_in_the_records_words(text: str, official: str) -> None:

@@ -12,8 +12,9 @@ file of 240 holds two writers' halves; a smaller set's rates vary more), countin
 left out of it because an earlier file already asks them (asked_before). The threshold is the
 lowest at which, and at every higher one:
 - the upgrades push at most MAX_SETS_OVER of those parts off one of issue 12's targets: answered
-  wrongly more often than TARGET_WRONG (3 % of a part's questions: the rules' own wrong answers and
-  the upgrades' wrong ones, the upgrades adding at least one), or with an OOS recall under
+  wrongly more often than TARGET_WRONG (3 % of the questions of the test set the part stands for, with
+  as many questions about procedures the catalogue does not hold as issue 12's test sets ask: the
+  rules' own wrong answers and the upgrades' wrong ones, the upgrades adding at least one), or with an OOS recall under
   TARGET_OOS (95 % of its questions labelled with no procedure left unanswered, an upgrade
   answering at least one), so that the gate takes a test set written by someone else off target
   at most one time in ten (the rules alone miss in a few parts, whatever the threshold);
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import re
 import sys
@@ -43,6 +45,10 @@ from tthc.understanding import NO_PROCEDURE_INTENTS, SERVICE_INTENTS, service_pr
 TARGET_WRONG = 0.03  # issue 12's wrong_answer_rate target, per test set
 TARGET_OOS = 0.95  # and its oos_recall target
 MAX_SETS_OVER = 0.1
+# A test set of issue 12 asks about procedures the catalogue does not hold in this share of its
+# questions (dev-catalogue: 35 of 160); a studied part, in a tenth. A part's wrong answers are a
+# share of the test set its questions about procedures would make (as_test_set).
+TEST_SET_NONE_SHARE = 35 / 160
 PART_SIZE = 120
 # Ten ways of dealing the files into folds: with five, the threshold chosen moved by a step of 0.005
 # between retrainings on nearly the same files (0.895, 0.90, 0.885, 0.885, 0.88 on 6 December)
@@ -264,20 +270,52 @@ def pick_threshold(rows: Sequence[dict[str, Any]], sets: dict[str, SetTally]) ->
 
 def sets_off_target(row: dict[str, Any], sets: dict[str, SetTally]) -> float:
     """How many sets (parts) the upgrades at ``row``'s threshold take off target, on average over
-    its runs: answered wrongly more than TARGET_WRONG of the time (the rules' wrong answers and the
-    upgrades', these adding at least one), or with an OOS recall under TARGET_OOS (an upgrade
-    answering at least one question labelled with no procedure). A set the rules alone leave off
-    target counts as soon as an upgrade adds to what it misses."""
+    its runs: answered wrongly more than TARGET_WRONG of the time, as the test set it stands for
+    (_off_target; the rules' wrong answers and the upgrades', these adding at least one), or with
+    an OOS recall under TARGET_OOS (an upgrade answering at least one question labelled with no
+    procedure). A set the rules alone leave off target counts as soon as an upgrade adds to what
+    it misses."""
     runs = row.get("runs") or [row]
-    return sum(sum(1 for name, tally in sets.items() if _off_target(tally, run, name)) for run in runs) / len(runs)
+    wanted = sum(tally.none_wanted for tally in sets.values())
+    answered_none = sum(tally.rules_answered_none for tally in sets.values()) / wanted if wanted else 0.0
+    off = sum(_off_target(tally, answered_none, run, name) for run in runs for name, tally in sets.items())
+    return off / len(runs)
 
 
-def _off_target(tally: SetTally, row: dict[str, Any], name: str) -> bool:
+def as_test_set(tally: SetTally) -> tuple[float, float]:
+    """The questions of the test set that a part's questions about procedures would make, with
+    TEST_SET_NONE_SHARE of its questions labelled with no procedure, and how many of those it lacks.
+    A part of 110 such questions and 10 others stands for 140.8 questions, 20.8 of them missing: its
+    4 wrong answers are 3.3 % of the part and 2.8 % of the test set."""
+    missing = max(0.0, (tally.questions - tally.none_wanted) / (1 - TEST_SET_NONE_SHARE) - tally.questions)
+    return tally.questions + missing, missing
+
+
+def _off_target(tally: SetTally, answered_none: float, row: dict[str, Any], name: str) -> float:
+    """How likely the upgrades take the test set ``tally`` stands for off target: certainly when they
+    answer its questions labelled with no procedure under TARGET_OOS; otherwise as likely as its
+    missing questions, which the rules answer at ``answered_none`` (their share of such questions
+    answered on all the studied sets), add wrong answers enough to put it over TARGET_WRONG."""
     upgraded_wrong = row["wrong_by_set"].get(name, 0)
     upgraded_none = row.get("answered_none_by_set", {}).get(name, 0)
     left = tally.none_wanted - tally.rules_answered_none - upgraded_none
-    too_wrong = upgraded_wrong > 0 and tally.rules_wrong + upgraded_wrong > TARGET_WRONG * tally.questions
-    return too_wrong or (upgraded_none > 0 and left < TARGET_OOS * tally.none_wanted)
+    if upgraded_none > 0 and left < TARGET_OOS * tally.none_wanted:
+        return 1.0
+    if upgraded_wrong == 0:
+        return 0.0
+    questions, missing = as_test_set(tally)
+    return chance_over(missing * answered_none, TARGET_WRONG * questions - tally.rules_wrong - upgraded_wrong)
+
+
+def chance_over(mean: float, room: float) -> float:
+    """The chance that a Poisson count of ``mean`` exceeds ``room`` (certain when room < 0)."""
+    if room < 0:
+        return 1.0
+    term = total = math.exp(-mean)
+    for k in range(1, math.floor(room) + 1):
+        term *= mean / k
+        total += term
+    return max(0.0, 1.0 - total)
 
 
 def export(model: Any, threshold: float) -> dict[str, Any]:
