@@ -307,7 +307,7 @@ def test_a_part_is_judged_as_the_test_set_its_questions_about_procedures_would_m
     assert training.as_test_set(sets["s0"]) == pytest.approx((140.8, 20.8))
     assert training.sets_off_target(row, sets) == 0
     # the rules answer 1 of the studied sets' 20 such questions: 20.8 × 0.05 = 1.04 wrong answers
-    # expected, and the set, 0.22 under 3 %, goes over with the first
+    # expected, and the set, 0.22 of a wrong answer under 3 %, goes over with the first of them
     leaky = {**sets, "s1": training.SetTally(questions=120, rules_wrong=0, none_wanted=10, rules_answered_none=1)}
     assert training.sets_off_target(row, leaky) == pytest.approx(1 - math.exp(-1.04))
     # two upgrades wrong: over whatever the missing questions add

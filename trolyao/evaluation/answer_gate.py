@@ -12,9 +12,10 @@ file of 240 holds two writers' halves; a smaller set's rates vary more), countin
 left out of it because an earlier file already asks them (asked_before). The threshold is the
 lowest at which, and at every higher one:
 - the upgrades push at most MAX_SETS_OVER of those parts off one of issue 12's targets: answered
-  wrongly more often than TARGET_WRONG (3 % of the questions of the test set the part stands for, with
-  as many questions about procedures the catalogue does not hold as issue 12's test sets ask: the
-  rules' own wrong answers and the upgrades' wrong ones, the upgrades adding at least one), or with an OOS recall under
+  wrongly more often than TARGET_WRONG (3 % of the questions of the test set the part stands for,
+  which asks about procedures the catalogue does not hold as often as issue 12's test sets do, and
+  whose missing such questions may add wrong answers: the rules' own wrong answers and the
+  upgrades' wrong ones, the upgrades adding at least one), or with an OOS recall under
   TARGET_OOS (95 % of its questions labelled with no procedure left unanswered, an upgrade
   answering at least one), so that the gate takes a test set written by someone else off target
   at most one time in ten (the rules alone miss in a few parts, whatever the threshold);
@@ -46,8 +47,8 @@ TARGET_WRONG = 0.03  # issue 12's wrong_answer_rate target, per test set
 TARGET_OOS = 0.95  # and its oos_recall target
 MAX_SETS_OVER = 0.1
 # A test set of issue 12 asks about procedures the catalogue does not hold in this share of its
-# questions (dev-catalogue: 35 of 160); a studied part, in a tenth. A part's wrong answers are a
-# share of the test set its questions about procedures would make (as_test_set).
+# questions (dev-catalogue: 35 of 160); a studied part in a twelfth (10 of 120). A part's wrong
+# answers are a share of the test set its questions about procedures would make (as_test_set).
 TEST_SET_NONE_SHARE = 35 / 160
 PART_SIZE = 120
 # Ten ways of dealing the files into folds: with five, the threshold chosen moved by a step of 0.005
