@@ -310,13 +310,9 @@ def _off_target(tally: SetTally, answered_none: float, row: dict[str, Any], name
 
 def chance_over(mean: float, room: float) -> float:
     """The chance that a Poisson count of ``mean`` exceeds ``room`` (certain when room < 0)."""
-    if room < 0:
-        return 1.0
-    term = total = math.exp(-mean)
-    for k in range(1, math.floor(room) + 1):
-        term *= mean / k
-        total += term
-    return max(0.0, 1.0 - total)
+    from scipy.stats import poisson  # here: imported only when training, as numpy is
+
+    return 1.0 if room < 0 else float(poisson.sf(math.floor(room), mean))
 
 
 def export(model: Any, threshold: float) -> dict[str, Any]:
