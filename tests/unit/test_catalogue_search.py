@@ -725,6 +725,23 @@ def test_a_weather_forecasting_business_is_the_hydro_meteorological_permit_and_s
         ("xin đóng bến đò", "công bố đóng cảng, bến thủy nội địa"),
         ("làm bãi neo đậu cho ghe", "thiết lập khu neo đậu"),
         ("xe tải chở hàng sang campuchia", "giấy phép vận tải đường bộ quốc tế giữa việt nam và campuchia"),
+        ("đang tập sự, muốn chuyển sang chỗ khác tập tiếp", "thay đổi nơi tập sự"),
+        (
+            "xưởng bị cháy, xin miễn giảm tiền thuê đất",
+            "miễn, giảm trong các trường hợp bất khả kháng, thiên tai, hỏa hoạn",
+        ),
+        (
+            "hai vợ chồng thỏa thuận để đất cho vợ đứng tên",
+            "theo thỏa thuận của các thành viên hộ gia đình hoặc của vợ và chồng",
+        ),
+        ("thêm tên vk vào sổ đỏ", "theo thỏa thuận của các thành viên"),
+        ("xin phép thay mái", "giấy phép xây dựng sửa chữa, cải tạo"),
+        ("nhà cấp 4 nâng thêm một tầng", "giấy phép xây dựng sửa chữa, cải tạo"),
+        ("vợ chồng tôi muốn ra khỏi nhà bố mẹ", "tách hộ"),
+        ("lập tổ hợp tác trồng rau", "thành lập tổ hợp tác"),
+        ("báo xã về tổ hợp tác mới", "thông báo thành lập/thay đổi tổ hợp tác"),
+        ("thôi hành nghề, nộp lại chứng chỉ", "thu hồi chứng chỉ hành nghề"),
+        ("xe tải chạy trên bờ kênh", "hoạt động của phương tiện thủy nội địa, phương tiện cơ giới"),
     ],
 )
 def test_short_questions_are_read_in_the_records_words(text: str, official: str) -> None:
