@@ -215,6 +215,7 @@ def understand(
 
         return _asked_back(intent, verdict, tuple(hit.key for hit in likely_ones(verdict.ranked)), curated, gate)
     if answer is not None and not _disputed(answer, curated):
+        answer = verdict.as_submitted(answer)
         return Understanding(procedure=answer.key, codes=answer.codes)
     if answer is not None:  # the two retrievers disagree: ask back with the catalogue's first three
         verdict = replace(verdict, action="clarify", hits=verdict.ranked[:3], reason="ambiguous")
@@ -258,6 +259,7 @@ def _asked_back(
     """Ask back with ``offered``, unless the answer gate is sure of the first one."""
     sure = (gate or shipped_gate()).sure(intent, verdict, offered, curated)
     if sure is not None:
+        sure = verdict.as_submitted(sure)
         return Understanding(procedure=sure.key, codes=sure.codes, guessed=True)
     return Understanding(clarify=offered)
 

@@ -742,6 +742,11 @@ def test_a_weather_forecasting_business_is_the_hydro_meteorological_permit_and_s
         ("báo xã về tổ hợp tác mới", "thông báo thành lập/thay đổi tổ hợp tác"),
         ("thôi hành nghề, nộp lại chứng chỉ", "thu hồi chứng chỉ hành nghề"),
         ("xe tải chạy trên bờ kênh", "hoạt động của phương tiện thủy nội địa, phương tiện cơ giới"),
+        ("đánh rơi hộ chiếu ở sân bay", "trình báo mất hộ chiếu phổ thông"),
+        ("làm rơi hộ chiếu ở bến xe", "trình báo mất hộ chiếu phổ thông"),
+        ("cơ sở muốn bỏ mã số sản phẩm chăn nuôi", "thu hồi mã số"),
+        ("biển số ô tô bị mờ", "đổi chứng nhận đăng ký xe, biển số xe"),
+        ("cà vẹt xe máy bị rách", "đổi chứng nhận đăng ký xe, biển số xe"),
     ],
 )
 def test_short_questions_are_read_in_the_records_words(text: str, official: str) -> None:
@@ -2456,6 +2461,47 @@ def test_records_apart_only_in_the_way_of_submitting_are_not_rivals(search: Cata
     # twins only where nothing but the way sets the names apart
     other = replace(online, key="1.013065", name="Thu hồi chứng nhận đăng ký xe, biển số xe thực hiện toàn trình")
     assert not channel_twin(in_person, other)
+
+
+def test_the_twin_for_the_way_the_question_submits_is_answered_in_the_first_one_s_stead(
+    search: CatalogueSearch,
+) -> None:
+    # the fully online record ranks first (its name is shorter); "ra công an" is going in person
+    in_person, online = temporary_registrations(online=40.0, in_person=36.0)
+    in_person_told = search.index.analyze("mua ô tô mới, ra công an xin đăng ký xe tạm thời")
+    verdict = decide(search.index, [online, in_person], in_person_told)
+    assert verdict.answer == online  # judged as the first-ranked: the same procedure
+    assert verdict.as_submitted(online) == in_person
+    assert understand("ask_documents", verdict).procedure == "1.013086"
+    # saying nothing of the way is the record for part online or in person, too
+    plain = decide(search.index, [online, in_person], search.index.analyze("mua ô tô mới xin đăng ký xe tạm thời"))
+    assert understand("ask_documents", plain).procedure == "1.013086"
+    # "trên vneid", "làm hết trên mạng": the fully online record, wherever it ranks
+    in_person, online = temporary_registrations(online=36.0, in_person=40.0)
+    for text in ("đăng ký xe tạm thời trên vneid được không", "đăng ký biển tạm làm hết trên mạng được không"):
+        online_told = decide(search.index, [in_person, online], search.index.analyze(text))
+        assert online_told.as_submitted(in_person) == online, text
+    # the twins' own words: the ranking weighs them, nothing stands in
+    asked = decide(search.index, [in_person, online], search.index.analyze("đăng ký xe tạm thời trực tuyến toàn trình"))
+    assert asked.stand_ins == ()
+
+
+def test_a_lost_vehicle_paper_re_issued_at_the_police_is_the_in_person_record(records) -> None:
+    text = "mất cà vẹt xe máy, ra công an xã xin cấp lại cần giấy tờ gì"
+    verdict = with_curated_file(records, "dang-ky-xe").decide(text)
+    assert understand("ask_documents", verdict).procedure == "1.013082"
+
+
+def test_twins_apart_in_the_way_and_the_word_giay_are_one_procedure() -> None:
+    online_name = "Thu hồi chứng nhận đăng ký xe, biển số xe thực hiện bằng dịch vụ công toàn trình"
+    online = record_doc("1.013065", online_name, "Cấp xã")
+    in_person = record_doc(
+        "1.013123",
+        "Thu hồi giấy chứng nhận đăng ký, biển số xe thực hiện bằng dịch vụ công trực tuyến một phần hoặc trực tiếp "
+        "thực hiện tại cấp trung ương, cấp tỉnh, cấp xã",
+        "Cấp xã",
+    )
+    assert channel_twin(online, in_person)
 
 
 def test_a_name_that_says_the_step_is_done_is_the_procedure_after_it() -> None:

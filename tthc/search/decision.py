@@ -117,15 +117,27 @@ class Verdict:
     # per procedure of ranked[:DISTINCTION_REACH], what sets it apart from its nearest rival (the
     # first-ranked, or for that one the second) and how much of that the question speaks of
     distinctions: tuple[Distinction, ...] = field(default=(), repr=False)
+    # (procedure, its channel twin for the way the question submits), of the first-ranked ones: the
+    # record answered in its stead (channel_stand_ins)
+    stand_ins: tuple[tuple[str, Hit], ...] = field(default=(), repr=False)
 
     @property
     def answer(self) -> Hit | None:
         return self.hits[0] if self.action == "answer" and self.hits else None
 
+    def as_submitted(self, hit: Hit) -> Hit:
+        """``hit``, or its channel twin for the way the question submits (stand_ins)."""
+        return next((twin for key, twin in self.stand_ins if key == hit.key), hit)
+
 
 def decide(index: CatalogueIndex, hits: Sequence[Hit], query: Query, t: Thresholds = THRESHOLDS) -> Verdict:
     verdict = _decide(index, hits, query, t)
-    return replace(verdict, ideas=len(query.units), distinctions=distinctions(index, verdict.ranked, query))
+    return replace(
+        verdict,
+        ideas=len(query.units),
+        distinctions=distinctions(index, verdict.ranked, query),
+        stand_ins=channel_stand_ins(verdict.ranked, query),
+    )
 
 
 def distinctions(index: CatalogueIndex, ranked: Sequence[Hit], query: Query) -> tuple[Distinction, ...]:
@@ -402,7 +414,7 @@ def _plain_or_farther(index: CatalogueIndex, best: Hit, other: Hit, way_asked: b
 # bằng dịch vụ công trực tuyến toàn trình" and "... một phần hoặc trực tiếp thực hiện tại cấp trung
 # ương, cấp tỉnh, cấp xã" are one procedure, the way of submitting apart
 CHANNEL_SYLLABLES = frozenset(
-    "truc tuyen toan trinh mot phan hoac tiep dich vu cong bang thuc hien tai cap trung uong tinh xa".split()  # noqa: SIM905
+    "truc tuyen toan trinh mot phan hoac tiep dich vu cong bang thuc hien tai cap trung uong tinh xa giay".split()  # noqa: SIM905
 )
 CHANNEL_MARKS = frozenset({"toan_trinh", "mot_phan", "truc_tiep"})  # bigram terms, as `ngrams` writes them
 
@@ -419,6 +431,44 @@ def channel_twin(a: Hit | SearchDoc, b: Hit | SearchDoc) -> bool:
 def channel_asked(query: Query) -> bool:
     """The question names a way of submitting ("toàn trình", "trực tiếp"): the twins' names decide."""
     return not CHANNEL_MARKS.isdisjoint(ngrams(query_syllables(query.text)))
+
+
+# A citizen says how they will submit in their own words: "ra công an làm lại" (in person: the twin
+# "... một phần hoặc trực tiếp ..."), "làm hết trên mạng" (the twin "... trực tuyến toàn trình").
+FULLY_ONLINE_WORDS = tuple(
+    tuple(words.split())
+    for words in (
+        "online", "onl", "truc tuyen", "tren mang", "qua mang", "dich vu cong", "vneid", "toan trinh",
+        "khong can len", "khong can den", "khong phai len", "khong phai den", "tai nha",
+    )
+)  # fmt: skip
+CHANNEL_REACH = 3  # the twins are looked for among the ranking's first procedures
+
+
+def channel_stand_ins(ranked: Sequence[Hit], query: Query) -> tuple[tuple[str, Hit], ...]:
+    """Of the first CHANNEL_REACH procedures, each one whose channel twin (`channel_twin`) among them
+    is the record for the way the question submits, with that twin: the fully online record when
+    it says online ("làm hết trên mạng", "trên vneid"), the other (part online or in person) when it
+    says nothing of it ("ra công an xin cấp lại"). Empty when the question says the twins' own words
+    ("toàn trình", "trực tiếp"): the ranking already weighs them."""
+    if channel_asked(query):
+        return ()
+    near = ranked[:CHANNEL_REACH]
+    if not any(_fully_online(hit) for hit in near if hit.kind == "catalogue"):
+        return ()
+    sylls = query_syllables(query.text)
+    online = any(tuple(sylls[i : i + len(words)]) == words for words in FULLY_ONLINE_WORDS for i in range(len(sylls)))
+    pairs = []
+    for hit in near:
+        if _fully_online(hit) != online:
+            twin = next((h for h in near if _fully_online(h) == online and channel_twin(hit, h)), None)
+            if twin is not None:
+                pairs.append((hit.key, twin))
+    return tuple(pairs)
+
+
+def _fully_online(hit: Hit) -> bool:
+    return "toan_trinh" in ngrams(doc_syllables(hit.name))
 
 
 def unasked_variant(best: Hit, other: Hit) -> bool:
