@@ -454,14 +454,15 @@ def channel_stand_ins(ranked: Sequence[Hit], query: Query) -> tuple[tuple[str, H
     if channel_asked(query):
         return ()
     near = ranked[:CHANNEL_REACH]
-    if not any(_fully_online(hit) for hit in near if hit.kind == "catalogue"):
+    fully_online = {hit.key: hit.kind == "catalogue" and _fully_online(hit) for hit in near}
+    if not any(fully_online.values()):
         return ()
-    sylls = query_syllables(query.text)
+    sylls = [key for _, key in query.pairs]  # analysed once, with the question
     online = any(tuple(sylls[i : i + len(words)]) == words for words in FULLY_ONLINE_WORDS for i in range(len(sylls)))
     pairs = []
     for hit in near:
-        if _fully_online(hit) != online:
-            twin = next((h for h in near if _fully_online(h) == online and channel_twin(hit, h)), None)
+        if fully_online[hit.key] != online:
+            twin = next((h for h in near if fully_online[h.key] == online and channel_twin(hit, h)), None)
             if twin is not None:
                 pairs.append((hit.key, twin))
     return tuple(pairs)
